@@ -1,0 +1,95 @@
+use std::path::PathBuf;
+
+/// Everything that can stop the store from opening or working.
+///
+/// Each variant has a stable machine-readable [`StoreError::code`] that the CLI prints and the
+/// desktop UI branches on, and a message that tells a person what happened and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the OS keyring ({backend}) could not be used: {detail}. Handover keeps its database key only \
+         in the OS keyring and will not open the database without it. Unlock your desktop keyring \
+         (on Linux: make sure a Secret Service such as gnome-keyring is running and unlocked) and try again"
+    )]
+    KeyringUnavailable {
+        backend: &'static str,
+        detail: String,
+    },
+
+    #[error(
+        "the OS keyring ({backend}) accepted the new database key but could not give it back: {detail}. \
+         Refusing to create a database whose key would be lost. Check the keyring and try again"
+    )]
+    KeyringNotPersistent {
+        backend: &'static str,
+        detail: String,
+    },
+
+    #[error(
+        "the database {path} exists but its key is not in the OS keyring (service \"{service}\", \
+         account \"{account}\"). Without that key the database cannot be opened. If this data directory \
+         was copied from another computer or user, restore that keyring entry; otherwise move the \
+         database aside to start afresh. Nothing was changed"
+    )]
+    KeyMissing {
+        path: PathBuf,
+        service: &'static str,
+        account: String,
+    },
+
+    #[error(
+        "the key in the OS keyring does not open the database {path}: either the key was replaced or \
+         the file is damaged. Nothing was changed. Restore the matching keyring entry or the database \
+         from a backup"
+    )]
+    KeyMismatch { path: PathBuf },
+
+    #[error(
+        "the database {path} is not encrypted (it is a plain SQLite file). Handover only uses encrypted \
+         databases and has not opened it. Move it aside"
+    )]
+    NotEncrypted { path: PathBuf },
+
+    #[error("this build of Handover has no SQLCipher support, so it refuses to open any database")]
+    SqlCipherMissing,
+
+    #[error("the data directory {path} could not be used: {source}")]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("no data directory: set HANDOVER_DATA_DIR or a home directory")]
+    NoDataDir,
+
+    #[error(
+        "the database {path} has schema version {found}, newer than this version of Handover knows \
+         ({known}). Install the newer Handover that wrote it"
+    )]
+    SchemaTooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+impl StoreError {
+    /// A stable identifier of the kind of error, for scripts and the UI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::KeyringUnavailable { .. } => "keyring_unavailable",
+            StoreError::KeyringNotPersistent { .. } => "keyring_not_persistent",
+            StoreError::KeyMissing { .. } => "database_key_missing",
+            StoreError::KeyMismatch { .. } => "database_key_mismatch",
+            StoreError::NotEncrypted { .. } => "database_not_encrypted",
+            StoreError::SqlCipherMissing => "sqlcipher_missing",
+            StoreError::DataDir { .. } | StoreError::NoDataDir => "data_dir_unavailable",
+            StoreError::SchemaTooNew { .. } => "schema_too_new",
+            StoreError::Sqlite(_) => "database_error",
+        }
+    }
+}

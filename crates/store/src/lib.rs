@@ -1,0 +1,279 @@
+//! Handover's local store: an SQLCipher-encrypted SQLite database whose random 256-bit key
+//! lives only in the OS keyring.
+//!
+//! Invariants (see ARCHITECTURE.md):
+//! - No code path creates or opens an unencrypted database: SQLCipher support is checked before
+//!   anything is written, and a plain SQLite file is refused.
+//! - The key is never written to disk, and never replaced: a database whose key is missing or
+//!   wrong is left exactly as it was, with an error that says what to do.
+
+mod datadir;
+mod error;
+mod keys;
+pub mod schema;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+use serde::Serialize;
+
+pub use datadir::{DataDir, DATABASE_FILE, DATA_DIR_ENV};
+pub use error::StoreError;
+pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
+
+const PLAIN_SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// An open, unlocked, migrated store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    data_dir: PathBuf,
+    keyring_backend: &'static str,
+    cipher_version: String,
+}
+
+/// What `handover status` and the app's status bar report.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+pub struct StoreStatus {
+    pub data_dir: String,
+    pub database: String,
+    #[ts(type = "number")]
+    pub schema_version: i64,
+    pub encryption: String,
+    pub cipher_version: String,
+    pub keyring_backend: String,
+    pub documents: DocumentCounts,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+pub struct DocumentCounts {
+    #[ts(type = "number")]
+    pub total: u64,
+    #[ts(type = "number")]
+    pub new: u64,
+    #[ts(type = "number")]
+    pub needs_action: u64,
+    #[ts(type = "number")]
+    pub filed: u64,
+    #[ts(type = "number")]
+    pub quarantined: u64,
+}
+
+impl Store {
+    /// Opens the store in `data_dir`, creating the directory, the database and its key on first
+    /// run. The key is taken from (or, on first run, put into) `keys`.
+    pub fn open(data_dir: &DataDir, keys: &dyn KeyStore) -> Result<Store, StoreError> {
+        let dir = data_dir.ensure()?;
+        let path = dir.join(DATABASE_FILE);
+        let account = DataDir::keyring_account(&dir);
+        let backend = keys.backend();
+        let unavailable = |e: KeyStoreError| StoreError::KeyringUnavailable {
+            backend,
+            detail: e.0,
+        };
+
+        let stored = keys.get(&account).map_err(unavailable)?;
+        let (conn, cipher_version) = if path.exists() {
+            let Some(hex) = stored else {
+                return Err(StoreError::KeyMissing {
+                    path,
+                    service: KEYRING_SERVICE,
+                    account,
+                });
+            };
+            let key = DbKey::from_hex(&hex)
+                .ok_or_else(|| StoreError::KeyMismatch { path: path.clone() })?;
+            open_existing(&path, &key)?
+        } else {
+            let key = match stored {
+                Some(hex) => {
+                    DbKey::from_hex(&hex).ok_or_else(|| StoreError::KeyringUnavailable {
+                        backend,
+                        detail: format!(
+                            "the keyring entry \"{account}\" does not hold a Handover key"
+                        ),
+                    })?
+                }
+                None => {
+                    let key = DbKey::generate();
+                    keys.set(&account, &key.to_hex()).map_err(unavailable)?;
+                    // Read it back: a keyring that forgets (such as a mock) would lose the database.
+                    let back =
+                        keys.get(&account)
+                            .map_err(|e| StoreError::KeyringNotPersistent {
+                                backend,
+                                detail: e.0,
+                            })?;
+                    if back.as_deref().and_then(DbKey::from_hex).as_ref() != Some(&key) {
+                        return Err(StoreError::KeyringNotPersistent {
+                            backend,
+                            detail: "the key read back differs from the key stored".into(),
+                        });
+                    }
+                    key
+                }
+            };
+            create_new(&path, &key)?
+        };
+        Self::finish(conn, path, dir, backend, cipher_version)
+    }
+
+    /// Opens (or creates) the database at `path` with an explicit key, bypassing the keyring.
+    /// For tools and tests that manage the key themselves.
+    pub fn open_with_key(path: &Path, key: &DbKey) -> Result<Store, StoreError> {
+        let (conn, cipher_version) = if path.exists() {
+            open_existing(path, key)?
+        } else {
+            create_new(path, key)?
+        };
+        let dir = path.parent().map(Path::to_owned).unwrap_or_default();
+        Self::finish(conn, path.to_owned(), dir, "explicit", cipher_version)
+    }
+
+    fn finish(
+        mut conn: Connection,
+        path: PathBuf,
+        data_dir: PathBuf,
+        keyring_backend: &'static str,
+        cipher_version: String,
+    ) -> Result<Store, StoreError> {
+        schema::migrate(&mut conn, &path)?;
+        Ok(Store {
+            conn,
+            path,
+            data_dir,
+            keyring_backend,
+            cipher_version,
+        })
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    pub fn document_counts(&self) -> Result<DocumentCounts, StoreError> {
+        let mut counts = DocumentCounts::default();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT status, count(*) FROM documents GROUP BY status")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (status, n) = row?;
+            let n = n as u64;
+            counts.total += n;
+            match status.as_str() {
+                "new" => counts.new += n,
+                "needs-action" => counts.needs_action += n,
+                "filed" => counts.filed += n,
+                _ => {}
+            }
+        }
+        counts.quarantined = self.conn.query_row(
+            "SELECT count(*) FROM messages WHERE outcome = 'quarantined'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64;
+        Ok(counts)
+    }
+
+    pub fn status(&self) -> Result<StoreStatus, StoreError> {
+        Ok(StoreStatus {
+            data_dir: self.data_dir.display().to_string(),
+            database: self.path.display().to_string(),
+            schema_version: self.schema_version()?,
+            encryption: "sqlcipher".into(),
+            cipher_version: self.cipher_version.clone(),
+            keyring_backend: self.keyring_backend.into(),
+            documents: self.document_counts()?,
+        })
+    }
+}
+
+fn apply_key(conn: &Connection, key: &DbKey) -> Result<String, StoreError> {
+    // A wrong key is reported as a StoreError; SQLCipher's own log lines on stderr would only
+    // confuse the person reading the CLI's message.
+    let _ = conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()));
+    conn.pragma_update(None, "key", key.pragma_value().as_str())?;
+    // Without SQLCipher `PRAGMA key` is silently ignored and the file would be plaintext.
+    let version: Option<String> = conn
+        .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .ok();
+    match version {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(StoreError::SqlCipherMissing),
+    }
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // Clinical records are acknowledged to MESH after commit: commits must survive power loss.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+fn open_existing(path: &Path, key: &DbKey) -> Result<(Connection, String), StoreError> {
+    let mut header = [0u8; 16];
+    let read = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut header))
+        .map_err(|source| StoreError::DataDir {
+            path: path.to_owned(),
+            source,
+        })?;
+    if read == header.len() && &header == PLAIN_SQLITE_HEADER {
+        return Err(StoreError::NotEncrypted {
+            path: path.to_owned(),
+        });
+    }
+    // Never CREATE here: a missing file must not be replaced by a new, empty database.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    let cipher_version = apply_key(&conn, key)?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            return Err(StoreError::KeyMismatch {
+                path: path.to_owned(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    configure(&conn)?;
+    Ok((conn, cipher_version))
+}
+
+fn create_new(path: &Path, key: &DbKey) -> Result<(Connection, String), StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    // Checked before the first write, so nothing is ever written unencrypted.
+    let cipher_version = apply_key(&conn, key)?;
+    configure(&conn)?;
+    Ok((conn, cipher_version))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,296 @@
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use super::*;
+
+/// An in-memory key store for unit tests. The product uses [`OsKeyring`]; the CLI's
+/// integration tests exercise the real keyring.
+#[derive(Default)]
+struct MemoryKeys {
+    entries: RefCell<HashMap<String, String>>,
+    fail: Option<&'static str>,
+    forgetful: bool,
+    sets: RefCell<usize>,
+}
+
+impl KeyStore for MemoryKeys {
+    fn backend(&self) -> &'static str {
+        "memory"
+    }
+    fn get(&self, account: &str) -> Result<Option<String>, KeyStoreError> {
+        if let Some(msg) = self.fail {
+            return Err(KeyStoreError(msg.into()));
+        }
+        if self.forgetful {
+            return Ok(None);
+        }
+        Ok(self.entries.borrow().get(account).cloned())
+    }
+    fn set(&self, account: &str, secret: &str) -> Result<(), KeyStoreError> {
+        if let Some(msg) = self.fail {
+            return Err(KeyStoreError(msg.into()));
+        }
+        *self.sets.borrow_mut() += 1;
+        self.entries
+            .borrow_mut()
+            .insert(account.into(), secret.into());
+        Ok(())
+    }
+}
+
+const SECRET: &str = "DISTINCTIVE-PLAINTEXT-Zebedee-Quartermaine-4857";
+
+fn write_secret_row(store: &Store) {
+    store
+        .connection()
+        .execute(
+            "INSERT INTO messages (source, source_id, received_at, raw, sha256, outcome, quarantine_reason)
+             VALUES ('import', ?1, '2026-11-22T10:00:00Z', ?2, 'x', 'quarantined', ?1)",
+            rusqlite::params![SECRET, SECRET.as_bytes()],
+        )
+        .unwrap();
+}
+
+fn files_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn database_file_holds_no_plaintext() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = DataDir::new(tmp.path().join("data"));
+    let keys = MemoryKeys::default();
+    {
+        let store = Store::open(&data, &keys).unwrap();
+        write_secret_row(&store);
+        assert_eq!(store.document_counts().unwrap().quarantined, 1);
+    } // closed: the WAL is checkpointed into the main file
+
+    let files = files_bytes(data.path());
+    assert!(!files.is_empty());
+    let needle = SECRET.as_bytes();
+    for (path, bytes) in &files {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "{} holds the plaintext",
+            path.display()
+        );
+    }
+    let db = std::fs::read(data.database_path()).unwrap();
+    assert!(db.len() >= 4096, "the database was written");
+    assert!(
+        !db.starts_with(b"SQLite format 3"),
+        "the file has a plain SQLite header"
+    );
+
+    // Plain SQLite, with no key, cannot read it.
+    let plain = Connection::open(data.database_path()).unwrap();
+    let err = plain.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    });
+    assert!(
+        err.is_err(),
+        "plain SQLite read the encrypted file: {err:?}"
+    );
+    drop(plain);
+
+    // The right key reads the row back.
+    let store = Store::open(&data, &keys).unwrap();
+    let reason: String = store
+        .connection()
+        .query_row("SELECT quarantine_reason FROM messages", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(reason, SECRET);
+    assert_eq!(
+        *keys.sets.borrow(),
+        1,
+        "the key is generated once, not replaced"
+    );
+}
+
+#[test]
+fn missing_key_is_a_clear_error_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = DataDir::new(tmp.path());
+    let original = MemoryKeys::default();
+    write_secret_row(&Store::open(&data, &original).unwrap());
+    let before = files_bytes(data.path());
+
+    let empty = MemoryKeys::default();
+    let err = Store::open(&data, &empty)
+        .err()
+        .expect("opening without the key must fail");
+    assert_eq!(err.code(), "database_key_missing");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("not in the OS keyring") && msg.contains("Nothing was changed"),
+        "{msg}"
+    );
+    assert!(empty.entries.borrow().is_empty(), "no new key was stored");
+    assert_eq!(
+        files_bytes(data.path()),
+        before,
+        "the database files are untouched"
+    );
+}
+
+#[test]
+fn wrong_key_is_a_clear_error_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = DataDir::new(tmp.path());
+    let original = MemoryKeys::default();
+    write_secret_row(&Store::open(&data, &original).unwrap());
+    let before = files_bytes(data.path());
+
+    let wrong = MemoryKeys::default();
+    let account = DataDir::keyring_account(&data.path().canonicalize().unwrap());
+    let wrong_hex = DbKey::generate().to_hex().to_string();
+    wrong
+        .entries
+        .borrow_mut()
+        .insert(account.clone(), wrong_hex.clone());
+    let err = Store::open(&data, &wrong)
+        .err()
+        .expect("a wrong key must not open the database");
+    assert_eq!(err.code(), "database_key_mismatch");
+    assert!(err.to_string().contains("does not open the database"));
+    assert_eq!(
+        wrong.entries.borrow().get(&account),
+        Some(&wrong_hex),
+        "the key was not replaced"
+    );
+    assert_eq!(*wrong.sets.borrow(), 0);
+    assert_eq!(
+        files_bytes(data.path()),
+        before,
+        "the database files are untouched"
+    );
+
+    // And the explicit-key path says the same.
+    let err = Store::open_with_key(&data.database_path(), &DbKey::generate())
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "database_key_mismatch");
+}
+
+#[test]
+fn unavailable_keyring_creates_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = DataDir::new(tmp.path());
+    let keys = MemoryKeys {
+        fail: Some("no Secret Service on the bus"),
+        ..Default::default()
+    };
+    let err = Store::open(&data, &keys).err().unwrap();
+    assert_eq!(err.code(), "keyring_unavailable");
+    assert!(err.to_string().contains("no Secret Service on the bus"));
+    assert!(!data.database_path().exists(), "no database without a key");
+}
+
+#[test]
+fn a_keyring_that_forgets_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = DataDir::new(tmp.path());
+    let keys = MemoryKeys {
+        forgetful: true,
+        ..Default::default()
+    };
+    let err = Store::open(&data, &keys).err().unwrap();
+    assert_eq!(err.code(), "keyring_not_persistent");
+    assert!(!data.database_path().exists());
+}
+
+#[test]
+fn a_plain_sqlite_file_is_refused_and_left_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = DataDir::new(tmp.path());
+    {
+        let plain = Connection::open(data.database_path()).unwrap();
+        plain
+            .execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            .unwrap();
+    }
+    let before = std::fs::read(data.database_path()).unwrap();
+    let keys = MemoryKeys::default();
+    let account = DataDir::keyring_account(&data.path().canonicalize().unwrap());
+    keys.entries
+        .borrow_mut()
+        .insert(account, DbKey::generate().to_hex().to_string());
+    let err = Store::open(&data, &keys).err().unwrap();
+    assert_eq!(err.code(), "database_not_encrypted");
+    assert_eq!(std::fs::read(data.database_path()).unwrap(), before);
+}
+
+#[test]
+fn fresh_store_is_migrated_and_reports_status() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = DataDir::new(tmp.path().join("nested/dir"));
+    let store = Store::open(&data, &MemoryKeys::default()).unwrap();
+    let status = store.status().unwrap();
+    assert_eq!(status.schema_version, schema::latest_version());
+    assert_eq!(status.encryption, "sqlcipher");
+    assert!(
+        status.cipher_version.starts_with('4'),
+        "{}",
+        status.cipher_version
+    );
+    assert_eq!(status.keyring_backend, "memory");
+    assert_eq!(status.documents, DocumentCounts::default());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.path()).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o700,
+            "the data directory is private to its owner"
+        );
+    }
+}
+
+#[test]
+fn a_failing_migration_leaves_the_schema_as_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("m.db");
+    let key = DbKey::generate();
+    let (mut conn, _) = create_new(&path, &key).unwrap();
+    let good = "CREATE TABLE a (x INTEGER);";
+    let bad = "CREATE TABLE b (x INTEGER); INSERT INTO no_such_table VALUES (1);";
+    schema::migrate_with(&mut conn, &path, &[good]).unwrap();
+    assert!(schema::migrate_with(&mut conn, &path, &[good, bad]).is_err());
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1);
+    let b_exists: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'b'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(b_exists, 0, "the half-applied migration was rolled back");
+
+    let err = schema::migrate_with(&mut conn, &path, &[]).err().unwrap();
+    assert_eq!(err.code(), "schema_too_new");
+}
+
+#[test]
+fn keys_round_trip_through_hex_and_never_print() {
+    let key = DbKey::generate();
+    assert_eq!(key.to_hex().len(), 64);
+    assert_eq!(DbKey::from_hex(&key.to_hex()), Some(key.clone()));
+    assert_eq!(DbKey::from_hex("not hex"), None);
+    assert_eq!(format!("{key:?}"), "DbKey(<redacted>)");
+    assert_ne!(DbKey::generate(), key);
+}

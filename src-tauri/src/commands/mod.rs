@@ -1,0 +1,3 @@
+//! Tauri commands, one file per domain. Each is a thin adapter over the core crates.
+
+pub mod status;

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import {
+  age,
+  formatDate,
+  formatDateTime,
+  formatNhsNumber,
+  isValidNhsNumber,
+  relativeTime,
+} from "./format";
+
+describe("NHS numbers", () => {
+  it("are spaced 3 3 4", () => {
+    expect(formatNhsNumber("9434765919")).toBe("943 476 5919");
+    expect(formatNhsNumber("943 476 5919")).toBe("943 476 5919");
+  });
+  it("leave anything that is not ten digits alone", () => {
+    expect(formatNhsNumber("12345")).toBe("12345");
+    expect(formatNhsNumber("")).toBe("");
+  });
+  it("pass or fail the modulus 11 check", () => {
+    expect(isValidNhsNumber("9434765919")).toBe(true);
+    expect(isValidNhsNumber("9999999999")).toBe(true); // 9 x 54 = 486, 486 mod 11 = 2, check 9
+    expect(isValidNhsNumber("9999999998")).toBe(false);
+    expect(isValidNhsNumber("9434765918")).toBe(false);
+    expect(isValidNhsNumber("943476591")).toBe(false);
+    // check digit 10 is never valid
+    expect(isValidNhsNumber("0000000060")).toBe(false);
+  });
+});
+
+describe("dates", () => {
+  it("read dd-Mmm-yyyy and never shift a bare date", () => {
+    expect(formatDate("1957-01-01")).toBe("01-Jan-1957");
+    expect(formatDate("2026-09-09")).toBe("09-Sep-2026");
+  });
+  it("show date-times in UK time, 24-hour", () => {
+    // 23:30 UTC on 31 July is 00:30 BST on 1 August
+    expect(formatDateTime("2026-07-31T23:30:00Z")).toBe("01-Aug-2026 00:30");
+    expect(formatDateTime("2026-01-15T14:05:00Z")).toBe("15-Jan-2026 14:05");
+  });
+  it("keep text it cannot read", () => {
+    expect(formatDate("sometime")).toBe("sometime");
+    expect(formatDate(null)).toBe("");
+  });
+  it("give ages in years, or months for infants", () => {
+    const today = new Date(2026, 10, 22);
+    expect(age("1957-01-01", today)).toBe("69y");
+    expect(age("1957-11-23", today)).toBe("68y");
+    expect(age("2026-02-10", today)).toBe("9m");
+    expect(age(undefined, today)).toBe("");
+  });
+  it("give relative times", () => {
+    const now = new Date("2026-11-22T12:00:00Z");
+    expect(relativeTime("2026-11-22T11:59:50Z", now)).toBe("just now");
+    expect(relativeTime("2026-11-22T11:55:00Z", now)).toBe("5 min ago");
+    expect(relativeTime("2026-11-22T09:00:00Z", now)).toBe("3 h ago");
+    expect(relativeTime("2026-11-19T12:00:00Z", now)).toBe("3 days ago");
+  });
+});
