@@ -83,13 +83,13 @@ run: deps app-build
 
 # ---------------------------------------------------------------- test
 test: deps-test
-	$(MAKE) --no-print-directory fmt-check clippy ui-test rust-test bindings-check app-build e2e
+	$(MAKE) --no-print-directory fmt-check ui-test clippy rust-test bindings-check app-build e2e
 	@echo "make test: all checks passed"
 
 fmt-check:
 	cargo fmt --all -- --check
 
-clippy:
+clippy: ui-build
 	cargo clippy --workspace --all-targets -- -D warnings
 
 ui-test: node_modules/.installed
