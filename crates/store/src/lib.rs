@@ -9,7 +9,9 @@
 
 mod datadir;
 mod error;
+mod ingest;
 mod keys;
+mod queries;
 pub mod schema;
 
 use std::io::Read;
@@ -20,7 +22,12 @@ use serde::Serialize;
 
 pub use datadir::{DataDir, DATABASE_FILE, DATA_DIR_ENV};
 pub use error::StoreError;
+pub use ingest::{
+    sha256_hex, Classification, DocumentRecord, Incoming, IngestOutcome, OutboxItem,
+    PlannedResponse,
+};
 pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
+pub use queries::{DocumentSummary, SyncState};
 
 const PLAIN_SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
@@ -275,5 +282,7 @@ fn create_new(path: &Path, key: &DbKey) -> Result<(Connection, String), StoreErr
     Ok((conn, cipher_version))
 }
 
+#[cfg(test)]
+mod ingest_tests;
 #[cfg(test)]
 mod tests;

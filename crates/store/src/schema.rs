@@ -8,26 +8,35 @@ use rusqlite::Connection;
 use crate::StoreError;
 
 pub const MIGRATIONS: &[&str] = &[
-    // 1: messages as received, parsed documents, and small key/value state.
+    // 1: messages as received, parsed documents, the ITK3 response outbox, and sync state.
     r#"
     CREATE TABLE app_meta (
         key   TEXT PRIMARY KEY,
         value TEXT NOT NULL
     ) STRICT;
 
-    -- Every message received, byte for byte. The app never deletes these.
+    -- Every message received, byte for byte, whatever became of it. The app never deletes these.
     CREATE TABLE messages (
         id                INTEGER PRIMARY KEY,
         source            TEXT NOT NULL,              -- 'mesh' | 'folder' | 'import'
-        mailbox           TEXT NOT NULL DEFAULT '',
-        source_id         TEXT NOT NULL,              -- MESH message id, or file name
+        mailbox           TEXT NOT NULL DEFAULT '',   -- our mailbox id, or the folder path
+        source_id         TEXT NOT NULL,              -- MESH message id, or the file's id
+        workflow_id       TEXT,
+        sender_mailbox    TEXT,                       -- where the message came from on MESH
         received_at       TEXT NOT NULL,              -- RFC 3339, UTC
         raw               BLOB NOT NULL,
         sha256            TEXT NOT NULL,
-        outcome           TEXT NOT NULL CHECK (outcome IN ('stored', 'duplicate', 'quarantined')),
+        itk_message_id    TEXT,                       -- MessageHeader.id, when readable
+        outcome           TEXT NOT NULL CHECK (outcome IN
+                              ('stored', 'duplicate', 'quarantined', 'response', 'report')),
+        duplicate_of      INTEGER,                    -- documents.id of the document it repeats
         quarantine_reason TEXT,
+        diagnostics       TEXT NOT NULL DEFAULT '[]', -- JSON array from the parser
+        acknowledged_at   TEXT,                       -- when the mailbox was told (after commit)
         UNIQUE (source, mailbox, source_id)
     ) STRICT;
+    CREATE INDEX messages_itk_message_id ON messages(itk_message_id);
+    CREATE INDEX messages_unacknowledged ON messages(acknowledged_at) WHERE acknowledged_at IS NULL;
 
     CREATE TABLE documents (
         id                 INTEGER PRIMARY KEY,
@@ -35,21 +44,57 @@ pub const MIGRATIONS: &[&str] = &[
         kind               TEXT NOT NULL,
         document_bundle_id TEXT,
         composition_id     TEXT,
+        replaces           TEXT,                      -- identifier of the document this replaces
         nhs_number         TEXT,
         patient_name       TEXT,
+        birth_date         TEXT,
         title              TEXT,
         sender             TEXT,
+        care_setting       TEXT,
         document_date      TEXT,
         received_at        TEXT NOT NULL,
         status             TEXT NOT NULL DEFAULT 'new'
                            CHECK (status IN ('new', 'needs-action', 'filed')),
         superseded_by      INTEGER REFERENCES documents(id),
-        model              TEXT NOT NULL              -- the parsed document, JSON
+        flags              TEXT NOT NULL DEFAULT '{}', -- JSON: medication changes, attachments, ...
+        model              TEXT NOT NULL               -- the parsed document, JSON
     ) STRICT;
     CREATE UNIQUE INDEX documents_bundle_id ON documents(document_bundle_id)
         WHERE document_bundle_id IS NOT NULL;
-    CREATE INDEX documents_received ON documents(received_at DESC);
+    CREATE INDEX documents_composition_id ON documents(composition_id);
+    CREATE INDEX documents_replaces ON documents(replaces);
+    CREATE INDEX documents_received ON documents(received_at DESC, id DESC);
     CREATE INDEX documents_nhs_number ON documents(nhs_number);
+
+    -- ITK3 responses waiting to go out, written in the same transaction as the message they answer.
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        message_id      INTEGER NOT NULL REFERENCES messages(id),
+        kind            TEXT NOT NULL CHECK (kind IN ('infrastructure', 'business')),
+        response_code   TEXT NOT NULL,
+        to_mailbox      TEXT NOT NULL,
+        workflow_id     TEXT NOT NULL,
+        local_id        TEXT NOT NULL UNIQUE,         -- sent as mex-LocalID, to find it again
+        body            BLOB NOT NULL,
+        created_at      TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at TEXT,
+        last_error      TEXT,
+        sent_at         TEXT,
+        mesh_message_id TEXT,
+        UNIQUE (message_id, kind)
+    ) STRICT;
+    CREATE INDEX outbox_pending ON outbox(sent_at) WHERE sent_at IS NULL;
+
+    CREATE TABLE sync_state (
+        mailbox          TEXT PRIMARY KEY,
+        last_attempt_at  TEXT,
+        last_success_at  TEXT,
+        last_error       TEXT,
+        last_error_code  TEXT,
+        health           TEXT NOT NULL DEFAULT 'unknown'
+                         CHECK (health IN ('unknown', 'online', 'degraded', 'offline'))
+    ) STRICT;
     "#,
 ];
 

@@ -1,0 +1,306 @@
+use super::*;
+
+fn store() -> (tempfile::TempDir, Store) {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open_with_key(&tmp.path().join("t.db"), &DbKey::generate()).unwrap();
+    (tmp, store)
+}
+
+fn incoming<'a>(source_id: &'a str, raw: &'a [u8]) -> Incoming<'a> {
+    Incoming {
+        source: "mesh",
+        mailbox: "X26ABC1",
+        source_id,
+        workflow_id: Some("TOC_FHIR_IP_DISCH"),
+        sender_mailbox: Some("X26ABC2"),
+        received_at: "2026-11-22T10:00:00Z",
+        raw,
+    }
+}
+
+fn doc(bundle: &str, composition: &str, replaces: Option<&str>) -> Classification {
+    Classification::Document {
+        itk_message_id: Some(format!("msg-{bundle}")),
+        document: Box::new(DocumentRecord {
+            kind: "inpatient-discharge".into(),
+            document_bundle_id: Some(bundle.into()),
+            composition_id: Some(composition.into()),
+            replaces: replaces.map(Into::into),
+            nhs_number: Some("9434765919".into()),
+            patient_name: Some("SMITH, Jane".into()),
+            model: "{}".into(),
+            ..Default::default()
+        }),
+    }
+}
+
+fn ack(outcome: &IngestOutcome) -> Vec<PlannedResponse> {
+    let code = match outcome {
+        IngestOutcome::Stored { .. } => "20013",
+        IngestOutcome::DuplicateMessage { .. } => "20007",
+        IngestOutcome::DuplicateDocument { .. } => "20008",
+        IngestOutcome::Quarantined { .. } => "10009",
+        _ => return vec![],
+    };
+    vec![PlannedResponse {
+        kind: "infrastructure",
+        response_code: code.into(),
+        to_mailbox: "X26ABC2".into(),
+        workflow_id: "TOC_FHIR_IP_DISCH_ACK".into(),
+        body: code.as_bytes().to_vec(),
+    }]
+}
+
+#[test]
+fn a_document_is_stored_once_however_often_it_is_delivered() {
+    let (_t, mut s) = store();
+    let raw = b"<Bundle>one</Bundle>";
+    let first = s
+        .ingest(&incoming("M1", raw), &doc("B1", "C1", None), "[]", ack)
+        .unwrap();
+    let IngestOutcome::Stored {
+        message_id,
+        document_id,
+        ref superseded,
+    } = first
+    else {
+        panic!("{first:?}")
+    };
+    assert!(superseded.is_empty());
+
+    // Re-delivered under the same MESH id (say, the ack was lost): nothing new, no new response.
+    let again = s
+        .ingest(&incoming("M1", raw), &doc("B1", "C1", None), "[]", ack)
+        .unwrap();
+    assert_eq!(again, IngestOutcome::AlreadyStored { message_id });
+    assert_eq!(
+        s.find_message("mesh", "X26ABC1", "M1").unwrap(),
+        Some(message_id)
+    );
+
+    let docs = s.list_documents(10, 0).unwrap();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0].id, document_id);
+    assert_eq!(docs[0].mesh_message_id.as_deref(), Some("M1"));
+    assert_eq!(s.outbox().unwrap().len(), 1, "one response, not two");
+    let stored_raw: Vec<u8> = s
+        .connection()
+        .query_row(
+            "SELECT raw FROM messages WHERE id = ?1",
+            [message_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored_raw, raw, "the bytes are kept exactly");
+}
+
+#[test]
+fn duplicates_are_recorded_against_the_original() {
+    let (_t, mut s) = store();
+    let first = s
+        .ingest(&incoming("M1", b"a"), &doc("B1", "C1", None), "[]", ack)
+        .unwrap();
+    let IngestOutcome::Stored { document_id, .. } = first else {
+        panic!()
+    };
+
+    // Same ITK message under a new MESH id: 20007.
+    let dup_msg = s
+        .ingest(&incoming("M2", b"a"), &doc("B1", "C1", None), "[]", ack)
+        .unwrap();
+    assert!(
+        matches!(dup_msg, IngestOutcome::DuplicateMessage { existing_document_id, .. } if existing_document_id == document_id)
+    );
+
+    // Same document bundle in a different ITK message: 20008.
+    let other = Classification::Document {
+        itk_message_id: Some("another-message".into()),
+        document: Box::new(DocumentRecord {
+            document_bundle_id: Some("B1".into()),
+            model: "{}".into(),
+            kind: "x".into(),
+            ..Default::default()
+        }),
+    };
+    let dup_doc = s.ingest(&incoming("M3", b"b"), &other, "[]", ack).unwrap();
+    assert!(
+        matches!(dup_doc, IngestOutcome::DuplicateDocument { existing_document_id, .. } if existing_document_id == document_id)
+    );
+
+    assert_eq!(s.document_counts().unwrap().total, 1);
+    let codes: Vec<String> = s
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .map(|o| o.response_code)
+        .collect();
+    assert_eq!(codes, ["20013", "20007", "20008"]);
+    let outcomes: Vec<String> = s
+        .connection()
+        .prepare("SELECT outcome FROM messages ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        ["stored", "duplicate", "duplicate"],
+        "every delivery is kept"
+    );
+}
+
+#[test]
+fn a_replacement_supersedes_its_original_in_either_order() {
+    let (_t, mut s) = store();
+    let IngestOutcome::Stored {
+        document_id: original,
+        ..
+    } = s
+        .ingest(&incoming("M1", b"1"), &doc("B1", "C1", None), "[]", ack)
+        .unwrap()
+    else {
+        panic!()
+    };
+    let IngestOutcome::Stored {
+        document_id: replacement,
+        superseded,
+        ..
+    } = s
+        .ingest(
+            &incoming("M2", b"2"),
+            &doc("B2", "C2", Some("C1")),
+            "[]",
+            ack,
+        )
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(superseded, vec![original]);
+
+    // Out of order: the replacement (B4 replaces C3) arrives before the document it replaces.
+    let IngestOutcome::Stored {
+        document_id: early, ..
+    } = s
+        .ingest(
+            &incoming("M4", b"4"),
+            &doc("B4", "C4", Some("C3")),
+            "[]",
+            ack,
+        )
+        .unwrap()
+    else {
+        panic!()
+    };
+    let IngestOutcome::Stored {
+        document_id: late, ..
+    } = s
+        .ingest(&incoming("M3", b"3"), &doc("B3", "C3", None), "[]", ack)
+        .unwrap()
+    else {
+        panic!()
+    };
+    let by_id = |id: i64| {
+        s.list_documents(10, 0)
+            .unwrap()
+            .into_iter()
+            .find(|d| d.id == id)
+            .unwrap()
+    };
+    assert_eq!(by_id(original).superseded_by, Some(replacement));
+    assert_eq!(by_id(replacement).superseded_by, None);
+    assert_eq!(by_id(late).superseded_by, Some(early));
+}
+
+#[test]
+fn quarantine_keeps_the_bytes_and_the_reason() {
+    let (_t, mut s) = store();
+    let raw = b"\x00\x01 not xml at all";
+    let q = Classification::Quarantine {
+        itk_message_id: None,
+        reason: "not XML or JSON".into(),
+    };
+    let out = s
+        .ingest(&incoming("BAD", raw), &q, r#"[{"severity":"fatal"}]"#, ack)
+        .unwrap();
+    let IngestOutcome::Quarantined { message_id } = out else {
+        panic!()
+    };
+    let (reason, bytes, diags): (String, Vec<u8>, String) = s
+        .connection()
+        .query_row(
+            "SELECT quarantine_reason, raw, diagnostics FROM messages WHERE id = ?1",
+            [message_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(reason, "not XML or JSON");
+    assert_eq!(bytes, raw);
+    assert!(diags.contains("fatal"));
+    assert_eq!(s.document_counts().unwrap().quarantined, 1);
+    assert_eq!(s.pending_outbox().unwrap()[0].response_code, "10009");
+}
+
+#[test]
+fn a_failed_ingest_stores_nothing_and_queues_nothing() {
+    let (_t, mut s) = store();
+    // A response body that violates the outbox's CHECK constraint makes the whole transaction fail.
+    let bad = |_: &IngestOutcome| {
+        vec![PlannedResponse {
+            kind: "not-a-kind",
+            response_code: "x".into(),
+            to_mailbox: "x".into(),
+            workflow_id: "x".into(),
+            body: vec![],
+        }]
+    };
+    assert!(s
+        .ingest(&incoming("M1", b"1"), &doc("B1", "C1", None), "[]", bad)
+        .is_err());
+    assert_eq!(s.find_message("mesh", "X26ABC1", "M1").unwrap(), None);
+    assert_eq!(s.document_counts().unwrap().total, 0);
+    assert!(s.outbox().unwrap().is_empty());
+}
+
+#[test]
+fn outbox_and_sync_state_track_progress() {
+    let (_t, mut s) = store();
+    s.ingest(&incoming("M1", b"1"), &doc("B1", "C1", None), "[]", ack)
+        .unwrap();
+    let item = s.pending_outbox().unwrap().remove(0);
+    s.outbox_attempt(item.id, "2026-11-22T10:00:01Z").unwrap();
+    s.outbox_failed(item.id, "MESH said 500").unwrap();
+    assert_eq!(s.pending_outbox().unwrap()[0].attempts, 1);
+    s.outbox_sent(item.id, "OUT-1", "2026-11-22T10:00:02Z")
+        .unwrap();
+    assert!(s.pending_outbox().unwrap().is_empty());
+    assert_eq!(
+        s.outbox().unwrap()[0].mesh_message_id.as_deref(),
+        Some("OUT-1")
+    );
+
+    assert_eq!(s.sync_state("X26ABC1").unwrap().health, "unknown");
+    s.record_sync_attempt("X26ABC1", "2026-11-22T10:05:00Z")
+        .unwrap();
+    s.record_sync_failure(
+        "X26ABC1",
+        "2026-11-22T10:05:01Z",
+        "mesh_unreachable",
+        "connection refused",
+    )
+    .unwrap();
+    let st = s.sync_state("X26ABC1").unwrap();
+    assert_eq!(
+        (st.health.as_str(), st.last_success_at.as_deref()),
+        ("offline", None)
+    );
+    assert_eq!(st.last_error_code.as_deref(), Some("mesh_unreachable"));
+    s.record_sync_success("X26ABC1", "2026-11-22T10:10:00Z", false)
+        .unwrap();
+    let st = s.sync_state("X26ABC1").unwrap();
+    assert_eq!(st.health, "online");
+    assert_eq!(st.last_success_at.as_deref(), Some("2026-11-22T10:10:00Z"));
+    assert_eq!(st.last_error, None);
+    assert_eq!(s.sync_states().unwrap().len(), 1);
+}

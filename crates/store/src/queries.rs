@@ -1,0 +1,153 @@
+//! Read queries for the CLI and the UI, and the mailbox sync state.
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use crate::{Store, StoreError};
+
+/// One row of `handover list --json` (and, with more fields, the inbox list).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+pub struct DocumentSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub kind: String,
+    pub nhs_number: Option<String>,
+    pub patient_name: Option<String>,
+    pub birth_date: Option<String>,
+    pub title: Option<String>,
+    pub sender: Option<String>,
+    pub care_setting: Option<String>,
+    pub document_date: Option<String>,
+    pub received_at: String,
+    pub status: String,
+    #[ts(type = "number | null")]
+    pub superseded_by: Option<i64>,
+    pub mesh_message_id: Option<String>,
+    pub source: String,
+}
+
+/// Where the store stands with one mailbox: what the stale-data banner is made from.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+pub struct SyncState {
+    pub mailbox: String,
+    pub last_attempt_at: Option<String>,
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+    pub last_error_code: Option<String>,
+    /// `unknown`, `online`, `degraded` or `offline`.
+    pub health: String,
+}
+
+impl Store {
+    /// Documents, newest first.
+    pub fn list_documents(
+        &self,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<DocumentSummary>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT d.id, d.kind, d.nhs_number, d.patient_name, d.birth_date, d.title, d.sender, d.care_setting,
+                    d.document_date, d.received_at, d.status, d.superseded_by,
+                    CASE WHEN m.source = 'mesh' THEN m.source_id END, m.source
+             FROM documents d JOIN messages m ON m.id = d.message_id
+             ORDER BY d.received_at DESC, d.id DESC LIMIT ?1 OFFSET ?2",
+        )?;
+        let rows = stmt.query_map(params![limit, offset], |r| {
+            Ok(DocumentSummary {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                nhs_number: r.get(2)?,
+                patient_name: r.get(3)?,
+                birth_date: r.get(4)?,
+                title: r.get(5)?,
+                sender: r.get(6)?,
+                care_setting: r.get(7)?,
+                document_date: r.get(8)?,
+                received_at: r.get(9)?,
+                status: r.get(10)?,
+                superseded_by: r.get(11)?,
+                mesh_message_id: r.get(12)?,
+                source: r.get(13)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn sync_state(&self, mailbox: &str) -> Result<SyncState, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT mailbox, last_attempt_at, last_success_at, last_error, last_error_code, health
+                 FROM sync_state WHERE mailbox = ?1",
+                params![mailbox],
+                |r| {
+                    Ok(SyncState {
+                        mailbox: r.get(0)?,
+                        last_attempt_at: r.get(1)?,
+                        last_success_at: r.get(2)?,
+                        last_error: r.get(3)?,
+                        last_error_code: r.get(4)?,
+                        health: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?
+            .unwrap_or_else(|| SyncState { mailbox: mailbox.into(), health: "unknown".into(), ..Default::default() }))
+    }
+
+    pub fn record_sync_attempt(&self, mailbox: &str, at: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sync_state (mailbox, last_attempt_at) VALUES (?1, ?2)
+             ON CONFLICT (mailbox) DO UPDATE SET last_attempt_at = excluded.last_attempt_at",
+            params![mailbox, at],
+        )?;
+        Ok(())
+    }
+
+    /// A sync finished. `degraded` when it succeeded only after retries.
+    pub fn record_sync_success(
+        &self,
+        mailbox: &str,
+        at: &str,
+        degraded: bool,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sync_state (mailbox, last_attempt_at, last_success_at, health) VALUES (?1, ?2, ?2, ?3)
+             ON CONFLICT (mailbox) DO UPDATE SET last_success_at = excluded.last_success_at,
+                 last_attempt_at = excluded.last_attempt_at, health = excluded.health,
+                 last_error = NULL, last_error_code = NULL",
+            params![mailbox, at, if degraded { "degraded" } else { "online" }],
+        )?;
+        Ok(())
+    }
+
+    pub fn record_sync_failure(
+        &self,
+        mailbox: &str,
+        at: &str,
+        code: &str,
+        message: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sync_state (mailbox, last_attempt_at, last_error, last_error_code, health)
+             VALUES (?1, ?2, ?4, ?3, 'offline')
+             ON CONFLICT (mailbox) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,
+                 last_error = excluded.last_error, last_error_code = excluded.last_error_code, health = 'offline'",
+            params![mailbox, at, code, message],
+        )?;
+        Ok(())
+    }
+
+    /// All mailboxes' sync states.
+    pub fn sync_states(&self) -> Result<Vec<SyncState>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT mailbox FROM sync_state ORDER BY mailbox")?;
+        let names: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        names.iter().map(|m| self.sync_state(m)).collect()
+    }
+}
