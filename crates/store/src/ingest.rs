@@ -40,6 +40,8 @@ pub struct DocumentRecord {
     /// JSON object of list flags (medication changes, attachments, ...).
     pub flags: String,
     pub model: String,
+    /// Everything searchable in the document (titles, narrative text, medicines), for FTS.
+    pub search_text: String,
 }
 
 /// What the parser made of a message.
@@ -121,7 +123,7 @@ pub struct PlannedResponse {
 }
 
 /// A queued ITK3 response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct OutboxItem {
     pub id: i64,
     pub message_id: i64,
@@ -134,6 +136,21 @@ pub struct OutboxItem {
     pub attempts: i64,
     pub sent_at: Option<String>,
     pub mesh_message_id: Option<String>,
+}
+
+impl std::fmt::Debug for OutboxItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxItem")
+            .field("id", &self.id)
+            .field("message_id", &self.message_id)
+            .field("response_code", &self.response_code)
+            .field("to_mailbox", &self.to_mailbox)
+            .field("workflow_id", &self.workflow_id)
+            .field("body_bytes", &self.body.len())
+            .field("attempts", &self.attempts)
+            .field("sent_at", &self.sent_at)
+            .finish()
+    }
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -438,6 +455,10 @@ fn ingest_document(
         ],
     )?;
     let document_id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO documents_fts (rowid, patient_name, nhs_number, body) VALUES (?1, ?2, ?3, ?4)",
+        params![document_id, d.patient_name, d.nhs_number, d.search_text],
+    )?;
 
     // This document replaces an earlier one: mark the earlier one superseded.
     let mut superseded = Vec::new();

@@ -304,3 +304,150 @@ fn outbox_and_sync_state_track_progress() {
     assert_eq!(st.last_error, None);
     assert_eq!(s.sync_states().unwrap().len(), 1);
 }
+
+fn record(i: usize, name: &str, nhs: &str, text: &str, kind: &str) -> Classification {
+    Classification::Document {
+        itk_message_id: Some(format!("msg-{i}")),
+        document: Box::new(DocumentRecord {
+            kind: kind.into(),
+            document_bundle_id: Some(format!("bundle-{i}")),
+            nhs_number: Some(nhs.into()),
+            patient_name: Some(name.into()),
+            sender: Some(
+                if i % 2 == 0 {
+                    "Leeds General"
+                } else {
+                    "St James's"
+                }
+                .into(),
+            ),
+            flags: r#"{"medication_changes":2,"attachments":1,"nhs_number_valid":true}"#.into(),
+            model: "{}".into(),
+            search_text: text.into(),
+            ..Default::default()
+        }),
+    }
+}
+
+#[test]
+fn the_inbox_pages_filters_and_searches() {
+    let (_t, mut s) = store();
+    for i in 0..30 {
+        let id = format!("M{i:02}");
+        let mut inc = incoming(&id, b"x");
+        let at = format!("2026-11-{:02}T10:00:00Z", 1 + i % 28);
+        inc.received_at = &at;
+        let (name, nhs) = if i == 7 {
+            ("PATEL, Anita", "9434765919")
+        } else {
+            ("JONES, Bob", "9990000018")
+        };
+        let text = if i == 7 {
+            "Started apixaban 5 mg twice daily"
+        } else {
+            "Plan: review in clinic"
+        };
+        let kind = if i % 3 == 0 {
+            "emergency-discharge"
+        } else {
+            "inpatient-discharge"
+        };
+        s.ingest(&inc, &record(i, name, nhs, text, kind), "[]", |_| vec![])
+            .unwrap();
+    }
+    let page = s
+        .query_documents(&ListQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!((page.total, page.rows.len()), (30, 10));
+    assert!(
+        page.rows
+            .windows(2)
+            .all(|w| w[0].received_at >= w[1].received_at),
+        "newest first"
+    );
+    assert_eq!(page.rows[0].flags.medication_changes, 2);
+    let next = s
+        .query_documents(&ListQuery {
+            limit: 10,
+            offset: 25,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(next.rows.len(), 5);
+
+    let by_kind = s
+        .query_documents(&ListQuery {
+            kind: Some("emergency-discharge".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(by_kind.total, 10);
+    assert!(by_kind.rows.iter().all(|r| r.kind == "emergency-discharge"));
+    let by_sender = s
+        .query_documents(&ListQuery {
+            sender: Some("St James's".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(by_sender.total, 15);
+
+    for search in [
+        "943 476 5919",
+        "9434765919",
+        "patel",
+        "Anita",
+        "apixab",
+        "twice daily",
+    ] {
+        let hits = s
+            .query_documents(&ListQuery {
+                search: Some(search.into()),
+                limit: 50,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(hits.total, 1, "search {search:?}");
+        assert_eq!(hits.rows[0].patient_name.as_deref(), Some("PATEL, Anita"));
+    }
+    // FTS syntax in the input is taken literally, never as a query error.
+    for odd in ["\"", "NOT", "a OR b", "*", "(", "review) AND (", ""] {
+        s.query_documents(&ListQuery {
+            search: Some(odd.into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .unwrap();
+    }
+
+    let id = page.rows[0].id;
+    assert!(s.set_document_status(id, "filed").unwrap());
+    let filed = s
+        .query_documents(&ListQuery {
+            queue: Some("filed".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        filed.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![id]
+    );
+    assert!(
+        s.set_document_status(id, "bogus").is_err(),
+        "the CHECK constraint holds"
+    );
+    let doc = s.document(id).unwrap().unwrap();
+    assert_eq!(
+        doc.message.source_id, "M27",
+        "the newest row is the one received on 28-Nov"
+    );
+    assert_eq!(
+        s.senders().unwrap(),
+        vec!["Leeds General".to_string(), "St James's".to_string()]
+    );
+}

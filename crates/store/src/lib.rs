@@ -9,6 +9,7 @@
 
 mod datadir;
 mod error;
+mod inbox_queries;
 mod ingest;
 mod keys;
 mod queries;
@@ -22,6 +23,10 @@ use serde::Serialize;
 
 pub use datadir::{DataDir, DATABASE_FILE, DATA_DIR_ENV};
 pub use error::StoreError;
+pub use inbox_queries::{
+    fts_query, DocumentPage, DocumentRow, ListQuery, MessageProvenance, QuarantineRow, RowFlags,
+    StoredDocument,
+};
 pub use ingest::{
     sha256_hex, Classification, DocumentRecord, Incoming, IngestOutcome, OutboxItem,
     PlannedResponse,

@@ -38,6 +38,8 @@ pub struct SyncState {
     pub last_error_code: Option<String>,
     /// `unknown`, `online`, `degraded` or `offline`.
     pub health: String,
+    /// When the current run of failed syncs began; None while syncs succeed.
+    pub failing_since: Option<String>,
 }
 
 impl Store {
@@ -79,7 +81,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT mailbox, last_attempt_at, last_success_at, last_error, last_error_code, health
+                "SELECT mailbox, last_attempt_at, last_success_at, last_error, last_error_code, health, failing_since
                  FROM sync_state WHERE mailbox = ?1",
                 params![mailbox],
                 |r| {
@@ -90,6 +92,7 @@ impl Store {
                         last_error: r.get(3)?,
                         last_error_code: r.get(4)?,
                         health: r.get(5)?,
+                        failing_since: r.get(6)?,
                     })
                 },
             )
@@ -117,7 +120,7 @@ impl Store {
             "INSERT INTO sync_state (mailbox, last_attempt_at, last_success_at, health) VALUES (?1, ?2, ?2, ?3)
              ON CONFLICT (mailbox) DO UPDATE SET last_success_at = excluded.last_success_at,
                  last_attempt_at = excluded.last_attempt_at, health = excluded.health,
-                 last_error = NULL, last_error_code = NULL",
+                 last_error = NULL, last_error_code = NULL, failing_since = NULL",
             params![mailbox, at, if degraded { "degraded" } else { "online" }],
         )?;
         Ok(())
@@ -131,10 +134,11 @@ impl Store {
         message: &str,
     ) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT INTO sync_state (mailbox, last_attempt_at, last_error, last_error_code, health)
-             VALUES (?1, ?2, ?4, ?3, 'offline')
+            "INSERT INTO sync_state (mailbox, last_attempt_at, last_error, last_error_code, health, failing_since)
+             VALUES (?1, ?2, ?4, ?3, 'offline', ?2)
              ON CONFLICT (mailbox) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,
-                 last_error = excluded.last_error, last_error_code = excluded.last_error_code, health = 'offline'",
+                 last_error = excluded.last_error, last_error_code = excluded.last_error_code, health = 'offline',
+                 failing_since = COALESCE(sync_state.failing_since, excluded.failing_since)",
             params![mailbox, at, code, message],
         )?;
         Ok(())

@@ -96,6 +96,20 @@ pub const MIGRATIONS: &[&str] = &[
                          CHECK (health IN ('unknown', 'online', 'degraded', 'offline'))
     ) STRICT;
     "#,
+    // 2: full-text search over patient name, NHS number and document text (FTS5, inside the
+    // encrypted database). Contentless: the text lives in documents.model; rowid = documents.id.
+    r#"
+    CREATE VIRTUAL TABLE documents_fts USING fts5(
+        patient_name, nhs_number, body,
+        content = '', tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE INDEX documents_status_received ON documents(status, received_at DESC, id DESC);
+    CREATE INDEX documents_kind_received ON documents(kind, received_at DESC, id DESC);
+    CREATE INDEX documents_sender ON documents(sender);
+    CREATE INDEX messages_quarantined ON messages(received_at DESC) WHERE outcome = 'quarantined';
+    -- When the current run of failed syncs began (NULL while syncs succeed).
+    ALTER TABLE sync_state ADD COLUMN failing_since TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

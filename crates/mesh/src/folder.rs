@@ -1,0 +1,946 @@
+//! A mailbox backed by a directory, for practices that receive MESH messages
+//! through NHS's own MESH client (which writes `.dat`/`.ctl` pairs) or want to
+//! drop files in by hand.
+//!
+//! Layout of the directory:
+//!
+//! - `NAME.dat` + `NAME.ctl`: one MESH client message. The `.ctl` XML
+//!   (`<DTSControl>`) gives the message id (`DTSId`), `WorkflowId`, `From_DTS`,
+//!   `To_DTS`, `Subject`, `LocalId` and `MessageType`. A `.dat` without its
+//!   `.ctl` is still being written and is skipped (the MESH client writes the
+//!   `.ctl` last); so is a `.ctl` without its `.dat`.
+//! - any other file: one message whose body is the file. Its id is
+//!   `FILE-` + the first 24 hex digits of SHA-256(file name, NUL, content), so it
+//!   is stable across runs and a *different* document later dropped under the
+//!   same name gets a new id.
+//! - skipped: directories, names starting with `.`, names ending in `.tmp`,
+//!   `.part`, `.partial`, `.crdownload` or `~`, and empty plain files (writers
+//!   should create `x.tmp` and rename it when complete).
+//! - `processed/`: [`Mailbox::acknowledge`] moves a message's file(s) here with
+//!   `rename` (atomic on one file system; the `.dat` first, then the `.ctl`).
+//!   Nothing is ever deleted.
+//! - `outbox/`: [`Mailbox::send`] writes `ID.dat` then `ID.ctl` here (each via a
+//!   `.tmp` file and a rename), for the MESH client to pick up.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::MeshError;
+use crate::mailbox::Mailbox;
+use crate::message::{
+    DeliveryReport, InboxListing, Message, MessageMeta, MessageType, OutboundMessage,
+};
+
+/// Name of the subfolder acknowledged messages are moved to.
+pub const PROCESSED_DIR: &str = "processed";
+/// Name of the subfolder sent messages are written to.
+pub const OUTBOX_DIR: &str = "outbox";
+
+/// A [`Mailbox`] over a directory. See the module docs for the layout.
+#[derive(Debug, Clone)]
+pub struct FolderMailbox {
+    root: PathBuf,
+    mailbox_id: String,
+    /// Where each id was found by the last scan: a hint that lets `download`
+    /// and `acknowledge` check one file instead of rescanning (and rehashing)
+    /// the whole folder. Always re-verified before use.
+    index: Arc<Mutex<HashMap<String, FolderEntry>>>,
+}
+
+/// Why a directory entry was not listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Hidden, temporary or partial name.
+    InProgressName,
+    /// A `.dat` whose `.ctl` has not appeared yet.
+    DatWithoutCtl,
+    /// A `.ctl` whose `.dat` is missing.
+    CtlWithoutDat,
+    /// A `.ctl` that is not (yet) valid XML.
+    UnreadableCtl(String),
+    /// An empty plain file (probably still being copied).
+    Empty,
+    /// Another entry already has this message id.
+    DuplicateId(String),
+}
+
+/// One message found in the folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderEntry {
+    pub message_id: String,
+    /// The payload file (`.dat` or the plain file).
+    pub data_path: PathBuf,
+    /// The `.ctl` file, for pairs.
+    pub ctl_path: Option<PathBuf>,
+}
+
+/// The result of scanning the folder: what is listed and what was skipped.
+#[derive(Debug, Clone, Default)]
+pub struct FolderScan {
+    pub entries: Vec<FolderEntry>,
+    pub skipped: Vec<(PathBuf, SkipReason)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Ctl {
+    id: Option<String>,
+    message_type: Option<String>,
+    workflow_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    subject: Option<String>,
+    local_id: Option<String>,
+    partner_id: Option<String>,
+    linked_id: Option<String>,
+    status: Option<String>,
+    status_code: Option<String>,
+    status_event: Option<String>,
+    status_description: Option<String>,
+    status_time: Option<String>,
+}
+
+fn parse_ctl(xml: &str) -> Result<Ctl, String> {
+    let doc = roxmltree::Document::parse(xml).map_err(|e| e.to_string())?;
+    let root = doc.root_element();
+    let text_of = |node: roxmltree::Node<'_, '_>, names: &[&str]| -> Option<String> {
+        node.children()
+            .filter(|c| c.is_element())
+            .find(|c| {
+                names
+                    .iter()
+                    .any(|n| c.tag_name().name().eq_ignore_ascii_case(n))
+            })
+            .and_then(|c| c.text())
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+    };
+    let status = root
+        .children()
+        .find(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case("StatusRecord"));
+    let st = |names: &[&str]| status.and_then(|s| text_of(s, names));
+    Ok(Ctl {
+        id: text_of(root, &["DTSId", "MessageId", "MessageID"]),
+        message_type: text_of(root, &["MessageType"]),
+        workflow_id: text_of(root, &["WorkflowId"]),
+        from: text_of(root, &["From_DTS", "From"]),
+        to: text_of(root, &["To_DTS", "To"]),
+        subject: text_of(root, &["Subject"]),
+        local_id: text_of(root, &["LocalId"]),
+        partner_id: text_of(root, &["PartnerId"]),
+        linked_id: text_of(root, &["LinkedMsgId", "LinkedMessageId"]),
+        status: st(&["Status"]),
+        status_code: st(&["StatusCode"]),
+        status_event: st(&["Event"]),
+        status_description: st(&["Description"]),
+        status_time: st(&["DateTime"]),
+    })
+}
+
+fn in_progress_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with('.')
+        || lower.ends_with('~')
+        || [".tmp", ".part", ".partial", ".crdownload"]
+            .iter()
+            .any(|s| lower.ends_with(s))
+}
+
+fn ext_is(path: &Path, ext: &str) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+fn sibling_with_ext(path: &Path, ext: &str) -> Option<PathBuf> {
+    // Accept either case of the extension (MESH client uses lower case).
+    [ext.to_ascii_lowercase(), ext.to_ascii_uppercase()]
+        .into_iter()
+        .map(|e| path.with_extension(e))
+        .find(|p| p.is_file())
+}
+
+fn file_id(name: &str, content: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update([0u8]);
+    h.update(content);
+    let digest = hex::encode_upper(h.finalize());
+    format!("FILE-{}", &digest[..24])
+}
+
+struct Candidate {
+    entry: FolderEntry,
+    modified: SystemTime,
+    name: String,
+}
+
+/// Scans `dir` (not recursively).
+fn scan_dir(dir: &Path) -> Result<FolderScan, MeshError> {
+    let mut scan = FolderScan::default();
+    let read = match std::fs::read_dir(dir) {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && dir.ends_with(PROCESSED_DIR) => {
+            return Ok(scan)
+        }
+        Err(e) => {
+            return Err(MeshError::io(
+                format!("reading folder {}", dir.display()),
+                e,
+            ))
+        }
+    };
+    let mut candidates = Vec::new();
+    for item in read {
+        let item =
+            item.map_err(|e| MeshError::io(format!("reading folder {}", dir.display()), e))?;
+        let path = item.path();
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            // Vanished between read_dir and stat (moved by another process).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(MeshError::io(format!("reading {}", path.display()), e)),
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        let name = item.file_name().to_string_lossy().into_owned();
+        if in_progress_name(&name) {
+            scan.skipped.push((path, SkipReason::InProgressName));
+            continue;
+        }
+        let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+        if ext_is(&path, "ctl") {
+            if sibling_with_ext(&path, "dat").is_none() {
+                scan.skipped.push((path, SkipReason::CtlWithoutDat));
+            }
+            // Pairs are handled from the .dat side.
+            continue;
+        }
+        let read_file = |p: &Path| {
+            std::fs::read(p).map_err(|e| MeshError::io(format!("reading {}", p.display()), e))
+        };
+        if ext_is(&path, "dat") {
+            let Some(ctl_path) = sibling_with_ext(&path, "ctl") else {
+                scan.skipped.push((path, SkipReason::DatWithoutCtl));
+                continue;
+            };
+            let xml = String::from_utf8_lossy(&read_file(&ctl_path)?).into_owned();
+            let ctl = match parse_ctl(&xml) {
+                Ok(c) => c,
+                Err(e) => {
+                    scan.skipped.push((ctl_path, SkipReason::UnreadableCtl(e)));
+                    continue;
+                }
+            };
+            let message_id = match ctl.id {
+                Some(id) => id,
+                None => file_id(&name, &read_file(&path)?),
+            };
+            candidates.push(Candidate {
+                entry: FolderEntry {
+                    message_id,
+                    data_path: path,
+                    ctl_path: Some(ctl_path),
+                },
+                modified,
+                name,
+            });
+            continue;
+        }
+        if meta.len() == 0 {
+            scan.skipped.push((path, SkipReason::Empty));
+            continue;
+        }
+        let message_id = file_id(&name, &read_file(&path)?);
+        candidates.push(Candidate {
+            entry: FolderEntry {
+                message_id,
+                data_path: path,
+                ctl_path: None,
+            },
+            modified,
+            name,
+        });
+    }
+    // Oldest first, like MESH; the name breaks ties so the order is stable.
+    candidates.sort_by(|a, b| {
+        a.modified
+            .cmp(&b.modified)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let mut seen = std::collections::HashSet::new();
+    for c in candidates {
+        if seen.insert(c.entry.message_id.clone()) {
+            scan.entries.push(c.entry);
+        } else {
+            scan.skipped.push((
+                c.entry.data_path,
+                SkipReason::DuplicateId(c.entry.message_id),
+            ));
+        }
+    }
+    Ok(scan)
+}
+
+/// The id `entry`'s files have now (None if they are gone or no longer
+/// listable), computed exactly as [`scan_dir`] does.
+fn current_id(entry: &FolderEntry) -> Result<Option<String>, MeshError> {
+    let read = |p: &Path| match std::fs::read(p) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(MeshError::io(format!("reading {}", p.display()), e)),
+    };
+    let name = entry
+        .data_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(data) = read(&entry.data_path)? else {
+        return Ok(None);
+    };
+    match &entry.ctl_path {
+        Some(ctl_path) => {
+            let Some(xml) = read(ctl_path)? else {
+                return Ok(None);
+            };
+            Ok(parse_ctl(&String::from_utf8_lossy(&xml))
+                .ok()
+                .map(|ctl| ctl.id.unwrap_or_else(|| file_id(&name, &data))))
+        }
+        None if data.is_empty() => Ok(None),
+        None => Ok(Some(file_id(&name, &data))),
+    }
+}
+
+fn guess_content_type(path: &Path) -> Option<String> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(
+        match ext.as_str() {
+            "xml" => "application/xml",
+            "json" => "application/json",
+            "txt" => "text/plain",
+            "pdf" => "application/pdf",
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+/// A name under `dir` that does not exist yet: `stem.ext`, else `stem-2.ext`, ….
+fn free_name(dir: &Path, stem: &str, exts: &[String]) -> String {
+    let taken = |candidate: &str| {
+        exts.iter().any(|e| {
+            let name = if e.is_empty() {
+                candidate.to_string()
+            } else {
+                format!("{candidate}.{e}")
+            };
+            dir.join(name).exists()
+        })
+    };
+    if !taken(stem) {
+        return stem.to_string();
+    }
+    (2u32..)
+        .map(|n| format!("{stem}-{n}"))
+        .find(|c| !taken(c))
+        .unwrap_or_else(|| stem.to_string())
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), MeshError> {
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ));
+    std::fs::write(&tmp, bytes)
+        .map_err(|e| MeshError::io(format!("writing {}", tmp.display()), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        MeshError::io(
+            format!("renaming {} to {}", tmp.display(), path.display()),
+            e,
+        )
+    })
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, MeshError> + Send + 'static,
+) -> Result<T, MeshError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| MeshError::io("folder mailbox task", std::io::Error::other(e.to_string())))?
+}
+
+impl FolderMailbox {
+    /// A folder mailbox over `root` (which must exist), reporting `mailbox_id`.
+    pub fn new(root: impl Into<PathBuf>, mailbox_id: impl Into<String>) -> Self {
+        Self {
+            root: root.into(),
+            mailbox_id: mailbox_id.into().trim().to_ascii_uppercase(),
+            index: Arc::default(),
+        }
+    }
+
+    /// The watched directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where acknowledged messages go.
+    pub fn processed_dir(&self) -> PathBuf {
+        self.root.join(PROCESSED_DIR)
+    }
+
+    /// Where sent messages are written.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.root.join(OUTBOX_DIR)
+    }
+
+    /// Scans the folder now (blocking I/O), including what was skipped and why.
+    pub fn scan(&self) -> Result<FolderScan, MeshError> {
+        if !self.root.is_dir() {
+            return Err(MeshError::io(
+                format!("folder mailbox {}", self.root.display()),
+                std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
+            ));
+        }
+        let scan = scan_dir(&self.root)?;
+        let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        *index = scan
+            .entries
+            .iter()
+            .map(|e| (e.message_id.clone(), e.clone()))
+            .collect();
+        Ok(scan)
+    }
+
+    fn find(&self, message_id: &str) -> Result<FolderEntry, MeshError> {
+        let hint = self
+            .index
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(message_id)
+            .cloned();
+        if let Some(entry) = hint {
+            if current_id(&entry)?.as_deref() == Some(message_id) {
+                return Ok(entry);
+            }
+        }
+        self.scan()?
+            .entries
+            .into_iter()
+            .find(|e| e.message_id == message_id)
+            .ok_or_else(|| self.gone(message_id))
+    }
+
+    fn gone(&self, message_id: &str) -> MeshError {
+        MeshError::Gone {
+            message_id: message_id.to_string(),
+            status: 404,
+            detail: crate::ErrorDetail {
+                message: format!("no such message in {}", self.root.display()),
+                ..Default::default()
+            },
+        }
+    }
+
+    fn download_blocking(&self, message_id: &str) -> Result<Message, MeshError> {
+        let entry = self.find(message_id)?;
+        let body = std::fs::read(&entry.data_path)
+            .map_err(|e| MeshError::io(format!("reading {}", entry.data_path.display()), e))?;
+        let ctl = match &entry.ctl_path {
+            Some(p) => {
+                let xml = std::fs::read(p)
+                    .map_err(|e| MeshError::io(format!("reading {}", p.display()), e))?;
+                parse_ctl(&String::from_utf8_lossy(&xml)).map_err(|e| MeshError::Protocol {
+                    operation: "folder download".into(),
+                    message: format!("{}: {e}", p.display()),
+                })?
+            }
+            None => Ctl::default(),
+        };
+        // The body must be exactly what the id denotes (content-derived ids).
+        if ctl.id.is_none() {
+            let name = entry
+                .data_path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if file_id(&name, &body) != entry.message_id {
+                return Err(self.gone(message_id));
+            }
+        }
+        let message_type = MessageType::parse(ctl.message_type.as_deref().unwrap_or("DATA"));
+        let report = (message_type == MessageType::Report).then(|| DeliveryReport {
+            linked_message_id: ctl.linked_id.clone(),
+            status_success: ctl.status.clone(),
+            status_event: ctl.status_event.clone(),
+            status_code: ctl.status_code.clone(),
+            status_description: ctl.status_description.clone(),
+            status_timestamp: ctl.status_time.clone(),
+        });
+        let file_name = entry
+            .data_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        Ok(Message {
+            meta: MessageMeta {
+                message_id: entry.message_id.clone(),
+                message_type,
+                from: ctl.from,
+                to: ctl.to.or_else(|| Some(self.mailbox_id.clone())),
+                workflow_id: ctl.workflow_id,
+                subject: ctl.subject,
+                local_id: ctl.local_id,
+                partner_id: ctl.partner_id,
+                file_name,
+                content_type: if entry.ctl_path.is_none() {
+                    guess_content_type(&entry.data_path)
+                } else {
+                    None
+                },
+                checksum: None,
+                compressed_flag: false,
+                encrypted_flag: false,
+                total_chunks: 1,
+                status_timestamp: ctl.status_time,
+            },
+            body,
+            report,
+        })
+    }
+
+    fn acknowledge_blocking(&self, message_id: &str) -> Result<(), MeshError> {
+        let entry = match self.find(message_id) {
+            Ok(e) => e,
+            Err(MeshError::Gone { .. }) => {
+                // Idempotent, like MESH: already in processed/ is success.
+                let done = scan_dir(&self.processed_dir())?
+                    .entries
+                    .iter()
+                    .any(|e| e.message_id == message_id);
+                return if done {
+                    Ok(())
+                } else {
+                    Err(self.gone(message_id))
+                };
+            }
+            Err(e) => return Err(e),
+        };
+        let processed = self.processed_dir();
+        std::fs::create_dir_all(&processed)
+            .map_err(|e| MeshError::io(format!("creating {}", processed.display()), e))?;
+        let ext_of = |p: &Path| {
+            p.extension()
+                .map(|e| e.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let data_ext = ext_of(&entry.data_path);
+        let mut exts = vec![data_ext.clone()];
+        if let Some(ctl) = &entry.ctl_path {
+            exts.push(ext_of(ctl));
+        }
+        let stem = if data_ext.is_empty() {
+            entry.data_path.file_name()
+        } else {
+            entry.data_path.file_stem()
+        }
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "message".into());
+        let target_stem = free_name(&processed, &stem, &exts);
+        let target = |ext: &str| {
+            if ext.is_empty() {
+                processed.join(&target_stem)
+            } else {
+                processed.join(format!("{target_stem}.{ext}"))
+            }
+        };
+        let move_file = |from: &Path, to: PathBuf| {
+            std::fs::rename(from, &to).map_err(|e| {
+                MeshError::io(format!("moving {} to {}", from.display(), to.display()), e)
+            })
+        };
+        move_file(&entry.data_path, target(&data_ext))?;
+        if let Some(ctl) = &entry.ctl_path {
+            move_file(ctl, target(&ext_of(ctl)))?;
+        }
+        Ok(())
+    }
+
+    fn send_blocking(&self, message: &OutboundMessage) -> Result<String, MeshError> {
+        let to = message.to.trim().to_ascii_uppercase();
+        if to.is_empty() || message.workflow_id.trim().is_empty() {
+            return Err(MeshError::Config("to and workflow_id are required".into()));
+        }
+        let outbox = self.outbox_dir();
+        std::fs::create_dir_all(&outbox)
+            .map_err(|e| MeshError::io(format!("creating {}", outbox.display()), e))?;
+        let id = uuid::Uuid::new_v4()
+            .simple()
+            .to_string()
+            .to_ascii_uppercase();
+        let opt = |tag: &str, v: &Option<String>| {
+            format!(
+                "  <{tag}>{}</{tag}>\n",
+                xml_escape(v.as_deref().unwrap_or(""))
+            )
+        };
+        let ctl = format!(
+            "<DTSControl>\n  <Version>1.0</Version>\n  <AddressType>DTS</AddressType>\n  <MessageType>Data</MessageType>\n  <From_DTS>{}</From_DTS>\n  <To_DTS>{}</To_DTS>\n{}{}  <DTSId>{id}</DTSId>\n  <WorkflowId>{}</WorkflowId>\n  <Compress>{}</Compress>\n</DTSControl>\n",
+            xml_escape(&self.mailbox_id),
+            xml_escape(&to),
+            opt("Subject", &message.subject),
+            opt("LocalId", &message.local_id),
+            xml_escape(message.workflow_id.trim()),
+            if message.compress { "Y" } else { "N" },
+        );
+        write_atomically(&outbox.join(format!("{id}.dat")), &message.body)?;
+        write_atomically(&outbox.join(format!("{id}.ctl")), ctl.as_bytes())?;
+        Ok(id)
+    }
+}
+
+impl Mailbox for FolderMailbox {
+    fn mailbox_id(&self) -> &str {
+        &self.mailbox_id
+    }
+
+    async fn handshake(&self) -> Result<(), MeshError> {
+        let me = self.clone();
+        blocking(move || me.scan().map(|_| ())).await
+    }
+
+    async fn list_inbox(&self, workflow_filter: Option<&str>) -> Result<InboxListing, MeshError> {
+        let me = self.clone();
+        let filter = workflow_filter.map(str::to_string);
+        blocking(move || {
+            let scan = me.scan()?;
+            let mut ids = Vec::new();
+            for entry in scan.entries {
+                if let Some(f) = &filter {
+                    let wf = match &entry.ctl_path {
+                        Some(p) => std::fs::read(p)
+                            .ok()
+                            .and_then(|x| parse_ctl(&String::from_utf8_lossy(&x)).ok())
+                            .and_then(|c| c.workflow_id),
+                        None => None,
+                    };
+                    if !workflow_matches(f, wf.as_deref().unwrap_or("")) {
+                        continue;
+                    }
+                }
+                ids.push(entry.message_id);
+            }
+            Ok(InboxListing {
+                approx_inbox_count: Some(ids.len() as u64),
+                message_ids: ids,
+                maybe_more: false,
+            })
+        })
+        .await
+    }
+
+    async fn download(&self, message_id: &str) -> Result<Message, MeshError> {
+        let me = self.clone();
+        let id = message_id.to_string();
+        blocking(move || me.download_blocking(&id)).await
+    }
+
+    async fn acknowledge(&self, message_id: &str) -> Result<(), MeshError> {
+        let me = self.clone();
+        let id = message_id.to_string();
+        blocking(move || me.acknowledge_blocking(&id)).await
+    }
+
+    async fn send(&self, message: &OutboundMessage) -> Result<String, MeshError> {
+        let me = self.clone();
+        let message = message.clone();
+        blocking(move || me.send_blocking(&message)).await
+    }
+}
+
+/// MESH `workflow_filter` semantics: `WF`, `!WF`, `WF*`, `!WF*`, `*X*`, `!*X*`.
+pub fn workflow_matches(filter: &str, workflow_id: &str) -> bool {
+    let (negate, pattern) = match filter.strip_prefix('!') {
+        Some(rest) => (true, rest),
+        None => (false, filter),
+    };
+    let matched = if let Some(inner) = pattern.strip_prefix('*').and_then(|p| p.strip_suffix('*')) {
+        workflow_id.contains(inner)
+    } else if let Some(prefix) = pattern.strip_suffix('*') {
+        workflow_id.starts_with(prefix)
+    } else {
+        workflow_id == pattern
+    };
+    matched != negate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CTL: &str = r#"<DTSControl>
+  <Version>1.0</Version>
+  <AddressType>DTS</AddressType>
+  <MessageType>Data</MessageType>
+  <WorkflowId>TOC_FHIR_IP_DISCH</WorkflowId>
+  <From_DTS>X26HOSP1</From_DTS>
+  <To_DTS>X26GP001</To_DTS>
+  <Subject>Discharge summary</Subject>
+  <LocalId>ip-0001</LocalId>
+  <DTSId>20260101120000123_ABC123</DTSId>
+  <Compress>N</Compress>
+  <StatusRecord>
+    <DateTime>20260101120000</DateTime>
+    <Event>TRANSFER</Event>
+    <Status>SUCCESS</Status>
+    <StatusCode>00</StatusCode>
+    <Description>Transferred to recipient mailbox</Description>
+  </StatusRecord>
+</DTSControl>"#;
+
+    fn mailbox() -> (tempfile::TempDir, FolderMailbox) {
+        let dir = tempfile::tempdir().unwrap();
+        let mb = FolderMailbox::new(dir.path(), "x26gp001");
+        (dir, mb)
+    }
+
+    fn touch(dir: &Path, name: &str, content: &[u8]) {
+        std::fs::write(dir.join(name), content).unwrap();
+    }
+
+    #[tokio::test]
+    async fn lists_downloads_and_acknowledges_plain_files() {
+        let (dir, mb) = mailbox();
+        assert_eq!(mb.mailbox_id(), "X26GP001");
+        touch(dir.path(), "discharge-1.xml", b"<Bundle/>");
+        let listing = mb.list_inbox(None).await.unwrap();
+        assert_eq!(listing.message_ids.len(), 1);
+        let id = listing.message_ids[0].clone();
+        assert!(id.starts_with("FILE-") && id.len() == 29, "{id}");
+        // Stable across instances (runs).
+        let again = FolderMailbox::new(dir.path(), "X26GP001")
+            .list_inbox(None)
+            .await
+            .unwrap();
+        assert_eq!(again.message_ids, vec![id.clone()]);
+
+        let msg = mb.download(&id).await.unwrap();
+        assert_eq!(msg.body, b"<Bundle/>");
+        assert_eq!(msg.meta.message_id, id);
+        assert_eq!(msg.meta.file_name.as_deref(), Some("discharge-1.xml"));
+        assert_eq!(msg.meta.content_type.as_deref(), Some("application/xml"));
+        assert_eq!(msg.meta.message_type, MessageType::Data);
+        // Download does not consume.
+        assert_eq!(
+            mb.list_inbox(None).await.unwrap().message_ids,
+            vec![id.clone()]
+        );
+
+        mb.acknowledge(&id).await.unwrap();
+        assert!(mb.list_inbox(None).await.unwrap().message_ids.is_empty());
+        assert!(!dir.path().join("discharge-1.xml").exists());
+        assert_eq!(
+            std::fs::read(dir.path().join("processed/discharge-1.xml")).unwrap(),
+            b"<Bundle/>"
+        );
+        // Ack is idempotent; an unknown id is Gone.
+        mb.acknowledge(&id).await.unwrap();
+        let err = mb
+            .acknowledge("FILE-000000000000000000000000")
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "mesh.gone");
+        assert_eq!(mb.download(&id).await.unwrap_err().code(), "mesh.gone");
+    }
+
+    #[tokio::test]
+    async fn a_file_changed_after_listing_is_not_served_under_the_old_id() {
+        let (dir, mb) = mailbox();
+        touch(dir.path(), "a.xml", b"version 1");
+        let old = mb.list_inbox(None).await.unwrap().message_ids[0].clone();
+        touch(dir.path(), "a.xml", b"version 2");
+        assert_eq!(mb.download(&old).await.unwrap_err().code(), "mesh.gone");
+        assert_eq!(mb.acknowledge(&old).await.unwrap_err().code(), "mesh.gone");
+        assert!(
+            dir.path().join("a.xml").exists(),
+            "not moved under a stale id"
+        );
+        let new = mb.list_inbox(None).await.unwrap().message_ids[0].clone();
+        assert_ne!(old, new);
+        assert_eq!(mb.download(&new).await.unwrap().body, b"version 2");
+    }
+
+    #[tokio::test]
+    async fn same_name_different_content_gets_a_new_id_and_no_overwrite() {
+        let (dir, mb) = mailbox();
+        touch(dir.path(), "letter.xml", b"first");
+        let first = mb.list_inbox(None).await.unwrap().message_ids[0].clone();
+        mb.acknowledge(&first).await.unwrap();
+        touch(dir.path(), "letter.xml", b"second");
+        let second = mb.list_inbox(None).await.unwrap().message_ids[0].clone();
+        assert_ne!(first, second);
+        mb.acknowledge(&second).await.unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("processed/letter.xml")).unwrap(),
+            b"first"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("processed/letter-2.xml")).unwrap(),
+            b"second"
+        );
+    }
+
+    #[tokio::test]
+    async fn dat_ctl_pairs_are_paired_and_partial_files_skipped() {
+        let (dir, mb) = mailbox();
+        let d = dir.path();
+        touch(d, "MSG1.dat", b"payload one");
+        // No .ctl yet: still being written.
+        touch(d, ".hidden.xml", b"x");
+        touch(d, "incoming.xml.tmp", b"x");
+        touch(d, "incoming2.xml.part", b"x");
+        touch(d, "empty.xml", b"");
+        touch(d, "ORPHAN.ctl", CTL.as_bytes());
+        std::fs::create_dir(d.join("subdir")).unwrap();
+        let listing = mb.list_inbox(None).await.unwrap();
+        assert!(listing.message_ids.is_empty(), "{listing:?}");
+        let scan = mb.scan().unwrap();
+        let reasons: Vec<_> = scan.skipped.iter().map(|(_, r)| r.clone()).collect();
+        assert!(reasons.contains(&SkipReason::DatWithoutCtl));
+        assert!(reasons.contains(&SkipReason::CtlWithoutDat));
+        assert!(reasons.contains(&SkipReason::Empty));
+        assert_eq!(
+            reasons
+                .iter()
+                .filter(|r| **r == SkipReason::InProgressName)
+                .count(),
+            3
+        );
+
+        // A half-written .ctl is skipped too, then picked up once complete.
+        touch(d, "MSG1.ctl", &CTL.as_bytes()[..40]);
+        assert!(mb.list_inbox(None).await.unwrap().message_ids.is_empty());
+        touch(d, "MSG1.ctl", CTL.as_bytes());
+        let listing = mb.list_inbox(None).await.unwrap();
+        assert_eq!(
+            listing.message_ids,
+            vec!["20260101120000123_ABC123".to_string()]
+        );
+
+        let msg = mb.download("20260101120000123_ABC123").await.unwrap();
+        assert_eq!(msg.body, b"payload one");
+        assert_eq!(msg.meta.workflow_id.as_deref(), Some("TOC_FHIR_IP_DISCH"));
+        assert_eq!(msg.meta.from.as_deref(), Some("X26HOSP1"));
+        assert_eq!(msg.meta.to.as_deref(), Some("X26GP001"));
+        assert_eq!(msg.meta.subject.as_deref(), Some("Discharge summary"));
+        assert_eq!(msg.meta.local_id.as_deref(), Some("ip-0001"));
+        assert!(msg.report.is_none());
+
+        // Workflow filter.
+        assert_eq!(
+            mb.list_inbox(Some("TOC_FHIR_*"))
+                .await
+                .unwrap()
+                .message_ids
+                .len(),
+            1
+        );
+        assert!(mb
+            .list_inbox(Some("!*DISCH*"))
+            .await
+            .unwrap()
+            .message_ids
+            .is_empty());
+
+        mb.acknowledge("20260101120000123_ABC123").await.unwrap();
+        assert!(d.join("processed/MSG1.dat").is_file());
+        assert!(d.join("processed/MSG1.ctl").is_file());
+        assert!(!d.join("MSG1.dat").exists() && !d.join("MSG1.ctl").exists());
+        assert!(mb.list_inbox(None).await.unwrap().message_ids.is_empty());
+        mb.acknowledge("20260101120000123_ABC123").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn report_ctl_is_surfaced() {
+        let (dir, mb) = mailbox();
+        let ctl = CTL
+            .replace(
+                "<MessageType>Data</MessageType>",
+                "<MessageType>Report</MessageType><LinkedMsgId>ORIG1</LinkedMsgId>",
+            )
+            .replace("<Status>SUCCESS</Status>", "<Status>ERROR</Status>")
+            .replace("<StatusCode>00</StatusCode>", "<StatusCode>14</StatusCode>")
+            .replace("Transferred to recipient mailbox", "Undelivered message");
+        touch(dir.path(), "R.dat", b"");
+        touch(dir.path(), "R.ctl", ctl.as_bytes());
+        let msg = mb.download("20260101120000123_ABC123").await.unwrap();
+        assert_eq!(msg.meta.message_type, MessageType::Report);
+        let report = msg.report.unwrap();
+        assert!(report.is_failure());
+        assert_eq!(report.linked_message_id.as_deref(), Some("ORIG1"));
+        assert_eq!(report.status_code.as_deref(), Some("14"));
+        assert_eq!(
+            report.status_description.as_deref(),
+            Some("Undelivered message")
+        );
+    }
+
+    #[tokio::test]
+    async fn send_writes_a_pair_the_folder_can_read_back() {
+        let (dir, mb) = mailbox();
+        let mut out = OutboundMessage::new("x26hosp1", "TOC_FHIR_IP_DISCH_ACK", b"<ack/>".to_vec());
+        out.subject = Some("ITK3 <response> & ack".into());
+        let id = mb.send(&out).await.unwrap();
+        let outbox = FolderMailbox::new(mb.outbox_dir(), "X26HOSP1");
+        let msg = outbox.download(&id).await.unwrap();
+        assert_eq!(msg.body, b"<ack/>");
+        assert_eq!(msg.meta.to.as_deref(), Some("X26HOSP1"));
+        assert_eq!(msg.meta.from.as_deref(), Some("X26GP001"));
+        assert_eq!(
+            msg.meta.workflow_id.as_deref(),
+            Some("TOC_FHIR_IP_DISCH_ACK")
+        );
+        assert_eq!(msg.meta.subject.as_deref(), Some("ITK3 <response> & ack"));
+        // Sending does not touch the inbox, and no temp files remain.
+        assert!(mb.list_inbox(None).await.unwrap().message_ids.is_empty());
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn workflow_filter_syntax() {
+        assert!(workflow_matches("TOC_FHIR_IP_DISCH", "TOC_FHIR_IP_DISCH"));
+        assert!(!workflow_matches(
+            "TOC_FHIR_IP_DISCH",
+            "TOC_FHIR_IP_DISCH_ACK"
+        ));
+        assert!(workflow_matches(
+            "!TOC_FHIR_IP_DISCH",
+            "TOC_FHIR_IP_DISCH_ACK"
+        ));
+        assert!(workflow_matches("TOC_FHIR_*", "TOC_FHIR_EC_DISCH"));
+        assert!(!workflow_matches("!TOC_FHIR_*", "TOC_FHIR_EC_DISCH"));
+        assert!(workflow_matches("*_ACK*", "TOC_FHIR_EC_DISCH_ACK"));
+        assert!(!workflow_matches("!*_ACK*", "TOC_FHIR_EC_DISCH_ACK"));
+    }
+
+    #[test]
+    fn missing_root_is_an_error() {
+        let mb = FolderMailbox::new("/nonexistent/handover-mesh-test", "X");
+        assert_eq!(mb.scan().unwrap_err().code(), "mesh.io");
+    }
+}

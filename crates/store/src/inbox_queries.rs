@@ -1,0 +1,329 @@
+//! The inbox's queries: paged, filtered, sorted and searched lists; one document; quarantine.
+//! Every list is a bounded page (LIMIT/OFFSET on an index), so the UI stays fast with years of
+//! documents.
+
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::{Store, StoreError};
+
+/// What the inbox list asks for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+pub struct ListQuery {
+    /// `new`, `needs-action`, `filed`, or `all` (default).
+    pub queue: Option<String>,
+    /// A document kind, e.g. `inpatient-discharge`.
+    pub kind: Option<String>,
+    /// Exact sending organisation, as listed.
+    pub sender: Option<String>,
+    /// Free text: patient name, NHS number (spaces ignored) or any words of the document.
+    pub search: Option<String>,
+    /// `received-desc` (default), `received-asc`, `patient`, `kind`, `sender`.
+    pub sort: Option<String>,
+    /// Received on or after this date (`yyyy-mm-dd`).
+    pub received_from: Option<String>,
+    /// Received on or before this date (`yyyy-mm-dd`).
+    pub received_to: Option<String>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// One inbox row.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+pub struct DocumentRow {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub kind: String,
+    pub nhs_number: Option<String>,
+    pub patient_name: Option<String>,
+    pub birth_date: Option<String>,
+    pub title: Option<String>,
+    pub sender: Option<String>,
+    pub care_setting: Option<String>,
+    pub document_date: Option<String>,
+    pub received_at: String,
+    pub status: String,
+    #[ts(type = "number | null")]
+    pub superseded_by: Option<i64>,
+    pub replaces: Option<String>,
+    pub flags: RowFlags,
+}
+
+/// The list flags of a row.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+#[serde(default)]
+pub struct RowFlags {
+    #[ts(type = "number")]
+    pub medication_changes: u32,
+    #[ts(type = "number")]
+    pub medications: u32,
+    #[ts(type = "number")]
+    pub attachments: u32,
+    #[ts(type = "number")]
+    pub allergies: u32,
+    #[ts(type = "number")]
+    pub unrecognised: u32,
+    pub nhs_number_valid: bool,
+    /// This document replaces an earlier one.
+    pub superseding: bool,
+    #[ts(type = "number")]
+    pub warnings: u32,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+pub struct DocumentPage {
+    #[ts(type = "number")]
+    pub total: u64,
+    pub offset: u32,
+    pub rows: Vec<DocumentRow>,
+}
+
+/// A stored document: its row, the parse model (JSON) and where it came from.
+#[derive(Debug, Clone)]
+pub struct StoredDocument {
+    pub row: DocumentRow,
+    pub model_json: String,
+    pub message: MessageProvenance,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+pub struct MessageProvenance {
+    #[ts(type = "number")]
+    pub message_id: i64,
+    pub source: String,
+    pub mailbox: String,
+    pub source_id: String,
+    pub workflow_id: Option<String>,
+    pub sender_mailbox: Option<String>,
+    pub received_at: String,
+    pub acknowledged_at: Option<String>,
+    pub sha256: String,
+    #[ts(type = "number")]
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+pub struct QuarantineRow {
+    pub message: MessageProvenance,
+    pub reason: String,
+    /// The parser's diagnostics, JSON.
+    pub diagnostics: String,
+}
+
+const ROW_COLUMNS: &str = "d.id, d.kind, d.nhs_number, d.patient_name, d.birth_date, d.title, d.sender, \
+     d.care_setting, d.document_date, d.received_at, d.status, d.superseded_by, d.replaces, d.flags";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
+    let flags: String = r.get(13)?;
+    Ok(DocumentRow {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        nhs_number: r.get(2)?,
+        patient_name: r.get(3)?,
+        birth_date: r.get(4)?,
+        title: r.get(5)?,
+        sender: r.get(6)?,
+        care_setting: r.get(7)?,
+        document_date: r.get(8)?,
+        received_at: r.get(9)?,
+        status: r.get(10)?,
+        superseded_by: r.get(11)?,
+        replaces: r.get(12)?,
+        flags: serde_json::from_str(&flags).unwrap_or_default(),
+    })
+}
+
+const PROVENANCE_COLUMNS: &str =
+    "m.id, m.source, m.mailbox, m.source_id, m.workflow_id, m.sender_mailbox, \
+     m.received_at, m.acknowledged_at, m.sha256, length(m.raw)";
+
+fn provenance(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<MessageProvenance> {
+    Ok(MessageProvenance {
+        message_id: r.get(at)?,
+        source: r.get(at + 1)?,
+        mailbox: r.get(at + 2)?,
+        source_id: r.get(at + 3)?,
+        workflow_id: r.get(at + 4)?,
+        sender_mailbox: r.get(at + 5)?,
+        received_at: r.get(at + 6)?,
+        acknowledged_at: r.get(at + 7)?,
+        sha256: r.get(at + 8)?,
+        size: r.get::<_, i64>(at + 9)? as u64,
+    })
+}
+
+/// Turns what a person typed into an FTS5 query: every word must match (as a prefix); quotes
+/// keep FTS syntax characters literal. An NHS number typed with spaces becomes one token.
+pub fn fts_query(input: &str) -> Option<String> {
+    let compact: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+    let words: Vec<String> = if compact.len() == 10 && compact.chars().all(|c| c.is_ascii_digit()) {
+        vec![compact]
+    } else {
+        input
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| w.to_lowercase())
+            .collect()
+    };
+    if words.is_empty() {
+        return None;
+    }
+    Some(
+        words
+            .iter()
+            .map(|w| format!("\"{}\"*", w.replace('"', "")))
+            .collect::<Vec<_>>()
+            .join(" AND "),
+    )
+}
+
+impl Store {
+    /// One page of the inbox.
+    pub fn query_documents(&self, q: &ListQuery) -> Result<DocumentPage, StoreError> {
+        let mut conditions: Vec<String> = Vec::new();
+        let mut args: Vec<Value> = Vec::new();
+        match q.queue.as_deref() {
+            None | Some("") | Some("all") => {}
+            Some(status) => {
+                conditions.push("d.status = ?".into());
+                args.push(Value::Text(status.into()));
+            }
+        }
+        if let Some(kind) = q.kind.as_deref().filter(|k| !k.is_empty()) {
+            conditions.push("d.kind = ?".into());
+            args.push(Value::Text(kind.into()));
+        }
+        if let Some(sender) = q.sender.as_deref().filter(|s| !s.is_empty()) {
+            conditions.push("d.sender = ?".into());
+            args.push(Value::Text(sender.into()));
+        }
+        if let Some(from) = q.received_from.as_deref().filter(|s| !s.is_empty()) {
+            conditions.push("d.received_at >= ?".into());
+            args.push(Value::Text(from.into()));
+        }
+        if let Some(to) = q.received_to.as_deref().filter(|s| !s.is_empty()) {
+            // Inclusive of the whole day.
+            conditions.push("d.received_at < ?".into());
+            args.push(Value::Text(format!("{to}T99")));
+        }
+        if let Some(fts) = q.search.as_deref().and_then(fts_query) {
+            conditions.push(
+                "d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)".into(),
+            );
+            args.push(Value::Text(fts));
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let order = match q.sort.as_deref() {
+            Some("received-asc") => "d.received_at ASC, d.id ASC",
+            Some("patient") => "d.patient_name COLLATE NOCASE ASC, d.received_at DESC, d.id DESC",
+            Some("kind") => "d.kind ASC, d.received_at DESC, d.id DESC",
+            Some("sender") => "d.sender COLLATE NOCASE ASC, d.received_at DESC, d.id DESC",
+            _ => "d.received_at DESC, d.id DESC",
+        };
+        let limit = q.limit.clamp(1, 500);
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM documents d {filter}"),
+            params_from_iter(args.iter()),
+            |r| r.get(0),
+        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM documents d {filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
+            q.offset
+        ))?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(DocumentPage {
+            total: total as u64,
+            offset: q.offset,
+            rows,
+        })
+    }
+
+    /// The distinct senders, for the sender filter.
+    pub fn senders(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT sender FROM documents WHERE sender IS NOT NULL ORDER BY sender COLLATE NOCASE LIMIT 500",
+        )?;
+        let rows = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(rows)
+    }
+
+    /// One document with its model and provenance.
+    pub fn document(&self, id: i64) -> Result<Option<StoredDocument>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS}, d.model, {PROVENANCE_COLUMNS}
+             FROM documents d JOIN messages m ON m.id = d.message_id WHERE d.id = ?1"
+        ))?;
+        Ok(stmt
+            .query_row(params![id], |r| {
+                Ok(StoredDocument {
+                    row: row(r)?,
+                    model_json: r.get(14)?,
+                    message: provenance(r, 15)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The document a document replaces (by its composition or bundle identifier), if stored.
+    pub fn document_replaced_by(&self, id: i64) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM documents WHERE superseded_by = ?1 ORDER BY id")?;
+        let ids = stmt
+            .query_map(params![id], |r| r.get(0))?
+            .collect::<Result<Vec<i64>, _>>()?;
+        Ok(ids)
+    }
+
+    pub fn set_document_status(&self, id: i64, status: &str) -> Result<bool, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE documents SET status = ?2 WHERE id = ?1",
+            params![id, status],
+        )? == 1)
+    }
+
+    /// Quarantined messages, newest first.
+    pub fn quarantine(&self, limit: u32, offset: u32) -> Result<Vec<QuarantineRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {PROVENANCE_COLUMNS}, m.quarantine_reason, m.diagnostics FROM messages m
+             WHERE m.outcome = 'quarantined' ORDER BY m.received_at DESC, m.id DESC LIMIT ?1 OFFSET ?2"
+        ))?;
+        let rows = stmt
+            .query_map(params![limit, offset], |r| {
+                Ok(QuarantineRow {
+                    message: provenance(r, 0)?,
+                    reason: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
+                    diagnostics: r.get(11)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The raw bytes of a stored message, exactly as received.
+    pub fn message_raw(&self, message_id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT raw FROM messages WHERE id = ?1",
+                params![message_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
