@@ -21,7 +21,7 @@ APT_TEST := xvfb xauth x11-utils imagemagick webkit2gtk-driver dbus dbus-x11 gno
   keyutils sqlite3 fonts-dejavu-core at-spi2-core
 
 .PHONY: help run test deps deps-test ui-build fmt-check clippy rust-test bindings-check ui-test \
-  app-build e2e cli clean-cache
+  app-build e2e cli clean-cache screenshot demo-mailbox
 
 help:
 	@echo "make run    build and open Handover on the bundled demo mailbox"
@@ -78,8 +78,12 @@ run: deps app-build
 	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
 	  echo "make run: no display (DISPLAY and WAYLAND_DISPLAY are unset). Run it from a desktop session,"; \
 	  echo "or see 'Screenshots without a display' in README.md."; exit 1; fi
-	@mkdir -p "$(DEMO_DATA_DIR)"
-	HANDOVER_DATA_DIR="$(DEMO_DATA_DIR)" "$(APP)"
+	@scripts/demo-mailbox.sh "$(DEMO_DATA_DIR)"
+	HANDOVER_DATA_DIR="$(DEMO_DATA_DIR)" HANDOVER_MAILBOX_DIR="$(DEMO_DATA_DIR)/mailbox" "$(APP)"
+
+# The app on the demo mailbox under Xvfb, for machines without a display: saves a screenshot.
+screenshot: deps-test app-build
+	HANDOVER_APP="$(APP)" scripts/screenshot.sh "$(CARGO_TARGET_DIR)/screenshots"
 
 # ---------------------------------------------------------------- test
 test: deps-test
@@ -109,6 +113,11 @@ bindings-check:
 
 e2e: app-build
 	PATH="$(HANDOVER_CACHE)/bin:$$PATH" HANDOVER_APP="$(APP)" HANDOVER_CLI="$(CLI)" tests/e2e/run.sh
+
+# Regenerates the bundled demo mailbox (synthetic documents the project authors).
+demo-mailbox: cli
+	rm -rf assets/demo-mailbox
+	"$(CLI)" fixtures --count 40 --seed 2026 --out assets/demo-mailbox
 
 clean-cache:
 	rm -rf "$(HANDOVER_CACHE)"

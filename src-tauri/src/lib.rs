@@ -1,17 +1,39 @@
 //! Handover's desktop shell. Everything of substance lives in `crates/`; this crate only
-//! adapts it to Tauri commands (one module per domain under `commands/`).
+//! adapts it to Tauri commands (one module per domain under `commands/`) and runs the
+//! background sync.
 
 pub mod commands;
 pub mod error;
 pub mod state;
+pub mod sync_worker;
 
-use tauri::Runtime;
+use tauri::{Manager, Runtime};
 
 /// Registers state and commands. Generic over the runtime so tests can use the mock runtime.
 pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> tauri::Builder<R> {
     builder
         .manage(state)
-        .invoke_handler(tauri::generate_handler![commands::status::app_status])
+        .invoke_handler(tauri::generate_handler![
+            commands::status::app_status,
+            commands::documents::list_documents,
+            commands::documents::list_senders,
+            commands::documents::open_document,
+            commands::documents::set_document_status,
+            commands::documents::open_attachment,
+            commands::documents::save_attachment,
+            commands::quarantine::list_quarantine,
+            commands::quarantine::open_quarantined,
+            commands::sync::sync_status,
+            commands::sync::sync_now,
+        ])
+        .setup(|app| {
+            let state = app.state::<state::AppState>();
+            if state.store_ok() {
+                let worker = state.sync.clone();
+                tauri::async_runtime::spawn(worker.run(app.handle().clone()));
+            }
+            Ok(())
+        })
 }
 
 pub fn run() {

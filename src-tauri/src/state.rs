@@ -1,13 +1,16 @@
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use handover_store::{DataDir, OsKeyring, Store};
 
 use crate::error::{AppError, CmdResult};
+use crate::sync_worker::SyncWorker;
 
-/// Shared application state: the store, opened once at start-up. If it could not be opened the
-/// error is kept, and every command returns it, so the window can say what is wrong.
+/// Shared application state: the store the commands read (opened once at start-up; if it could
+/// not be opened the error is kept and every command returns it, so the window can say what is
+/// wrong), and the background sync worker, which has its own connection.
 pub struct AppState {
     store: Mutex<Result<Store, AppError>>,
+    pub sync: Arc<SyncWorker>,
 }
 
 impl AppState {
@@ -20,13 +23,13 @@ impl AppState {
         }
         AppState {
             store: Mutex::new(store),
+            sync: SyncWorker::from_env(),
         }
     }
 
-    pub fn from_store(store: Store) -> Self {
-        AppState {
-            store: Mutex::new(Ok(store)),
-        }
+    /// Whether the store opened; the sync loop only runs if it did.
+    pub fn store_ok(&self) -> bool {
+        self.store.lock().map(|s| s.is_ok()).unwrap_or(false)
     }
 
     pub fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> CmdResult<T>) -> CmdResult<T> {

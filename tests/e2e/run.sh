@@ -21,4 +21,6 @@ export DISPLAY=":$display"
 for _ in $(seq 100); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 xdpyinfo >/dev/null 2>&1 || { echo "Xvfb did not start on $DISPLAY"; exit 1; }
 
-scripts/with-keyring.sh node --test --test-concurrency=1 tests/e2e/
+# Optional arguments: particular test files (default: all of tests/e2e/).
+if [ $# -gt 0 ]; then files=("$@"); else files=(tests/e2e/); fi
+scripts/with-keyring.sh node --test --test-concurrency=1 "${files[@]}"

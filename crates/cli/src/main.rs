@@ -1,5 +1,9 @@
 //! `handover`: the command-line tool for IT staff and scripts.
 
+mod bench;
+mod mailbox;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -20,22 +24,84 @@ struct Cli {
 enum Command {
     /// Open the encrypted store (creating it and its key on first run) and print its status as JSON.
     Status,
+    /// Parse an ITK3 message or ToC document and print the model and diagnostics.
+    Inspect {
+        file: PathBuf,
+        /// Print the stable JSON form instead of a readable report.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write realistic synthetic ITK3 Transfer of Care messages (test NHS numbers, 999 range).
+    Fixtures {
+        #[arg(long, default_value_t = 20)]
+        count: usize,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Fetch new messages from the mailbox into the store, acknowledging each after it is stored.
+    ///
+    /// The mailbox is MESH when HANDOVER_MESH_URL, HANDOVER_MESH_MAILBOX, HANDOVER_MESH_PASSWORD
+    /// and HANDOVER_MESH_SHARED_KEY are set (plus HANDOVER_MESH_CERT, HANDOVER_MESH_KEY and
+    /// HANDOVER_MESH_CA for TLS), else the folder given with --folder.
+    Sync {
+        /// Sync once and exit (the only mode of the command line; the app polls).
+        #[arg(long)]
+        once: bool,
+        /// Use a folder mailbox: files dropped in DIR, moved to DIR/processed once stored.
+        #[arg(long)]
+        folder: Option<PathBuf>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List stored documents, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 1000)]
+        limit: u32,
+    },
+    /// Measure performance (see docs/benchmarks.md).
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchCommand,
+    },
 }
 
 /// An error for the user: a stable code and a message, printed to stderr.
-struct CliError {
-    code: &'static str,
-    message: String,
-    exit: u8,
+pub struct CliError {
+    pub code: String,
+    pub message: String,
+    pub exit: u8,
+}
+
+impl CliError {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        CliError {
+            code: code.into(),
+            message: message.into(),
+            exit: 1,
+        }
+    }
 }
 
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
-        CliError {
-            code: e.code(),
-            message: e.to_string(),
-            exit: 1,
-        }
+        CliError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<handover_inbox::SyncError> for CliError {
+    fn from(e: handover_inbox::SyncError) -> Self {
+        CliError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<handover_mesh::MeshError> for CliError {
+    fn from(e: handover_mesh::MeshError) -> Self {
+        CliError::new(e.code(), e.to_string())
     }
 }
 
@@ -43,27 +109,110 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Status => status(),
+        Command::Inspect { file, json } => inspect(&file, json),
+        Command::Fixtures { count, out, seed } => fixtures(count, &out, seed),
+        Command::Sync {
+            once: _,
+            folder,
+            json,
+        } => mailbox::sync(folder, json),
+        Command::List { json, limit } => list(json, limit),
+        Command::Bench { what } => bench::run(what),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("handover: error [{}]: {}", e.code, e.message);
+            if !e.message.is_empty() {
+                eprintln!("handover: error [{}]: {}", e.code, e.message);
+            }
             ExitCode::from(e.exit)
         }
     }
 }
 
-fn open_store() -> Result<Store, CliError> {
+pub fn open_store() -> Result<Store, CliError> {
     let data_dir = DataDir::resolve()?;
     Ok(Store::open(&data_dir, &OsKeyring)?)
 }
 
-fn status() -> Result<(), CliError> {
-    let store = open_store()?;
-    let status = store.status()?;
+fn print_json(value: &impl serde::Serialize) {
     println!(
         "{}",
-        serde_json::to_string_pretty(&status).expect("status serialises")
+        serde_json::to_string_pretty(value).expect("serialisable")
     );
+}
+
+fn status() -> Result<(), CliError> {
+    let store = open_store()?;
+    let mut status = serde_json::to_value(store.status()?).expect("status serialises");
+    status["mailboxes"] =
+        serde_json::to_value(store.sync_states()?).expect("sync states serialise");
+    print_json(&status);
+    Ok(())
+}
+
+fn inspect(file: &std::path::Path, json: bool) -> Result<(), CliError> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        CliError::new(
+            "file_unreadable",
+            format!("cannot read {}: {e}", file.display()),
+        )
+    })?;
+    let parsed = handover_toc::parse(&bytes);
+    if json {
+        print_json(&handover_toc::inspect::to_json(&parsed));
+    } else {
+        print!("{}", handover_toc::inspect::to_text(&parsed));
+    }
+    if parsed.is_fatal() {
+        // The diagnostics were printed above; exit 2 says "not readable".
+        return Err(CliError {
+            code: "unreadable".into(),
+            message: String::new(),
+            exit: 2,
+        });
+    }
+    Ok(())
+}
+
+fn fixtures(count: usize, out: &std::path::Path, seed: u64) -> Result<(), CliError> {
+    std::fs::create_dir_all(out).map_err(|e| {
+        CliError::new(
+            "output_unwritable",
+            format!("cannot create {}: {e}", out.display()),
+        )
+    })?;
+    let fixtures = handover_toc::fixtures::generate(count, seed);
+    for f in &fixtures {
+        let path = out.join(&f.file_name);
+        std::fs::write(&path, &f.bytes).map_err(|e| {
+            CliError::new(
+                "output_unwritable",
+                format!("cannot write {}: {e}", path.display()),
+            )
+        })?;
+    }
+    eprintln!("wrote {} messages to {}", fixtures.len(), out.display());
+    Ok(())
+}
+
+fn list(json: bool, limit: u32) -> Result<(), CliError> {
+    let store = open_store()?;
+    let docs = store.list_documents(limit, 0)?;
+    if json {
+        print_json(&docs);
+    } else {
+        for d in &docs {
+            println!(
+                "{:>6}  {:<24}  {:<10}  {:<25}  {:<12}  {}",
+                d.id,
+                d.received_at,
+                d.nhs_number.as_deref().unwrap_or("-"),
+                d.kind,
+                d.status,
+                d.patient_name.as_deref().unwrap_or("")
+            );
+        }
+    }
     Ok(())
 }

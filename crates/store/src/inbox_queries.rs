@@ -159,6 +159,14 @@ fn provenance(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<MessageProve
     })
 }
 
+fn quarantine_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QuarantineRow> {
+    Ok(QuarantineRow {
+        message: provenance(r, 0)?,
+        reason: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
+        diagnostics: r.get(11)?,
+    })
+}
+
 /// Turns what a person typed into an FTS5 query: every word must match (as a prefix); quotes
 /// keep FTS syntax characters literal. An NHS number typed with spaces becomes one token.
 pub fn fts_query(input: &str) -> Option<String> {
@@ -304,15 +312,20 @@ impl Store {
              WHERE m.outcome = 'quarantined' ORDER BY m.received_at DESC, m.id DESC LIMIT ?1 OFFSET ?2"
         ))?;
         let rows = stmt
-            .query_map(params![limit, offset], |r| {
-                Ok(QuarantineRow {
-                    message: provenance(r, 0)?,
-                    reason: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
-                    diagnostics: r.get(11)?,
-                })
-            })?
+            .query_map(params![limit, offset], quarantine_row)?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    /// One quarantined message.
+    pub fn quarantined(&self, message_id: i64) -> Result<Option<QuarantineRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {PROVENANCE_COLUMNS}, m.quarantine_reason, m.diagnostics FROM messages m
+             WHERE m.outcome = 'quarantined' AND m.id = ?1"
+        ))?;
+        Ok(stmt
+            .query_row(params![message_id], quarantine_row)
+            .optional()?)
     }
 
     /// The raw bytes of a stored message, exactly as received.

@@ -1,7 +1,7 @@
 //! Storing what a mailbox delivers: each message, its outcome and the responses it needs, in one
 //! transaction. The sync engine acknowledges a message to its mailbox only after this commits.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -176,7 +176,8 @@ impl Store {
     }
 
     /// Stores a message and what became of it, and queues the responses `respond` asks for, all
-    /// in one transaction. Idempotent: a message already stored under the same mailbox id is not
+    /// in one transaction (a SAVEPOINT: its own durable transaction when none is open, or part
+    /// of the caller's). Idempotent: a message already stored under the same mailbox id is not
     /// stored again (and gets no new responses).
     pub fn ingest(
         &mut self,
@@ -185,7 +186,7 @@ impl Store {
         diagnostics_json: &str,
         respond: impl FnOnce(&IngestOutcome) -> Vec<PlannedResponse>,
     ) -> Result<IngestOutcome, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         if let Some(message_id) = tx
             .query_row(
                 "SELECT id FROM messages WHERE source = ?1 AND mailbox = ?2 AND source_id = ?3",
@@ -332,7 +333,7 @@ impl Store {
 }
 
 fn insert_message(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     m: &Incoming<'_>,
     itk_message_id: Option<&str>,
     outcome: &str,
@@ -364,7 +365,7 @@ fn insert_message(
 }
 
 fn ingest_document(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     m: &Incoming<'_>,
     itk_message_id: Option<&str>,
     d: &DocumentRecord,

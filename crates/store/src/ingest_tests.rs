@@ -314,7 +314,7 @@ fn record(i: usize, name: &str, nhs: &str, text: &str, kind: &str) -> Classifica
             nhs_number: Some(nhs.into()),
             patient_name: Some(name.into()),
             sender: Some(
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     "Leeds General"
                 } else {
                     "St James's"
@@ -332,7 +332,7 @@ fn record(i: usize, name: &str, nhs: &str, text: &str, kind: &str) -> Classifica
 #[test]
 fn the_inbox_pages_filters_and_searches() {
     let (_t, mut s) = store();
-    for i in 0..30 {
+    for i in 0..30usize {
         let id = format!("M{i:02}");
         let mut inc = incoming(&id, b"x");
         let at = format!("2026-11-{:02}T10:00:00Z", 1 + i % 28);
@@ -347,7 +347,7 @@ fn the_inbox_pages_filters_and_searches() {
         } else {
             "Plan: review in clinic"
         };
-        let kind = if i % 3 == 0 {
+        let kind = if i.is_multiple_of(3) {
             "emergency-discharge"
         } else {
             "inpatient-discharge"

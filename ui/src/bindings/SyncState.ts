@@ -7,4 +7,8 @@ export type SyncState = { mailbox: string, last_attempt_at: string | null, last_
 /**
  * `unknown`, `online`, `degraded` or `offline`.
  */
-health: string, };
+health: string, 
+/**
+ * When the current run of failed syncs began; None while syncs succeed.
+ */
+failing_since: string | null, };

@@ -1,0 +1,322 @@
+//! `handover bench`: performance figures printed as JSON (see docs/benchmarks.md). Figures come
+//! from release builds: `cargo run --release -p handover-cli -- bench ...`.
+
+use std::time::{Duration, Instant};
+
+use clap::Subcommand;
+use handover_inbox::{SyncEngine, SyncOptions};
+use handover_mesh::FolderMailbox;
+use handover_store::{Classification, DbKey, DocumentRecord, Incoming, ListQuery, Store};
+use serde_json::json;
+
+use crate::CliError;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Parse generated 40-100 KB messages on one thread.
+    Parse {
+        #[arg(long)]
+        json: bool,
+        /// Seconds to run for.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+    },
+    /// Ingest N generated messages from a folder mailbox into a throwaway encrypted store.
+    Ingest {
+        #[arg(long, default_value_t = 10_000)]
+        messages: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fill a throwaway encrypted store with N documents and time the inbox's queries.
+    Inbox {
+        #[arg(long, default_value_t = 100_000)]
+        documents: usize,
+        #[arg(long)]
+        json: bool,
+        /// Timed repetitions of each query.
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+    },
+}
+
+/// Peak resident memory of this process (VmHWM), in MB. Linux only.
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some((kb / 1024.0 * 10.0).round() / 10.0)
+}
+
+fn print(value: serde_json::Value, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&value).expect("json"));
+    } else {
+        for (k, v) in value.as_object().expect("an object") {
+            println!("{k}: {v}");
+        }
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> CliError {
+    CliError::new("bench_failed", e.to_string())
+}
+
+pub fn run(what: BenchCommand) -> Result<(), CliError> {
+    match what {
+        BenchCommand::Parse { json, seconds } => {
+            let figures = handover_toc::bench::parse_benchmark(1, Duration::from_secs_f64(seconds));
+            let mut value = serde_json::to_value(&figures).expect("figures serialise");
+            value["peak_rss_mb"] = json!(peak_rss_mb());
+            print(value, json);
+            Ok(())
+        }
+        BenchCommand::Ingest { messages, json } => ingest(messages, json),
+        BenchCommand::Inbox {
+            documents,
+            json,
+            rounds,
+        } => inbox(documents, rounds, json),
+    }
+}
+
+fn ingest(n: usize, json: bool) -> Result<(), CliError> {
+    let tmp = tempdir()?;
+    let inbox = tmp.join("mailbox");
+    std::fs::create_dir_all(&inbox).map_err(err)?;
+    let fixtures = handover_toc::fixtures::generate(n, 11);
+    let bytes: u64 = fixtures.iter().map(|f| f.bytes.len() as u64).sum();
+    for f in &fixtures {
+        std::fs::write(inbox.join(&f.file_name), &f.bytes).map_err(err)?;
+    }
+    drop(fixtures);
+    let mut store = Store::open_with_key(&tmp.join("bench.db"), &DbKey::generate())?;
+    let options = SyncOptions {
+        source: "folder",
+        mailbox_key: inbox.display().to_string(),
+        workflow_filter: None,
+        practice_ods: "Y99999".into(),
+        practice_name: "Bench Practice".into(),
+    };
+    let engine = SyncEngine::new(FolderMailbox::new(&inbox, "FOLDER"), options);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(err)?;
+    let start = Instant::now();
+    let summary = runtime.block_on(engine.sync_once(&mut store))?;
+    let secs = start.elapsed().as_secs_f64();
+    let stored = summary.stored + summary.duplicates + summary.quarantined;
+    if stored != n as u64 {
+        return Err(err(format!(
+            "expected {n} messages ingested, got {stored}: {summary:?}"
+        )));
+    }
+    print(
+        json!({
+            "messages": n,
+            "messages_per_second": (n as f64 / secs).round(),
+            "seconds": (secs * 1000.0).round() / 1000.0,
+            "megabytes": (bytes as f64 / 1048576.0 * 10.0).round() / 10.0,
+            "responses_sent": summary.responses_sent,
+            "peak_rss_mb": peak_rss_mb(),
+        }),
+        json,
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}
+
+fn tempdir() -> Result<std::path::PathBuf, CliError> {
+    let dir = std::env::temp_dir().join(format!("handover-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(err)?;
+    Ok(dir)
+}
+
+fn p95(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let i = ((samples.len() as f64) * 0.95).ceil() as usize;
+    let v = samples[i.saturating_sub(1).min(samples.len() - 1)];
+    (v * 1000.0).round() / 1000.0
+}
+
+fn time_ms(mut f: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    f();
+    start.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Fills the store from a pool of parsed fixtures, varying identity, patient and date, so the
+/// store holds `n` distinct documents with realistic models.
+fn fill(store: &mut Store, n: usize) -> Result<Vec<String>, CliError> {
+    let pool: Vec<_> = handover_toc::fixtures::generate(200, 5)
+        .into_iter()
+        .map(|f| {
+            let parsed = handover_toc::parse(&f.bytes);
+            let doc = parsed.document.clone().expect("fixtures hold documents");
+            (f.bytes, handover_inbox::document_record(&parsed, &doc))
+        })
+        .collect();
+    let surnames = [
+        "SMITH", "JONES", "TAYLOR", "BROWN", "WILLIAMS", "WILSON", "JOHNSON", "DAVIES", "PATEL",
+        "WRIGHT",
+    ];
+    let given = [
+        "Olivia", "Amelia", "Isla", "Ava", "Noah", "Oliver", "George", "Arthur", "Leo", "Muhammad",
+    ];
+    let mut nhs_numbers = Vec::with_capacity(n);
+    store
+        .connection()
+        .execute_batch("PRAGMA synchronous = OFF")
+        .map_err(err)?;
+    store.connection().execute_batch("BEGIN").map_err(err)?;
+    for i in 0..n {
+        let (raw, base) = &pool[i % pool.len()];
+        let mut record: DocumentRecord = base.clone();
+        record.document_bundle_id = Some(format!("bench-bundle-{i}"));
+        record.composition_id = Some(format!("bench-composition-{i}"));
+        record.replaces = None;
+        let nhs = handover_toc::nhs::test_nhs_number(i as u64);
+        record.patient_name = Some(format!("{}, {}", surnames[i % 10], given[(i / 10) % 10]));
+        record.nhs_number = Some(nhs.clone());
+        record
+            .search_text
+            .push_str(&format!("\nbench document {i}"));
+        nhs_numbers.push(nhs);
+        let received = format!(
+            "20{:02}-{:02}-{:02}T{:02}:{:02}:00Z",
+            20 + (i / 40_000) % 7,
+            1 + (i / 3000) % 12,
+            1 + (i / 100) % 28,
+            i % 24,
+            i % 60
+        );
+        let id = format!("BENCH-{i}");
+        let incoming = Incoming {
+            source: "bench",
+            mailbox: "BENCH",
+            source_id: &id,
+            workflow_id: None,
+            sender_mailbox: None,
+            received_at: &received,
+            raw,
+        };
+        let classification = Classification::Document {
+            itk_message_id: Some(id.clone()),
+            document: Box::new(record),
+        };
+        store.ingest(&incoming, &classification, "[]", |_| Vec::new())?;
+        if i % 5000 == 4999 {
+            store
+                .connection()
+                .execute_batch("COMMIT; BEGIN")
+                .map_err(err)?;
+        }
+    }
+    store
+        .connection()
+        .execute_batch("COMMIT; PRAGMA synchronous = FULL; ANALYZE; PRAGMA optimize")
+        .map_err(err)?;
+    Ok(nhs_numbers)
+}
+
+fn inbox(n: usize, rounds: usize, json: bool) -> Result<(), CliError> {
+    let tmp = tempdir()?;
+    let mut store = Store::open_with_key(&tmp.join("bench.db"), &DbKey::generate())?;
+    let fill_start = Instant::now();
+    let nhs_numbers = fill(&mut store, n)?;
+    let fill_secs = fill_start.elapsed().as_secs_f64();
+    let senders = store.senders()?;
+    let page = |q: ListQuery| ListQuery { limit: 200, ..q };
+
+    let mut list = Vec::new();
+    let mut filter = Vec::new();
+    let mut search = Vec::new();
+    let mut open = Vec::new();
+    let kinds = [
+        "inpatient-discharge",
+        "emergency-discharge",
+        "mental-health-discharge",
+        "outpatient-letter",
+    ];
+    let sorts = ["received-desc", "received-asc", "patient", "kind", "sender"];
+    let words = [
+        "warfarin",
+        "discharge",
+        "follow",
+        "review",
+        "allergy",
+        "clinic",
+        "medication",
+        "plan",
+    ];
+    for r in 0..rounds {
+        list.push(time_ms(|| {
+            std::hint::black_box(
+                store
+                    .query_documents(&page(ListQuery::default()))
+                    .expect("list"),
+            );
+        }));
+        let q = match r % 4 {
+            0 => ListQuery {
+                queue: Some("new".into()),
+                ..Default::default()
+            },
+            1 => ListQuery {
+                kind: Some(kinds[r % 4].into()),
+                sort: Some(sorts[r % 5].into()),
+                ..Default::default()
+            },
+            2 => ListQuery {
+                sender: senders.get(r % senders.len().max(1)).cloned(),
+                ..Default::default()
+            },
+            _ => ListQuery {
+                sort: Some(sorts[r % 5].into()),
+                received_from: Some("2022-01-01".into()),
+                received_to: Some("2023-06-30".into()),
+                ..Default::default()
+            },
+        };
+        filter.push(time_ms(|| {
+            std::hint::black_box(store.query_documents(&page(q.clone())).expect("filter"));
+        }));
+        let text = if r % 2 == 0 {
+            nhs_numbers[(r * 7919) % n].clone()
+        } else {
+            words[r % words.len()].to_string()
+        };
+        search.push(time_ms(|| {
+            std::hint::black_box(
+                store
+                    .query_documents(&page(ListQuery {
+                        search: Some(text.clone()),
+                        ..Default::default()
+                    }))
+                    .expect("search"),
+            );
+        }));
+        let id = 1 + ((r * 104_729) % n) as i64;
+        open.push(time_ms(|| {
+            std::hint::black_box(handover_inbox::views::document_view(&store, id).expect("open"));
+        }));
+    }
+    print(
+        json!({
+            "documents": n,
+            "list_p95_ms": p95(list),
+            "filter_p95_ms": p95(filter),
+            "search_p95_ms": p95(search),
+            "open_p95_ms": p95(open),
+            "rounds": rounds,
+            "fill_seconds": (fill_secs * 10.0).round() / 10.0,
+            "database_mb": (std::fs::metadata(store.path()).map(|m| m.len()).unwrap_or(0) as f64 / 1048576.0).round(),
+            "peak_rss_mb": peak_rss_mb(),
+        }),
+        json,
+    );
+    drop(store);
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! From a parse result to what the store keeps and which ITK3 response it needs.
+
+use handover_store::{Classification, DocumentRecord};
+use handover_toc::{response, DocumentKind, MedicationChange, MedicationStatus, Parsed, Severity};
+
+/// What the sync engine does with a message.
+#[derive(Debug, Clone)]
+pub struct Classified {
+    pub classification: Classification,
+    /// The infrastructure response code this message earns (20013 on success).
+    pub infrastructure_code: u32,
+    /// Whether the sender asked for an infrastructure response. `None` when the flags could not
+    /// be read: then a response is sent anyway, as ITK3 requires.
+    pub inf_ack_requested: Option<bool>,
+}
+
+/// Decides how to keep a parsed message. A document whose parse earns a negative
+/// infrastructure code (unreadable, invalid header or payload, unsupported attachment, too
+/// large) is quarantined with the reasons: its bytes are kept and a person reviews it.
+pub fn classify(parsed: &Parsed, is_report: bool) -> Classified {
+    let itk_message_id = parsed.message.as_ref().and_then(|m| m.message_id.clone());
+    let inf_ack_requested = parsed
+        .message
+        .as_ref()
+        .and_then(|m| m.handling.inf_ack_requested);
+    if is_report {
+        return Classified {
+            classification: Classification::Report,
+            infrastructure_code: 0,
+            inf_ack_requested: Some(false),
+        };
+    }
+    if parsed.response.is_some() && parsed.document.is_none() {
+        return Classified {
+            classification: Classification::Response { itk_message_id },
+            infrastructure_code: 0,
+            inf_ack_requested: Some(false),
+        };
+    }
+    let code = response::suggested_infrastructure_code(parsed);
+    match (&parsed.document, code) {
+        (Some(doc), 20013) => Classified {
+            classification: Classification::Document {
+                itk_message_id,
+                document: Box::new(document_record(parsed, doc)),
+            },
+            infrastructure_code: 20013,
+            inf_ack_requested,
+        },
+        (doc, code) => {
+            let mut reasons: Vec<String> = parsed
+                .diagnostics_at_least(Severity::Error)
+                .map(|d| match d.itk_code {
+                    Some(c) => format!("{} ({c}): {}", d.location, d.message),
+                    None => format!("{}: {}", d.location, d.message),
+                })
+                .collect();
+            if doc.is_none() && reasons.is_empty() {
+                reasons.push("the message holds no Transfer of Care document".into());
+            }
+            let code = if code == 20013 { 20009 } else { code };
+            Classified {
+                classification: Classification::Quarantine {
+                    itk_message_id,
+                    reason: reasons.join("; "),
+                },
+                infrastructure_code: code,
+                // Unreadable: the flags are unknown, so respond.
+                inf_ack_requested: if parsed.is_fatal() {
+                    None
+                } else {
+                    inf_ack_requested
+                },
+            }
+        }
+    }
+}
+
+/// The store's summary of a document, with the full model as JSON.
+pub fn document_record(parsed: &Parsed, doc: &handover_toc::Document) -> DocumentRecord {
+    let patient = doc.patient.as_ref();
+    let changes = doc
+        .medications
+        .iter()
+        .filter(|m| {
+            m.status == MedicationStatus::Stopped
+                || matches!(m.change, Some(c) if c != MedicationChange::Continued)
+        })
+        .count();
+    let mut search = String::new();
+    for s in &doc.sections {
+        for part in [s.title.as_deref(), Some(s.text.as_str())]
+            .into_iter()
+            .flatten()
+        {
+            search.push_str(part);
+            search.push('\n');
+        }
+    }
+    for m in &doc.medications {
+        if let Some(name) = &m.name {
+            search.push_str(name);
+            search.push('\n');
+        }
+    }
+    for part in [
+        doc.title.as_deref(),
+        doc.custodian.as_ref().and_then(|c| c.name.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        search.push_str(part);
+        search.push('\n');
+    }
+    let flags = serde_json::json!({
+        "medication_changes": changes,
+        "medications": doc.medications.len(),
+        "attachments": doc.attachments.len(),
+        "unrecognised": doc.unrecognised_entries.len(),
+        "nhs_number_valid": patient.map(|p| p.nhs_number_valid).unwrap_or(false),
+        "allergies": doc.allergies.len(),
+        "superseding": doc.replaces.is_some(),
+        "warnings": parsed.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count(),
+    });
+    DocumentRecord {
+        kind: doc.kind.as_str().to_string(),
+        document_bundle_id: doc
+            .bundle_id
+            .clone()
+            .or_else(|| doc.bundle_identifier.clone()),
+        composition_id: doc.composition_id.clone(),
+        replaces: doc.replaces.clone(),
+        nhs_number: patient.and_then(|p| p.nhs_number.clone()),
+        patient_name: patient.and_then(|p| p.name.clone()),
+        birth_date: patient.and_then(|p| p.birth_date.clone()),
+        title: doc.title.clone(),
+        sender: doc
+            .custodian
+            .as_ref()
+            .and_then(|c| c.name.clone().or_else(|| c.ods_code.clone()))
+            .or_else(|| {
+                parsed
+                    .message
+                    .as_ref()
+                    .and_then(|m| m.sender.as_ref())
+                    .and_then(|s| s.name.clone().or_else(|| s.ods_code.clone()))
+            }),
+        care_setting: doc
+            .care_setting
+            .as_ref()
+            .and_then(|c| c.display.clone().or_else(|| c.code.clone())),
+        document_date: doc.date.clone(),
+        flags: flags.to_string(),
+        model: stored_model_json(parsed),
+        search_text: search,
+    }
+}
+
+/// The parse model as stored: attachment contents are left out (they stay in the raw message,
+/// which is kept byte for byte, and are decoded from it on demand).
+pub fn stored_model_json(parsed: &Parsed) -> String {
+    let mut slim = parsed.clone();
+    if let Some(doc) = slim.document.as_mut() {
+        for a in &mut doc.attachments {
+            a.data_base64 = String::new();
+        }
+    }
+    serde_json::to_string(&slim).expect("the parse model serialises")
+}
+
+/// The MESH workflow for responses to a message: `<workflow>_ACK`, or from the document kind
+/// when the message did not come with a workflow (folder mailbox).
+pub fn ack_workflow(workflow_id: Option<&str>, kind: DocumentKind) -> String {
+    match workflow_id {
+        Some(w) if !w.is_empty() && w.ends_with("_ACK") => w.to_string(),
+        Some(w) if !w.is_empty() => format!("{w}_ACK"),
+        _ => match kind {
+            DocumentKind::EmergencyDischarge => "TOC_FHIR_EC_DISCH_ACK",
+            DocumentKind::MentalHealthDischarge => "TOC_FHIR_MH_DISCH_ACK",
+            DocumentKind::OutpatientLetter => "TOC_FHIR_OP_ATTEN_ACK",
+            _ => "TOC_FHIR_IP_DISCH_ACK",
+        }
+        .to_string(),
+    }
+}

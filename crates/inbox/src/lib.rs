@@ -1,0 +1,24 @@
+//! Handover's application core: the sync engine that moves messages from a mailbox (MESH or a
+//! folder) into the encrypted store, answers them with ITK3 responses, and records how the
+//! mailbox is doing.
+//!
+//! The order of work for each message is the invariant everything else rests on:
+//! 1. download it completely;
+//! 2. parse it, and store its bytes, the parse result and any response it needs in **one**
+//!    SQLite transaction (durable on commit);
+//! 3. only then acknowledge it to the mailbox.
+//!
+//! A crash anywhere leaves either nothing stored (the message is still in the mailbox and is
+//! fetched again) or the message stored and maybe not acknowledged (it is acknowledged on the
+//! next sync without being stored twice: the store is idempotent by mailbox message id).
+
+mod classify;
+mod config;
+mod freshness;
+mod sync;
+pub mod views;
+
+pub use classify::{ack_workflow, classify, document_record, stored_model_json, Classified};
+pub use config::{ConfigError, MailboxSettings};
+pub use freshness::{assess, Freshness, StaleKind};
+pub use sync::{now_rfc3339, SyncEngine, SyncError, SyncOptions, SyncProgress, SyncSummary};

@@ -1,0 +1,222 @@
+//! The public NHS examples in ../shared/corpus.
+
+mod common;
+use common::*;
+use handover_toc::{parse, DocumentKind, MedicationChange, Severity};
+
+fn resources<'a>(doc: &'a roxmltree::Document, name: &str) -> Vec<roxmltree::Node<'a, 'a>> {
+    doc.descendants()
+        .filter(|n| n.has_tag_name(name) && n.parent().is_some_and(|p| p.has_tag_name("resource")))
+        .collect()
+}
+
+#[test]
+fn every_document_parses_with_all_sections_and_text() {
+    let docs = corpus_documents();
+    assert!(
+        docs.len() >= 12,
+        "expected the 12 corpus documents, found {}",
+        docs.len()
+    );
+    for (path, kind) in docs {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let xml = std::fs::read_to_string(&path).unwrap();
+        let p = parse(xml.as_bytes());
+        assert!(!p.is_fatal(), "{name}: fatal {:?}", p.diagnostics);
+        assert_eq!(p.kind.as_str(), kind, "{name}");
+        let d = p
+            .document
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name}: no document"));
+        let src = roxmltree::Document::parse(&xml).unwrap();
+        let comp = resources(&src, "Composition")[0];
+        let src_sections: Vec<_> = comp
+            .descendants()
+            .filter(|n| n.has_tag_name("section"))
+            .collect();
+        assert_eq!(
+            d.sections.len(),
+            src_sections.len(),
+            "{name}: section count"
+        );
+        for (sec, src_sec) in d.sections.iter().zip(&src_sections) {
+            let title = src_sec
+                .children()
+                .find(|c| c.has_tag_name("title"))
+                .and_then(|t| t.attribute("value"));
+            assert_eq!(sec.title.as_deref(), title, "{name}: section title");
+            let div = src_sec
+                .children()
+                .find(|c| c.has_tag_name("text"))
+                .and_then(|t| t.children().find(|c| c.has_tag_name("div")))
+                .unwrap();
+            assert_words_in_order(
+                &source_words(div),
+                &sec.text,
+                &format!("{name} / {title:?}"),
+            );
+            assert!(!sec.html.to_ascii_lowercase().contains("<script"), "{name}");
+            roxmltree::Document::parse(&sec.html)
+                .unwrap_or_else(|e| panic!("{name}: sanitised HTML not well-formed: {e}"));
+        }
+        // Medicines and allergies: one per MedicationStatement / AllergyIntolerance, and per list item.
+        let ms = resources(&src, "MedicationStatement");
+        let ai = resources(&src, "AllergyIntolerance");
+        assert_eq!(d.medications.len(), ms.len(), "{name}: medications");
+        assert_eq!(d.allergies.len(), ai.len(), "{name}: allergies");
+        let list_items = |code_prefix: &str| -> usize {
+            resources(&src, "List")
+                .iter()
+                .filter(|l| {
+                    l.descendants()
+                        .find(|n| n.has_tag_name("code"))
+                        .and_then(|c| {
+                            c.descendants()
+                                .find(|n| n.has_tag_name("code") && n.attribute("value").is_some())
+                        })
+                        .and_then(|c| c.attribute("value"))
+                        .is_some_and(|c| c.starts_with(code_prefix))
+                })
+                .map(|l| l.children().filter(|c| c.has_tag_name("entry")).count())
+                .sum()
+        };
+        assert_eq!(
+            list_items("886921000000105"),
+            ai.len(),
+            "{name}: allergy list items"
+        );
+        for (m, src_ms) in d.medications.iter().zip(&ms) {
+            let status = src_ms
+                .children()
+                .find(|c| c.has_tag_name("status"))
+                .and_then(|s| s.attribute("value"));
+            assert_eq!(m.status_raw.as_deref(), status, "{name}");
+            assert!(m.name.is_some(), "{name}: medicine without a name");
+        }
+        assert!(d.patient.is_some(), "{name}: no patient");
+    }
+}
+
+#[test]
+fn inpatient_example_details() {
+    let xml =
+        std::fs::read(corpus_dir().join("inpatient-discharge/ITK-EDIS-Example-1.xml")).unwrap();
+    let p = parse(&xml);
+    let d = p.document.unwrap();
+    assert_eq!(d.kind, DocumentKind::InpatientDischarge);
+    assert_eq!(
+        d.bundle_id.as_deref(),
+        Some("c06e13aa-8c3b-4e67-999b-6e07e399e741")
+    );
+    assert_eq!(
+        d.composition_id.as_deref(),
+        Some("2b5d459b-df79-4a2b-9b0c-95b2a7ee2ca4")
+    );
+    assert_eq!(
+        d.title.as_deref(),
+        Some("Cardiology Service Discharge Summary")
+    );
+    assert_eq!(
+        d.care_setting.and_then(|c| c.code).as_deref(),
+        Some("893061000000109")
+    );
+    let ramipril = d
+        .medications
+        .iter()
+        .find(|m| m.code.as_deref() == Some("5884511000001100"))
+        .expect("ramipril");
+    assert!(ramipril
+        .name
+        .as_deref()
+        .unwrap()
+        .starts_with("Ramipril 2.5mg"));
+    assert!(ramipril.dosage.is_some());
+    let changes: Vec<_> = d.medications.iter().filter_map(|m| m.change).collect();
+    assert_eq!(changes.len(), d.medications.len());
+    assert!(changes.contains(&MedicationChange::Added));
+    assert!(
+        !d.attachments.is_empty(),
+        "EDIS example carries a Binary attachment"
+    );
+    let enc = d.encounter.unwrap();
+    assert!(enc.admission_date.is_some() && enc.admission_method.is_some());
+    let pat = d.patient.unwrap();
+    assert!(pat.nhs_number.is_some());
+    assert_eq!(
+        pat.nhs_number_valid,
+        handover_toc::nhs::nhs_number_valid(pat.nhs_number.as_deref().unwrap())
+    );
+    for diag in &p.diagnostics {
+        assert!(diag.severity < Severity::Fatal);
+    }
+}
+
+#[test]
+fn documents_wrapped_in_an_itk3_envelope_parse_to_the_same_document() {
+    for (path, kind) in corpus_documents() {
+        let xml = std::fs::read_to_string(&path).unwrap();
+        let bare = parse(xml.as_bytes());
+        let wrapped_xml = wrap_in_envelope(&xml, event_for(kind));
+        let wrapped = parse(wrapped_xml.as_bytes());
+        assert!(
+            !wrapped.is_fatal(),
+            "{}: {:?}",
+            path.display(),
+            wrapped.diagnostics
+        );
+        assert_eq!(wrapped.kind.as_str(), kind);
+        let m = wrapped.message.as_ref().expect("message");
+        assert_eq!(m.event_code.as_deref(), Some(event_for(kind)));
+        assert_eq!(m.sender_mailbox.as_deref(), Some("NOROT003"));
+        assert!(m.message_id.is_some());
+        assert_eq!(wrapped.document, bare.document, "{}", path.display());
+    }
+}
+
+#[test]
+fn every_response_parses_with_code_and_correlation() {
+    let mut files = files_in("acknowledgements");
+    let archive = corpus_dir().join("acknowledgements/archive");
+    files.extend(
+        std::fs::read_dir(archive)
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    );
+    assert!(files.len() >= 80);
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let xml = std::fs::read_to_string(&path).unwrap();
+        let src = roxmltree::Document::parse(&xml).unwrap();
+        let expected_id = src
+            .descendants()
+            .find(|n| n.has_tag_name("response"))
+            .and_then(|r| r.children().find(|c| c.has_tag_name("identifier")))
+            .and_then(|i| i.attribute("value"));
+        let expected_code = src
+            .descendants()
+            .find(|n| n.has_tag_name("OperationOutcome"))
+            .and_then(|o| o.descendants().find(|n| n.has_tag_name("coding")))
+            .and_then(|c| c.children().find(|x| x.has_tag_name("code")))
+            .and_then(|c| c.attribute("value"));
+        let p = parse(xml.as_bytes());
+        assert!(!p.is_fatal(), "{name}: {:?}", p.diagnostics);
+        assert_eq!(p.kind, DocumentKind::Response, "{name}");
+        let r = p
+            .response
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name}: no response"));
+        assert_eq!(r.original_message_id.as_deref(), expected_id, "{name}");
+        assert_eq!(r.code.as_deref(), expected_code, "{name}");
+        let legacy_by_name = name.starts_with("ITK-InfAck")
+            || name.starts_with("ITK-BusinessAck")
+            || name.contains("PriorValProcError");
+        assert_eq!(r.legacy, legacy_by_name, "{name}: legacy flag");
+        if name.starts_with("ITK-Response-") && name.as_bytes()[13].is_ascii_digit() {
+            assert_eq!(
+                r.code.as_deref(),
+                Some(&name[13..18]),
+                "{name}: code from file name"
+            );
+        }
+    }
+}

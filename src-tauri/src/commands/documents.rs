@@ -1,0 +1,138 @@
+//! The inbox list and the document view.
+
+use base64::Engine as _;
+use handover_inbox::views::{attachment, document_view, DocumentView, ViewError};
+use handover_store::{DocumentPage, DocumentRow, ListQuery};
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::{AppError, CmdResult};
+use crate::state::AppState;
+
+/// An attachment's bytes, for display in the app (images) or saving (PDF and others).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AttachmentData {
+    pub content_type: Option<String>,
+    #[ts(type = "number")]
+    pub size: u64,
+    /// Base64 of the decoded bytes.
+    pub base64: String,
+    /// `image` (shown inline), `pdf` or `other` (saved to a file).
+    pub display: String,
+}
+
+#[tauri::command]
+pub fn list_documents(state: State<'_, AppState>, query: ListQuery) -> CmdResult<DocumentPage> {
+    state.with_store(|s| Ok(s.query_documents(&query)?))
+}
+
+#[tauri::command]
+pub fn list_senders(state: State<'_, AppState>) -> CmdResult<Vec<String>> {
+    state.with_store(|s| Ok(s.senders()?))
+}
+
+fn not_found(id: i64) -> AppError {
+    AppError::new(
+        "document_not_found",
+        format!("document {id} is not in the store"),
+    )
+}
+
+impl From<ViewError> for AppError {
+    fn from(e: ViewError) -> Self {
+        AppError::new(e.code(), e.to_string())
+    }
+}
+
+#[tauri::command]
+pub fn open_document(state: State<'_, AppState>, id: i64) -> CmdResult<DocumentView> {
+    state.with_store(|s| Ok(document_view(s, id)?))
+}
+
+/// Moves a document between the New, Needs action and Filed queues.
+#[tauri::command]
+pub fn set_document_status(
+    state: State<'_, AppState>,
+    id: i64,
+    status: String,
+) -> CmdResult<DocumentRow> {
+    if !matches!(status.as_str(), "new" | "needs-action" | "filed") {
+        return Err(AppError::new(
+            "invalid_status",
+            format!("\"{status}\" is not a document status"),
+        ));
+    }
+    state.with_store(|s| {
+        if !s.set_document_status(id, &status)? {
+            return Err(not_found(id));
+        }
+        Ok(s.document(id)?.ok_or_else(|| not_found(id))?.row)
+    })
+}
+
+fn attachment_bytes(
+    store: &handover_store::Store,
+    id: i64,
+    index: usize,
+) -> CmdResult<(Option<String>, Vec<u8>)> {
+    Ok(attachment(store, id, index)?)
+}
+
+fn display_kind(content_type: Option<&str>) -> &'static str {
+    match content_type.map(|c| c.to_ascii_lowercase()) {
+        Some(c) if matches!(c.as_str(), "image/png" | "image/jpeg" | "image/gif") => "image",
+        Some(c) if c == "application/pdf" => "pdf",
+        _ => "other",
+    }
+}
+
+#[tauri::command]
+pub fn open_attachment(
+    state: State<'_, AppState>,
+    document_id: i64,
+    index: usize,
+) -> CmdResult<AttachmentData> {
+    state.with_store(|s| {
+        let (content_type, bytes) = attachment_bytes(s, document_id, index)?;
+        Ok(AttachmentData {
+            display: display_kind(content_type.as_deref()).into(),
+            size: bytes.len() as u64,
+            base64: base64::engine::general_purpose::STANDARD.encode(&bytes),
+            content_type,
+        })
+    })
+}
+
+/// Saves an attachment to the Downloads folder (never opens or runs it); returns the path.
+#[tauri::command]
+pub fn save_attachment(
+    state: State<'_, AppState>,
+    document_id: i64,
+    index: usize,
+) -> CmdResult<String> {
+    state.with_store(|s| {
+        let (content_type, bytes) = attachment_bytes(s, document_id, index)?;
+        let ext = match content_type.as_deref() {
+            Some("application/pdf") => "pdf",
+            Some("image/png") => "png",
+            Some("image/jpeg") => "jpg",
+            Some("text/plain") => "txt",
+            _ => "bin",
+        };
+        let dir = dirs::download_dir()
+            .or_else(dirs::home_dir)
+            .unwrap_or_else(std::env::temp_dir);
+        let path = dir.join(format!(
+            "handover-document-{document_id}-attachment-{}.{ext}",
+            index + 1
+        ));
+        std::fs::write(&path, bytes).map_err(|e| {
+            AppError::new(
+                "attachment_save_failed",
+                format!("cannot write {}: {e}", path.display()),
+            )
+        })?;
+        Ok(path.display().to_string())
+    })
+}
