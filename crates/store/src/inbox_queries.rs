@@ -77,8 +77,11 @@ pub struct RowFlags {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 #[ts(export)]
 pub struct DocumentPage {
+    /// Matching documents; for a search, counted up to [`SEARCH_COUNT_CAP`] (see `total_capped`).
     #[ts(type = "number")]
     pub total: u64,
+    /// A search matched more than `total` documents; only the newest pages are listed.
+    pub total_capped: bool,
     pub offset: u32,
     pub rows: Vec<DocumentRow>,
 }
@@ -116,6 +119,9 @@ pub struct QuarantineRow {
     /// The parser's diagnostics, JSON.
     pub diagnostics: String,
 }
+
+/// A search counts its matches up to this many; the list pages through the newest of them.
+pub const SEARCH_COUNT_CAP: u64 = 5000;
 
 const ROW_COLUMNS: &str = "d.id, d.kind, d.nhs_number, d.patient_name, d.birth_date, d.title, d.sender, \
      d.care_setting, d.document_date, d.received_at, d.status, d.superseded_by, d.replaces, d.flags";
@@ -209,7 +215,7 @@ impl Store {
             args.push(Value::Text(kind.into()));
         }
         if let Some(sender) = q.sender.as_deref().filter(|s| !s.is_empty()) {
-            conditions.push("d.sender = ?".into());
+            conditions.push("d.sender = ? COLLATE NOCASE".into());
             args.push(Value::Text(sender.into()));
         }
         if let Some(from) = q.received_from.as_deref().filter(|s| !s.is_empty()) {
@@ -221,17 +227,12 @@ impl Store {
             conditions.push("d.received_at < ?".into());
             args.push(Value::Text(format!("{to}T99")));
         }
-        if let Some(fts) = q.search.as_deref().and_then(fts_query) {
-            conditions.push(
-                "d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)".into(),
-            );
-            args.push(Value::Text(fts));
+        let fts = q.search.as_deref().and_then(fts_query);
+        let limit = q.limit.clamp(1, 500);
+        if let Some(fts) = fts {
+            return self.search_documents(&fts, &conditions, args, q, limit);
         }
-        let filter = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
+        let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
         let order = match q.sort.as_deref() {
             Some("received-asc") => "d.received_at ASC, d.id ASC",
             Some("patient") => "d.patient_name COLLATE NOCASE ASC, d.received_at DESC, d.id DESC",
@@ -239,7 +240,6 @@ impl Store {
             Some("sender") => "d.sender COLLATE NOCASE ASC, d.received_at DESC, d.id DESC",
             _ => "d.received_at DESC, d.id DESC",
         };
-        let limit = q.limit.clamp(1, 500);
         let total: i64 = self.conn.query_row(
             &format!("SELECT count(*) FROM documents d {filter}"),
             params_from_iter(args.iter()),
@@ -249,14 +249,55 @@ impl Store {
             "SELECT {ROW_COLUMNS} FROM documents d {filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
             q.offset
         ))?;
-        let rows = stmt
-            .query_map(params_from_iter(args.iter()), row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(DocumentPage {
-            total: total as u64,
-            offset: q.offset,
-            rows,
-        })
+        let rows = stmt.query_map(params_from_iter(args.iter()), row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(DocumentPage { total: total as u64, total_capped: false, offset: q.offset, rows })
+    }
+
+    /// A search: driven by the full-text index, newest first (document ids follow arrival), so
+    /// a page costs the same whether a word matches three documents or all of them. Other sorts
+    /// apply within the newest matches.
+    fn search_documents(
+        &self,
+        fts: &str,
+        conditions: &[String],
+        mut args: Vec<Value>,
+        q: &ListQuery,
+        limit: u32,
+    ) -> Result<DocumentPage, StoreError> {
+        args.insert(0, Value::Text(fts.to_string()));
+        let extra = if conditions.is_empty() { String::new() } else { format!(" AND {}", conditions.join(" AND ")) };
+        let matches = format!(
+            "SELECT d.id FROM documents_fts f CROSS JOIN documents d ON d.id = f.rowid
+             WHERE documents_fts MATCH ?{extra} ORDER BY f.rowid DESC"
+        );
+        let counted: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM ({matches} LIMIT {})", SEARCH_COUNT_CAP + 1),
+            params_from_iter(args.iter()),
+            |r| r.get(0),
+        )?;
+        let total_capped = counted as u64 > SEARCH_COUNT_CAP;
+        let order = match q.sort.as_deref() {
+            Some("received-asc") => Some("d.received_at ASC, d.id ASC"),
+            Some("patient") => Some("d.patient_name COLLATE NOCASE ASC, d.id DESC"),
+            Some("kind") => Some("d.kind ASC, d.id DESC"),
+            Some("sender") => Some("d.sender COLLATE NOCASE ASC, d.id DESC"),
+            _ => None,
+        };
+        let sql = match order {
+            None => format!(
+                "SELECT {ROW_COLUMNS} FROM documents_fts f CROSS JOIN documents d ON d.id = f.rowid
+                 WHERE documents_fts MATCH ?{extra} ORDER BY f.rowid DESC LIMIT {limit} OFFSET {}",
+                q.offset
+            ),
+            Some(order) => format!(
+                "SELECT {ROW_COLUMNS} FROM documents d WHERE d.id IN ({matches} LIMIT {SEARCH_COUNT_CAP})
+                 ORDER BY {order} LIMIT {limit} OFFSET {}",
+                q.offset
+            ),
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args.iter()), row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(DocumentPage { total: (counted as u64).min(SEARCH_COUNT_CAP), total_capped, offset: q.offset, rows })
     }
 
     /// The distinct senders, for the sender filter.
@@ -273,8 +314,9 @@ impl Store {
     /// One document with its model and provenance.
     pub fn document(&self, id: i64) -> Result<Option<StoredDocument>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS}, d.model, {PROVENANCE_COLUMNS}
-             FROM documents d JOIN messages m ON m.id = d.message_id WHERE d.id = ?1"
+            "SELECT {ROW_COLUMNS}, dm.model, {PROVENANCE_COLUMNS}
+             FROM documents d JOIN messages m ON m.id = d.message_id
+             JOIN document_models dm ON dm.document_id = d.id WHERE d.id = ?1"
         ))?;
         Ok(stmt
             .query_row(params![id], |r| {

@@ -435,8 +435,8 @@ fn ingest_document(
     tx.execute(
         "INSERT INTO documents (message_id, kind, document_bundle_id, composition_id, replaces, nhs_number,
                                 patient_name, birth_date, title, sender, care_setting, document_date,
-                                received_at, flags, model)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                                received_at, flags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             message_id,
             d.kind,
@@ -452,10 +452,13 @@ fn ingest_document(
             d.document_date,
             m.received_at,
             if d.flags.is_empty() { "{}" } else { &d.flags },
-            d.model,
         ],
     )?;
     let document_id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO document_models (document_id, model) VALUES (?1, ?2)",
+        params![document_id, d.model],
+    )?;
     tx.execute(
         "INSERT INTO documents_fts (rowid, patient_name, nhs_number, body) VALUES (?1, ?2, ?3, ?4)",
         params![document_id, d.patient_name, d.nhs_number, d.search_text],

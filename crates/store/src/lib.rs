@@ -239,6 +239,9 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // Clinical records are acknowledged to MESH after commit: commits must survive power loss.
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // Decrypting a page costs far more than reading it: keep up to 64 MB of decrypted pages.
+    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
 

@@ -56,8 +56,12 @@ pub const MIGRATIONS: &[&str] = &[
         status             TEXT NOT NULL DEFAULT 'new'
                            CHECK (status IN ('new', 'needs-action', 'filed')),
         superseded_by      INTEGER REFERENCES documents(id),
-        flags              TEXT NOT NULL DEFAULT '{}', -- JSON: medication changes, attachments, ...
-        model              TEXT NOT NULL               -- the parsed document, JSON
+        flags              TEXT NOT NULL DEFAULT '{}' -- JSON: medication changes, attachments, ...
+    ) STRICT;
+    -- The parsed document (JSON), apart from the list columns so list scans stay small.
+    CREATE TABLE document_models (
+        document_id INTEGER PRIMARY KEY REFERENCES documents(id),
+        model       TEXT NOT NULL
     ) STRICT;
     CREATE UNIQUE INDEX documents_bundle_id ON documents(document_bundle_id)
         WHERE document_bundle_id IS NOT NULL;
@@ -65,6 +69,8 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX documents_replaces ON documents(replaces);
     CREATE INDEX documents_received ON documents(received_at DESC, id DESC);
     CREATE INDEX documents_nhs_number ON documents(nhs_number);
+    CREATE INDEX documents_message_id ON documents(message_id);
+    CREATE INDEX documents_superseded_by ON documents(superseded_by) WHERE superseded_by IS NOT NULL;
 
     -- ITK3 responses waiting to go out, written in the same transaction as the message they answer.
     CREATE TABLE outbox (
@@ -105,7 +111,8 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX documents_status_received ON documents(status, received_at DESC, id DESC);
     CREATE INDEX documents_kind_received ON documents(kind, received_at DESC, id DESC);
-    CREATE INDEX documents_sender ON documents(sender);
+    CREATE INDEX documents_sender ON documents(sender COLLATE NOCASE, received_at DESC, id DESC);
+    CREATE INDEX documents_patient ON documents(patient_name COLLATE NOCASE, received_at DESC, id DESC);
     CREATE INDEX messages_quarantined ON messages(received_at DESC) WHERE outcome = 'quarantined';
     -- When the current run of failed syncs began (NULL while syncs succeed).
     ALTER TABLE sync_state ADD COLUMN failing_since TEXT;

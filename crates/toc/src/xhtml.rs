@@ -229,7 +229,7 @@ fn sanitize(root: roxmltree::Node) -> (String, String) {
     // The root is the narrative `div` itself: emit its children inside a clean <div>.
     html.push_str("<div>");
     for c in root.children() {
-        walk(c, &mut html, &mut text, false, 1);
+        walk(c, &mut html, &mut text, Flags::default(), 1);
     }
     html.push_str("</div>");
     let text = normalise_text(&text);
@@ -244,11 +244,33 @@ fn lower(name: &str) -> Cow<'_, str> {
     }
 }
 
-fn walk(n: roxmltree::Node, html: &mut String, text: &mut String, opaque: bool, depth: usize) {
+/// Context inherited from ancestors while walking the narrative.
+#[derive(Clone, Copy, Default)]
+struct Flags {
+    /// Inside a removed container (script, svg, ...): no markup survives.
+    opaque: bool,
+    /// Inside `<pre>`: line breaks in text are meaningful.
+    pre: bool,
+}
+
+/// Append a text node to the plain text. Outside `<pre>`, source line breaks are layout
+/// whitespace (as in HTML rendering), not line breaks of the content.
+fn push_text(t: &str, text: &mut String, pre: bool) {
+    if pre || memchr::memchr2(b'\n', b'\r', t.as_bytes()).is_none() {
+        text.push_str(t);
+    } else {
+        text.extend(
+            t.chars()
+                .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
+        );
+    }
+}
+
+fn walk(n: roxmltree::Node, html: &mut String, text: &mut String, flags: Flags, depth: usize) {
     if n.is_text() {
         let t = n.text().unwrap_or("");
         escape_text(t, html);
-        text.push_str(t);
+        push_text(t, text, flags.pre);
         return;
     }
     if !n.is_element() {
@@ -263,7 +285,7 @@ fn walk(n: roxmltree::Node, html: &mut String, text: &mut String, opaque: bool, 
             html.push(' ');
             escape_text(t, html);
             text.push(' ');
-            text.push_str(t);
+            push_text(t, text, flags.pre);
         }
         return;
     }
@@ -273,10 +295,14 @@ fn walk(n: roxmltree::Node, html: &mut String, text: &mut String, opaque: bool, 
     } else if matches!(name, "td" | "th") {
         text.push('\t');
     }
-    let class = if opaque {
+    let class = if flags.opaque {
         Class::Opaque
     } else {
         classify(name)
+    };
+    let inner = Flags {
+        opaque: class == Class::Opaque,
+        pre: flags.pre || name == "pre",
     };
     let void = matches!(name, "br" | "hr" | "col");
     let has_children = n.has_children();
@@ -303,7 +329,7 @@ fn walk(n: roxmltree::Node, html: &mut String, text: &mut String, opaque: bool, 
             html.push_str(if void { "/>" } else { ">" });
             if !void {
                 for c in n.children() {
-                    walk(c, html, text, false, depth + 1);
+                    walk(c, html, text, inner, depth + 1);
                 }
                 html.push_str("</");
                 html.push_str(name);
@@ -315,7 +341,7 @@ fn walk(n: roxmltree::Node, html: &mut String, text: &mut String, opaque: bool, 
                 // An unwrapped element still separates words from its neighbours.
                 html.push(' ');
                 for c in n.children() {
-                    walk(c, html, text, class == Class::Opaque, depth + 1);
+                    walk(c, html, text, inner, depth + 1);
                 }
                 html.push(' ');
             }
@@ -485,6 +511,12 @@ mod tests {
             r#"<div><table><tr><th>Dose</th><td colspan="2">5 mg</td></tr></table></div>"#
         );
         assert_eq!(t, "Dose 5 mg");
+    }
+
+    #[test]
+    fn source_line_breaks_are_spaces_except_in_pre() {
+        let (_, t) = run("<div xmlns=\"http://www.w3.org/1999/xhtml\"><table>\n <tr>\n  <th>Reason</th>\n  <td>Chest\npain</td>\n </tr>\n</table><pre>a\n b</pre></div>");
+        assert_eq!(t, "Reason Chest pain\na\nb");
     }
 
     #[test]

@@ -180,3 +180,19 @@ fn benchmark_reports_figures() {
     assert!(f.messages_per_second > 0.0 && f.mb_per_second > 0.0);
     assert!(f.smallest_message_bytes >= 40 * 1024 && f.largest_message_bytes <= 110 * 1024);
 }
+
+#[test]
+fn the_model_round_trips_through_serde_json() {
+    for f in fixtures::generate(5, 21) {
+        let p = parse(&f.bytes);
+        let json = serde_json::to_string(&p).unwrap();
+        let back: handover_toc::Parsed = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.document, p.document);
+        assert_eq!(back.message, p.message);
+        assert_eq!(back.diagnostics, p.diagnostics);
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        if !back.document.as_ref().unwrap().attachments.is_empty() {
+            assert_eq!(back.attachment_bytes(0), p.attachment_bytes(0));
+        }
+    }
+}
