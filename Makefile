@@ -118,6 +118,8 @@ e2e: app-build
 demo-mailbox: cli
 	rm -rf assets/demo-mailbox
 	"$(CLI)" fixtures --count 40 --seed 2026 --out assets/demo-mailbox
+	# and one message cut short in transit, which the app quarantines
+	head -c 9000 assets/demo-mailbox/0001-inpatient-discharge.xml > assets/demo-mailbox/zz-truncated-in-transit.xml
 
 clean-cache:
 	rm -rf "$(HANDOVER_CACHE)"

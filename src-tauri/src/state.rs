@@ -21,9 +21,10 @@ impl AppState {
         if let Err(e) = &store {
             eprintln!("handover: error [{}]: {}", e.code, e.message);
         }
+        let sync = SyncWorker::configure(store.as_ref().ok());
         AppState {
             store: Mutex::new(store),
-            sync: SyncWorker::from_env(),
+            sync,
         }
     }
 

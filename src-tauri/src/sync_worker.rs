@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use handover_inbox::{assess, Freshness, MailboxSettings, SyncEngine, SyncProgress, SyncSummary};
+use handover_inbox::{assess, Freshness, MailboxSettings, SyncProgress, SyncSummary};
 use handover_store::{DataDir, OsKeyring, Store, SyncState};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime};
@@ -63,8 +63,14 @@ fn minutes_from_env(name: &str, default: i64) -> i64 {
 }
 
 impl SyncWorker {
-    pub fn from_env() -> Arc<Self> {
-        let (settings, config_error) = match MailboxSettings::from_env() {
+    /// The mailbox from the environment (`HANDOVER_MESH_*`, `HANDOVER_MAILBOX_DIR`), else the one
+    /// saved with `handover mailbox add` (secrets from the OS keyring).
+    pub fn configure(store: Option<&Store>) -> Arc<Self> {
+        let resolved = match store {
+            Some(store) => MailboxSettings::resolve(store, &OsKeyring),
+            None => MailboxSettings::from_env(),
+        };
+        let (settings, config_error) = match resolved {
             Ok(s) => (s, None),
             Err(e) => (None, Some(AppError::new(e.code(), e.to_string()))),
         };
@@ -157,8 +163,8 @@ impl SyncWorker {
             *guard = Some(Store::open(&dir, &OsKeyring)?);
         }
         let store = guard.as_mut().expect("opened above");
-        let (mailbox, options) = settings
-            .open()
+        let engine = settings
+            .engine()
             .map_err(|e| AppError::new(e.code(), e.to_string()))?;
         self.set_runtime(|rt| {
             rt.syncing = true;
@@ -167,7 +173,7 @@ impl SyncWorker {
         self.emit(app);
         let me = Arc::clone(self);
         let app_for_progress = app.clone();
-        let engine = SyncEngine::new(mailbox, options).with_progress(move |p| {
+        let engine = engine.with_progress(move |p| {
             me.set_runtime(|rt| rt.progress = Some(p));
             me.emit(&app_for_progress);
         });

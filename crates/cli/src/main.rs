@@ -42,9 +42,11 @@ enum Command {
     },
     /// Fetch new messages from the mailbox into the store, acknowledging each after it is stored.
     ///
-    /// The mailbox is MESH when HANDOVER_MESH_URL, HANDOVER_MESH_MAILBOX, HANDOVER_MESH_PASSWORD
-    /// and HANDOVER_MESH_SHARED_KEY are set (plus HANDOVER_MESH_CERT, HANDOVER_MESH_KEY and
-    /// HANDOVER_MESH_CA for TLS), else the folder given with --folder.
+    /// The mailbox is the folder given with --folder; else MESH when HANDOVER_MESH_URL,
+    /// HANDOVER_MESH_MAILBOX, HANDOVER_MESH_PASSWORD and HANDOVER_MESH_SHARED_KEY are set (plus
+    /// HANDOVER_MESH_CERT, HANDOVER_MESH_KEY and HANDOVER_MESH_CA for TLS); else the folder in
+    /// HANDOVER_MAILBOX_DIR; else the mailbox saved with `handover mailbox add`. Exits non-zero
+    /// with `handover: error [code]: message` when the mailbox cannot be synced.
     Sync {
         /// Sync once and exit (the only mode of the command line; the app polls).
         #[arg(long)]
@@ -55,6 +57,11 @@ enum Command {
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Configure (`add`) or check (`test`) the practice's MESH mailbox.
+    Mailbox {
+        #[command(subcommand)]
+        what: mailbox::MailboxCommand,
     },
     /// List stored documents, newest first.
     List {
@@ -116,6 +123,7 @@ fn main() -> ExitCode {
             folder,
             json,
         } => mailbox::sync(folder, json),
+        Command::Mailbox { what } => mailbox::run(what),
         Command::List { json, limit } => list(json, limit),
         Command::Bench { what } => bench::run(what),
     };
@@ -147,6 +155,14 @@ fn status() -> Result<(), CliError> {
     let mut status = serde_json::to_value(store.status()?).expect("status serialises");
     status["mailboxes"] =
         serde_json::to_value(store.sync_states()?).expect("sync states serialise");
+    // The configured mailbox (never its secrets), or why it cannot be used.
+    status["mailbox"] = match handover_inbox::MailboxSettings::resolve(&store, &OsKeyring) {
+        Ok(Some(settings)) => {
+            serde_json::to_value(settings.describe()).expect("description serialises")
+        }
+        Ok(None) => serde_json::Value::Null,
+        Err(e) => serde_json::json!({"error": {"code": e.code(), "message": e.to_string()}}),
+    };
     print_json(&status);
     Ok(())
 }

@@ -1,10 +1,33 @@
 //! Which mailbox to sync, and as whom. Shared by the CLI and the desktop app.
+//!
+//! Settings come from, in order:
+//! 1. the environment: `HANDOVER_MESH_URL`, `HANDOVER_MESH_MAILBOX`, `HANDOVER_MESH_PASSWORD`,
+//!    `HANDOVER_MESH_SHARED_KEY` (+ `HANDOVER_MESH_CERT`, `HANDOVER_MESH_KEY`,
+//!    `HANDOVER_MESH_CA`), else `HANDOVER_MAILBOX_DIR` for a folder mailbox. These override
+//!    stored settings and are never written anywhere;
+//! 2. the stored settings (`handover mailbox add`): URL, mailbox id and TLS paths from the
+//!    database ([`handover_store::MeshSettings`]), the password and shared key from the OS
+//!    keyring (accounts [`handover_store::mesh_password_account`] and
+//!    [`handover_store::mesh_shared_key_account`]).
+//!
+//! Use [`MailboxSettings::resolve`] to get them, and [`MailboxSettings::engine`] to get a sync
+//! engine wired with everything it needs (including the outbox's [`SentLookup`] for MESH).
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
-use handover_mesh::{AnyMailbox, FolderMailbox, MeshClient, MeshConfig, MeshError};
+use handover_mesh::{
+    auth, client_headers, validate_url, AnyMailbox, ErrorDetail, FolderMailbox, MeshClient,
+    MeshConfig, MeshError,
+};
+use handover_store::{
+    mesh_password_account, mesh_shared_key_account, KeyStore, MeshSettings, Store, StoreError,
+};
+use serde::Serialize;
 
-use crate::SyncOptions;
+use crate::sync::{BoxFuture, SentLookup};
+use crate::{SyncEngine, SyncOptions};
 
 /// Where messages come from.
 #[derive(Debug, Clone)]
@@ -20,6 +43,14 @@ pub enum ConfigError {
     Incomplete(String),
     #[error(transparent)]
     Mesh(#[from] MeshError),
+    /// A mailbox is configured but a secret is missing from the OS keyring.
+    #[error("the {what} for MESH mailbox {mailbox} is not in the OS keyring: run `handover mailbox add` again")]
+    MissingSecret { what: &'static str, mailbox: String },
+    /// The OS keyring could not be read.
+    #[error("cannot read the MESH {what} from the OS keyring: {message}")]
+    Keyring { what: &'static str, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl ConfigError {
@@ -27,8 +58,25 @@ impl ConfigError {
         match self {
             ConfigError::Incomplete(_) => "mesh_config_incomplete",
             ConfigError::Mesh(e) => e.code(),
+            ConfigError::MissingSecret { .. } => "mesh_secret_missing",
+            ConfigError::Keyring { .. } => "keyring_unavailable",
+            ConfigError::Store(e) => e.code(),
         }
     }
+}
+
+/// The mailbox settings as they may be shown (`handover status`, the app): never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailboxDescription {
+    /// `mesh` or `folder`.
+    pub kind: &'static str,
+    /// MESH base URL (MESH only).
+    pub url: Option<String>,
+    /// MESH mailbox id, or the folder path.
+    pub mailbox: String,
+    pub client_cert: Option<String>,
+    pub client_key: Option<String>,
+    pub ca_bundle: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -65,6 +113,77 @@ impl MailboxSettings {
             return Err(ConfigError::Incomplete(missing.join(", ")));
         }
         Ok(var("HANDOVER_MAILBOX_DIR").map(|d| MailboxSettings::Folder(PathBuf::from(d))))
+    }
+
+    /// The settings to use: the environment's when set (see [`MailboxSettings::from_env`]),
+    /// else the stored MESH mailbox with its secrets from `keys` (the OS keyring); `None` when
+    /// no mailbox is configured at all.
+    pub fn resolve(store: &Store, keys: &dyn KeyStore) -> Result<Option<Self>, ConfigError> {
+        if let Some(settings) = Self::from_env()? {
+            return Ok(Some(settings));
+        }
+        let Some(stored) = store.mesh_settings()? else {
+            return Ok(None);
+        };
+        Ok(Some(Self::from_stored(&stored, keys)?))
+    }
+
+    /// MESH settings from stored (non-secret) settings and the secrets in `keys`.
+    pub fn from_stored(stored: &MeshSettings, keys: &dyn KeyStore) -> Result<Self, ConfigError> {
+        let secret = |what: &'static str, account: String| -> Result<String, ConfigError> {
+            match keys.get(&account) {
+                Ok(Some(v)) if !v.is_empty() => Ok(v),
+                Ok(_) => Err(ConfigError::MissingSecret {
+                    what,
+                    mailbox: stored.mailbox.clone(),
+                }),
+                Err(e) => Err(ConfigError::Keyring { what, message: e.0 }),
+            }
+        };
+        let password = secret("password", mesh_password_account(&stored.mailbox))?;
+        let shared_key = secret("shared key", mesh_shared_key_account(&stored.url))?;
+        let mut config = MeshConfig::new(&stored.url, &stored.mailbox, password, shared_key);
+        config.client_cert = stored.client_cert.as_ref().map(PathBuf::from);
+        config.client_key = stored.client_key.as_ref().map(PathBuf::from);
+        config.ca_bundle = stored.ca_bundle.as_ref().map(PathBuf::from);
+        Ok(MailboxSettings::Mesh(Box::new(config)))
+    }
+
+    /// What may be shown of these settings (no password, no shared key).
+    pub fn describe(&self) -> MailboxDescription {
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        match self {
+            MailboxSettings::Mesh(c) => MailboxDescription {
+                kind: "mesh",
+                url: Some(c.url.clone()),
+                mailbox: c.mailbox.trim().to_ascii_uppercase(),
+                client_cert: path(&c.client_cert),
+                client_key: path(&c.client_key),
+                ca_bundle: path(&c.ca_bundle),
+            },
+            MailboxSettings::Folder(d) => MailboxDescription {
+                kind: "folder",
+                url: None,
+                mailbox: d.display().to_string(),
+                client_cert: None,
+                client_key: None,
+                ca_bundle: None,
+            },
+        }
+    }
+
+    /// A sync engine for this mailbox, with everything wired: for MESH, the outbox looks up
+    /// by local id any response whose earlier attempt may have reached MESH before sending it
+    /// again (see the `sync` module docs).
+    pub fn engine(&self) -> Result<SyncEngine<AnyMailbox>, ConfigError> {
+        let (mailbox, options) = self.open()?;
+        let engine = SyncEngine::new(mailbox, options);
+        Ok(match self {
+            MailboxSettings::Mesh(config) => {
+                engine.with_sent_lookup(Arc::new(MeshSentLookup::new(config)?))
+            }
+            MailboxSettings::Folder(_) => engine,
+        })
     }
 
     /// `mesh` or `folder`.
@@ -122,5 +241,259 @@ impl MailboxSettings {
             MailboxSettings::Mesh(c) => format!("MESH mailbox {}", c.mailbox.to_uppercase()),
             MailboxSettings::Folder(d) => format!("folder {}", d.display()),
         }
+    }
+}
+
+/// [`SentLookup`] over MESH's tracking by local id
+/// (`GET /messageexchange/{mailbox}/outbox/tracking/{local_id}`; 200 found, 300 found more
+/// than once, 404 not found). One request, no retries: a failed lookup leaves the response
+/// waiting for the next sync.
+pub struct MeshSentLookup {
+    http: reqwest::Client,
+    base: reqwest::Url,
+    mailbox: String,
+    password: String,
+    shared_key: String,
+    nonce: String,
+    count: AtomicU64,
+    headers: reqwest::header::HeaderMap,
+}
+
+impl std::fmt::Debug for MeshSentLookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MeshSentLookup")
+            .field("base", &self.base.as_str())
+            .field("mailbox", &self.mailbox)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MeshSentLookup {
+    pub fn new(config: &MeshConfig) -> Result<Self, MeshError> {
+        let mut base = validate_url(&config.url)?;
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(
+                config
+                    .request_timeout
+                    .min(std::time::Duration::from_secs(60)),
+            )
+            .redirect(reqwest::redirect::Policy::none())
+            .min_tls_version(reqwest::tls::Version::TLS_1_2);
+        if base.scheme() == "http" {
+            builder = builder.no_proxy();
+        }
+        let read = |p: &PathBuf, what: &str| {
+            std::fs::read(p).map_err(|e| MeshError::Io {
+                context: format!("reading {what} {}", p.display()),
+                source: e,
+            })
+        };
+        if let (Some(cert), Some(key)) = (&config.client_cert, &config.client_key) {
+            let identity = reqwest::Identity::from_pkcs8_pem(
+                &read(cert, "client certificate")?,
+                &read(key, "client key")?,
+            )
+            .map_err(|e| MeshError::Config(format!("client certificate/key rejected: {e}")))?;
+            builder = builder.identity(identity);
+        }
+        if let Some(ca) = &config.ca_bundle {
+            let certs = reqwest::Certificate::from_pem_bundle(&read(ca, "CA bundle")?)
+                .map_err(|e| MeshError::Config(format!("CA bundle is not valid PEM: {e}")))?;
+            builder = builder.tls_built_in_root_certs(false);
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        Ok(Self {
+            http: builder
+                .build()
+                .map_err(|e| MeshError::Config(format!("building the HTTP client: {e}")))?,
+            base,
+            mailbox: config.mailbox.trim().to_ascii_uppercase(),
+            password: config.password.clone(),
+            shared_key: config.shared_key.clone(),
+            nonce: format!("{:032x}", rand::random::<u128>()),
+            count: AtomicU64::new(0),
+            headers: client_headers(&config.client_version)?,
+        })
+    }
+
+    async fn lookup(&self, local_id: &str) -> Result<Option<String>, MeshError> {
+        let operation = "tracking by local id";
+        let mut url = self
+            .base
+            .join(&format!(
+                "messageexchange/{}/outbox/tracking/",
+                self.mailbox
+            ))
+            .map_err(|e| MeshError::Config(e.to_string()))?;
+        url.path_segments_mut()
+            .map_err(|_| MeshError::Config("base URL cannot hold a path".into()))?
+            .pop_if_empty()
+            .push(local_id);
+        let token = auth::auth_header(
+            &self.mailbox,
+            &self.password,
+            &self.shared_key,
+            &self.nonce,
+            self.count.fetch_add(1, Ordering::Relaxed),
+            &auth::timestamp_now(),
+        );
+        let response = self
+            .http
+            .get(url)
+            .headers(self.headers.clone())
+            .header(reqwest::header::AUTHORIZATION, token)
+            .send()
+            .await
+            .map_err(|e| transport(operation, &e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport(operation, &e))?;
+        match status {
+            200 => {
+                let v: serde_json::Value =
+                    serde_json::from_slice(&body).map_err(|e| MeshError::Protocol {
+                        operation: operation.into(),
+                        message: format!("invalid JSON: {e}"),
+                    })?;
+                let id = ["messageId", "message_id", "dtsId", "messageID"]
+                    .iter()
+                    .find_map(|k| v.get(k).and_then(|x| x.as_str()))
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| MeshError::Protocol {
+                        operation: operation.into(),
+                        message: "tracking response without a message id".into(),
+                    })?;
+                Ok(Some(id.to_string()))
+            }
+            // More than one message carries this local id: it was certainly sent.
+            300 => Ok(Some(format!("(several messages with local id {local_id})"))),
+            404 => Ok(None),
+            403 => {
+                let detail = ErrorDetail::parse(&body);
+                Err(if detail.code == "EPL-151" {
+                    MeshError::UnknownMailbox {
+                        mailbox: self.mailbox.clone(),
+                        detail,
+                    }
+                } else {
+                    MeshError::Authentication {
+                        mailbox: self.mailbox.clone(),
+                        detail,
+                    }
+                })
+            }
+            429 => Err(MeshError::RateLimited {
+                attempts: 1,
+                detail: ErrorDetail::parse(&body),
+            }),
+            500..=599 => Err(MeshError::Server {
+                status,
+                attempts: 1,
+                detail: ErrorDetail::parse(&body),
+            }),
+            _ => Err(MeshError::UnexpectedStatus {
+                status,
+                operation: operation.into(),
+                detail: ErrorDetail::parse(&body),
+            }),
+        }
+    }
+}
+
+fn transport(operation: &str, e: &reqwest::Error) -> MeshError {
+    if e.is_timeout() {
+        MeshError::Timeout {
+            operation: operation.into(),
+            attempts: 1,
+        }
+    } else {
+        MeshError::Connection {
+            operation: operation.into(),
+            attempts: 1,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl SentLookup for MeshSentLookup {
+    fn find_sent<'a>(
+        &'a self,
+        local_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, MeshError>> {
+        Box::pin(self.lookup(local_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use handover_store::KeyStoreError;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct MemoryKeys(Mutex<HashMap<String, String>>);
+
+    impl KeyStore for MemoryKeys {
+        fn backend(&self) -> &'static str {
+            "memory"
+        }
+        fn get(&self, account: &str) -> Result<Option<String>, KeyStoreError> {
+            Ok(self.0.lock().unwrap().get(account).cloned())
+        }
+        fn set(&self, account: &str, secret: &str) -> Result<(), KeyStoreError> {
+            self.0.lock().unwrap().insert(account.into(), secret.into());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn stored_settings_take_their_secrets_from_the_keyring() {
+        let stored = MeshSettings {
+            url: "https://mesh.example".into(),
+            mailbox: "X26ABC1".into(),
+            client_cert: Some("/etc/mesh/c.pem".into()),
+            client_key: Some("/etc/mesh/c.key".into()),
+            ca_bundle: None,
+        };
+        let keys = MemoryKeys::default();
+        let err = MailboxSettings::from_stored(&stored, &keys).unwrap_err();
+        assert_eq!(err.code(), "mesh_secret_missing");
+        assert!(err.to_string().contains("password"), "{err}");
+        keys.set(&mesh_password_account("X26ABC1"), "pw-secret")
+            .unwrap();
+        let err = MailboxSettings::from_stored(&stored, &keys).unwrap_err();
+        assert!(err.to_string().contains("shared key"), "{err}");
+        keys.set(
+            &mesh_shared_key_account("https://mesh.example/"),
+            "key-secret",
+        )
+        .unwrap();
+        let settings = MailboxSettings::from_stored(&stored, &keys).unwrap();
+        let MailboxSettings::Mesh(config) = &settings else {
+            panic!("MESH settings expected");
+        };
+        assert_eq!(config.password, "pw-secret");
+        assert_eq!(config.shared_key, "key-secret");
+        assert_eq!(
+            config.client_cert.as_deref(),
+            Some(std::path::Path::new("/etc/mesh/c.pem"))
+        );
+        // What may be shown holds no secret.
+        let shown = serde_json::to_string(&settings.describe()).unwrap();
+        assert!(shown.contains("X26ABC1") && shown.contains("https://mesh.example"));
+        assert!(
+            !shown.contains("pw-secret") && !shown.contains("key-secret"),
+            "{shown}"
+        );
     }
 }

@@ -10,7 +10,18 @@
 //!
 //! A crash anywhere leaves either nothing stored (the message is still in the mailbox and is
 //! fetched again) or the message stored and maybe not acknowledged (it is acknowledged on the
-//! next sync without being stored twice: the store is idempotent by mailbox message id).
+//! next sync without being stored twice: the store is idempotent by mailbox message id). A
+//! message whose acknowledgement reached the mailbox but was not recorded (a crash, a lost
+//! reply) is no longer listed; each sync acknowledges such messages again (acknowledging is
+//! idempotent) and records it.
+//!
+//! ITK3 responses go through a persisted outbox that retries until MESH accepts each response
+//! and never sends one twice: a response whose earlier attempt may have reached MESH is looked
+//! up by its `mex-LocalID` before it is sent again (see the `sync` module docs and
+//! [`SentLookup`]).
+//!
+//! Settings: [`MailboxSettings::resolve`] (environment, else the stored mailbox with its secrets
+//! from the OS keyring), then [`MailboxSettings::engine`] for a fully wired [`SyncEngine`].
 
 mod classify;
 mod config;
@@ -19,6 +30,9 @@ mod sync;
 pub mod views;
 
 pub use classify::{ack_workflow, classify, document_record, stored_model_json, Classified};
-pub use config::{ConfigError, MailboxSettings};
+pub use config::{ConfigError, MailboxDescription, MailboxSettings, MeshSentLookup};
 pub use freshness::{assess, Freshness, StaleKind};
-pub use sync::{now_rfc3339, SyncEngine, SyncError, SyncOptions, SyncProgress, SyncSummary};
+pub use sync::{
+    now_rfc3339, BoxFuture, SentLookup, SyncEngine, SyncError, SyncOptions, SyncProgress,
+    SyncSummary,
+};

@@ -232,7 +232,11 @@ impl Store {
         if let Some(fts) = fts {
             return self.search_documents(&fts, &conditions, args, q, limit);
         }
-        let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
         let order = match q.sort.as_deref() {
             Some("received-asc") => "d.received_at ASC, d.id ASC",
             Some("patient") => "d.patient_name COLLATE NOCASE ASC, d.received_at DESC, d.id DESC",
@@ -249,8 +253,15 @@ impl Store {
             "SELECT {ROW_COLUMNS} FROM documents d {filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
             q.offset
         ))?;
-        let rows = stmt.query_map(params_from_iter(args.iter()), row)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(DocumentPage { total: total as u64, total_capped: false, offset: q.offset, rows })
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(DocumentPage {
+            total: total as u64,
+            total_capped: false,
+            offset: q.offset,
+            rows,
+        })
     }
 
     /// A search: driven by the full-text index, newest first (document ids follow arrival), so
@@ -265,13 +276,20 @@ impl Store {
         limit: u32,
     ) -> Result<DocumentPage, StoreError> {
         args.insert(0, Value::Text(fts.to_string()));
-        let extra = if conditions.is_empty() { String::new() } else { format!(" AND {}", conditions.join(" AND ")) };
+        let extra = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" AND {}", conditions.join(" AND "))
+        };
         let matches = format!(
             "SELECT d.id FROM documents_fts f CROSS JOIN documents d ON d.id = f.rowid
              WHERE documents_fts MATCH ?{extra} ORDER BY f.rowid DESC"
         );
         let counted: i64 = self.conn.query_row(
-            &format!("SELECT count(*) FROM ({matches} LIMIT {})", SEARCH_COUNT_CAP + 1),
+            &format!(
+                "SELECT count(*) FROM ({matches} LIMIT {})",
+                SEARCH_COUNT_CAP + 1
+            ),
             params_from_iter(args.iter()),
             |r| r.get(0),
         )?;
@@ -296,8 +314,15 @@ impl Store {
             ),
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args.iter()), row)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(DocumentPage { total: (counted as u64).min(SEARCH_COUNT_CAP), total_capped, offset: q.offset, rows })
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(DocumentPage {
+            total: (counted as u64).min(SEARCH_COUNT_CAP),
+            total_capped,
+            offset: q.offset,
+            rows,
+        })
     }
 
     /// The distinct senders, for the sender filter.

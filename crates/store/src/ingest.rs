@@ -264,6 +264,40 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Starts a batch: the `ingest` calls that follow commit together, durably, at
+    /// [`Store::commit_batch`] (one disk sync for the lot). Nothing in a batch may be acknowledged
+    /// to a mailbox before that commit returns.
+    pub fn begin_batch(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    pub fn commit_batch(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    /// Abandons a batch: none of its messages is stored (so none may be acknowledged).
+    pub fn rollback_batch(&self) {
+        let _ = self.conn.execute_batch("ROLLBACK");
+    }
+
+    /// Records, in one transaction, that the mailbox was told about these messages.
+    pub fn mark_acknowledged_many(&self, message_ids: &[i64], at: &str) -> Result<(), StoreError> {
+        if message_ids.is_empty() {
+            return Ok(());
+        }
+        self.in_transaction(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "UPDATE messages SET acknowledged_at = ?2 WHERE id = ?1 AND acknowledged_at IS NULL",
+            )?;
+            for id in message_ids {
+                stmt.execute(params![id, at])?;
+            }
+            Ok(())
+        })
+    }
+
     /// Records that the mailbox was told about the message (after the commit above).
     pub fn mark_acknowledged(&self, message_id: i64, at: &str) -> Result<(), StoreError> {
         self.conn.execute(
@@ -313,6 +347,49 @@ impl Store {
             params![id, at],
         )?;
         Ok(())
+    }
+
+    /// Notes, in one transaction, an attempt at each of these responses (before sending them).
+    pub fn outbox_attempt_many(&self, ids: &[i64], at: &str) -> Result<(), StoreError> {
+        self.in_transaction(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?2 WHERE id = ?1",
+            )?;
+            for id in ids {
+                stmt.execute(params![id, at])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Records, in one transaction, responses MESH accepted: `(outbox id, MESH message id)`.
+    pub fn outbox_sent_many(&self, sent: &[(i64, String)], at: &str) -> Result<(), StoreError> {
+        self.in_transaction(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "UPDATE outbox SET sent_at = ?3, mesh_message_id = ?2, last_error = NULL WHERE id = ?1",
+            )?;
+            for (id, mesh_id) in sent {
+                stmt.execute(params![id, mesh_id, at])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn in_transaction(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<(), rusqlite::Error>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        match f(&self.conn) {
+            Ok(()) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(())
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e.into())
+            }
+        }
     }
 
     pub fn outbox_sent(&self, id: i64, mesh_message_id: &str, at: &str) -> Result<(), StoreError> {

@@ -14,6 +14,7 @@ mod ingest;
 mod keys;
 mod queries;
 pub mod schema;
+mod settings;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ pub use ingest::{
 };
 pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
 pub use queries::{DocumentSummary, SyncState};
+pub use settings::{mesh_password_account, mesh_shared_key_account, MeshSettings};
 
 const PLAIN_SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
