@@ -28,6 +28,8 @@ export default defineConfig({
     cssMinify: false,
     // One JS and one CSS file: nothing inline, so the strict CSP (no inline script) holds.
     assetsInlineLimit: 0,
+    // pdf.js (loaded only when a PDF attachment is opened) is large by nature.
+    chunkSizeWarningLimit: 1500,
   },
   test: {
     environment: "jsdom",

@@ -93,3 +93,79 @@ export async function screenshot(browser, name) {
   if (screen.status !== 0) console.warn(`import -window root failed: ${screen.stderr}`);
   return file;
 }
+
+// ----- helpers for the inbox tests -------------------------------------------------------------
+
+import { cpSync, readFileSync as readFile, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, "../..");
+
+/** Runs the `handover` CLI (HANDOVER_CLI) and returns its stdout. */
+export function cli(args, env = {}) {
+  const bin = process.env.HANDOVER_CLI;
+  if (!bin) throw new Error("HANDOVER_CLI is not set");
+  const r = spawnSync(bin, args, { encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`handover ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * Writes the synthetic fixtures (seed 7) into a fresh folder mailbox and returns its path, plus the
+ * directory holding pristine copies (the app moves mailbox files to processed/).
+ */
+export function fixtureMailbox({ count = 40, seed = 7, extra = {} } = {}) {
+  const pristine = mkdtempSync(path.join(tmpdir(), "handover-fixtures-"));
+  cli(["fixtures", "--count", String(count), "--out", pristine, "--seed", String(seed)]);
+  const mailbox = mkdtempSync(path.join(tmpdir(), "handover-mailbox-"));
+  cpSync(pristine, mailbox, { recursive: true });
+  for (const [name, content] of Object.entries(extra)) writeFileSync(path.join(mailbox, name), content);
+  return { mailbox, pristine };
+}
+
+/** `handover inspect --json` of a file. */
+export function inspect(file) {
+  return JSON.parse(cli(["inspect", "--json", file]));
+}
+
+/** Polls `fn` (async, returns truthy when done) until it succeeds or `timeout` ms pass. */
+export async function until(fn, { timeout = 20000, interval = 100, message = "condition" } = {}) {
+  const started = Date.now();
+  let last;
+  while (Date.now() - started < timeout) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+  throw new Error(`timed out waiting for ${message} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+const axeSource = () => readFile(path.join(repoRoot, "node_modules/axe-core/axe.min.js"), "utf8");
+
+/**
+ * Runs axe-core in the page (injected through WebDriver, which the page CSP does not govern) and
+ * returns the serious and critical violations.
+ */
+export async function axeViolations(browser, { context } = {}) {
+  const loaded = await browser.execute(() => typeof window.axe === "object");
+  if (!loaded) await browser.execute(axeSource());
+  const result = await browser.executeAsync((ctx, done) => {
+    window.axe
+      .run(ctx ? document.querySelector(ctx) : document, { resultTypes: ["violations"] })
+      .then((r) => done(JSON.stringify(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " :: " + n.failureSummary) })))))
+      .catch((e) => done(JSON.stringify({ error: String(e) })));
+  }, context ?? null);
+  const parsed = JSON.parse(result);
+  if (parsed.error) throw new Error(`axe failed: ${parsed.error}`);
+  return parsed.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+/** Sends keys to whatever has focus (WebDriver Actions). */
+export async function press(browser, ...keys) {
+  for (const key of keys) await browser.keys(key);
+}

@@ -1,8 +1,17 @@
-// The only way the UI reaches data: Tauri commands. Payload types are generated from the Rust
-// types by ts-rs (ui/src/bindings), never written by hand.
+// The only way the UI reaches data: Tauri commands (and the `sync-status` event). Payload types
+// are generated from the Rust types by ts-rs (ui/src/bindings), never written by hand.
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import type { AppError } from "./bindings/AppError";
 import type { AppStatus } from "./bindings/AppStatus";
+import type { AttachmentData } from "./bindings/AttachmentData";
+import type { DocumentPage } from "./bindings/DocumentPage";
+import type { DocumentRow } from "./bindings/DocumentRow";
+import type { DocumentView } from "./bindings/DocumentView";
+import type { ListQuery } from "./bindings/ListQuery";
+import type { QuarantinedMessage } from "./bindings/QuarantinedMessage";
+import type { QuarantineRow } from "./bindings/QuarantineRow";
+import type { SyncStatusView } from "./bindings/SyncStatusView";
 
 /** A command failure with the stable `code` the Rust side assigned. */
 export class CommandError extends Error {
@@ -15,6 +24,7 @@ export class CommandError extends Error {
 }
 
 export function toCommandError(raw: unknown): CommandError {
+  if (raw instanceof CommandError) return raw;
   if (raw && typeof raw === "object" && "code" in raw && "message" in raw) {
     return new CommandError(raw as AppError);
   }
@@ -29,6 +39,27 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+export type DocumentStatus = "new" | "needs-action" | "filed";
+
 export const api = {
   appStatus: () => call<AppStatus>("app_status"),
+  syncStatus: () => call<SyncStatusView>("sync_status"),
+  syncNow: () => call<SyncStatusView>("sync_now"),
+  listDocuments: (query: ListQuery) => call<DocumentPage>("list_documents", { query }),
+  listSenders: () => call<string[]>("list_senders"),
+  openDocument: (id: number) => call<DocumentView>("open_document", { id }),
+  setDocumentStatus: (id: number, status: DocumentStatus) =>
+    call<DocumentRow>("set_document_status", { id, status }),
+  openAttachment: (documentId: number, index: number) =>
+    call<AttachmentData>("open_attachment", { documentId, index }),
+  saveAttachment: (documentId: number, index: number) =>
+    call<string>("save_attachment", { documentId, index }),
+  listQuarantine: (offset: number, limit: number) =>
+    call<QuarantineRow[]>("list_quarantine", { offset, limit }),
+  openQuarantined: (messageId: number) => call<QuarantinedMessage>("open_quarantined", { messageId }),
+  /** Calls `handler` with every `sync-status` event; resolves to an unsubscribe function. */
+  onSyncStatus: async (handler: (view: SyncStatusView) => void): Promise<() => void> =>
+    listen<SyncStatusView>("sync-status", (event) => handler(event.payload)),
 };
+
+export type Api = typeof api;

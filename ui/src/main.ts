@@ -1,9 +1,10 @@
 import "nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css";
 import "./styles.css";
 import { api, CommandError } from "./api";
+import { App } from "./app";
 import type { AppStatus } from "./bindings/AppStatus";
 import { clear, h } from "./dom";
-import { renderShell, renderStoreError } from "./shell";
+import { renderStoreError } from "./shell";
 
 async function start(): Promise<void> {
   const root = document.getElementById("app");
@@ -18,10 +19,8 @@ async function start(): Promise<void> {
     root.setAttribute("aria-busy", "false");
     return;
   }
-  clear(root);
-  root.append(renderShell(status));
+  new App(status).mount(root);
   root.setAttribute("aria-busy", "false");
-  document.getElementById("inbox-list")?.focus();
 }
 
 void start().catch((e) => {

@@ -1,15 +1,7 @@
-import type { AppStatus } from "./bindings/AppStatus";
 import type { CommandError } from "./api";
 import { h } from "./dom";
 
-const QUEUES: { id: string; label: string; count: (s: AppStatus) => number }[] = [
-  { id: "new", label: "New", count: (s) => s.store.documents.new },
-  { id: "needs-action", label: "Needs action", count: (s) => s.store.documents.needs_action },
-  { id: "quarantine", label: "Quarantine", count: (s) => s.store.documents.quarantined },
-  { id: "filed", label: "Filed", count: (s) => s.store.documents.filed },
-];
-
-function header(): HTMLElement {
+export function header(extra?: HTMLElement): HTMLElement {
   return h(
     "header",
     { class: "nhsuk-header app-header", role: "banner" },
@@ -19,73 +11,9 @@ function header(): HTMLElement {
       h("span", { class: "app-header__logo", "aria-hidden": "true" }, "H"),
       h("span", { class: "app-header__service" }, "Handover"),
       h("span", { class: "app-header__tagline" }, "Transfer of Care inbox"),
+      extra ?? null,
     ),
   );
-}
-
-/** The three-pane inbox: queues, the document list, and the document view. */
-export function renderShell(status: AppStatus): HTMLElement {
-  const total = status.store.documents.total;
-  const queues = h(
-    "nav",
-    { class: "app-queues", "aria-label": "Queues" },
-    h(
-      "ul",
-      { class: "app-queues__list" },
-      QUEUES.map((q, i) =>
-        h(
-          "li",
-          {},
-          h(
-            "a",
-            {
-              href: `#/queue/${q.id}`,
-              class: "app-queues__link",
-              "aria-current": i === 0 ? "page" : null,
-              "data-queue": q.id,
-            },
-            h("span", {}, q.label),
-            h("span", { class: "app-queues__count" }, String(q.count(status))),
-          ),
-        ),
-      ),
-    ),
-  );
-  const list = h(
-    "section",
-    { class: "app-list", "aria-labelledby": "inbox-heading" },
-    h("h1", { id: "inbox-heading", class: "nhsuk-heading-m app-list__heading" }, "Inbox"),
-    h(
-      "div",
-      { id: "inbox-list", class: "app-list__rows", tabindex: "-1", role: "list" },
-      total === 0
-        ? h(
-            "div",
-            { class: "app-empty", role: "listitem" },
-            h("p", { class: "nhsuk-body" }, "No documents yet."),
-            h(
-              "p",
-              { class: "nhsuk-body-s app-muted" },
-              "Discharge summaries and letters from your MESH mailbox appear here as soon as they are received.",
-            ),
-          )
-        : null,
-    ),
-  );
-  const view = h(
-    "section",
-    { class: "app-document", "aria-label": "Document" },
-    h("p", { class: "nhsuk-body app-muted app-document__empty" }, "Select a document to read it here."),
-  );
-  const footer = h(
-    "footer",
-    { class: "app-statusbar", role: "contentinfo" },
-    h("span", { id: "store-status" }, `Encrypted store (SQLCipher ${status.store.cipher_version})`),
-    h("span", {}, `Key in OS keyring (${status.store.keyring_backend})`),
-    h("span", { class: "app-statusbar__path", title: status.store.database }, status.store.data_dir),
-    h("span", {}, `Handover ${status.version}`),
-  );
-  return h("div", { class: "app-layout" }, header(), h("main", { class: "app-panes", id: "main" }, queues, list, view), footer);
 }
 
 const ADVICE: Record<string, string> = {

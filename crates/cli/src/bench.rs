@@ -37,6 +37,10 @@ pub enum BenchCommand {
         /// Timed repetitions of each query.
         #[arg(long, default_value_t = 200)]
         rounds: usize,
+        /// Keep the filled store in DIR and reuse it on later runs (with its key, in DIR: synthetic
+        /// data only). Without it the store is thrown away.
+        #[arg(long)]
+        keep: Option<std::path::PathBuf>,
     },
 }
 
@@ -76,7 +80,8 @@ pub fn run(what: BenchCommand) -> Result<(), CliError> {
             documents,
             json,
             rounds,
-        } => inbox(documents, rounds, json),
+            keep,
+        } => inbox(documents, rounds, json, keep),
     }
 }
 
@@ -218,17 +223,51 @@ fn fill(store: &mut Store, n: usize) -> Result<Vec<String>, CliError> {
     Ok(nhs_numbers)
 }
 
-fn inbox(n: usize, rounds: usize, json: bool) -> Result<(), CliError> {
-    let tmp = tempdir()?;
-    let mut store = Store::open_with_key(&tmp.join("bench.db"), &DbKey::generate())?;
+fn inbox(
+    n: usize,
+    rounds: usize,
+    json: bool,
+    keep: Option<std::path::PathBuf>,
+) -> Result<(), CliError> {
+    let tmp = match &keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(err)?;
+            dir.clone()
+        }
+        None => tempdir()?,
+    };
+    let key_file = tmp.join("bench.key");
+    let reuse = keep.is_some() && key_file.exists() && tmp.join("bench.db").exists();
+    let key = if reuse {
+        let hex = std::fs::read_to_string(&key_file).map_err(err)?;
+        DbKey::from_hex(&hex).ok_or_else(|| err("bad bench.key"))?
+    } else {
+        let key = DbKey::generate();
+        if keep.is_some() {
+            std::fs::write(&key_file, key.to_hex().as_bytes()).map_err(err)?;
+        }
+        key
+    };
+    let mut store = Store::open_with_key(&tmp.join("bench.db"), &key)?;
     let fill_start = Instant::now();
-    let nhs_numbers = fill(&mut store, n)?;
+    let nhs_numbers = if reuse {
+        let mut stmt = store
+            .connection()
+            .prepare("SELECT nhs_number FROM documents ORDER BY id")
+            .map_err(err)?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(err)?
+    } else {
+        fill(&mut store, n)?
+    };
+    let n = nhs_numbers.len();
     let fill_secs = fill_start.elapsed().as_secs_f64();
     let senders = store.senders()?;
     let page = |q: ListQuery| ListQuery { limit: 200, ..q };
 
     let mut list = Vec::new();
     let mut filter = Vec::new();
+    let mut by_variant: [Vec<f64>; 4] = Default::default();
     let mut search = Vec::new();
     let mut open = Vec::new();
     let kinds = [
@@ -277,9 +316,11 @@ fn inbox(n: usize, rounds: usize, json: bool) -> Result<(), CliError> {
                 ..Default::default()
             },
         };
-        filter.push(time_ms(|| {
+        let t = time_ms(|| {
             std::hint::black_box(store.query_documents(&page(q.clone())).expect("filter"));
-        }));
+        });
+        filter.push(t);
+        by_variant[r % 4].push(t);
         let text = if r % 2 == 0 {
             nhs_numbers[(r * 7919) % n].clone()
         } else {
@@ -308,6 +349,12 @@ fn inbox(n: usize, rounds: usize, json: bool) -> Result<(), CliError> {
             "search_p95_ms": p95(search),
             "open_p95_ms": p95(open),
             "rounds": rounds,
+            "filter_p95_ms_by_kind": {
+                "status": p95(by_variant[0].clone()),
+                "kind_and_sort": p95(by_variant[1].clone()),
+                "sender": p95(by_variant[2].clone()),
+                "dates_and_sort": p95(by_variant[3].clone()),
+            },
             "fill_seconds": (fill_secs * 10.0).round() / 10.0,
             "database_mb": (std::fs::metadata(store.path()).map(|m| m.len()).unwrap_or(0) as f64 / 1048576.0).round(),
             "peak_rss_mb": peak_rss_mb(),
@@ -315,6 +362,8 @@ fn inbox(n: usize, rounds: usize, json: bool) -> Result<(), CliError> {
         json,
     );
     drop(store);
-    let _ = std::fs::remove_dir_all(&tmp);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
     Ok(())
 }

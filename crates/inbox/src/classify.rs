@@ -76,6 +76,20 @@ pub fn classify(parsed: &Parsed, is_report: bool) -> Classified {
     }
 }
 
+/// SNOMED CT code of the PRSB "Plan and requested actions" section.
+const PLAN_AND_REQUESTED_ACTIONS: &str = "887201000000105";
+
+/// The document's "Plan and requested actions" section has something in it.
+fn requested_actions(doc: &handover_toc::Document) -> bool {
+    doc.sections.iter().any(|s| {
+        let is_plan = s.code.as_deref() == Some(PLAN_AND_REQUESTED_ACTIONS)
+            || s.title
+                .as_deref()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("plan and requested actions"));
+        is_plan && !s.text.trim().is_empty()
+    })
+}
+
 /// The store's summary of a document, with the full model as JSON.
 pub fn document_record(parsed: &Parsed, doc: &handover_toc::Document) -> DocumentRecord {
     let patient = doc.patient.as_ref();
@@ -121,6 +135,7 @@ pub fn document_record(parsed: &Parsed, doc: &handover_toc::Document) -> Documen
         "nhs_number_valid": patient.map(|p| p.nhs_number_valid).unwrap_or(false),
         "allergies": doc.allergies.len(),
         "superseding": doc.replaces.is_some(),
+        "requested_actions": requested_actions(doc),
         "warnings": parsed.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count(),
     });
     DocumentRecord {

@@ -87,6 +87,29 @@ async fn a_folder_of_messages_is_stored_exactly_once_and_moved_to_processed() {
             f.file_name
         );
     }
+    // Fixtures with a non-empty "Plan and requested actions" section are flagged in the list.
+    let flagged = store
+        .query_documents(&handover_store::ListQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap()
+        .rows
+        .iter()
+        .filter(|r| r.flags.requested_actions)
+        .count();
+    let with_plan =
+        fixtures
+            .iter()
+            .filter(|f| {
+                let parsed = handover_toc::parse(&f.bytes);
+                parsed.document.unwrap().sections.iter().any(|s| {
+                    s.code.as_deref() == Some("887201000000105") && !s.text.trim().is_empty()
+                })
+            })
+            .count();
+    assert!(with_plan > 0, "the fixtures include plans");
+    assert_eq!(flagged, with_plan);
     // Replacements in the fixtures supersede their originals.
     let replacements = fixtures.iter().filter(|f| f.replaces.is_some()).count();
     let superseded = listed.iter().filter(|d| d.superseded_by.is_some()).count();

@@ -70,6 +70,8 @@ pub struct RowFlags {
     pub nhs_number_valid: bool,
     /// This document replaces an earlier one.
     pub superseding: bool,
+    /// The "Plan and requested actions" section asks something of the practice (it has text).
+    pub requested_actions: bool,
     #[ts(type = "number")]
     pub warnings: u32,
 }

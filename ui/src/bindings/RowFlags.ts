@@ -7,4 +7,8 @@ export type RowFlags = { medication_changes: number, medications: number, attach
 /**
  * This document replaces an earlier one.
  */
-superseding: boolean, warnings: number, };
+superseding: boolean, 
+/**
+ * The "Plan and requested actions" section asks something of the practice (it has text).
+ */
+requested_actions: boolean, warnings: number, };

@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import type { Document } from "./bindings/Document";
+import type { DocumentView } from "./bindings/DocumentView";
+import type { Patient } from "./bindings/Patient";
+import type { Section } from "./bindings/Section";
+import { isProminent, patientName, renderDocument, renderPatientBanner, sectionTables, type DocumentHandlers } from "./document";
+
+const patient: Patient = {
+  nhs_number: "9434765919", nhs_number_valid: true, name: "Sam Smith", family: "Smith", given: ["Sam", "J"],
+  birth_date: "1957-01-01", gender: "male", address: null, postcode: null, gp_practice_ods: "B83019", gp_practice_name: "The Health Centre",
+};
+
+function section(over: Partial<Section>): Section {
+  return { code: null, code_display: null, title: "Clinical summary", html: "<p>Well.</p>", text: "Well.", known: true, level: 0, entries: [], ...over };
+}
+
+function documentOf(over: Partial<Document> = {}): Document {
+  return {
+    bundle_id: "b", bundle_identifier: null, composition_id: "c", kind: "inpatient-discharge", title: "Discharge summary", date: "2026-10-13T16:30:00Z",
+    status: "final", document_type: null, care_setting: { system: null, code: null, display: "Cardiology service" }, author: null, custodian: null,
+    encounter: null, replaces: null, patient, sections: [], medications: [], allergies: [], conditions: [], procedures: [], practitioners: [],
+    attachments: [], unrecognised_entries: [], ...over,
+  };
+}
+
+const row = {
+  id: 3, kind: "inpatient-discharge", nhs_number: "9434765919", patient_name: "LIST NAME", birth_date: null, title: "Discharge summary",
+  sender: "Trust", care_setting: null, document_date: null, received_at: "2026-11-22T10:40:00Z", status: "new", superseded_by: null, replaces: null,
+  flags: { medication_changes: 0, medications: 0, attachments: 0, allergies: 0, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0 },
+};
+
+function viewOf(doc: Document, over: Partial<DocumentView> = {}): DocumentView {
+  return {
+    row,
+    parsed: { format: "xml", kind: doc.kind, input_size: 1, message: null, document: doc, response: null, diagnostics: [] },
+    provenance: { message_id: 1, source: "folder", mailbox: "/tmp/x", source_id: "a.xml", workflow_id: null, sender_mailbox: null, received_at: row.received_at, acknowledged_at: null, sha256: "00", size: 10 },
+    superseded_by: null,
+    supersedes: [],
+    ...over,
+  };
+}
+
+const handlers: DocumentHandlers = { setStatus: () => {}, openDocument: () => {}, viewAttachment: () => {}, saveAttachment: () => {} };
+
+describe("the patient banner", () => {
+  it("follows CUI: SURNAME, Given; born dd-Mmm-yyyy (age); gender; NHS No. 3 3 4; GP practice", () => {
+    const text = renderPatientBanner(patient, new Date(2026, 10, 22)).textContent;
+    expect(patientName(patient)).toBe("SMITH, Sam J");
+    expect(text).toContain("SMITH, Sam J");
+    expect(text).toContain("Born 01-Jan-1957 (69y)");
+    expect(text).toContain("Gender Male");
+    expect(text).toContain("NHS No. 943 476 5919");
+    expect(text).toContain("GP practice The Health Centre (B83019)");
+    expect(text).not.toContain("Invalid");
+  });
+  it("flags an NHS number whose check digit fails", () => {
+    const text = renderPatientBanner({ ...patient, nhs_number: "9434765918", nhs_number_valid: false }).textContent;
+    expect(text).toContain("943 476 5918 Invalid NHS number");
+  });
+  it("comes from the document, never from the list row", () => {
+    const el = renderDocument(viewOf(documentOf()), handlers);
+    expect(el.querySelector("[data-testid=patient-banner]")?.textContent).not.toContain("LIST NAME");
+  });
+});
+
+describe("sections", () => {
+  it("are all shown in order, unknown ones labelled, key ones prominent", () => {
+    const doc = documentOf({
+      sections: [
+        section({ title: "Clinical summary" }),
+        section({ title: "Plan and requested actions", html: "<p>GP to check U&amp;E in 1 week.</p>" }),
+        section({ title: "Local notes", known: false }),
+        section({ title: "Medications and medical devices", entries: [{ reference: "MedicationStatement/1", resource_type: "MedicationStatement", recognised: true }] }),
+      ],
+      medications: [
+        { code: null, name: "Ramipril 5mg capsules", form: null, dosage: "One daily", route: "Oral", additional_instructions: [], patient_instruction: null, status: "active", status_raw: "active", list: "active", list_code: null, change: "amended", change_raw: "amended", change_date: null, change_details: "Dose increased", change_indication: null, effective: null, quantity: null, notes: [] },
+      ],
+    });
+    const el = renderDocument(viewOf(doc), handlers);
+    const titles = [...el.querySelectorAll("[data-testid=section] .app-section__title-text")].map((e) => e.textContent);
+    expect(titles).toEqual(["Clinical summary", "Plan and requested actions", "Local notes", "Medications and medical devices"]);
+    const sections = [...el.querySelectorAll("[data-testid=section]")];
+    expect(sections[1].classList.contains("app-section--prominent")).toBe(true);
+    expect(sections[3].classList.contains("app-section--prominent")).toBe(true);
+    expect(sections[2].textContent).toContain("not recognised");
+    expect(sections[3].querySelector("[data-testid=medicines]")?.textContent).toContain("Amended");
+    expect(sections[1].textContent).toContain("GP to check U&E in 1 week.");
+  });
+  it("put structured tables in the section that refers to them, else at the end", () => {
+    expect(sectionTables(section({ title: "Allergies and adverse reactions" }))).toEqual(["allergies"]);
+    expect(sectionTables(section({ title: "Anything", entries: [{ reference: "Condition/1", resource_type: "Condition", recognised: true }] }))).toEqual(["conditions"]);
+    expect(isProminent(section({ title: "plan and requested actions" }))).toBe(true);
+    const doc = documentOf({
+      sections: [section({ title: "Clinical summary" })],
+      procedures: [{ code: null, name: "Angiogram", status: "completed", performed: "2026-10-12", notes: [] }],
+    });
+    const el = renderDocument(viewOf(doc), handlers);
+    expect(el.querySelector("[data-testid=procedures]")?.textContent).toContain("Angiogram");
+  });
+});
+
+describe("replacement banners", () => {
+  it("link a replaced document to its replacement", () => {
+    let opened = 0;
+    const el = renderDocument(viewOf(documentOf(), { superseded_by: { ...row, id: 9, received_at: "2026-11-22T11:00:00Z" } }), { ...handlers, openDocument: (id) => (opened = id) });
+    const banner = el.querySelector("[data-testid=replaced-banner]");
+    expect(banner?.textContent).toContain("a newer version of this document was received 22-Nov-2026 11:00");
+    (banner?.querySelector("button") as HTMLButtonElement).click();
+    expect(opened).toBe(9);
+    expect(banner?.querySelector("[data-testid=identity-mismatch]")).toBeNull();
+  });
+  it("warn when the other version names a different patient", () => {
+    const el = renderDocument(viewOf(documentOf(), { superseded_by: { ...row, id: 9, patient_name: "Oliver Smith" } }), handlers);
+    expect(el.querySelector("[data-testid=identity-mismatch]")?.textContent).toBe(" Check the patient: the other version has a different name Oliver Smith.");
+  });
+});

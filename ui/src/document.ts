@@ -1,0 +1,465 @@
+// The document view: patient banner (never scrolls away), replacement banners, actions, the
+// document header, every section in order with its narrative, structured tables, attachments.
+import type { Allergy } from "./bindings/Allergy";
+import type { Condition } from "./bindings/Condition";
+import type { Document } from "./bindings/Document";
+import type { DocumentView } from "./bindings/DocumentView";
+import type { Diagnostic } from "./bindings/Diagnostic";
+import type { Party } from "./bindings/Party";
+import type { Patient } from "./bindings/Patient";
+import type { Procedure } from "./bindings/Procedure";
+import type { Section } from "./bindings/Section";
+import { h } from "./dom";
+import { age, formatBytes, formatDate, formatDateTime, formatNhsNumber, isValidNhsNumber } from "./format";
+import { kindLabel, statusTag, tag } from "./labels";
+import { renderMedicines } from "./medicines";
+import { renderNarrative } from "./narrative";
+
+export interface DocumentHandlers {
+  setStatus: (status: "new" | "needs-action" | "filed") => void;
+  openDocument: (id: number) => void;
+  viewAttachment: (index: number, target: HTMLElement) => void;
+  saveAttachment: (index: number, target: HTMLElement) => void;
+}
+
+/** "SMITH, Sam (Mrs)" from the document's Patient resource. */
+export function patientName(p: Patient): string {
+  if (p.family) {
+    const given = p.given.join(" ");
+    return given ? `${p.family.toUpperCase()}, ${given}` : p.family.toUpperCase();
+  }
+  return p.name ?? "Name not given";
+}
+
+function capitalise(s: string): string {
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
+}
+
+function field(label: string, value: Node | string | null | undefined, cls = ""): HTMLElement | null {
+  if (value === null || value === undefined || value === "") return null;
+  return h("div", { class: `app-field ${cls}`.trim() }, h("span", { class: "app-field__label" }, label), " ", h("span", { class: "app-field__value" }, value));
+}
+
+/** The CUI patient banner, built only from the document's own Patient resource. */
+export function renderPatientBanner(p: Patient | null, today: Date = new Date()): HTMLElement {
+  if (!p) {
+    return h(
+      "div",
+      { class: "app-banner app-banner--missing", role: "region", "aria-label": "Patient" },
+      h("p", { class: "app-banner__name" }, "No patient details in this document"),
+      h("p", { class: "app-banner__detail" }, "Check the patient's identity against the sender before acting on it."),
+    );
+  }
+  const nhsValid = p.nhs_number ? p.nhs_number_valid && isValidNhsNumber(p.nhs_number) : false;
+  const years = age(p.birth_date, today);
+  const practice = [p.gp_practice_name, p.gp_practice_ods ? `(${p.gp_practice_ods})` : null].filter(Boolean).join(" ");
+  return h(
+    "div",
+    { class: "app-banner", role: "region", "aria-label": "Patient", "data-testid": "patient-banner" },
+    h("p", { class: "app-banner__name" }, patientName(p)),
+    h(
+      "div",
+      { class: "app-banner__details" },
+      field("Born", p.birth_date ? `${formatDate(p.birth_date)}${years ? ` (${years})` : ""}` : "Not given"),
+      field("Gender", capitalise(p.gender ?? "Not given")),
+      field(
+        "NHS No.",
+        h(
+          "span",
+          {},
+          p.nhs_number ? formatNhsNumber(p.nhs_number) : "Not given",
+          p.nhs_number && !nhsValid ? h("strong", { class: "app-banner__invalid" }, " Invalid NHS number: check digit fails") : null,
+        ),
+        "app-field--nhs",
+      ),
+      field("GP practice", practice || "Not given"),
+    ),
+  );
+}
+
+function partyText(p: Party | null): string | null {
+  if (!p) return null;
+  return [p.name, p.ods_code ? `(${p.ods_code})` : null].filter(Boolean).join(" ") || p.identifier;
+}
+
+function linkButton(text: string, onClick: () => void, testid: string): HTMLElement {
+  return h("button", { type: "button", class: "app-linkbutton", "data-testid": testid, onclick: () => onClick() }, text);
+}
+
+/** A warning when a replacement names a different patient or NHS number from this version. */
+export function identityMismatch(
+  a: { patient_name: string | null; nhs_number: string | null },
+  b: { patient_name: string | null; nhs_number: string | null },
+): HTMLElement | null {
+  const norm = (s: string | null) => (s ?? "").replace(/\s+/g, " ").trim().toLowerCase();
+  const nhs = (s: string | null) => (s ?? "").replace(/\s+/g, "");
+  const problems: string[] = [];
+  if (nhs(a.nhs_number) !== nhs(b.nhs_number)) problems.push(`NHS number ${b.nhs_number ? formatNhsNumber(b.nhs_number) : "(none)"}`);
+  if (norm(a.patient_name) !== norm(b.patient_name)) problems.push(`name ${b.patient_name ?? "(none)"}`);
+  if (!problems.length) return null;
+  return h("strong", { class: "app-identity-warning", "data-testid": "identity-mismatch" }, ` Check the patient: the other version has a different ${problems.join(" and ")}.`);
+}
+
+/** Banners for a replaced document (links to its replacement) and for a replacement. */
+export function renderReplacementBanners(view: DocumentView, handlers: DocumentHandlers): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  if (view.superseded_by) {
+    const r = view.superseded_by;
+    out.push(
+      h(
+        "div",
+        { class: "app-replaced", role: "alert", "data-testid": "replaced-banner" },
+        h(
+          "p",
+          {},
+          h("strong", {}, "Replaced: "),
+          `a newer version of this document was received ${formatDateTime(r.received_at)}. Act on the replacement, not on this version.`,
+          identityMismatch(view.row, r),
+        ),
+        linkButton("Open the replacement", () => handlers.openDocument(r.id), "open-replacement"),
+      ),
+    );
+  } else if (view.row.replaces && view.row.superseded_by !== null) {
+    out.push(h("div", { class: "app-replaced", role: "alert" }, h("strong", {}, "This document has been replaced"), " by a later version."));
+  }
+  if (view.supersedes.length) {
+    out.push(
+      h(
+        "div",
+        { class: "app-replaces", "data-testid": "replaces-banner" },
+        "This document replaces an earlier version ",
+        view.supersedes.flatMap((r, i) => [i ? ", " : "", linkButton(`received ${formatDateTime(r.received_at)}`, () => handlers.openDocument(r.id), "open-earlier")]),
+        ".",
+        view.supersedes.map((r) => identityMismatch(view.row, r)).find((x) => x) ?? null,
+      ),
+    );
+  } else if (view.row.flags.superseding) {
+    out.push(h("div", { class: "app-replaces" }, "This document replaces an earlier version that has not been received."));
+  }
+  return out;
+}
+
+function renderActions(view: DocumentView, handlers: DocumentHandlers): HTMLElement {
+  const status = view.row.status;
+  const button = (label: string, key: string, target: "new" | "needs-action" | "filed", cls: string) =>
+    h(
+      "button",
+      { type: "button", class: `app-action ${cls}`, "data-action": target, "aria-keyshortcuts": key, onclick: () => handlers.setStatus(target) },
+      label,
+      h("span", { class: "app-action__key", "aria-hidden": "true" }, key),
+    );
+  return h(
+    "div",
+    { class: "app-actions", role: "group", "aria-label": "Document actions" },
+    h("span", { class: "app-actions__status" }, "Status ", statusTag(status), view.row.superseded_by !== null ? tag("Superseded", "grey") : null),
+    status !== "needs-action" ? button("Mark as needs action", "a", "needs-action", "app-action--secondary") : null,
+    status !== "filed" ? button("File", "f", "filed", "app-action--primary") : null,
+    status !== "new" ? button("Move to New", "n", "new", "app-action--secondary") : null,
+    h("span", { class: "app-actions__message", role: "status", "aria-live": "polite", id: "action-message" }),
+  );
+}
+
+function renderHeader(doc: Document, view: DocumentView): HTMLElement {
+  const e = doc.encounter;
+  const encounterBits = e
+    ? [
+        field("Admitted", formatDateTime(e.admission_date)),
+        field("Attended", formatDateTime(e.attendance_date)),
+        field("Discharged", formatDateTime(e.discharge_date)),
+        !e.admission_date && !e.attendance_date ? field("Encounter start", formatDateTime(e.start)) : null,
+        !e.discharge_date ? field("Encounter end", formatDateTime(e.end)) : null,
+        field("Encounter type", e.encounter_type ?? e.class),
+        field("Admission method", e.admission_method),
+        field("Admission source", e.admission_source),
+        field("Discharge method", e.discharge_method),
+        field("Discharge destination", e.discharge_destination),
+        field("Location", e.location),
+      ]
+    : [];
+  return h(
+    "header",
+    { class: "app-doc__header" },
+    h("h2", { class: "nhsuk-heading-m app-doc__title", id: "document-title", tabindex: "-1" }, doc.title ?? kindLabel(doc.kind)),
+    h(
+      "div",
+      { class: "app-fields" },
+      field("Document", kindLabel(doc.kind)),
+      field("Care setting", doc.care_setting?.display ?? view.row.care_setting),
+      field("Document date", formatDateTime(doc.date)),
+      field("Received", formatDateTime(view.row.received_at)),
+      field("Author", partyText(doc.author)),
+      field("Custodian", partyText(doc.custodian)),
+      senderIfDifferent(partyText(view.parsed.message?.sender ?? null) ?? view.row.sender, partyText(doc.custodian)),
+      field("Document status", doc.status),
+      otherPractitioners(doc),
+      ...encounterBits,
+    ),
+  );
+}
+
+function senderIfDifferent(sender: string | null, custodian: string | null): HTMLElement | null {
+  return sender && sender !== custodian ? field("Sender", sender) : null;
+}
+
+/** Practitioners named in the document, with their contact details (the author's too). */
+function otherPractitioners(doc: Document): HTMLElement | null {
+  const list = doc.practitioners
+    .map((p) => [p.name, p.telecom.length ? `(${p.telecom.join(", ")})` : null].filter(Boolean).join(" "))
+    .filter((t) => t);
+  return list.length ? field("Contact", list.join("; ")) : null;
+}
+
+const PROMINENT_CODES = new Set(["734163000", "933361000000108"]);
+const PROMINENT_TITLES = /^(plan and requested actions|medications and medical devices)$/i;
+
+export function isProminent(s: Section): boolean {
+  return (s.code !== null && PROMINENT_CODES.has(s.code)) || PROMINENT_TITLES.test((s.title ?? "").trim());
+}
+
+type TableKind = "medications" | "allergies" | "conditions" | "procedures";
+const RESOURCE: Record<string, TableKind> = {
+  MedicationStatement: "medications",
+  MedicationRequest: "medications",
+  Medication: "medications",
+  AllergyIntolerance: "allergies",
+  Condition: "conditions",
+  Procedure: "procedures",
+};
+const TITLE: [RegExp, TableKind][] = [
+  [/medicat/i, "medications"],
+  [/allerg/i, "allergies"],
+  [/diagnos|problem/i, "conditions"],
+  [/procedure/i, "procedures"],
+];
+
+/** Which structured tables a section holds: by its entries' resource types, else its title. */
+export function sectionTables(s: Section): TableKind[] {
+  const kinds = new Set<TableKind>();
+  for (const e of s.entries) {
+    const k = e.resource_type ? RESOURCE[e.resource_type] : undefined;
+    if (k) kinds.add(k);
+  }
+  if (kinds.size === 0) for (const [re, k] of TITLE) if (re.test(s.title ?? "")) kinds.add(k);
+  return [...kinds];
+}
+
+function simpleTable(caption: string, testid: string, headers: string[], rows: (string | Node | null)[][]): HTMLElement {
+  return h(
+    "table",
+    { class: "nhsuk-table app-table", "data-testid": testid },
+    h("caption", { class: "nhsuk-table__caption app-table__caption" }, `${caption} (${rows.length})`),
+    h("thead", { class: "nhsuk-table__head" }, h("tr", {}, headers.map((c) => h("th", { scope: "col", class: "nhsuk-table__header" }, c)))),
+    h("tbody", { class: "nhsuk-table__body" }, rows.map((r) => h("tr", { class: "nhsuk-table__row" }, r.map((c) => h("td", { class: "nhsuk-table__cell" }, c ?? ""))))),
+  );
+}
+
+function joinNotes(notes: string[]): string {
+  return notes.join(" ");
+}
+
+export function renderAllergies(items: Allergy[]): HTMLElement {
+  return simpleTable(
+    "Allergies and adverse reactions",
+    "allergies",
+    ["Substance", "Reaction", "Severity", "Status", "Notes"],
+    items.map((a) => [
+      a.no_known_allergies ? "No known allergies" : (a.substance ?? "(not named)"),
+      a.reactions.join(", "),
+      [a.severity, a.criticality ? `criticality ${a.criticality}` : null].filter(Boolean).join(", "),
+      [a.clinical_status, a.verification_status].filter(Boolean).join(", "),
+      [formatDate(a.onset) ? `Onset ${formatDate(a.onset)}` : "", joinNotes(a.notes)].filter(Boolean).join(". "),
+    ]),
+  );
+}
+
+export function renderConditions(items: Condition[]): HTMLElement {
+  return simpleTable(
+    "Diagnoses and problems",
+    "conditions",
+    ["Diagnosis", "Status", "Category", "Onset", "Notes"],
+    items.map((c) => [c.name ?? c.code ?? "(not named)", [c.clinical_status, c.verification_status].filter(Boolean).join(", "), c.category, formatDate(c.onset), joinNotes(c.notes)]),
+  );
+}
+
+export function renderProcedures(items: Procedure[]): HTMLElement {
+  return simpleTable(
+    "Procedures",
+    "procedures",
+    ["Procedure", "Status", "Performed", "Notes"],
+    items.map((p) => [p.name ?? p.code ?? "(not named)", p.status, formatDateTime(p.performed), joinNotes(p.notes)]),
+  );
+}
+
+function table(kind: TableKind, doc: Document): HTMLElement | null {
+  switch (kind) {
+    case "medications":
+      return doc.medications.length ? renderMedicines(doc.medications) : null;
+    case "allergies":
+      return doc.allergies.length ? renderAllergies(doc.allergies) : null;
+    case "conditions":
+      return doc.conditions.length ? renderConditions(doc.conditions) : null;
+    case "procedures":
+      return doc.procedures.length ? renderProcedures(doc.procedures) : null;
+  }
+}
+
+/** Every section in order, each structured table once (in the section that refers to it). */
+export function renderSections(doc: Document): HTMLElement {
+  const placed = new Set<TableKind>();
+  const sections = doc.sections.map((s, i) => {
+    const tables: HTMLElement[] = [];
+    for (const k of sectionTables(s)) {
+      if (placed.has(k)) continue;
+      const t = table(k, doc);
+      if (t) {
+        placed.add(k);
+        tables.push(t);
+      }
+    }
+    const prominent = isProminent(s);
+    const heading = s.level === 0 ? "h3" : "h4";
+    return h(
+      "section",
+      {
+        class: `app-section${prominent ? " app-section--prominent" : ""}${s.known ? "" : " app-section--unknown"} app-section--level-${Math.min(s.level, 3)}`,
+        "aria-labelledby": `section-${i}`,
+        "data-testid": "section",
+      },
+      h(
+        heading,
+        { class: "app-section__title", id: `section-${i}` },
+        h("span", { class: "app-section__title-text" }, s.title ?? s.code_display ?? "Untitled section"),
+        s.known ? null : tag("not recognised", "grey", "app-tag--small"),
+      ),
+      renderNarrative(s.html, s.text),
+      !s.html.trim() && !s.text.trim() && tables.length === 0 ? h("p", { class: "app-muted app-small" }, "No narrative in this section.") : null,
+      tables,
+    );
+  });
+  const rest = (["medications", "allergies", "conditions", "procedures"] as TableKind[])
+    .filter((k) => !placed.has(k))
+    .map((k) => table(k, doc))
+    .filter((t): t is HTMLElement => t !== null);
+  return h(
+    "div",
+    { class: "app-sections" },
+    sections,
+    rest.length
+      ? h(
+          "section",
+          { class: "app-section", "aria-labelledby": "section-structured" },
+          h("h3", { class: "app-section__title", id: "section-structured" }, "Structured entries not in a section"),
+          rest,
+        )
+      : null,
+    doc.unrecognised_entries.length
+      ? h(
+          "section",
+          { class: "app-section app-section--unknown", "aria-labelledby": "section-unrecognised" },
+          h("h3", { class: "app-section__title", id: "section-unrecognised" }, "Entries not recognised ", tag("not recognised", "grey", "app-tag--small")),
+          h(
+            "ul",
+            { class: "nhsuk-list app-unrecognised" },
+            doc.unrecognised_entries.map((u) => h("li", {}, h("strong", {}, u.resource_type), u.narrative_text ? `: ${u.narrative_text}` : " (no narrative)")),
+          ),
+        )
+      : null,
+  );
+}
+
+function renderAttachments(view: DocumentView, handlers: DocumentHandlers): HTMLElement | null {
+  const atts = view.parsed.document?.attachments ?? [];
+  if (!atts.length) return null;
+  return h(
+    "section",
+    { class: "app-section app-attachments", "aria-labelledby": "section-attachments" },
+    h("h3", { class: "app-section__title", id: "section-attachments" }, `Attachments (${atts.length})`),
+    h(
+      "ul",
+      { class: "app-attachments__list" },
+      atts.map((a, i) => {
+        const ct = (a.content_type ?? "").toLowerCase();
+        const image = ct === "image/png" || ct === "image/jpeg" || ct === "image/gif";
+        const target = h("div", { class: "app-attachments__view" });
+        return h(
+          "li",
+          { class: "app-attachments__item", "data-testid": "attachment" },
+          h(
+            "div",
+            { class: "app-attachments__row" },
+            h("span", {}, `Attachment ${i + 1}: ${ct === "application/pdf" ? "PDF document" : image ? "Image" : a.content_type ?? "unknown type"} (${formatBytes(a.size)})`),
+            a.supported ? null : tag("type not supported", "yellow", "app-tag--small"),
+            image || ct === "application/pdf"
+              ? h("button", { type: "button", class: "nhsuk-button nhsuk-button--secondary app-small-button", "data-testid": "view-attachment", onclick: () => handlers.viewAttachment(i, target) }, "View")
+              : null,
+            h("button", { type: "button", class: "nhsuk-button nhsuk-button--secondary app-small-button", onclick: () => handlers.saveAttachment(i, target) }, ct === "application/pdf" ? "Save PDF to Downloads" : "Save to Downloads"),
+          ),
+          target,
+        );
+      }),
+    ),
+  );
+}
+
+export function renderDiagnostics(diags: Diagnostic[], heading = "Problems found in this message"): HTMLElement | null {
+  if (!diags.length) return null;
+  return h(
+    "details",
+    { class: "nhsuk-details app-diagnostics" },
+    h("summary", { class: "nhsuk-details__summary" }, h("span", { class: "nhsuk-details__summary-text" }, `${heading} (${diags.length})`)),
+    h(
+      "div",
+      { class: "nhsuk-details__text" },
+      h(
+        "ul",
+        { class: "nhsuk-list" },
+        diags.map((d) => h("li", {}, tag(d.severity, d.severity === "warning" ? "yellow" : "red", "app-tag--small"), ` ${d.message} `, h("span", { class: "app-muted app-small" }, `(${d.location}${d.itk_code ? `, ITK ${d.itk_code}` : ""})`))),
+      ),
+    ),
+  );
+}
+
+function renderProvenance(view: DocumentView): HTMLElement {
+  const p = view.provenance;
+  const m = view.parsed.message;
+  return h(
+    "details",
+    { class: "nhsuk-details app-provenance" },
+    h("summary", { class: "nhsuk-details__summary" }, h("span", { class: "nhsuk-details__summary-text" }, "Message details")),
+    h(
+      "div",
+      { class: "nhsuk-details__text app-fields" },
+      field("Received", formatDateTime(p.received_at)),
+      field("From", p.source === "mesh" ? `MESH mailbox ${p.sender_mailbox ?? "unknown"}` : p.source),
+      field("Mailbox", p.mailbox),
+      field("Message id", p.source_id),
+      field("Workflow", p.workflow_id),
+      field("ITK event", m ? [m.event_code, m.event_display].filter(Boolean).join(" ") : null),
+      field("Acknowledged", formatDateTime(p.acknowledged_at)),
+      field("Size", formatBytes(p.size)),
+      field("SHA-256", p.sha256),
+    ),
+  );
+}
+
+/** The whole document view. */
+export function renderDocument(view: DocumentView, handlers: DocumentHandlers, today: Date = new Date()): HTMLElement {
+  const doc = view.parsed.document;
+  const fixed = h(
+    "div",
+    { class: "app-doc__fixed" },
+    renderPatientBanner(doc?.patient ?? null, today),
+    renderReplacementBanners(view, handlers),
+    renderActions(view, handlers),
+  );
+  const body = h(
+    "div",
+    { class: "app-doc__scroll", id: "document-scroll", tabindex: "0", role: "region", "aria-label": "Document content" },
+    doc ? renderHeader(doc, view) : h("h2", { class: "nhsuk-heading-m", id: "document-title", tabindex: "-1" }, kindLabel(view.row.kind)),
+    renderDiagnostics(view.parsed.diagnostics),
+    doc ? renderSections(doc) : h("p", { class: "nhsuk-body" }, "This message holds no clinical document."),
+    renderAttachments(view, handlers),
+    renderProvenance(view),
+  );
+  return h("article", { class: "app-doc", "data-document-id": view.row.id, "aria-labelledby": "document-title" }, fixed, body);
+}

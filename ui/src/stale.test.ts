@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import type { SyncStatusView } from "./bindings/SyncStatusView";
+import { renderStaleBanner, staleNotice, syncIndicatorText } from "./stale";
+
+function view(over: Partial<SyncStatusView> = {}, freshness: Partial<SyncStatusView["freshness"]> = {}): SyncStatusView {
+  return {
+    configured: true, source: "mesh", mailbox_label: "MESH mailbox X26ABC1", config_error: null,
+    state: { mailbox: "X26ABC1", last_attempt_at: "2026-11-22T10:40:00Z", last_success_at: "2026-11-22T10:40:00Z", last_error: null, last_error_code: null, health: "online", failing_since: null },
+    freshness: { stale: false, kind: null, as_of: "2026-11-22T10:40:00Z", failing_since: null, last_error: null, threshold_minutes: 15, ...freshness },
+    syncing: false, progress: null, last_summary: null, poll_minutes: 5, now: "2026-11-22T11:00:00Z", ...over,
+  };
+}
+
+describe("the stale-data banner", () => {
+  it("is absent while records are fresh", () => {
+    expect(staleNotice(view())).toBeNull();
+    expect(renderStaleBanner(view())).toBeNull();
+  });
+  it("says why, since when and as of when when the mailbox cannot be reached", () => {
+    const n = staleNotice(view({}, { stale: true, kind: "failing", failing_since: "2026-11-22T10:42:00Z", last_error: "connection refused" }));
+    expect(n?.level).toBe("warning");
+    expect(n?.lines).toEqual(["Cannot reach MESH mailbox X26ABC1 since 10:42 (connection refused). Showing records as of 10:40."]);
+  });
+  it("gives a plain reason and keeps the technical detail", () => {
+    const error = "could not reach MESH after 4 attempts (list inbox): error sending request: tcp connect error: Connection refused (os error 111)";
+    const v = view({}, { stale: true, kind: "failing", failing_since: "2026-11-22T10:42:00Z", last_error: error });
+    expect(staleNotice(v)?.lines[0]).toBe("Cannot reach MESH mailbox X26ABC1 since 10:42 (connection refused). Showing records as of 10:40.");
+    expect(renderStaleBanner(v)?.querySelector("details")?.textContent).toContain(error);
+  });
+  it("uses UK time (BST in summer) and dates for other days", () => {
+    const n = staleNotice(
+      view({ now: "2026-07-02T09:00:00Z" }, { stale: true, kind: "failing", failing_since: "2026-07-01T09:42:00Z", as_of: "2026-07-01T09:40:00Z", last_error: "timed out" }),
+    );
+    expect(n?.lines[0]).toBe("Cannot reach MESH mailbox X26ABC1 since 01-Jul-2026 10:42 (no answer in time). Showing records as of 01-Jul-2026 10:40.");
+  });
+  it("says when nothing has ever been fetched", () => {
+    const n = staleNotice(view({}, { stale: true, kind: "never-synced", as_of: null }));
+    expect(n?.lines[0]).toBe("Not yet synced with MESH mailbox X26ABC1: no records have been fetched.");
+  });
+  it("says when the last sync is older than the threshold", () => {
+    const n = staleNotice(view({}, { stale: true, kind: "overdue" }));
+    expect(n?.lines[0]).toBe("Last synced at 10:40 (more than 15 minutes ago). Showing records as of 10:40. New documents from MESH mailbox X26ABC1 may not be shown.");
+  });
+  it("is a plain notice when no mailbox is configured", () => {
+    const n = staleNotice(view({ configured: false, source: "none", config_error: { code: "mesh_config", message: "HANDOVER_MESH_PASSWORD is not set" } }));
+    expect(n?.level).toBe("info");
+    expect(n?.title).toBe("No mailbox is configured");
+    expect(n?.lines[1]).toBe("Configuration problem: HANDOVER_MESH_PASSWORD is not set");
+  });
+  it("renders as a warning callout with text only", () => {
+    const el = renderStaleBanner(view({ mailbox_label: "<img src=x onerror=alert(1)>" }, { stale: true, kind: "failing", last_error: "<b>x</b>" }));
+    expect(el?.classList.contains("nhsuk-warning-callout")).toBe(true);
+    expect(el?.getAttribute("role")).toBe("alert");
+    expect(el?.querySelector("img, b")).toBeNull();
+    expect(el?.textContent).toContain("<img src=x onerror=alert(1)>");
+  });
+});
+
+describe("the sync indicator", () => {
+  it("shows progress, success and failure", () => {
+    expect(syncIndicatorText(view({ syncing: true, progress: { done: 12, total: 40 } }))).toBe("Syncing 12 of 40");
+    expect(syncIndicatorText(view({ syncing: true }))).toBe("Syncing…");
+    expect(syncIndicatorText(view())).toBe("Synced at 10:40");
+    expect(syncIndicatorText(view({ state: { ...view().state, failing_since: "2026-11-22T10:42:00Z", last_attempt_at: "2026-11-22T10:55:00Z" } }))).toBe("Sync failed at 10:55");
+    expect(syncIndicatorText(view({ configured: false }))).toBe("No mailbox configured");
+  });
+});

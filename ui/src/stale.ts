@@ -1,0 +1,124 @@
+// The global stale-data banner: says what is shown, as of when, and why. Built only from the
+// backend's SyncStatusView (never from guesses in the window).
+import type { SyncStatusView } from "./bindings/SyncStatusView";
+import { h } from "./dom";
+import { formatDateTime, formatTime, sameUkDay } from "./format";
+
+export interface StaleNotice {
+  /** The full error text, for the "Technical details" disclosure. */
+  detail?: string | null;
+  /** `warning`: records may be out of date (not dismissible); `info`: plain notice. */
+  level: "warning" | "info";
+  title: string;
+  lines: string[];
+}
+
+/** A time relative to `now`: "10:42" on the same UK day, otherwise "21-Nov-2026 10:42". */
+export function when(value: string, now: string): string {
+  return sameUkDay(value, now) ? formatTime(value) : formatDateTime(value);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+const PLAIN: [RegExp, string][] = [
+  [/connection refused/i, "connection refused"],
+  [/timed? ?out|timeout/i, "no answer in time"],
+  [/dns|failed to lookup|name or service not known|resolve/i, "server name not found"],
+  [/certificate|tls|ssl|handshake/i, "secure connection failed"],
+  [/\b(401|403)\b|unauthori[sz]ed|forbidden|authentication/i, "mailbox password or key rejected"],
+  [/connection reset|broken pipe|connection closed/i, "connection dropped"],
+  [/network is unreachable|no route to host/i, "network unreachable"],
+  [/\b5\d\d\b|server error/i, "MESH server error"],
+];
+
+/** A short, plain reason for a sync error ("connection refused"); the full text stays available. */
+export function plainError(error: string | null): string | null {
+  if (!error) return null;
+  for (const [re, text] of PLAIN) if (re.test(error)) return text;
+  return error.length > 120 ? `${error.slice(0, 117)}…` : error;
+}
+
+/** What the banner says, or null when records are up to date. */
+export function staleNotice(view: SyncStatusView): StaleNotice | null {
+  if (!view.configured) {
+    const lines = [
+      "Handover is not receiving documents, so new discharge summaries and letters will not appear. Showing only records already stored on this computer.",
+    ];
+    if (view.config_error) lines.push(`Configuration problem: ${view.config_error.message}`);
+    return { level: "info", title: "No mailbox is configured", lines };
+  }
+  const f = view.freshness;
+  if (!f.stale) return null;
+  const label = view.mailbox_label;
+  const asOf = f.as_of ? `Showing records as of ${when(f.as_of, view.now)}.` : "No records have been fetched yet.";
+  switch (f.kind) {
+    case "failing": {
+      const since = f.failing_since ? ` since ${when(f.failing_since, view.now)}` : "";
+      const reason = plainError(f.last_error);
+      const why = reason ? ` (${reason})` : "";
+      return {
+        level: "warning",
+        title: "Records may be out of date",
+        lines: [`Cannot reach ${label}${since}${why}. ${asOf}`],
+        detail: f.last_error,
+      };
+    }
+    case "never-synced": {
+      const lines = [`Not yet synced with ${label}: no records have been fetched.`];
+      if (f.last_error) lines.push(`Last attempt failed: ${plainError(f.last_error)}.`);
+      return { level: "warning", title: "Records may be out of date", lines, detail: f.last_error };
+    }
+    case "overdue":
+    default: {
+      const last = f.as_of
+        ? `Last synced at ${when(f.as_of, view.now)} (more than ${plural(f.threshold_minutes, "minute")} ago).`
+        : `Not synced in the last ${plural(f.threshold_minutes, "minute")}.`;
+      return {
+        level: "warning",
+        title: "Records may be out of date",
+        lines: [`${last} ${asOf} New documents from ${label} may not be shown.`],
+      };
+    }
+  }
+}
+
+/** The banner element (full width, NHS warning callout), or null when nothing is stale. */
+export function renderStaleBanner(view: SyncStatusView): HTMLElement | null {
+  const notice = staleNotice(view);
+  if (!notice) return null;
+  const cls = notice.level === "warning" ? "nhsuk-warning-callout app-stale" : "nhsuk-inset-text app-stale app-stale--info";
+  return h(
+    "div",
+    { class: cls, id: "stale-banner", role: notice.level === "warning" ? "alert" : "status", "data-kind": view.freshness.kind ?? "unconfigured" },
+    h(
+      "h2",
+      { class: notice.level === "warning" ? "nhsuk-warning-callout__label app-stale__title" : "app-stale__title" },
+      h("span", { class: "nhsuk-u-visually-hidden" }, "Important: "),
+      notice.title,
+    ),
+    notice.lines.map((line) => h("p", { class: "app-stale__text" }, line)),
+    notice.detail && notice.detail !== plainError(notice.detail)
+      ? h(
+          "details",
+          { class: "app-stale__details" },
+          h("summary", {}, "Technical details"),
+          h("p", { class: "app-stale__detail" }, notice.detail),
+        )
+      : null,
+  );
+}
+
+/** The sync indicator text: "Syncing 12 of 40", "Synced 10:40", "Sync failed 10:42". */
+export function syncIndicatorText(view: SyncStatusView): string {
+  if (!view.configured) return "No mailbox configured";
+  if (view.syncing) {
+    const p = view.progress;
+    return p && p.total > 0 ? `Syncing ${p.done} of ${p.total}` : "Syncing…";
+  }
+  const s = view.state;
+  if (s.failing_since && s.last_attempt_at) return `Sync failed at ${when(s.last_attempt_at, view.now)}`;
+  if (s.last_success_at) return `Synced at ${when(s.last_success_at, view.now)}`;
+  return "Not yet synced";
+}
