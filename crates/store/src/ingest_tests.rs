@@ -387,6 +387,27 @@ fn the_inbox_pages_filters_and_searches() {
         .unwrap();
     assert_eq!(by_kind.total, 10);
     assert!(by_kind.rows.iter().all(|r| r.kind == "emergency-discharge"));
+    // The same filter under a name sort: the same documents, in name order.
+    let by_kind_name = s
+        .query_documents(&ListQuery {
+            kind: Some("emergency-discharge".into()),
+            sort: Some("patient".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(by_kind_name.total, 10);
+    let mut ids: Vec<i64> = by_kind_name.rows.iter().map(|r| r.id).collect();
+    let mut expected: Vec<i64> = by_kind.rows.iter().map(|r| r.id).collect();
+    ids.sort();
+    expected.sort();
+    assert_eq!(ids, expected);
+    let names: Vec<String> = by_kind_name
+        .rows
+        .iter()
+        .map(|r| r.patient_name.clone().unwrap().to_lowercase())
+        .collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
     let by_sender = s
         .query_documents(&ListQuery {
             sender: Some("St James's".into()),

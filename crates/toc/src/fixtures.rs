@@ -365,6 +365,21 @@ pub fn sized(seed: u64, target_bytes: usize) -> Vec<u8> {
     .bytes
 }
 
+/// "2026-10-12T09:32:00+00:00" as a person writes it in a letter: "12-Oct-2026 09:32".
+fn readable(date_time: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month: usize = date_time[5..7].parse().unwrap_or(1);
+    format!(
+        "{}-{}-{} {}",
+        &date_time[8..10],
+        MONTHS[month.clamp(1, 12) - 1],
+        &date_time[..4],
+        &date_time[11..16]
+    )
+}
+
 fn rebuild_for_patient(rng: &mut Rng, spec: &Spec, nhs_number: &str) -> Fixture {
     build_with(rng, spec, Some(nhs_number))
 }
@@ -380,15 +395,22 @@ fn build_with(rng: &mut Rng, spec: &Spec, nhs_override: Option<&str>) -> Fixture
     let nhs_number = nhs_override
         .map(str::to_string)
         .unwrap_or_else(|| nhs::test_nhs_number(rng.next()));
-    let family = *rng.pick(FAMILY);
-    let given = *rng.pick(GIVEN);
+    // The patient's demographics follow from the NHS number: the same number is always the same
+    // person (a replacement document is about the same patient as the one it replaces).
+    let mut who = Rng(nhs_number
+        .parse::<u64>()
+        .unwrap_or(1)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        | 1);
+    let family = *who.pick(FAMILY);
+    let given = *who.pick(GIVEN);
     let birth = format!(
         "{}-{:02}-{:02}",
-        1935 + rng.below(70),
-        1 + rng.below(12),
-        1 + rng.below(28)
+        1935 + who.below(70),
+        1 + who.below(12),
+        1 + who.below(28)
     );
-    let gender = *rng.pick(&["male", "female"]);
+    let gender = *who.pick(&["male", "female"]);
     let day = 1 + rng.below(27);
     let admitted = format!("2026-10-{day:02}T09:{:02}:00+00:00", rng.below(60));
     let discharged = format!("2026-10-{:02}T16:30:00+00:00", day + 1);
@@ -667,7 +689,7 @@ fn build_with(rng: &mut Rng, spec: &Spec, nhs_override: Option<&str>) -> Fixture
                 "Admission details",
                 table(&[
                     ("Reason for admission", "Chest pain".into()),
-                    ("Date/time of admission", admitted.clone()),
+                    ("Date/time of admission", readable(&admitted)),
                 ]),
                 &[&u(&enc_id)],
             ));
@@ -676,7 +698,7 @@ fn build_with(rng: &mut Rng, spec: &Spec, nhs_override: Option<&str>) -> Fixture
             "1077881000000105",
             "Attendance details",
             table(&[
-                ("Date of attendance", admitted.clone()),
+                ("Date of attendance", readable(&admitted)),
                 ("Outcome", "Discharged to GP care".into()),
             ]),
             &[&u(&enc_id)],
@@ -712,7 +734,7 @@ fn build_with(rng: &mut Rng, spec: &Spec, nhs_override: Option<&str>) -> Fixture
             "886811000000106",
             "Discharge details",
             table(&[
-                ("Discharge date", discharged.clone()),
+                ("Discharge date", readable(&discharged)),
                 ("Discharge destination", "Usual place of residence".into()),
             ]),
             &[&u(&enc_id)],

@@ -196,3 +196,32 @@ fn the_model_round_trips_through_serde_json() {
         }
     }
 }
+
+#[test]
+fn a_replacement_is_about_the_same_patient() {
+    let fixtures = handover_toc::fixtures::generate(40, 2026);
+    let mut checked = 0;
+    for f in fixtures.iter().filter(|f| f.replaces.is_some()) {
+        let original = fixtures
+            .iter()
+            .find(|o| Some(&o.composition_id) == f.replaces.as_ref())
+            .expect("the replaced document is among the fixtures");
+        let patient = |bytes: &[u8]| {
+            handover_toc::parse(bytes)
+                .document
+                .unwrap()
+                .patient
+                .unwrap()
+        };
+        let (a, b) = (patient(&original.bytes), patient(&f.bytes));
+        assert_eq!(a.nhs_number, b.nhs_number);
+        assert_eq!(a.name, b.name, "{}", f.file_name);
+        assert_eq!(a.birth_date, b.birth_date);
+        assert_eq!(a.gender, b.gender);
+        checked += 1;
+    }
+    assert!(
+        checked >= 3,
+        "the fixtures include replacements ({checked})"
+    );
+}
