@@ -269,6 +269,7 @@ fn inbox(
     let mut filter = Vec::new();
     let mut by_variant: [Vec<f64>; 4] = Default::default();
     let mut search = Vec::new();
+    let mut search_by: [Vec<f64>; 2] = Default::default();
     let mut open = Vec::new();
     let kinds = [
         "inpatient-discharge",
@@ -326,7 +327,7 @@ fn inbox(
         } else {
             words[r % words.len()].to_string()
         };
-        search.push(time_ms(|| {
+        let t = time_ms(|| {
             std::hint::black_box(
                 store
                     .query_documents(&page(ListQuery {
@@ -335,7 +336,9 @@ fn inbox(
                     }))
                     .expect("search"),
             );
-        }));
+        });
+        search.push(t);
+        search_by[r % 2].push(t);
         let id = 1 + ((r * 104_729) % n) as i64;
         open.push(time_ms(|| {
             std::hint::black_box(handover_inbox::views::document_view(&store, id).expect("open"));
@@ -349,6 +352,10 @@ fn inbox(
             "search_p95_ms": p95(search),
             "open_p95_ms": p95(open),
             "rounds": rounds,
+            "search_p95_ms_by_kind": {
+                "nhs_number": p95(search_by[0].clone()),
+                "word": p95(search_by[1].clone()),
+            },
             "filter_p95_ms_by_kind": {
                 "status": p95(by_variant[0].clone()),
                 "kind_and_sort": p95(by_variant[1].clone()),

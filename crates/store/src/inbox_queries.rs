@@ -299,14 +299,21 @@ impl Store {
             "SELECT d.id FROM documents_fts f CROSS JOIN documents d ON d.id = f.rowid
              WHERE documents_fts MATCH ?{extra} ORDER BY f.rowid DESC"
         );
-        let counted: i64 = self.conn.query_row(
-            &format!(
+        // Without other filters every full-text match is a document: count in the index alone.
+        let count_sql = if conditions.is_empty() {
+            format!(
+                "SELECT count(*) FROM (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? LIMIT {})",
+                SEARCH_COUNT_CAP + 1
+            )
+        } else {
+            format!(
                 "SELECT count(*) FROM ({matches} LIMIT {})",
                 SEARCH_COUNT_CAP + 1
-            ),
-            params_from_iter(args.iter()),
-            |r| r.get(0),
-        )?;
+            )
+        };
+        let counted: i64 = self
+            .conn
+            .query_row(&count_sql, params_from_iter(args.iter()), |r| r.get(0))?;
         let total_capped = counted as u64 > SEARCH_COUNT_CAP;
         let order = match q.sort.as_deref() {
             Some("received-asc") => Some("d.received_at ASC, d.id ASC"),
