@@ -390,8 +390,6 @@ fn build(rng: &mut Rng, spec: &Spec) -> Fixture {
 
 fn build_with(rng: &mut Rng, spec: &Spec, nhs_override: Option<&str>) -> Fixture {
     let kind = spec.kind;
-    let (trust_ods, trust_name, mailbox) = *rng.pick(TRUSTS);
-    let (gp_ods, gp_name) = *rng.pick(PRACTICES);
     let nhs_number = nhs_override
         .map(str::to_string)
         .unwrap_or_else(|| nhs::test_nhs_number(rng.next()));
@@ -402,6 +400,9 @@ fn build_with(rng: &mut Rng, spec: &Spec, nhs_override: Option<&str>) -> Fixture
         .unwrap_or(1)
         .wrapping_mul(0x9E37_79B9_7F4A_7C15)
         | 1);
+    // So do their GP practice and local hospital: a replacement comes from the same hospital.
+    let (trust_ods, trust_name, mailbox) = *who.pick(TRUSTS);
+    let (gp_ods, gp_name) = *who.pick(PRACTICES);
     let family = *who.pick(FAMILY);
     let given = *who.pick(GIVEN);
     let birth = format!(

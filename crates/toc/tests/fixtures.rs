@@ -218,6 +218,19 @@ fn a_replacement_is_about_the_same_patient() {
         assert_eq!(a.name, b.name, "{}", f.file_name);
         assert_eq!(a.birth_date, b.birth_date);
         assert_eq!(a.gender, b.gender);
+        assert_eq!(a.gp_practice_ods, b.gp_practice_ods, "the same GP practice");
+        let custodian = |bytes: &[u8]| {
+            handover_toc::parse(bytes)
+                .document
+                .unwrap()
+                .custodian
+                .and_then(|c| c.ods_code)
+        };
+        assert_eq!(
+            custodian(&original.bytes),
+            custodian(&f.bytes),
+            "from the same hospital"
+        );
         checked += 1;
     }
     assert!(
