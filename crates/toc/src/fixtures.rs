@@ -964,37 +964,18 @@ fn build_with(rng: &mut Rng, spec: &Spec, nhs_override: Option<&str>) -> Fixture
         doc.push(e);
     }
 
-    let sub = |url: &str, v: El| El::ext(url).c(v);
     let header = El::res("MessageHeader")
         .c(El::v("id", &message_id))
         .c(El::new("meta").c(El::v(
             "profile",
             "https://fhir.nhs.uk/STU3/StructureDefinition/ITK-MessageHeader-2",
         )))
-        .c(
-            El::ext("https://fhir.nhs.uk/STU3/StructureDefinition/Extension-ITK-MessageHandling-2")
-                .c(sub("BusAckRequested", El::v("valueBoolean", "true")))
-                .c(sub("InfAckRequested", El::v("valueBoolean", "true")))
-                .c(sub(
-                    "RecipientType",
-                    El::new("valueCoding")
-                        .c(El::v(
-                            "system",
-                            "https://fhir.nhs.uk/STU3/CodeSystem/ITK-RecipientType-1",
-                        ))
-                        .c(El::v("code", "FA"))
-                        .c(El::v("display", "For Action")),
-                ))
-                .c(sub(
-                    "MessageDefinition",
-                    El::reference(
-                        "valueReference",
-                        &format!("https://fhir.nhs.uk/STU3/MessageDefinition/{msgdef}"),
-                    ),
-                ))
-                .c(sub("SenderReference", El::v("valueString", "None")))
-                .c(sub("LocalExtension", El::v("valueString", "None"))),
-        )
+        .c(crate::writer::handling_extension(
+            true,
+            true,
+            &format!("https://fhir.nhs.uk/STU3/MessageDefinition/{msgdef}"),
+            "None",
+        ))
         .c(El::new("event")
             .c(El::v(
                 "system",

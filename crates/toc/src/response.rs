@@ -148,32 +148,8 @@ fn response_bundle(
 ) -> El {
     let org_url = format!("urn:uuid:{}", ids.organization_id);
     let oo_url = format!("urn:uuid:{}", ids.outcome_id);
-    let sub = |url: &str, v: El| El {
-        name: "extension".into(),
-        url: Some(url.into()),
-        children: vec![v],
-        ..Default::default()
-    };
     let handling =
-        El::ext("https://fhir.nhs.uk/STU3/StructureDefinition/Extension-ITK-MessageHandling-2")
-            .c(sub("BusAckRequested", El::v("valueBoolean", "false")))
-            .c(sub("InfAckRequested", El::v("valueBoolean", "false")))
-            .c(sub(
-                "RecipientType",
-                El::new("valueCoding")
-                    .c(El::v(
-                        "system",
-                        "https://fhir.nhs.uk/STU3/CodeSystem/ITK-RecipientType-1",
-                    ))
-                    .c(El::v("code", "FA"))
-                    .c(El::v("display", "For Action")),
-            ))
-            .c(sub(
-                "MessageDefinition",
-                El::reference("valueReference", RESPONSE_MESSAGE_DEFINITION),
-            ))
-            .c(sub("SenderReference", El::v("valueString", sender_ref)))
-            .c(sub("LocalExtension", El::v("valueString", "None")));
+        writer::handling_extension(false, false, RESPONSE_MESSAGE_DEFINITION, sender_ref);
     let header = El::res("MessageHeader")
         .c(El::v("id", &ids.message_id))
         .c(El::new("meta").c(El::v(

@@ -73,6 +73,40 @@ impl El {
     }
 }
 
+/// The ITK3 handling extension (`Extension-ITK-MessageHandling-2`) of a MessageHeader, as this
+/// crate writes it: recipient type "For Action", no local extension.
+pub(crate) fn handling_extension(
+    bus_ack: bool,
+    inf_ack: bool,
+    message_definition: &str,
+    sender_reference: &str,
+) -> El {
+    let sub = |url: &str, v: El| El::ext(url).c(v);
+    let flag = |b: bool| if b { "true" } else { "false" };
+    El::ext("https://fhir.nhs.uk/STU3/StructureDefinition/Extension-ITK-MessageHandling-2")
+        .c(sub("BusAckRequested", El::v("valueBoolean", flag(bus_ack))))
+        .c(sub("InfAckRequested", El::v("valueBoolean", flag(inf_ack))))
+        .c(sub(
+            "RecipientType",
+            El::new("valueCoding")
+                .c(El::v(
+                    "system",
+                    "https://fhir.nhs.uk/STU3/CodeSystem/ITK-RecipientType-1",
+                ))
+                .c(El::v("code", "FA"))
+                .c(El::v("display", "For Action")),
+        ))
+        .c(sub(
+            "MessageDefinition",
+            El::reference("valueReference", message_definition),
+        ))
+        .c(sub(
+            "SenderReference",
+            El::v("valueString", sender_reference),
+        ))
+        .c(sub("LocalExtension", El::v("valueString", "None")))
+}
+
 pub(crate) fn escape_attr(t: &str, out: &mut String) {
     for ch in t.chars() {
         match ch {
