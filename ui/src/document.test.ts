@@ -27,6 +27,7 @@ const row = {
   id: 3, kind: "inpatient-discharge", nhs_number: "9434765919", patient_name: "LIST NAME", birth_date: null, title: "Discharge summary",
   sender: "Trust", care_setting: null, document_date: null, received_at: "2026-11-22T10:40:00Z", status: "new", superseded_by: null, replaces: null,
   flags: { medication_changes: 0, medications: 0, attachments: 0, allergies: 0, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0 },
+    mesh_message_id: null,
 };
 
 function viewOf(doc: Document, over: Partial<DocumentView> = {}): DocumentView {

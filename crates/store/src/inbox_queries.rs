@@ -50,6 +50,8 @@ pub struct DocumentRow {
     pub superseded_by: Option<i64>,
     pub replaces: Option<String>,
     pub flags: RowFlags,
+    /// The MESH message id the document arrived in (None for other sources).
+    pub mesh_message_id: Option<String>,
 }
 
 /// The list flags of a row.
@@ -126,7 +128,8 @@ pub struct QuarantineRow {
 pub const SEARCH_COUNT_CAP: u64 = 5000;
 
 const ROW_COLUMNS: &str = "d.id, d.kind, d.nhs_number, d.patient_name, d.birth_date, d.title, d.sender, \
-     d.care_setting, d.document_date, d.received_at, d.status, d.superseded_by, d.replaces, d.flags";
+     d.care_setting, d.document_date, d.received_at, d.status, d.superseded_by, d.replaces, d.flags, \
+     (SELECT m2.source_id FROM messages m2 WHERE m2.id = d.message_id AND m2.source = 'mesh')";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
     let flags: String = r.get(13)?;
@@ -145,6 +148,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
         superseded_by: r.get(11)?,
         replaces: r.get(12)?,
         flags: serde_json::from_str(&flags).unwrap_or_default(),
+        mesh_message_id: r.get(14)?,
     })
 }
 
@@ -346,6 +350,26 @@ impl Store {
         })
     }
 
+    /// Up to `limit` documents from `offset`, newest first: the inbox's rows, for scripts
+    /// (`handover list`), paging through [`Store::query_documents`].
+    pub fn list_documents(&self, limit: u32, offset: u32) -> Result<Vec<DocumentRow>, StoreError> {
+        let mut rows = Vec::new();
+        while (rows.len() as u32) < limit {
+            let want = (limit - rows.len() as u32).min(500);
+            let page = self.query_documents(&ListQuery {
+                offset: offset + rows.len() as u32,
+                limit: want,
+                ..Default::default()
+            })?;
+            let got = page.rows.len() as u32;
+            rows.extend(page.rows);
+            if got < want {
+                break;
+            }
+        }
+        Ok(rows)
+    }
+
     /// The distinct senders, for the sender filter.
     pub fn senders(&self) -> Result<Vec<String>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
@@ -368,8 +392,8 @@ impl Store {
             .query_row(params![id], |r| {
                 Ok(StoredDocument {
                     row: row(r)?,
-                    model_json: r.get(14)?,
-                    message: provenance(r, 15)?,
+                    model_json: r.get(15)?,
+                    message: provenance(r, 16)?,
                 })
             })
             .optional()?)

@@ -369,6 +369,17 @@ fn the_inbox_pages_filters_and_searches() {
         "newest first"
     );
     assert_eq!(page.rows[0].flags.medication_changes, 2);
+    // `list_documents` pages through the same rows for scripts.
+    let all = s
+        .query_documents(&ListQuery {
+            limit: 30,
+            ..Default::default()
+        })
+        .unwrap();
+    let listed = s.list_documents(25, 10).unwrap();
+    assert_eq!(listed.len(), 20);
+    assert_eq!(listed, all.rows[10..].to_vec());
+    assert!(listed.iter().all(|r| r.mesh_message_id.is_some()));
     let next = s
         .query_documents(&ListQuery {
             limit: 10,

@@ -33,7 +33,7 @@ pub use ingest::{
     PlannedResponse,
 };
 pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
-pub use queries::{DocumentSummary, SyncState};
+pub use queries::SyncState;
 pub use settings::{mesh_password_account, mesh_shared_key_account, MeshSettings};
 
 const PLAIN_SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";

@@ -1,31 +1,9 @@
-//! Read queries for the CLI and the UI, and the mailbox sync state.
+//! The mailbox sync state.
 
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::{Store, StoreError};
-
-/// One row of `handover list --json` (and, with more fields, the inbox list).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
-#[ts(export)]
-pub struct DocumentSummary {
-    #[ts(type = "number")]
-    pub id: i64,
-    pub kind: String,
-    pub nhs_number: Option<String>,
-    pub patient_name: Option<String>,
-    pub birth_date: Option<String>,
-    pub title: Option<String>,
-    pub sender: Option<String>,
-    pub care_setting: Option<String>,
-    pub document_date: Option<String>,
-    pub received_at: String,
-    pub status: String,
-    #[ts(type = "number | null")]
-    pub superseded_by: Option<i64>,
-    pub mesh_message_id: Option<String>,
-    pub source: String,
-}
 
 /// Where the store stands with one mailbox: what the stale-data banner is made from.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, ts_rs::TS)]
@@ -43,40 +21,6 @@ pub struct SyncState {
 }
 
 impl Store {
-    /// Documents, newest first.
-    pub fn list_documents(
-        &self,
-        limit: u32,
-        offset: u32,
-    ) -> Result<Vec<DocumentSummary>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT d.id, d.kind, d.nhs_number, d.patient_name, d.birth_date, d.title, d.sender, d.care_setting,
-                    d.document_date, d.received_at, d.status, d.superseded_by,
-                    CASE WHEN m.source = 'mesh' THEN m.source_id END, m.source
-             FROM documents d JOIN messages m ON m.id = d.message_id
-             ORDER BY d.received_at DESC, d.id DESC LIMIT ?1 OFFSET ?2",
-        )?;
-        let rows = stmt.query_map(params![limit, offset], |r| {
-            Ok(DocumentSummary {
-                id: r.get(0)?,
-                kind: r.get(1)?,
-                nhs_number: r.get(2)?,
-                patient_name: r.get(3)?,
-                birth_date: r.get(4)?,
-                title: r.get(5)?,
-                sender: r.get(6)?,
-                care_setting: r.get(7)?,
-                document_date: r.get(8)?,
-                received_at: r.get(9)?,
-                status: r.get(10)?,
-                superseded_by: r.get(11)?,
-                mesh_message_id: r.get(12)?,
-                source: r.get(13)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     pub fn sync_state(&self, mailbox: &str) -> Result<SyncState, StoreError> {
         Ok(self
             .conn

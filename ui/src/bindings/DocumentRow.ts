@@ -4,4 +4,8 @@ import type { RowFlags } from "./RowFlags";
 /**
  * One inbox row.
  */
-export type DocumentRow = { id: number, kind: string, nhs_number: string | null, patient_name: string | null, birth_date: string | null, title: string | null, sender: string | null, care_setting: string | null, document_date: string | null, received_at: string, status: string, superseded_by: number | null, replaces: string | null, flags: RowFlags, };
+export type DocumentRow = { id: number, kind: string, nhs_number: string | null, patient_name: string | null, birth_date: string | null, title: string | null, sender: string | null, care_setting: string | null, document_date: string | null, received_at: string, status: string, superseded_by: number | null, replaces: string | null, flags: RowFlags, 
+/**
+ * The MESH message id the document arrived in (None for other sources).
+ */
+mesh_message_id: string | null, };
