@@ -36,6 +36,8 @@ pub struct SyncStatusView {
 
 #[derive(Default)]
 struct Runtime_ {
+    /// The last status sent to the window, reused for progress events.
+    last_view: Option<SyncStatusView>,
     syncing: bool,
     progress: Option<SyncProgress>,
     last_summary: Option<SyncSummary>,
@@ -125,13 +127,28 @@ impl SyncWorker {
         })
     }
 
-    fn emit<R: Runtime>(&self, app: &AppHandle<R>) {
-        let Ok(dir) = DataDir::resolve() else { return };
-        // A short-lived read connection: the sync holds its own.
-        if let Ok(store) = Store::open(&dir, &OsKeyring) {
-            if let Ok(view) = self.status(&store) {
-                let _ = app.emit("sync-status", view);
+    /// Tells the window the status as `store` (the sync's own connection) has it, and keeps
+    /// that view for the progress events that follow while the store is busy syncing.
+    fn emit<R: Runtime>(&self, app: &AppHandle<R>, store: &Store) {
+        if let Ok(view) = self.status(store) {
+            self.set_runtime(|rt| rt.last_view = Some(view.clone()));
+            let _ = app.emit("sync-status", view);
+        }
+    }
+
+    /// Progress during a sync: the last view with the new figures (no store access).
+    fn emit_progress<R: Runtime>(&self, app: &AppHandle<R>, progress: SyncProgress) {
+        let mut view = None;
+        self.set_runtime(|rt| {
+            rt.progress = Some(progress);
+            if let Some(v) = rt.last_view.as_mut() {
+                v.progress = Some(progress);
+                v.syncing = true;
+                view = Some(v.clone());
             }
+        });
+        if let Some(view) = view {
+            let _ = app.emit("sync-status", view);
         }
     }
 
@@ -170,13 +187,10 @@ impl SyncWorker {
             rt.syncing = true;
             rt.progress = None;
         });
-        self.emit(app);
+        self.emit(app, store);
         let me = Arc::clone(self);
         let app_for_progress = app.clone();
-        let engine = engine.with_progress(move |p| {
-            me.set_runtime(|rt| rt.progress = Some(p));
-            me.emit(&app_for_progress);
-        });
+        let engine = engine.with_progress(move |p| me.emit_progress(&app_for_progress, p));
         let result = engine.sync_once(store).await;
         self.set_runtime(|rt| {
             rt.syncing = false;
@@ -185,8 +199,8 @@ impl SyncWorker {
                 rt.last_summary = Some(summary.clone());
             }
         });
+        self.emit(app, store);
         drop(guard);
-        self.emit(app);
         result.map_err(|e| AppError::new(e.code(), e.to_string()))
     }
 
