@@ -104,7 +104,7 @@ fn ingest(n: usize, json: bool) -> Result<(), CliError> {
         practice_name: "Bench Practice".into(),
     };
     let engine = SyncEngine::new(FolderMailbox::new(&inbox, "FOLDER"), options);
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(err)?;

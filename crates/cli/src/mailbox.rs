@@ -72,7 +72,7 @@ pub fn run(command: MailboxCommand) -> Result<(), CliError> {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_current_thread()
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::new("runtime", e.to_string()))

@@ -28,6 +28,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use handover_mesh::{Mailbox, MeshError, Message, MessageType, OutboundMessage};
@@ -37,7 +38,7 @@ use handover_toc::response::{self, Responder, ResponseIds};
 use rand::RngCore;
 use serde::Serialize;
 
-use crate::classify::{ack_workflow, classify};
+use crate::classify::{ack_workflow, classify, Classified};
 
 /// What one sync did; `handover sync --once --json` prints it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -128,7 +129,7 @@ pub trait SentLookup: Send + Sync {
 const MAX_ROUNDS: usize = 20;
 
 pub struct SyncEngine<M: Mailbox> {
-    mailbox: M,
+    mailbox: Arc<M>,
     options: SyncOptions,
     progress: Option<ProgressFn>,
     sent_lookup: Option<Arc<dyn SentLookup>>,
@@ -143,10 +144,54 @@ pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-impl<M: Mailbox> SyncEngine<M> {
+/// A message downloaded and parsed, ready to store. Built by the download task, off the thread
+/// that writes the store.
+struct Prepared {
+    id: String,
+    message: Message,
+    parsed: handover_toc::Parsed,
+    classified: Classified,
+    diagnostics: String,
+    responder: Responder,
+    is_report: bool,
+}
+
+/// One batch from the download task.
+#[derive(Default)]
+struct Fetched {
+    prepared: Vec<Prepared>,
+    /// Listed ids this batch accounts for (downloaded or not).
+    consumed: u64,
+    downloaded: u64,
+    problems: Vec<String>,
+}
+
+enum Produced {
+    Batch(Fetched),
+    /// The mailbox refused us (credentials, configuration): the sync stops. Messages downloaded
+    /// in the unfinished batch are not stored; they stay in the mailbox.
+    Fatal(MeshError),
+}
+
+/// What telling the mailbox about one committed batch did: acknowledgements made and responses
+/// sent. It is recorded in the store with the next batch (or at the end of the sync); until
+/// then the store's own state is the safe one (see the module docs).
+#[derive(Default)]
+struct Delivered {
+    /// Stored message ids whose acknowledgement the mailbox accepted.
+    acknowledged: Vec<i64>,
+    /// `(outbox id, MESH message id)` of responses the mailbox accepted.
+    sent: Vec<(i64, String)>,
+    /// `(outbox id, error)` of responses that failed.
+    failed: Vec<(i64, String)>,
+    problems: Vec<String>,
+    fatal: Option<MeshError>,
+}
+
+impl<M: Mailbox + 'static> SyncEngine<M> {
     pub fn new(mailbox: M, options: SyncOptions) -> Self {
         SyncEngine {
-            mailbox,
+            mailbox: Arc::new(mailbox),
             options,
             progress: None,
             sent_lookup: None,
@@ -195,38 +240,242 @@ impl<M: Mailbox> SyncEngine<M> {
     async fn run(&self, store: &mut Store) -> Result<SyncSummary, SyncError> {
         let mut summary = SyncSummary::default();
         let mut seen = std::collections::HashSet::new();
+        // Responses tried during this sync: the final flush leaves them for the next one.
+        let mut tried = std::collections::HashSet::new();
+        let paused = Arc::new(AtomicBool::new(false));
         for _ in 0..MAX_ROUNDS {
             let listing = self
                 .mailbox
                 .list_inbox(self.options.workflow_filter.as_deref())
                 .await?;
-            let fresh: Vec<&String> = listing
+            let fresh: Vec<String> = listing
                 .message_ids
                 .iter()
                 .filter(|id| seen.insert((*id).clone()))
+                .cloned()
                 .collect();
-            let total = fresh.len() as u64;
-            let mut done = 0u64;
-            for batch in fresh.chunks(BATCH_MESSAGES) {
-                if let Some(progress) = &self.progress {
-                    progress(SyncProgress { done, total });
-                }
-                self.take_batch(store, batch, &mut summary).await?;
-                done += batch.len() as u64;
-            }
-            if let Some(progress) = &self.progress {
-                progress(SyncProgress { done: total, total });
-            }
+            let found_new = !fresh.is_empty();
+            self.take(store, fresh, &mut summary, &mut tried, &paused)
+                .await?;
             // Real MESH lists at most 500 ids: list again while it says more may be waiting
             // and the last round found something new.
-            if !listing.maybe_more || fresh.is_empty() {
+            if !listing.maybe_more || !found_new {
                 break;
             }
         }
         self.finish_acknowledgements(store, &seen, &mut summary)
             .await?;
-        self.flush_outbox(store, &mut summary).await?;
+        if !paused.load(Ordering::SeqCst) {
+            self.flush_outbox(store, &mut summary, &tried).await?;
+        }
         Ok(summary)
+    }
+
+    /// Takes the listed messages: a download task fetches and parses batches ahead while this
+    /// task stores each batch in one transaction; once a batch is committed, and only then, a
+    /// delivery task acknowledges its messages and sends the responses it queued, while the
+    /// next batch is stored. Three streams of work, so both cores are used.
+    async fn take(
+        &self,
+        store: &mut Store,
+        ids: Vec<String>,
+        summary: &mut SyncSummary,
+        tried: &mut std::collections::HashSet<i64>,
+        paused: &Arc<AtomicBool>,
+    ) -> Result<(), SyncError> {
+        let total = ids.len() as u64;
+        let mut done = 0u64;
+        self.report(done, total);
+        // Stored by an earlier sync that stopped before acknowledging: acknowledge only.
+        let mut fetch = Vec::with_capacity(ids.len());
+        let mut stored_before = Vec::new();
+        for id in ids {
+            match store.find_message(self.options.source, &self.options.mailbox_key, &id)? {
+                Some(message_id) => stored_before.push((id, message_id)),
+                None => fetch.push(id),
+            }
+        }
+        if !stored_before.is_empty() {
+            summary.already_stored += stored_before.len() as u64;
+            done += stored_before.len() as u64;
+            let delivered =
+                deliver(self.mailbox.clone(), stored_before, vec![], paused.clone()).await;
+            self.record(store, summary, delivered, true)?;
+            self.report(done, total);
+        }
+        if fetch.is_empty() {
+            return Ok(());
+        }
+
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+        let producer = AbortOnDrop(tokio::spawn(produce(
+            self.mailbox.clone(),
+            fetch,
+            self.options.clone(),
+            tx,
+        )));
+        let mut in_flight: Option<tokio::task::JoinHandle<Delivered>> = None;
+        let mut carried = Delivered::default();
+        let result = loop {
+            let Some(produced) = rx.recv().await else {
+                break Ok(());
+            };
+            let fetched = match produced {
+                Produced::Batch(fetched) => fetched,
+                Produced::Fatal(e) => break Err(SyncError::from(e)),
+            };
+            summary.downloaded += fetched.downloaded;
+            summary.problems.extend(fetched.problems);
+            done += fetched.consumed;
+            let stored = if fetched.prepared.is_empty() {
+                Ok((vec![], vec![]))
+            } else {
+                let mut record = std::mem::take(&mut carried);
+                let stored =
+                    blocking_section(|| self.store_batch(store, &fetched.prepared, &mut record));
+                // Whatever was not recorded with the batch (it rolled back) is recorded below.
+                carried = record;
+                stored
+            };
+            let (to_ack, to_send) = match stored {
+                Ok(s) => s,
+                Err(e) => break Err(e.into()),
+            };
+            for (_, outcome) in &to_ack {
+                count(summary, outcome);
+            }
+            tried.extend(to_send.iter().map(|i| i.id));
+            // The previous batch's delivery ran while this one was stored.
+            if let Some(handle) = in_flight.take() {
+                let delivered = join(handle).await;
+                let fatal = self.carry(&mut carried, summary, delivered);
+                if let Some(e) = fatal {
+                    break Err(e.into());
+                }
+            }
+            // Committed: now, and only now, tell the mailbox.
+            in_flight = Some(tokio::spawn(deliver(
+                self.mailbox.clone(),
+                to_ack
+                    .into_iter()
+                    .map(|(id, o)| (id, o.message_id()))
+                    .collect(),
+                to_send,
+                paused.clone(),
+            )));
+            self.report(done, total);
+        };
+        drop(rx);
+        drop(producer);
+        // Whatever happened, record what the last delivery did before returning.
+        let mut fatal = None;
+        if let Some(handle) = in_flight.take() {
+            fatal = self.carry(&mut carried, summary, join(handle).await);
+        }
+        self.record(store, summary, carried, false)?;
+        result?;
+        if let Some(e) = fatal {
+            return Err(e.into());
+        }
+        self.report(total, total);
+        Ok(())
+    }
+
+    fn report(&self, done: u64, total: u64) {
+        if let Some(progress) = &self.progress {
+            progress(SyncProgress { done, total });
+        }
+    }
+
+    /// Adds a delivery's counts and problems to the summary and its results to `carried` (to be
+    /// recorded with the next batch). Returns the error that should stop the sync, if any.
+    fn carry(
+        &self,
+        carried: &mut Delivered,
+        summary: &mut SyncSummary,
+        mut delivered: Delivered,
+    ) -> Option<MeshError> {
+        summary.acknowledged += delivered.acknowledged.len() as u64;
+        summary.responses_sent += delivered.sent.len() as u64;
+        summary.problems.append(&mut delivered.problems);
+        carried.acknowledged.append(&mut delivered.acknowledged);
+        carried.sent.append(&mut delivered.sent);
+        carried.failed.append(&mut delivered.failed);
+        delivered.fatal
+    }
+
+    /// Records a delivery's results in the store in one transaction. With `count`, also adds
+    /// its counts to the summary (when it did not pass through [`Self::carry`]).
+    fn record(
+        &self,
+        store: &mut Store,
+        summary: &mut SyncSummary,
+        mut delivered: Delivered,
+        count: bool,
+    ) -> Result<(), SyncError> {
+        let fatal = if count {
+            let mut carried = Delivered::default();
+            let fatal = self.carry(&mut carried, summary, delivered);
+            delivered = carried;
+            fatal
+        } else {
+            None
+        };
+        if !delivered.acknowledged.is_empty()
+            || !delivered.sent.is_empty()
+            || !delivered.failed.is_empty()
+        {
+            store.begin_batch()?;
+            if let Err(e) = write_delivered(store, &delivered).and_then(|()| store.commit_batch()) {
+                store.rollback_batch();
+                return Err(e.into());
+            }
+        }
+        match fatal {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Stores a batch in one transaction, together with the results of earlier deliveries in
+    /// `carried` (emptied when the transaction commits). Returns what to acknowledge and the
+    /// responses queued, whose first attempt is recorded in the same transaction.
+    #[allow(clippy::type_complexity)]
+    fn store_batch(
+        &self,
+        store: &mut Store,
+        batch: &[Prepared],
+        carried: &mut Delivered,
+    ) -> Result<(Vec<(String, IngestOutcome)>, Vec<OutboxItem>), StoreError> {
+        store.begin_batch()?;
+        let result = (|| {
+            write_delivered(store, carried)?;
+            let at = now_rfc3339();
+            let mut outcomes = Vec::with_capacity(batch.len());
+            let mut queued = Vec::new();
+            for prepared in batch {
+                let outcome = self.store_message(store, prepared)?;
+                if !matches!(outcome, IngestOutcome::AlreadyStored { .. }) {
+                    let items = store.pending_outbox_for_message(outcome.message_id())?;
+                    let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+                    store.outbox_attempt_many(&ids, &at)?;
+                    queued.extend(items);
+                }
+                outcomes.push((prepared.id.clone(), outcome));
+            }
+            store.commit_batch()?;
+            Ok((outcomes, queued))
+        })();
+        match result {
+            Ok(r) => {
+                *carried = Delivered::default();
+                Ok(r)
+            }
+            Err(e) => {
+                store.rollback_batch();
+                Err(e)
+            }
+        }
     }
 
     /// Messages stored but not recorded as acknowledged, and no longer listed: an earlier sync
@@ -274,112 +523,20 @@ impl<M: Mailbox> SyncEngine<M> {
         Ok(())
     }
 
-    /// Download a batch of messages, store them in one transaction, then acknowledge each.
-    /// Per-message mailbox trouble is noted in the summary (the message stays in the mailbox
-    /// and is taken on a later sync); store trouble or a mailbox that refuses us stops the sync.
-    async fn take_batch(
-        &self,
-        store: &mut Store,
-        ids: &[&String],
-        summary: &mut SyncSummary,
-    ) -> Result<(), SyncError> {
-        let source = self.options.source;
-        let key = self.options.mailbox_key.clone();
-        // (mailbox id, stored message id) to acknowledge once the batch is committed.
-        let mut to_ack: Vec<(String, i64)> = Vec::new();
-        let mut downloaded: Vec<(String, Message)> = Vec::new();
-        let mut bytes = 0usize;
-        let mut consumed = 0usize;
-        for id in ids {
-            consumed += 1;
-            if let Some(message_id) = store.find_message(source, &key, id)? {
-                // Stored by an earlier sync that stopped before acknowledging.
-                summary.already_stored += 1;
-                to_ack.push(((*id).clone(), message_id));
-                continue;
-            }
-            match self.mailbox.download(id).await {
-                Ok(message) => {
-                    summary.downloaded += 1;
-                    bytes += message.body.len();
-                    downloaded.push(((*id).clone(), message));
-                }
-                Err(e) if is_fatal(&e) => return Err(e.into()),
-                Err(e) => summary
-                    .problems
-                    .push(format!("message {id}: [{}] {e}", e.code())),
-            }
-            // Keep a batch's memory bounded when messages are large.
-            if bytes > BATCH_BYTES {
-                break;
-            }
-        }
-        if !downloaded.is_empty() {
-            store.begin_batch()?;
-            let mut outcomes = Vec::with_capacity(downloaded.len());
-            for (id, message) in &downloaded {
-                match self.store_message(store, id, message) {
-                    Ok(outcome) => outcomes.push((id.clone(), outcome)),
-                    Err(e) => {
-                        store.rollback_batch();
-                        return Err(e.into());
-                    }
-                }
-            }
-            if let Err(e) = store.commit_batch() {
-                store.rollback_batch();
-                return Err(e.into());
-            }
-            for (id, outcome) in outcomes {
-                match &outcome {
-                    IngestOutcome::Stored { .. } => summary.stored += 1,
-                    IngestOutcome::DuplicateMessage { .. }
-                    | IngestOutcome::DuplicateDocument { .. } => summary.duplicates += 1,
-                    IngestOutcome::Quarantined { .. } => summary.quarantined += 1,
-                    IngestOutcome::Response { .. } => summary.responses_received += 1,
-                    IngestOutcome::Report { .. } => summary.reports += 1,
-                    IngestOutcome::AlreadyStored { .. } => summary.already_stored += 1,
-                }
-                to_ack.push((id, outcome.message_id()));
-            }
-        }
-        // Committed: now, and only now, tell the mailbox.
-        let mut acknowledged = Vec::with_capacity(to_ack.len());
-        for (id, message_id) in &to_ack {
-            match self.mailbox.acknowledge(id).await {
-                Ok(()) => acknowledged.push(*message_id),
-                Err(e) if is_fatal(&e) => {
-                    store.mark_acknowledged_many(&acknowledged, &now_rfc3339())?;
-                    return Err(e.into());
-                }
-                Err(e) => summary
-                    .problems
-                    .push(format!("message {id}: [{}] {e}", e.code())),
-            }
-        }
-        store.mark_acknowledged_many(&acknowledged, &now_rfc3339())?;
-        summary.acknowledged += acknowledged.len() as u64;
-        // A batch cut short by size leaves the rest for the next round of this sync.
-        if consumed < ids.len() {
-            Box::pin(self.take_batch(store, &ids[consumed..], summary)).await?;
-        }
-        Ok(())
-    }
-
     fn store_message(
         &self,
         store: &mut Store,
-        id: &str,
-        message: &Message,
+        prepared: &Prepared,
     ) -> Result<IngestOutcome, StoreError> {
-        let is_report =
-            message.meta.message_type == MessageType::Report || message.report.is_some();
-        let parsed = if is_report {
-            handover_toc::Parsed::default()
-        } else {
-            handover_toc::parse(&message.body)
-        };
-        let classified = classify(&parsed, is_report);
+        let Prepared {
+            id,
+            message,
+            parsed,
+            classified,
+            diagnostics,
+            responder,
+            is_report,
+        } = prepared;
         let received_at = now_rfc3339();
         let incoming = Incoming {
             source: self.options.source,
@@ -388,19 +545,16 @@ impl<M: Mailbox> SyncEngine<M> {
             workflow_id: message.meta.workflow_id.as_deref(),
             sender_mailbox: message.meta.from.as_deref(),
             received_at: &received_at,
-            raw: if is_report && message.body.is_empty() {
+            raw: if *is_report && message.body.is_empty() {
                 b""
             } else {
                 &message.body
             },
         };
-        let diagnostics =
-            serde_json::to_string(&parsed.diagnostics).expect("diagnostics serialise");
-        let responder = self.responder(&parsed);
         store.ingest(
             &incoming,
             &classified.classification,
-            &diagnostics,
+            diagnostics,
             |outcome| {
                 let code = match outcome {
                     IngestOutcome::Stored { .. } | IngestOutcome::Quarantined { .. } => {
@@ -417,9 +571,9 @@ impl<M: Mailbox> SyncEngine<M> {
                 let mut random = [0u8; 80];
                 rand::rng().fill_bytes(&mut random);
                 let Ok(built) = response::build(
-                    &parsed,
+                    parsed,
                     code,
-                    &responder,
+                    responder,
                     &ResponseIds::from_random(&random),
                     &received_at,
                 ) else {
@@ -443,19 +597,6 @@ impl<M: Mailbox> SyncEngine<M> {
         )
     }
 
-    fn responder(&self, parsed: &handover_toc::Parsed) -> Responder {
-        let receiver = parsed.message.as_ref().and_then(|m| m.receiver.as_ref());
-        Responder {
-            ods_code: receiver
-                .and_then(|r| r.ods_code.clone())
-                .unwrap_or_else(|| self.options.practice_ods.clone()),
-            name: receiver
-                .and_then(|r| r.name.clone())
-                .unwrap_or_else(|| self.options.practice_name.clone()),
-            mailbox: self.mailbox.mailbox_id().to_string(),
-        }
-    }
-
     /// Sends queued responses. Each attempt is recorded before it is made; a response MESH has
     /// accepted is marked sent and never sent again; one that may have reached MESH is looked
     /// up by its local id before it is sent again (see the module docs).
@@ -463,8 +604,13 @@ impl<M: Mailbox> SyncEngine<M> {
         &self,
         store: &mut Store,
         summary: &mut SyncSummary,
+        tried: &std::collections::HashSet<i64>,
     ) -> Result<(), SyncError> {
-        let pending = store.pending_outbox()?;
+        let pending: Vec<OutboxItem> = store
+            .pending_outbox()?
+            .into_iter()
+            .filter(|item| !tried.contains(&item.id))
+            .collect();
         for group in pending.chunks(BATCH_MESSAGES) {
             let mut to_send = Vec::with_capacity(group.len());
             for item in group {
@@ -566,4 +712,192 @@ fn is_fatal(e: &MeshError) -> bool {
             | MeshError::InsecureUrl { .. }
             | MeshError::Config(_)
     )
+}
+
+/// Runs `f`, which blocks on the store, without stalling the runtime's other tasks: on a
+/// multi-threaded runtime the worker's queued tasks move to another thread meanwhile.
+fn blocking_section<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
+/// Aborts the task when dropped (the sync stopped early, so its downloads are not wanted).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn join(handle: tokio::task::JoinHandle<Delivered>) -> Delivered {
+    handle.await.unwrap_or_else(|e| Delivered {
+        problems: vec![format!("delivery task failed: {e}")],
+        ..Delivered::default()
+    })
+}
+
+fn count(summary: &mut SyncSummary, outcome: &IngestOutcome) {
+    match outcome {
+        IngestOutcome::Stored { .. } => summary.stored += 1,
+        IngestOutcome::DuplicateMessage { .. } | IngestOutcome::DuplicateDocument { .. } => {
+            summary.duplicates += 1
+        }
+        IngestOutcome::Quarantined { .. } => summary.quarantined += 1,
+        IngestOutcome::Response { .. } => summary.responses_received += 1,
+        IngestOutcome::Report { .. } => summary.reports += 1,
+        IngestOutcome::AlreadyStored { .. } => summary.already_stored += 1,
+    }
+}
+
+/// Records a delivery's results (inside the caller's transaction).
+fn write_delivered(store: &Store, delivered: &Delivered) -> Result<(), StoreError> {
+    let at = now_rfc3339();
+    store.mark_acknowledged_many(&delivered.acknowledged, &at)?;
+    store.outbox_sent_many(&delivered.sent, &at)?;
+    for (id, error) in &delivered.failed {
+        store.outbox_failed(*id, error)?;
+    }
+    Ok(())
+}
+
+/// The download task: downloads the listed messages in order, parses each, and hands them over
+/// in batches of [`BATCH_MESSAGES`] (or [`BATCH_BYTES`]). The channel holds one batch, so at
+/// most three are in memory: one being stored, one waiting, one being filled.
+async fn produce<M: Mailbox>(
+    mailbox: Arc<M>,
+    ids: Vec<String>,
+    options: SyncOptions,
+    tx: tokio::sync::mpsc::Sender<Produced>,
+) {
+    let mut batch = Fetched::default();
+    let mut bytes = 0usize;
+    for id in ids {
+        batch.consumed += 1;
+        match mailbox.download(&id).await {
+            Ok(message) => {
+                batch.downloaded += 1;
+                bytes += message.body.len();
+                let prepared = prepare(&options, mailbox.mailbox_id(), id, message);
+                batch.prepared.push(prepared);
+            }
+            Err(e) if is_fatal(&e) => {
+                let _ = tx.send(Produced::Fatal(e)).await;
+                return;
+            }
+            Err(e) => batch
+                .problems
+                .push(format!("message {id}: [{}] {e}", e.code())),
+        }
+        if batch.prepared.len() >= BATCH_MESSAGES || bytes > BATCH_BYTES {
+            bytes = 0;
+            if tx
+                .send(Produced::Batch(std::mem::take(&mut batch)))
+                .await
+                .is_err()
+            {
+                return; // the sync stopped
+            }
+        }
+    }
+    if batch.consumed > 0 {
+        let _ = tx.send(Produced::Batch(batch)).await;
+    }
+}
+
+/// Parses and classifies a downloaded message (pure CPU work, done by the download task).
+fn prepare(options: &SyncOptions, mailbox_id: &str, id: String, message: Message) -> Prepared {
+    let is_report = message.meta.message_type == MessageType::Report || message.report.is_some();
+    let parsed = if is_report {
+        handover_toc::Parsed::default()
+    } else {
+        handover_toc::parse(&message.body)
+    };
+    let classified = classify(&parsed, is_report);
+    let diagnostics = serde_json::to_string(&parsed.diagnostics).expect("diagnostics serialise");
+    let receiver = parsed.message.as_ref().and_then(|m| m.receiver.as_ref());
+    let responder = Responder {
+        ods_code: receiver
+            .and_then(|r| r.ods_code.clone())
+            .unwrap_or_else(|| options.practice_ods.clone()),
+        name: receiver
+            .and_then(|r| r.name.clone())
+            .unwrap_or_else(|| options.practice_name.clone()),
+        mailbox: mailbox_id.to_string(),
+    };
+    Prepared {
+        id,
+        message,
+        parsed,
+        classified,
+        diagnostics,
+        responder,
+        is_report,
+    }
+}
+
+/// The delivery task for one committed batch: acknowledges its messages, then sends the
+/// responses it queued (whose attempts are already on disk). A transient failure pauses
+/// sending for the rest of the sync (`paused`); an error about the mailbox as a whole stops it.
+async fn deliver<M: Mailbox>(
+    mailbox: Arc<M>,
+    to_ack: Vec<(String, i64)>,
+    to_send: Vec<OutboxItem>,
+    paused: Arc<AtomicBool>,
+) -> Delivered {
+    let mut delivered = Delivered::default();
+    for (id, message_id) in to_ack {
+        match mailbox.acknowledge(&id).await {
+            Ok(()) => delivered.acknowledged.push(message_id),
+            Err(e) => {
+                delivered
+                    .problems
+                    .push(format!("message {id}: [{}] {e}", e.code()));
+                if is_fatal(&e) {
+                    delivered.fatal = Some(e);
+                    return delivered;
+                }
+            }
+        }
+    }
+    for item in to_send {
+        if paused.load(Ordering::SeqCst) {
+            break; // left queued, for the next sync
+        }
+        let mut out = OutboundMessage::new(
+            item.to_mailbox.clone(),
+            item.workflow_id.clone(),
+            item.body.clone(),
+        );
+        out.local_id = Some(item.local_id.clone());
+        out.subject = Some(format!("ITK3 response {}", item.response_code));
+        out.content_type = Some("application/fhir+xml".into());
+        match mailbox.send(&out).await {
+            Ok(mesh_id) => delivered.sent.push((item.id, mesh_id)),
+            Err(e) => {
+                delivered
+                    .failed
+                    .push((item.id, format!("[{}] {e}", e.code())));
+                delivered.problems.push(format!(
+                    "response {} to {}: [{}] {e}",
+                    item.response_code,
+                    item.to_mailbox,
+                    e.code()
+                ));
+                if is_fatal(&e) {
+                    delivered.fatal = Some(e);
+                    return delivered;
+                }
+                if e.is_transient() {
+                    // MESH is struggling: leave the rest for the next sync.
+                    paused.store(true, Ordering::SeqCst);
+                }
+            }
+        }
+    }
+    delivered
 }

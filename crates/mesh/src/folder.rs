@@ -20,7 +20,10 @@
 //!   `rename` (atomic on one file system; the `.dat` first, then the `.ctl`).
 //!   Nothing is ever deleted.
 //! - `outbox/`: [`Mailbox::send`] writes `ID.dat` then `ID.ctl` here (each via a
-//!   `.tmp` file and a rename), for the MESH client to pick up.
+//!   `.tmp` file and a rename), for the MESH client to pick up. A message with a
+//!   local id gets an `ID` derived from it, and is not written again while its
+//!   `ID.ctl` is still there: a send repeated after a crash does not duplicate it
+//!   (once the MESH client has taken the first copy, a repeat would go out).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -45,10 +48,30 @@ pub const OUTBOX_DIR: &str = "outbox";
 pub struct FolderMailbox {
     root: PathBuf,
     mailbox_id: String,
-    /// Where each id was found by the last scan: a hint that lets `download`
-    /// and `acknowledge` check one file instead of rescanning (and rehashing)
-    /// the whole folder. Always re-verified before use.
-    index: Arc<Mutex<HashMap<String, FolderEntry>>>,
+    /// Where each id was found by the last scan, with the files' fingerprints
+    /// then: a hint that lets `download` and `acknowledge` check one file
+    /// instead of rescanning (and rehashing) the whole folder. Always verified
+    /// before use: by the fingerprints, or failing that by reading the files.
+    index: Arc<Mutex<HashMap<String, IndexEntry>>>,
+}
+
+#[derive(Debug, Clone)]
+struct IndexEntry {
+    entry: FolderEntry,
+    data: Fingerprint,
+    ctl: Option<Fingerprint>,
+}
+
+impl IndexEntry {
+    /// The files are as they were scanned.
+    fn unchanged(&self) -> bool {
+        self.data.still_matches(&self.entry.data_path)
+            && match (&self.entry.ctl_path, &self.ctl) {
+                (Some(path), Some(fingerprint)) => fingerprint.still_matches(path),
+                (Some(_), None) => false,
+                (None, _) => true,
+            }
+    }
 }
 
 /// Why a directory entry was not listed.
@@ -78,11 +101,60 @@ pub struct FolderEntry {
     pub ctl_path: Option<PathBuf>,
 }
 
+/// What a file looked like when it was scanned: if its size, modification time, change time
+/// and inode are all unchanged, its content (and so its id) is taken to be unchanged too, but
+/// only for a file that had `settled`: file times tick coarsely (milliseconds), so a file
+/// changed moments before it was scanned could be changed again without its times moving
+/// (git's "racily clean" problem). Any other file is verified by reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fingerprint {
+    len: u64,
+    modified: Option<SystemTime>,
+    changed: (i64, i64),
+    inode: u64,
+    settled: bool,
+}
+
+/// How long before a scan a file must have last changed for its fingerprint to be trusted.
+const SETTLE_SECONDS: i64 = 2;
+
+impl Fingerprint {
+    fn of(meta: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        Fingerprint {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+            inode: meta.ino(),
+            settled: meta.ctime() + SETTLE_SECONDS < now,
+        }
+    }
+
+    fn now(path: &Path) -> Option<Self> {
+        std::fs::metadata(path).ok().map(|m| Self::of(&m))
+    }
+
+    /// The file at `path` is certainly as it was when this fingerprint was taken.
+    fn still_matches(&self, path: &Path) -> bool {
+        self.settled
+            && Self::now(path).is_some_and(|now| {
+                (now.len, now.modified, now.changed, now.inode)
+                    == (self.len, self.modified, self.changed, self.inode)
+            })
+    }
+}
+
 /// The result of scanning the folder: what is listed and what was skipped.
 #[derive(Debug, Clone, Default)]
 pub struct FolderScan {
     pub entries: Vec<FolderEntry>,
     pub skipped: Vec<(PathBuf, SkipReason)>,
+    /// The data and control files' fingerprints as scanned, by message id.
+    fingerprints: HashMap<String, (Fingerprint, Option<Fingerprint>)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -176,6 +248,7 @@ struct Candidate {
     entry: FolderEntry,
     modified: SystemTime,
     name: String,
+    fingerprint: (Fingerprint, Option<Fingerprint>),
 }
 
 /// Scans `dir` (not recursively).
@@ -228,6 +301,9 @@ fn scan_dir(dir: &Path) -> Result<FolderScan, MeshError> {
                 scan.skipped.push((path, SkipReason::DatWithoutCtl));
                 continue;
             };
+            // Fingerprints are taken before the content is read: a change after this point
+            // makes them differ from the file's later, so the hint is re-verified in full.
+            let ctl_fingerprint = Fingerprint::now(&ctl_path);
             let xml = String::from_utf8_lossy(&read_file(&ctl_path)?).into_owned();
             let ctl = match parse_ctl(&xml) {
                 Ok(c) => c,
@@ -248,6 +324,7 @@ fn scan_dir(dir: &Path) -> Result<FolderScan, MeshError> {
                 },
                 modified,
                 name,
+                fingerprint: (Fingerprint::of(&meta), ctl_fingerprint),
             });
             continue;
         }
@@ -264,6 +341,7 @@ fn scan_dir(dir: &Path) -> Result<FolderScan, MeshError> {
             },
             modified,
             name,
+            fingerprint: (Fingerprint::of(&meta), None),
         });
     }
     // Oldest first, like MESH; the name breaks ties so the order is stable.
@@ -275,6 +353,8 @@ fn scan_dir(dir: &Path) -> Result<FolderScan, MeshError> {
     let mut seen = std::collections::HashSet::new();
     for c in candidates {
         if seen.insert(c.entry.message_id.clone()) {
+            scan.fingerprints
+                .insert(c.entry.message_id.clone(), c.fingerprint);
             scan.entries.push(c.entry);
         } else {
             scan.skipped.push((
@@ -419,7 +499,17 @@ impl FolderMailbox {
         *index = scan
             .entries
             .iter()
-            .map(|e| (e.message_id.clone(), e.clone()))
+            .filter_map(|e| {
+                let (data, ctl) = *scan.fingerprints.get(&e.message_id)?;
+                Some((
+                    e.message_id.clone(),
+                    IndexEntry {
+                        entry: e.clone(),
+                        data,
+                        ctl,
+                    },
+                ))
+            })
             .collect();
         Ok(scan)
     }
@@ -431,9 +521,9 @@ impl FolderMailbox {
             .unwrap_or_else(|p| p.into_inner())
             .get(message_id)
             .cloned();
-        if let Some(entry) = hint {
-            if current_id(&entry)?.as_deref() == Some(message_id) {
-                return Ok(entry);
+        if let Some(hint) = hint {
+            if hint.unchanged() || current_id(&hint.entry)?.as_deref() == Some(message_id) {
+                return Ok(hint.entry);
             }
         }
         self.scan()?
@@ -585,10 +675,22 @@ impl FolderMailbox {
         let outbox = self.outbox_dir();
         std::fs::create_dir_all(&outbox)
             .map_err(|e| MeshError::io(format!("creating {}", outbox.display()), e))?;
-        let id = uuid::Uuid::new_v4()
-            .simple()
-            .to_string()
-            .to_ascii_uppercase();
+        // A message sent with a local id gets an id derived from it, so sending it again (after
+        // a crash between writing it and recording that it was written) finds the first copy
+        // still waiting in `outbox/` and does not write a second.
+        let id = match message.local_id.as_deref().filter(|l| !l.is_empty()) {
+            Some(local_id) => {
+                let digest = Sha256::digest(format!("handover-local-id\0{local_id}").as_bytes());
+                format!("L{}", &hex::encode_upper(digest)[..31])
+            }
+            None => uuid::Uuid::new_v4()
+                .simple()
+                .to_string()
+                .to_ascii_uppercase(),
+        };
+        if message.local_id.is_some() && outbox.join(format!("{id}.ctl")).is_file() {
+            return Ok(id);
+        }
         let opt = |tag: &str, v: &Option<String>| {
             format!(
                 "  <{tag}>{}</{tag}>\n",
@@ -779,6 +881,52 @@ mod tests {
         let new = mb.list_inbox(None).await.unwrap().message_ids[0].clone();
         assert_ne!(old, new);
         assert_eq!(mb.download(&new).await.unwrap().body, b"version 2");
+    }
+
+    /// A file that had settled when it was listed is checked by its fingerprint, not re-read:
+    /// replacing it (a new inode) or rewriting it still stops it being served or moved under
+    /// the old id.
+    #[tokio::test]
+    async fn a_settled_file_changed_after_listing_is_not_served_under_the_old_id() {
+        let (dir, mb) = mailbox();
+        touch(dir.path(), "a.xml", b"version 1");
+        touch(dir.path(), "b.xml", b"version 1");
+        std::thread::sleep(std::time::Duration::from_millis(
+            (SETTLE_SECONDS as u64 + 1) * 1000 + 100,
+        ));
+        let ids = mb.list_inbox(None).await.unwrap().message_ids;
+        let index = mb.index.lock().unwrap().clone();
+        assert!(index.values().all(|e| e.data.settled), "{index:?}");
+        // a.xml: replaced by a rename (how careful writers deliver); b.xml: rewritten in place.
+        std::fs::write(dir.path().join("a.tmp"), b"version 2").unwrap();
+        std::fs::rename(dir.path().join("a.tmp"), dir.path().join("a.xml")).unwrap();
+        touch(dir.path(), "b.xml", b"version 2");
+        for old in &ids {
+            assert_eq!(mb.download(old).await.unwrap_err().code(), "mesh.gone");
+            assert_eq!(mb.acknowledge(old).await.unwrap_err().code(), "mesh.gone");
+        }
+        assert!(!dir.path().join("processed").exists(), "nothing moved");
+    }
+
+    #[tokio::test]
+    async fn sending_again_with_the_same_local_id_does_not_write_a_second_copy() {
+        let (dir, mb) = mailbox();
+        let mut out = OutboundMessage::new("X26HOSP1", "TOC_FHIR_IP_DISCH_ACK", b"<ack/>".to_vec());
+        out.local_id = Some("HANDOVER-ABC-INFRASTRUCTURE".into());
+        let first = mb.send(&out).await.unwrap();
+        let again = mb.send(&out).await.unwrap();
+        assert_eq!(first, again);
+        out.local_id = Some("HANDOVER-DEF-INFRASTRUCTURE".into());
+        let other = mb.send(&out).await.unwrap();
+        assert_ne!(first, other);
+        // Without a local id, every send is a new message.
+        out.local_id = None;
+        let plain = [mb.send(&out).await.unwrap(), mb.send(&out).await.unwrap()];
+        assert_ne!(plain[0], plain[1]);
+        let count = std::fs::read_dir(dir.path().join("outbox"))
+            .unwrap()
+            .count();
+        assert_eq!(count, 2 * 4, "four messages, a .dat and a .ctl each");
     }
 
     #[tokio::test]

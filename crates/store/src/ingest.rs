@@ -153,6 +153,22 @@ impl std::fmt::Debug for OutboxItem {
     }
 }
 
+/// The `mex-LocalID` a response goes out with: unique to the message it answers (MESH's id for
+/// it) and the kind of response, so that the outbox's sent-once lookup by local id can never
+/// match a response to another message, even one sent by an earlier installation.
+fn local_id(source_id: &str, kind: &str) -> String {
+    let plain = source_id.len() <= 200
+        && source_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    let id = if plain {
+        source_id.to_string()
+    } else {
+        sha256_hex(source_id.as_bytes())[..32].to_string()
+    };
+    format!("HANDOVER-{id}-{}", kind.to_uppercase())
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -254,7 +270,7 @@ impl Store {
                     response.response_code,
                     response.to_mailbox,
                     response.workflow_id,
-                    format!("HANDOVER-{message_id}-{}", response.kind.to_uppercase()),
+                    local_id(incoming.source_id, response.kind),
                     response.body,
                     incoming.received_at,
                 ],
@@ -309,20 +325,32 @@ impl Store {
 
     /// Responses not yet accepted by MESH, oldest first.
     pub fn pending_outbox(&self) -> Result<Vec<OutboxItem>, StoreError> {
-        self.outbox_where("sent_at IS NULL")
+        self.outbox_where("sent_at IS NULL", [])
     }
 
     pub fn outbox(&self) -> Result<Vec<OutboxItem>, StoreError> {
-        self.outbox_where("1 = 1")
+        self.outbox_where("1 = 1", [])
     }
 
-    fn outbox_where(&self, condition: &str) -> Result<Vec<OutboxItem>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
+    /// The responses queued for one stored message and not yet accepted by MESH.
+    pub fn pending_outbox_for_message(
+        &self,
+        message_id: i64,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        self.outbox_where("message_id = ?1 AND sent_at IS NULL", [message_id])
+    }
+
+    fn outbox_where(
+        &self,
+        condition: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT id, message_id, kind, response_code, to_mailbox, workflow_id, local_id, body, attempts,
                     sent_at, mesh_message_id
              FROM outbox WHERE {condition} ORDER BY id"
         ))?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map(args, |r| {
             Ok(OutboxItem {
                 id: r.get(0)?,
                 message_id: r.get(1)?,
@@ -351,6 +379,9 @@ impl Store {
 
     /// Notes, in one transaction, an attempt at each of these responses (before sending them).
     pub fn outbox_attempt_many(&self, ids: &[i64], at: &str) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         self.in_transaction(|conn| {
             let mut stmt = conn.prepare_cached(
                 "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?2 WHERE id = ?1",
@@ -364,6 +395,9 @@ impl Store {
 
     /// Records, in one transaction, responses MESH accepted: `(outbox id, MESH message id)`.
     pub fn outbox_sent_many(&self, sent: &[(i64, String)], at: &str) -> Result<(), StoreError> {
+        if sent.is_empty() {
+            return Ok(());
+        }
         self.in_transaction(|conn| {
             let mut stmt = conn.prepare_cached(
                 "UPDATE outbox SET sent_at = ?3, mesh_message_id = ?2, last_error = NULL WHERE id = ?1",
@@ -375,10 +409,14 @@ impl Store {
         })
     }
 
+    /// Runs `f` in its own transaction, or as part of the caller's when a batch is open.
     fn in_transaction(
         &self,
         f: impl FnOnce(&Connection) -> Result<(), rusqlite::Error>,
     ) -> Result<(), StoreError> {
+        if !self.conn.is_autocommit() {
+            return Ok(f(&self.conn)?);
+        }
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         match f(&self.conn) {
             Ok(()) => {
