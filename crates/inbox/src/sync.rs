@@ -32,7 +32,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use handover_mesh::{Mailbox, MeshError, Message, MessageType, OutboundMessage};
-use handover_store::{Incoming, IngestOutcome, OutboxItem, PlannedResponse, Store, StoreError};
+use handover_store::{
+    Incoming, IngestOutcome, OutboxItem, PlannedResponse, RawBody, Store, StoreError,
+};
 use handover_toc::response::{self, Responder, ResponseIds};
 
 use rand::RngCore;
@@ -153,7 +155,8 @@ struct Prepared {
     classified: Classified,
     diagnostics: String,
     responder: Responder,
-    is_report: bool,
+    /// The bytes as the store keeps them (compressed here, off the store's thread).
+    body: RawBody,
 }
 
 /// One batch from the download task.
@@ -535,7 +538,7 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
             classified,
             diagnostics,
             responder,
-            is_report,
+            body,
         } = prepared;
         let received_at = now_rfc3339();
         let incoming = Incoming {
@@ -545,11 +548,8 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
             workflow_id: message.meta.workflow_id.as_deref(),
             sender_mailbox: message.meta.from.as_deref(),
             received_at: &received_at,
-            raw: if *is_report && message.body.is_empty() {
-                b""
-            } else {
-                &message.body
-            },
+            raw: &message.body,
+            body: Some(body),
         };
         store.ingest(
             &incoming,
@@ -831,12 +831,12 @@ fn prepare(options: &SyncOptions, mailbox_id: &str, id: String, message: Message
     };
     Prepared {
         id,
-        message,
         parsed,
         classified,
         diagnostics,
         responder,
-        is_report,
+        body: RawBody::encode(&message.body),
+        message,
     }
 }
 

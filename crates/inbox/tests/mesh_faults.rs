@@ -137,12 +137,13 @@ async fn faults_between_client_and_mesh_never_lose_or_repeat_a_message() {
         assert_eq!(counts.get(id), Some(&1), "{id}");
     }
     for (id, m) in sent.iter().zip(&messages) {
-        let raw: Vec<u8> = store
+        let message_id: i64 = store
             .connection()
-            .query_row("SELECT raw FROM messages WHERE source_id = ?1", [id], |r| {
+            .query_row("SELECT id FROM messages WHERE source_id = ?1", [id], |r| {
                 r.get(0)
             })
             .unwrap();
+        let raw = store.message_raw(message_id).unwrap().unwrap();
         assert!(raw == m.bytes, "{id} stored intact");
     }
     assert!(inbox_of(&sb, PRACTICE).is_empty());

@@ -133,12 +133,13 @@ async fn toc_messages_are_stored_once_acknowledged_and_answered() {
     }
     assert_eq!(unacknowledged(&store), 0);
     for (id, m) in sent.iter().zip(&messages) {
-        let raw: Vec<u8> = store
+        let message_id: i64 = store
             .connection()
-            .query_row("SELECT raw FROM messages WHERE source_id = ?1", [id], |r| {
+            .query_row("SELECT id FROM messages WHERE source_id = ?1", [id], |r| {
                 r.get(0)
             })
             .unwrap();
+        let raw = store.message_raw(message_id).unwrap().unwrap();
         assert!(raw == m.bytes, "message {id} stored with different bytes");
     }
     assert!(

@@ -73,6 +73,13 @@ pub enum StoreError {
         known: i64,
     },
 
+    #[error(
+        "the stored bytes of message {message_id} are damaged ({detail}). They are not shown, \
+         since they would not be what was received. Restore the database from a backup, or ask \
+         the sender to send the message again"
+    )]
+    MessageBytesDamaged { message_id: i64, detail: String },
+
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -89,6 +96,7 @@ impl StoreError {
             StoreError::SqlCipherMissing => "sqlcipher_missing",
             StoreError::DataDir { .. } | StoreError::NoDataDir => "data_dir_unavailable",
             StoreError::SchemaTooNew { .. } => "schema_too_new",
+            StoreError::MessageBytesDamaged { .. } => "message_bytes_damaged",
             StoreError::Sqlite(_) => "database_error",
         }
     }

@@ -154,7 +154,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
 
 const PROVENANCE_COLUMNS: &str =
     "m.id, m.source, m.mailbox, m.source_id, m.workflow_id, m.sender_mailbox, \
-     m.received_at, m.acknowledged_at, m.sha256, length(m.raw)";
+     m.received_at, m.acknowledged_at, m.sha256, coalesce(m.raw_size, length(m.raw))";
 
 fn provenance(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<MessageProvenance> {
     Ok(MessageProvenance {
@@ -440,15 +440,20 @@ impl Store {
             .optional()?)
     }
 
-    /// The raw bytes of a stored message, exactly as received.
+    /// The raw bytes of a stored message, exactly as received (checked against the SHA-256
+    /// recorded when they were received).
     pub fn message_raw(&self, message_id: i64) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
+        let row: Option<(Vec<u8>, String, String)> = self
             .conn
             .query_row(
-                "SELECT raw FROM messages WHERE id = ?1",
+                "SELECT raw, raw_encoding, sha256 FROM messages WHERE id = ?1",
                 params![message_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
-            .optional()?)
+            .optional()?;
+        row.map(|(stored, encoding, sha256)| {
+            crate::raw::decode(message_id, &encoding, stored, &sha256)
+        })
+        .transpose()
     }
 }

@@ -21,6 +21,9 @@ pub struct Incoming<'a> {
     /// RFC 3339, UTC.
     pub received_at: &'a str,
     pub raw: &'a [u8],
+    /// `raw` encoded for storage ([`crate::RawBody::encode`]), when the caller prepared it off
+    /// the store's thread; computed here otherwise.
+    pub body: Option<&'a crate::RawBody>,
 }
 
 /// The searchable summary of a parsed document; `model` is the full parse result as JSON.
@@ -456,26 +459,44 @@ fn insert_message(
     quarantine_reason: Option<&str>,
     diagnostics_json: &str,
 ) -> Result<i64, StoreError> {
-    tx.execute(
-        "INSERT INTO messages (source, mailbox, source_id, workflow_id, sender_mailbox, received_at, raw, sha256,
+    let encoded;
+    let body = match m.body {
+        Some(body) => {
+            debug_assert_eq!(
+                body.size,
+                m.raw.len(),
+                "the body prepared is for these bytes"
+            );
+            body
+        }
+        None => {
+            encoded = crate::RawBody::encode(m.raw);
+            &encoded
+        }
+    };
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO messages (source, mailbox, source_id, workflow_id, sender_mailbox, received_at, raw,
+                               raw_encoding, raw_size, sha256,
                                itk_message_id, outcome, duplicate_of, quarantine_reason, diagnostics)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-            m.source,
-            m.mailbox,
-            m.source_id,
-            m.workflow_id,
-            m.sender_mailbox,
-            m.received_at,
-            m.raw,
-            sha256_hex(m.raw),
-            itk_message_id,
-            outcome,
-            duplicate_of,
-            quarantine_reason,
-            diagnostics_json,
-        ],
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
+    stmt.execute(params![
+        m.source,
+        m.mailbox,
+        m.source_id,
+        m.workflow_id,
+        m.sender_mailbox,
+        m.received_at,
+        body.stored,
+        body.encoding,
+        body.size as i64,
+        body.sha256,
+        itk_message_id,
+        outcome,
+        duplicate_of,
+        quarantine_reason,
+        diagnostics_json,
+    ])?;
     Ok(tx.last_insert_rowid())
 }
 

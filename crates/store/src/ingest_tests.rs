@@ -15,6 +15,7 @@ fn incoming<'a>(source_id: &'a str, raw: &'a [u8]) -> Incoming<'a> {
         sender_mailbox: Some("X26ABC2"),
         received_at: "2026-11-22T10:00:00Z",
         raw,
+        body: None,
     }
 }
 
@@ -83,15 +84,57 @@ fn a_document_is_stored_once_however_often_it_is_delivered() {
     assert_eq!(docs[0].id, document_id);
     assert_eq!(docs[0].mesh_message_id.as_deref(), Some("M1"));
     assert_eq!(s.outbox().unwrap().len(), 1, "one response, not two");
-    let stored_raw: Vec<u8> = s
-        .connection()
-        .query_row(
-            "SELECT raw FROM messages WHERE id = ?1",
-            [message_id],
-            |r| r.get(0),
+    let stored_raw = s.message_raw(message_id).unwrap().unwrap();
+    assert_eq!(stored_raw, raw, "the bytes are kept exactly");
+}
+
+/// Large messages are stored compressed and come back byte for byte; the list reports their
+/// original size; damage to the stored bytes is reported, never passed off as the message.
+#[test]
+fn large_messages_are_stored_compressed_and_read_back_exactly() {
+    let (_tmp, mut s) = store();
+    let raw = format!(
+        "<Bundle>{}</Bundle>",
+        "<entry><text>Amoxicillin 500 mg three times a day for 5 days</text></entry>".repeat(400)
+    );
+    let out = s
+        .ingest(
+            &incoming("BIG1", raw.as_bytes()),
+            &doc("B9", "C9", None),
+            "[]",
+            |_| vec![],
         )
         .unwrap();
-    assert_eq!(stored_raw, raw, "the bytes are kept exactly");
+    let message_id = out.message_id();
+    let (encoding, stored_len, size): (String, i64, i64) = s
+        .connection()
+        .query_row(
+            "SELECT raw_encoding, length(raw), raw_size FROM messages WHERE id = ?1",
+            [message_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(encoding, "deflate");
+    assert_eq!(size, raw.len() as i64);
+    assert!(stored_len * 5 < size, "{stored_len} of {size}");
+    assert_eq!(s.message_raw(message_id).unwrap().unwrap(), raw.as_bytes());
+    let row = &s.list_documents(10, 0).unwrap()[0];
+    let stored = s.document(row.id).unwrap().unwrap();
+    assert_eq!(
+        stored.message.size,
+        raw.len() as u64,
+        "the size received, not the size stored"
+    );
+
+    // Damage the stored bytes: reading them back is an error with its own code.
+    s.connection()
+        .execute(
+            "UPDATE messages SET raw = zeroblob(length(raw)) WHERE id = ?1",
+            [message_id],
+        )
+        .unwrap();
+    let err = s.message_raw(message_id).unwrap_err();
+    assert_eq!(err.code(), "message_bytes_damaged");
 }
 
 #[test]
@@ -227,14 +270,15 @@ fn quarantine_keeps_the_bytes_and_the_reason() {
     let IngestOutcome::Quarantined { message_id } = out else {
         panic!()
     };
-    let (reason, bytes, diags): (String, Vec<u8>, String) = s
+    let (reason, diags): (String, String) = s
         .connection()
         .query_row(
-            "SELECT quarantine_reason, raw, diagnostics FROM messages WHERE id = ?1",
+            "SELECT quarantine_reason, diagnostics FROM messages WHERE id = ?1",
             [message_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
+    let bytes = s.message_raw(message_id).unwrap().unwrap();
     assert_eq!(reason, "not XML or JSON");
     assert_eq!(bytes, raw);
     assert!(diags.contains("fatal"));

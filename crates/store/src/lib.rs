@@ -13,6 +13,7 @@ mod inbox_queries;
 mod ingest;
 mod keys;
 mod queries;
+mod raw;
 pub mod schema;
 mod settings;
 
@@ -34,6 +35,7 @@ pub use ingest::{
 };
 pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
 pub use queries::SyncState;
+pub use raw::RawBody;
 pub use settings::{mesh_password_account, mesh_shared_key_account, MeshSettings};
 
 const PLAIN_SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";

@@ -117,6 +117,13 @@ pub const MIGRATIONS: &[&str] = &[
     -- When the current run of failed syncs began (NULL while syncs succeed).
     ALTER TABLE sync_state ADD COLUMN failing_since TEXT;
     "#,
+    // 3: message bytes may be stored compressed (see raw.rs); raw_size is their original length.
+    // Rows written before keep raw_encoding 'identity' and a NULL raw_size (= length(raw)).
+    r#"
+    ALTER TABLE messages ADD COLUMN raw_encoding TEXT NOT NULL DEFAULT 'identity'
+        CHECK (raw_encoding IN ('identity', 'deflate'));
+    ALTER TABLE messages ADD COLUMN raw_size INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -276,6 +276,14 @@ struct Spec<'a> {
 /// `count` messages: all four kinds, XML mostly (every fifth is JSON), replacements of
 /// earlier documents, and (when count ≥ 4) one hostile-narrative message.
 pub fn generate(count: usize, seed: u64) -> Vec<Fixture> {
+    let mut out = Vec::with_capacity(count);
+    generate_each(count, seed, |f| out.push(f));
+    out
+}
+
+/// The messages of [`generate`], handed to `each` one at a time (so that many can be written
+/// out without holding them all in memory).
+pub fn generate_each(count: usize, seed: u64, mut each: impl FnMut(Fixture)) {
     let mut rng = Rng(seed ^ 0x0005_EED0_F70C);
     let kinds = [
         DocumentKind::InpatientDischarge,
@@ -283,11 +291,18 @@ pub fn generate(count: usize, seed: u64) -> Vec<Fixture> {
         DocumentKind::MentalHealthDischarge,
         DocumentKind::OutpatientLetter,
     ];
-    let mut out: Vec<Fixture> = Vec::with_capacity(count);
+    // (composition id, NHS number) of the last four messages: replacements refer back four.
+    let mut recent: std::collections::VecDeque<(String, String)> =
+        std::collections::VecDeque::with_capacity(5);
     for i in 0..count {
         let kind = kinds[i % 4];
-        let replaces = if i >= 4 && i % 7 == 4 {
-            Some(out[i - 4].composition_id.clone())
+        let earlier = if i >= 4 {
+            recent.front().cloned()
+        } else {
+            None
+        };
+        let replaces = if i % 7 == 4 {
+            earlier.as_ref().map(|(composition, _)| composition.clone())
         } else {
             None
         };
@@ -299,9 +314,9 @@ pub fn generate(count: usize, seed: u64) -> Vec<Fixture> {
             json: i % 5 == 4,
         };
         let mut f = build(&mut rng, &spec);
-        if let (Some(_), Some(prev)) = (&replaces, i.checked_sub(4).and_then(|j| out.get(j))) {
+        if let (Some(_), Some((_, nhs_number))) = (&replaces, &earlier) {
             // A replacement is about the same patient.
-            f = rebuild_for_patient(&mut rng, &spec, &prev.nhs_number);
+            f = rebuild_for_patient(&mut rng, &spec, nhs_number);
         }
         f.file_name = format!(
             "{:04}-{}{}.{}",
@@ -314,9 +329,12 @@ pub fn generate(count: usize, seed: u64) -> Vec<Fixture> {
             },
             if spec.json { "json" } else { "xml" }
         );
-        out.push(f);
+        recent.push_back((f.composition_id.clone(), f.nhs_number.clone()));
+        if recent.len() > 4 {
+            recent.pop_front();
+        }
+        each(f);
     }
-    out
 }
 
 /// One message of the given kind and format; the same seed and kind give the same content
