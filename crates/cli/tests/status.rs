@@ -32,7 +32,10 @@ fn status_creates_an_encrypted_store_with_its_key_in_the_os_keyring() {
     let first = json(&handover(&dir, &["status"]));
     assert_eq!(first["encryption"], "sqlcipher");
     assert_eq!(first["keyring_backend"], "secret-service");
-    assert_eq!(first["schema_version"], 2);
+    assert_eq!(
+        first["schema_version"],
+        handover_store::schema::latest_version()
+    );
     assert_eq!(first["documents"]["total"], 0);
     let canonical = dir.canonicalize().unwrap();
     assert_eq!(first["data_dir"], canonical.display().to_string());

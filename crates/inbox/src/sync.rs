@@ -139,6 +139,9 @@ pub struct SyncEngine<M: Mailbox> {
 
 /// Messages stored per transaction: one disk sync per batch instead of per message.
 const BATCH_MESSAGES: usize = 64;
+/// Committed batches being acknowledged and answered at once, while the next is stored. Two,
+/// so that on a slow file system the folder mailbox's file writes use both cores.
+const DELIVERIES_IN_FLIGHT: usize = 2;
 /// A batch stops growing past this many downloaded bytes.
 const BATCH_BYTES: usize = 32 * 1024 * 1024;
 
@@ -317,7 +320,8 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
             self.options.clone(),
             tx,
         )));
-        let mut in_flight: Option<tokio::task::JoinHandle<Delivered>> = None;
+        let mut in_flight: std::collections::VecDeque<tokio::task::JoinHandle<Delivered>> =
+            std::collections::VecDeque::new();
         let mut carried = Delivered::default();
         let result = loop {
             let Some(produced) = rx.recv().await else {
@@ -348,16 +352,19 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
                 count(summary, outcome);
             }
             tried.extend(to_send.iter().map(|i| i.id));
-            // The previous batch's delivery ran while this one was stored.
-            if let Some(handle) = in_flight.take() {
-                let delivered = join(handle).await;
-                let fatal = self.carry(&mut carried, summary, delivered);
-                if let Some(e) = fatal {
-                    break Err(e.into());
-                }
+            // Earlier batches' deliveries ran while this one was stored.
+            let mut fatal = None;
+            while in_flight.len() >= DELIVERIES_IN_FLIGHT && fatal.is_none() {
+                let Some(handle) = in_flight.pop_front() else {
+                    break;
+                };
+                fatal = self.carry(&mut carried, summary, join(handle).await);
+            }
+            if let Some(e) = fatal {
+                break Err(e.into());
             }
             // Committed: now, and only now, tell the mailbox.
-            in_flight = Some(tokio::spawn(deliver(
+            in_flight.push_back(tokio::spawn(deliver(
                 self.mailbox.clone(),
                 to_ack
                     .into_iter()
@@ -370,10 +377,11 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
         };
         drop(rx);
         drop(producer);
-        // Whatever happened, record what the last delivery did before returning.
+        // Whatever happened, record what the last deliveries did before returning.
         let mut fatal = None;
-        if let Some(handle) = in_flight.take() {
-            fatal = self.carry(&mut carried, summary, join(handle).await);
+        for handle in in_flight {
+            let stop = self.carry(&mut carried, summary, join(handle).await);
+            fatal = fatal.or(stop);
         }
         self.record(store, summary, carried, false)?;
         result?;
