@@ -1,14 +1,31 @@
-//! The sync engine: list, download, store (one transaction), then acknowledge; then send queued
-//! ITK3 responses.
+//! The sync engine: list, download, store (one transaction per batch), then acknowledge; and
+//! send the ITK3 responses the batch queued.
+//!
+//! # The pipeline
+//!
+//! Three kinds of task share the work, so that both cores are busy:
+//!
+//! - a **download task** fetches the listed messages in order, parses, classifies and
+//!   compresses each, and hands them over in batches of up to 64 (a one-batch channel);
+//! - the **store's thread** writes each batch in one transaction (`BEGIN IMMEDIATE` …
+//!   `COMMIT`, durable), together with the results of earlier deliveries;
+//! - after that commit returns, and never before, a **delivery task** acknowledges the batch's
+//!   messages and sends the responses it queued. Two batches' deliveries may run at once; their
+//!   results (acknowledged, sent, failed) are recorded with the next batch, or at the end.
+//!
+//! Until a delivery's results are recorded the store holds the safe state: a message stored but
+//! not marked acknowledged is acknowledged again (idempotent) by a later sync, and a response
+//! whose attempt is recorded but not its success is looked up before any resend (below).
 //!
 //! # The response outbox: sent at most once, retried until accepted
 //!
 //! Every ITK3 response is queued in the store's `outbox` table in the same transaction as the
-//! message it answers, with a unique `local_id` that goes out as `mex-LocalID`. Flushing works
-//! item by item:
+//! message it answers, with a `local_id` unique to that message and kind of response, which goes
+//! out as `mex-LocalID`. Sending works item by item:
 //!
-//! 1. An item that was never tried is sent straight away.
-//! 2. Before each attempt, the attempt is recorded (`attempts + 1`) and committed.
+//! 1. A new item's first attempt is recorded (`attempts = 1`) in the transaction that queues it;
+//!    the batch's delivery task sends it straight after the commit.
+//! 2. Before any later attempt, the attempt is recorded (`attempts + 1`) and committed.
 //! 3. When MESH answers 202, the item is marked sent with the MESH message id and is never
 //!    looked at again.
 //! 4. An item that was tried before but never marked sent (a crash mid-send, a timeout or a
@@ -23,8 +40,9 @@
 //!    item, and it is retried at the next sync, for as long as it takes.
 //!
 //! Without a [`SentLookup`] (the folder mailbox, whose sends are local file writes) step 4
-//! re-sends, so a crash between writing a response and recording it can repeat that response.
-//! [`crate::MailboxSettings::engine`] always installs the lookup for MESH.
+//! re-sends; the folder mailbox names a response's files after its local id and does not write
+//! them again while they wait in `outbox/`, so only a response the MESH client had already
+//! taken could go twice. [`crate::MailboxSettings::engine`] always installs the lookup for MESH.
 
 use std::future::Future;
 use std::pin::Pin;
