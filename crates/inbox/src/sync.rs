@@ -673,15 +673,7 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
             let mut stop: Option<SyncError> = None;
             let mut pause = false;
             for item in to_send {
-                let mut out = OutboundMessage::new(
-                    item.to_mailbox.clone(),
-                    item.workflow_id.clone(),
-                    item.body.clone(),
-                );
-                out.local_id = Some(item.local_id.clone());
-                out.subject = Some(format!("ITK3 response {}", item.response_code));
-                out.content_type = Some("application/fhir+xml".into());
-                match self.mailbox.send(&out).await {
+                match self.mailbox.send(&outbound(item)).await {
                     Ok(mesh_id) => sent.push((item.id, mesh_id)),
                     Err(e) => {
                         self.response_failed(store, summary, item, &e)?;
@@ -717,12 +709,7 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
         e: &MeshError,
     ) -> Result<(), StoreError> {
         store.outbox_failed(item.id, &format!("[{}] {e}", e.code()))?;
-        summary.problems.push(format!(
-            "response {} to {}: [{}] {e}",
-            item.response_code,
-            item.to_mailbox,
-            e.code()
-        ));
+        summary.problems.push(response_problem(item, e));
         Ok(())
     }
 }
@@ -894,26 +881,13 @@ async fn deliver<M: Mailbox>(
         if paused.load(Ordering::SeqCst) {
             break; // left queued, for the next sync
         }
-        let mut out = OutboundMessage::new(
-            item.to_mailbox.clone(),
-            item.workflow_id.clone(),
-            item.body.clone(),
-        );
-        out.local_id = Some(item.local_id.clone());
-        out.subject = Some(format!("ITK3 response {}", item.response_code));
-        out.content_type = Some("application/fhir+xml".into());
-        match mailbox.send(&out).await {
+        match mailbox.send(&outbound(&item)).await {
             Ok(mesh_id) => delivered.sent.push((item.id, mesh_id)),
             Err(e) => {
                 delivered
                     .failed
                     .push((item.id, format!("[{}] {e}", e.code())));
-                delivered.problems.push(format!(
-                    "response {} to {}: [{}] {e}",
-                    item.response_code,
-                    item.to_mailbox,
-                    e.code()
-                ));
+                delivered.problems.push(response_problem(&item, &e));
                 if is_fatal(&e) {
                     delivered.fatal = Some(e);
                     return delivered;
@@ -926,4 +900,26 @@ async fn deliver<M: Mailbox>(
         }
     }
     delivered
+}
+
+/// The MESH message that carries a queued response.
+fn outbound(item: &OutboxItem) -> OutboundMessage {
+    let mut out = OutboundMessage::new(
+        item.to_mailbox.clone(),
+        item.workflow_id.clone(),
+        item.body.clone(),
+    );
+    out.local_id = Some(item.local_id.clone());
+    out.subject = Some(format!("ITK3 response {}", item.response_code));
+    out.content_type = Some("application/fhir+xml".into());
+    out
+}
+
+fn response_problem(item: &OutboxItem, e: &MeshError) -> String {
+    format!(
+        "response {} to {}: [{}] {e}",
+        item.response_code,
+        item.to_mailbox,
+        e.code()
+    )
 }
