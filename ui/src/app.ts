@@ -9,7 +9,7 @@ import type { QuarantineRow } from "./bindings/QuarantineRow";
 import type { SyncStatusView } from "./bindings/SyncStatusView";
 import { renderDocument } from "./document";
 import { clear, h } from "./dom";
-import { formatBytes } from "./format";
+import { formatBytes, nextDay, ukDayStartUtc } from "./format";
 import { keyAction, keyName, SHORTCUTS, type Action } from "./keyboard";
 import { KINDS } from "./labels";
 import { renderPdf } from "./pdf";
@@ -210,8 +210,9 @@ export class App {
       sender: f.sender || null,
       search: f.search || null,
       sort: f.sort || null,
-      received_from: f.from || null,
-      received_to: f.to || null,
+      // The date inputs are UK calendar days; the store records UTC instants.
+      received_from: ukDayStartUtc(f.from) ?? (f.from || null),
+      received_to: f.to ? (ukDayStartUtc(nextDay(f.to)) ?? f.to) : null,
       offset,
       limit,
     };

@@ -5,7 +5,9 @@ import {
   formatDateTime,
   formatNhsNumber,
   isValidNhsNumber,
+  nextDay,
   relativeTime,
+  ukDayStartUtc,
 } from "./format";
 
 describe("NHS numbers", () => {
@@ -55,5 +57,29 @@ describe("dates", () => {
     expect(relativeTime("2026-11-22T11:55:00Z", now)).toBe("5 min ago");
     expect(relativeTime("2026-11-22T09:00:00Z", now)).toBe("3 h ago");
     expect(relativeTime("2026-11-19T12:00:00Z", now)).toBe("3 days ago");
+  });
+});
+
+describe("UK days as UTC instants, for the date filters", () => {
+  it("starts a summer day at 23:00 UTC the evening before", () => {
+    expect(ukDayStartUtc("2026-07-02")).toBe("2026-07-01T23:00:00.000Z");
+  });
+  it("starts a winter day at midnight UTC", () => {
+    expect(ukDayStartUtc("2026-11-22")).toBe("2026-11-22T00:00:00.000Z");
+  });
+  it("handles the days the clocks change", () => {
+    // Clocks go forward at 01:00 UTC on 29 March 2026 and back at 01:00 UTC on 25 October.
+    expect(ukDayStartUtc("2026-03-29")).toBe("2026-03-29T00:00:00.000Z");
+    expect(ukDayStartUtc("2026-03-30")).toBe("2026-03-29T23:00:00.000Z");
+    expect(ukDayStartUtc("2026-10-25")).toBe("2026-10-24T23:00:00.000Z");
+    expect(ukDayStartUtc("2026-10-26")).toBe("2026-10-26T00:00:00.000Z");
+  });
+  it("rejects what is not a date", () => {
+    expect(ukDayStartUtc("")).toBeNull();
+    expect(ukDayStartUtc("22/11/2026")).toBeNull();
+  });
+  it("steps to the next day across months and years", () => {
+    expect(nextDay("2026-07-31")).toBe("2026-08-01");
+    expect(nextDay("2026-12-31")).toBe("2027-01-01");
   });
 });

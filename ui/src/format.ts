@@ -112,3 +112,32 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
   return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }
+
+/**
+ * The UTC instant (ISO 8601, as the store records times) at which the UK calendar day
+ * `day` ("yyyy-mm-dd") begins: midnight in London, 23:00 UTC the evening before in summer.
+ * `null` for anything that is not a date.
+ */
+export function ukDayStartUtc(day: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const utcMidnight = Date.UTC(y, mo - 1, d);
+  if (Number.isNaN(utcMidnight)) return null;
+  // The UK is UTC+0 or UTC+1; clocks change at 01:00 UTC, so midnight always exists once.
+  for (const offsetHours of [1, 0]) {
+    const t = new Date(utcMidnight - offsetHours * 3_600_000);
+    const p = ukParts(t);
+    if (Number(p.year) === y && Number(p.month) === mo && Number(p.day) === d && p.hour === "00") {
+      return t.toISOString();
+    }
+  }
+  return null;
+}
+
+/** The UK calendar day after `day` ("yyyy-mm-dd"). */
+export function nextDay(day: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day;
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1)).toISOString().slice(0, 10);
+}

@@ -22,9 +22,11 @@ pub struct ListQuery {
     pub search: Option<String>,
     /// `received-desc` (default), `received-asc`, `patient`, `kind`, `sender`.
     pub sort: Option<String>,
-    /// Received on or after this date (`yyyy-mm-dd`).
+    /// Received on or after this UTC date (`yyyy-mm-dd`), or this instant (RFC 3339 in UTC,
+    /// `2026-07-01T23:00:00.000Z`: the UI sends the UTC instant a UK day starts).
     pub received_from: Option<String>,
-    /// Received on or before this date (`yyyy-mm-dd`).
+    /// Received on or before this UTC date (`yyyy-mm-dd`, the whole day), or before this
+    /// instant (RFC 3339 in UTC, exclusive: the UI sends the start of the next UK day).
     pub received_to: Option<String>,
     pub offset: u32,
     pub limit: u32,
@@ -238,9 +240,12 @@ impl Store {
             args.push(Value::Text(from.into()));
         }
         if let Some(to) = q.received_to.as_deref().filter(|s| !s.is_empty()) {
-            // Inclusive of the whole day.
             conditions.push(format!("{weak}d.received_at < ?"));
-            args.push(Value::Text(format!("{to}T99")));
+            args.push(Value::Text(if to.len() == 10 {
+                format!("{to}T99") // inclusive of the whole day
+            } else {
+                to.to_string()
+            }));
         }
         let fts = q.search.as_deref().and_then(fts_query);
         let limit = q.limit.clamp(1, 500);

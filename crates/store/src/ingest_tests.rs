@@ -527,3 +527,51 @@ fn the_inbox_pages_filters_and_searches() {
         vec!["Leeds General".to_string(), "St James's".to_string()]
     );
 }
+
+/// The UI filters by UK days: it sends the UTC instants the days start. In summer a UK day
+/// starts at 23:00 UTC the evening before.
+#[test]
+fn date_filters_take_utc_instants_for_uk_days() {
+    let (_t, mut s) = store();
+    // 22:30 UTC on 1 July is 23:30 on 1 July in the UK; 23:30 UTC is 00:30 on 2 July.
+    for (i, at) in ["2026-07-01T22:30:00.000Z", "2026-07-01T23:30:00.000Z"]
+        .into_iter()
+        .enumerate()
+    {
+        let id = format!("D{i}");
+        let mut inc = incoming(&id, b"x");
+        inc.received_at = at;
+        s.ingest(
+            &inc,
+            &doc(&format!("B{i}"), &format!("C{i}"), None),
+            "[]",
+            |_| vec![],
+        )
+        .unwrap();
+    }
+    let received = |from: &str, to: &str| -> Vec<String> {
+        s.query_documents(&ListQuery {
+            received_from: Some(from.into()),
+            received_to: Some(to.into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| r.received_at)
+        .collect()
+    };
+    // UK 2 July: [2026-07-01T23:00Z, 2026-07-02T23:00Z).
+    assert_eq!(
+        received("2026-07-01T23:00:00.000Z", "2026-07-02T23:00:00.000Z"),
+        ["2026-07-01T23:30:00.000Z"]
+    );
+    // UK 1 July.
+    assert_eq!(
+        received("2026-06-30T23:00:00.000Z", "2026-07-01T23:00:00.000Z"),
+        ["2026-07-01T22:30:00.000Z"]
+    );
+    // Bare dates are UTC days, whole days inclusive.
+    assert_eq!(received("2026-07-01", "2026-07-01").len(), 2);
+}
