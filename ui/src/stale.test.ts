@@ -65,3 +65,39 @@ describe("the sync indicator", () => {
     expect(syncIndicatorText(view({ configured: false }))).toBe("No mailbox configured");
   });
 });
+
+describe("a sync that finished with problems", () => {
+  const problems = [
+    "response 20013 to X26HOSP9: [mesh.rejected] MESH rejected the message (417): unknown recipient",
+    "message 2026112210-0001: [mesh.server] MESH server error (500)",
+  ];
+  it("is told, with each problem in the details, while records stay current", () => {
+    const v = view({
+      state: { ...view().state, health: "degraded" },
+      last_summary: {
+        downloaded: 3, stored: 3, duplicates: 0, quarantined: 0, acknowledged: 2, responses_sent: 2,
+        already_stored: 0, responses_received: 0, reports: 0, problems,
+      },
+    });
+    const n = staleNotice(v);
+    expect(n?.level).toBe("info");
+    expect(n?.title).toBe("The last sync finished with problems");
+    expect(n?.lines[0]).toBe(
+      "2 messages or responses could not be completed. Handover tries again at every sync. Documents already fetched are shown as normal.",
+    );
+    const banner = renderStaleBanner(v);
+    expect(banner?.getAttribute("data-kind")).toBe("problems");
+    expect(banner?.getAttribute("role")).toBe("status");
+    const details = [...(banner?.querySelectorAll(".app-stale__detail") ?? [])].map((p) => p.textContent);
+    expect(details).toEqual(problems);
+  });
+  it("is told without details after a restart (the list of problems is not kept)", () => {
+    const n = staleNotice(view({ state: { ...view().state, health: "degraded" } }));
+    expect(n?.lines[0]).toMatch(/^Some messages or responses could not be completed\./);
+    expect(n?.detail).toBeNull();
+  });
+  it("gives way to the out-of-date warning when records are stale", () => {
+    const v = view({ state: { ...view().state, health: "degraded" } }, { stale: true, kind: "never-synced", as_of: null });
+    expect(staleNotice(v)?.level).toBe("warning");
+  });
+});

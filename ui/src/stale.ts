@@ -9,6 +9,8 @@ export interface StaleNotice {
   detail?: string | null;
   /** `warning`: records may be out of date (not dismissible); `info`: plain notice. */
   level: "warning" | "info";
+  /** What the banner is about, for tests and styling; the freshness kind when stale. */
+  kind?: string;
   title: string;
   lines: string[];
 }
@@ -50,7 +52,7 @@ export function staleNotice(view: SyncStatusView): StaleNotice | null {
     return { level: "info", title: "No mailbox is configured", lines };
   }
   const f = view.freshness;
-  if (!f.stale) return null;
+  if (!f.stale) return problemsNotice(view);
   const label = view.mailbox_label;
   const asOf = f.as_of ? `Showing records as of ${when(f.as_of, view.now)}.` : "No records have been fetched yet.";
   switch (f.kind) {
@@ -84,6 +86,26 @@ export function staleNotice(view: SyncStatusView): StaleNotice | null {
   }
 }
 
+/**
+ * A sync that reached the mailbox but could not finish everything (a message it could not
+ * download or acknowledge, a response MESH did not accept): records are current, but the
+ * user is told, since what failed is retried and may need someone to look at it.
+ */
+function problemsNotice(view: SyncStatusView): StaleNotice | null {
+  if (view.state.health !== "degraded") return null;
+  const problems = view.last_summary?.problems ?? [];
+  const what = problems.length
+    ? `${problems.length === 1 ? "1 message or response" : `${problems.length} messages or responses`} could not be completed.`
+    : "Some messages or responses could not be completed.";
+  return {
+    level: "info",
+    kind: "problems",
+    title: "The last sync finished with problems",
+    lines: [`${what} Handover tries again at every sync. Documents already fetched are shown as normal.`],
+    detail: problems.length ? problems.join("\n") : null,
+  };
+}
+
 /** The banner element (full width, NHS warning callout), or null when nothing is stale. */
 export function renderStaleBanner(view: SyncStatusView): HTMLElement | null {
   const notice = staleNotice(view);
@@ -91,7 +113,12 @@ export function renderStaleBanner(view: SyncStatusView): HTMLElement | null {
   const cls = notice.level === "warning" ? "nhsuk-warning-callout app-stale" : "nhsuk-inset-text app-stale app-stale--info";
   return h(
     "div",
-    { class: cls, id: "stale-banner", role: notice.level === "warning" ? "alert" : "status", "data-kind": view.freshness.kind ?? "unconfigured" },
+    {
+      class: cls,
+      id: "stale-banner",
+      role: notice.level === "warning" ? "alert" : "status",
+      "data-kind": notice.kind ?? view.freshness.kind ?? "unconfigured",
+    },
     h(
       "h2",
       { class: notice.level === "warning" ? "nhsuk-warning-callout__label app-stale__title" : "app-stale__title" },
@@ -104,7 +131,7 @@ export function renderStaleBanner(view: SyncStatusView): HTMLElement | null {
           "details",
           { class: "app-stale__details" },
           h("summary", {}, "Technical details"),
-          h("p", { class: "app-stale__detail" }, notice.detail),
+          notice.detail.split("\n").map((line) => h("p", { class: "app-stale__detail" }, line)),
         )
       : null,
   );

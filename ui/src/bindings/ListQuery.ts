@@ -25,10 +25,12 @@ search: string | null,
  */
 sort: string | null, 
 /**
- * Received on or after this date (`yyyy-mm-dd`).
+ * Received on or after this UTC date (`yyyy-mm-dd`), or this instant (RFC 3339 in UTC,
+ * `2026-07-01T23:00:00.000Z`: the UI sends the UTC instant a UK day starts).
  */
 received_from: string | null, 
 /**
- * Received on or before this date (`yyyy-mm-dd`).
+ * Received on or before this UTC date (`yyyy-mm-dd`, the whole day), or before this
+ * instant (RFC 3339 in UTC, exclusive: the UI sends the start of the next UK day).
  */
 received_to: string | null, offset: number, limit: number, };
