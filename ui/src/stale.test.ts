@@ -91,6 +91,19 @@ describe("a sync that finished with problems", () => {
     const details = [...(banner?.querySelectorAll(".app-stale__detail") ?? [])].map((p) => p.textContent);
     expect(details).toEqual(problems);
   });
+  it("shows a single short problem in the details too", () => {
+    const one = "response 20013 to RTHOT004: [mesh.rejected] unknown recipient";
+    const v = view({
+      state: { ...view().state, health: "degraded" },
+      last_summary: {
+        downloaded: 1, stored: 1, duplicates: 0, quarantined: 0, acknowledged: 1, responses_sent: 0,
+        already_stored: 0, responses_received: 0, reports: 0, problems: [one],
+      },
+    });
+    expect(staleNotice(v)?.lines[0]).toMatch(/^1 message or response could not be completed\./);
+    const details = [...(renderStaleBanner(v)?.querySelectorAll(".app-stale__detail") ?? [])].map((p) => p.textContent);
+    expect(details).toEqual([one]);
+  });
   it("is told without details after a restart (the list of problems is not kept)", () => {
     const n = staleNotice(view({ state: { ...view().state, health: "degraded" } }));
     expect(n?.lines[0]).toMatch(/^Some messages or responses could not be completed\./);

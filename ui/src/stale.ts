@@ -126,7 +126,7 @@ export function renderStaleBanner(view: SyncStatusView): HTMLElement | null {
       notice.title,
     ),
     notice.lines.map((line) => h("p", { class: "app-stale__text" }, line)),
-    notice.detail && notice.detail !== plainError(notice.detail)
+    notice.detail && (notice.kind === "problems" || notice.detail !== plainError(notice.detail))
       ? h(
           "details",
           { class: "app-stale__details" },

@@ -516,22 +516,8 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
         listed: &std::collections::HashSet<String>,
         summary: &mut SyncSummary,
     ) -> Result<(), SyncError> {
-        let pending: Vec<(i64, String)> = {
-            let mut stmt = store
-                .connection()
-                .prepare(
-                    "SELECT id, source_id FROM messages
-                     WHERE acknowledged_at IS NULL AND source = ?1 AND mailbox = ?2 ORDER BY id",
-                )
-                .map_err(StoreError::from)?;
-            let rows = stmt
-                .query_map(
-                    [self.options.source, self.options.mailbox_key.as_str()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .map_err(StoreError::from)?;
-            rows.collect::<Result<_, _>>().map_err(StoreError::from)?
-        };
+        let pending =
+            store.unacknowledged_messages(self.options.source, &self.options.mailbox_key)?;
         for (message_id, source_id) in pending {
             if listed.contains(&source_id) {
                 continue; // taken above; still unacknowledged only if that failed

@@ -317,6 +317,21 @@ impl Store {
         })
     }
 
+    /// `(stored message id, mailbox message id)` of messages from this mailbox that are stored
+    /// but not recorded as acknowledged, oldest first.
+    pub fn unacknowledged_messages(
+        &self,
+        source: &str,
+        mailbox: &str,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, source_id FROM messages
+             WHERE acknowledged_at IS NULL AND source = ?1 AND mailbox = ?2 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![source, mailbox], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Records that the mailbox was told about the message (after the commit above).
     pub fn mark_acknowledged(&self, message_id: i64, at: &str) -> Result<(), StoreError> {
         self.conn.execute(
