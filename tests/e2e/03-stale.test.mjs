@@ -142,7 +142,7 @@ test("a response MESH refuses is reported as a sync that finished with problems"
     return b && b.kind === "problems" ? b : null;
   }, { timeout: 60000, message: "the problems notice" });
   assert.match(shown.text, /The last sync finished with problems/);
-  assert.match(shown.text, /1 message or response could not be completed\./);
+  assert.match(shown.text, /1 acknowledgement to a sending hospital could not be sent\./);
   const details = await browser.execute(() => [...document.querySelectorAll("#stale-banner .app-stale__detail")].map((p) => p.textContent));
   assert.equal(details.length, 1, JSON.stringify(details));
   assert.match(details[0], new RegExp(`^response 20013 to ${endpoint}: \\[mesh\\.`), details[0]);

@@ -83,7 +83,7 @@ describe("a sync that finished with problems", () => {
     expect(n?.level).toBe("info");
     expect(n?.title).toBe("The last sync finished with problems");
     expect(n?.lines[0]).toBe(
-      "2 messages or responses could not be completed. Handover tries again at every sync. Documents already fetched are shown as normal.",
+      "1 acknowledgement to a sending hospital could not be sent; 1 message could not be fetched or confirmed with the mailbox. Handover tries again at every sync. Documents already fetched are shown as normal.",
     );
     const banner = renderStaleBanner(v);
     expect(banner?.getAttribute("data-kind")).toBe("problems");
@@ -100,13 +100,13 @@ describe("a sync that finished with problems", () => {
         already_stored: 0, responses_received: 0, reports: 0, problems: [one],
       },
     });
-    expect(staleNotice(v)?.lines[0]).toMatch(/^1 message or response could not be completed\./);
+    expect(staleNotice(v)?.lines[0]).toMatch(/^1 acknowledgement to a sending hospital could not be sent\. Handover/);
     const details = [...(renderStaleBanner(v)?.querySelectorAll(".app-stale__detail") ?? [])].map((p) => p.textContent);
     expect(details).toEqual([one]);
   });
   it("is told without details after a restart (the list of problems is not kept)", () => {
     const n = staleNotice(view({ state: { ...view().state, health: "degraded" } }));
-    expect(n?.lines[0]).toMatch(/^Some messages or responses could not be completed\./);
+    expect(n?.lines[0]).toMatch(/^Some messages or acknowledgements could not be completed\./);
     expect(n?.detail).toBeNull();
   });
   it("gives way to the out-of-date warning when records are stale", () => {

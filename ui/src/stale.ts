@@ -94,14 +94,33 @@ export function staleNotice(view: SyncStatusView): StaleNotice | null {
 function problemsNotice(view: SyncStatusView): StaleNotice | null {
   if (view.state.health !== "degraded") return null;
   const problems = view.last_summary?.problems ?? [];
-  const what = problems.length
-    ? `${problems.length === 1 ? "1 message or response" : `${problems.length} messages or responses`} could not be completed.`
-    : "Some messages or responses could not be completed.";
+  // The engine words each problem "response …" (an ITK3 acknowledgement it could not send) or
+  // "message …" (a message it could not download or acknowledge).
+  const responses = problems.filter((p) => p.startsWith("response ")).length;
+  const messages = problems.length - responses;
+  const parts: string[] = [];
+  if (responses) {
+    parts.push(
+      responses === 1
+        ? "1 acknowledgement to a sending hospital could not be sent"
+        : `${responses} acknowledgements to sending hospitals could not be sent`,
+    );
+  }
+  if (messages) {
+    parts.push(
+      messages === 1
+        ? "1 message could not be fetched or confirmed with the mailbox"
+        : `${messages} messages could not be fetched or confirmed with the mailbox`,
+    );
+  }
+  const what = parts.length
+    ? `${parts.join("; ")}.`
+    : "Some messages or acknowledgements could not be completed.";
   return {
     level: "info",
     kind: "problems",
     title: "The last sync finished with problems",
-    lines: [`${what} Handover tries again at every sync. Documents already fetched are shown as normal.`],
+    lines: [`${what[0].toUpperCase()}${what.slice(1)} Handover tries again at every sync. Documents already fetched are shown as normal.`],
     detail: problems.length ? problems.join("\n") : null,
   };
 }
