@@ -5,7 +5,7 @@ import { renderStaleBanner, staleNotice, syncIndicatorText } from "./stale";
 function view(over: Partial<SyncStatusView> = {}, freshness: Partial<SyncStatusView["freshness"]> = {}): SyncStatusView {
   return {
     configured: true, source: "mesh", mailbox_label: "MESH mailbox X26ABC1", config_error: null,
-    state: { mailbox: "X26ABC1", last_attempt_at: "2026-11-22T10:40:00Z", last_success_at: "2026-11-22T10:40:00Z", last_error: null, last_error_code: null, health: "online", failing_since: null },
+    state: { mailbox: "X26ABC1", last_attempt_at: "2026-11-22T10:40:00Z", last_success_at: "2026-11-22T10:40:00Z", last_error: null, last_error_code: null, health: "online", failing_since: null, problems: [] },
     freshness: { stale: false, kind: null, as_of: "2026-11-22T10:40:00Z", failing_since: null, last_error: null, threshold_minutes: 15, ...freshness },
     syncing: false, progress: null, last_summary: null, poll_minutes: 5, now: "2026-11-22T11:00:00Z", ...over,
   };
@@ -104,7 +104,13 @@ describe("a sync that finished with problems", () => {
     const details = [...(renderStaleBanner(v)?.querySelectorAll(".app-stale__detail") ?? [])].map((p) => p.textContent);
     expect(details).toEqual([one]);
   });
-  it("is told without details after a restart (the list of problems is not kept)", () => {
+  it("lists the problems kept with the sync state after a restart", () => {
+    const v = view({ state: { ...view().state, health: "degraded", problems: [problems[0]] } });
+    expect(staleNotice(v)?.lines[0]).toMatch(/^1 acknowledgement to a sending hospital could not be sent\./);
+    const details = [...(renderStaleBanner(v)?.querySelectorAll(".app-stale__detail") ?? [])].map((p) => p.textContent);
+    expect(details).toEqual([problems[0]]);
+  });
+  it("is told without details when no problems were kept (a store from an older version)", () => {
     const n = staleNotice(view({ state: { ...view().state, health: "degraded" } }));
     expect(n?.lines[0]).toMatch(/^Some messages or acknowledgements could not be completed\./);
     expect(n?.detail).toBeNull();

@@ -93,7 +93,8 @@ export function staleNotice(view: SyncStatusView): StaleNotice | null {
  */
 function problemsNotice(view: SyncStatusView): StaleNotice | null {
   if (view.state.health !== "degraded") return null;
-  const problems = view.last_summary?.problems ?? [];
+  // Kept with the sync state, so they are still listed after a restart.
+  const problems = view.state.problems.length ? view.state.problems : (view.last_summary?.problems ?? []);
   // The engine words each problem "response …" (an ITK3 acknowledgement it could not send) or
   // "message …" (a message it could not download or acknowledge).
   const responses = problems.filter((p) => p.startsWith("response ")).length;

@@ -251,7 +251,7 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
         store.record_sync_attempt(&key, &now_rfc3339())?;
         match self.run(store).await {
             Ok(summary) => {
-                store.record_sync_success(&key, &now_rfc3339(), !summary.problems.is_empty())?;
+                store.record_sync_success(&key, &now_rfc3339(), &summary.problems)?;
                 Ok(summary)
             }
             Err(e) => {

@@ -340,12 +340,23 @@ fn outbox_and_sync_state_track_progress() {
         ("offline", None)
     );
     assert_eq!(st.last_error_code.as_deref(), Some("mesh_unreachable"));
-    s.record_sync_success("X26ABC1", "2026-11-22T10:10:00Z", false)
+    let problems: Vec<String> = (0..60)
+        .map(|i| format!("response 20013 to RTH{i:02}: [mesh.rejected] unknown recipient"))
+        .collect();
+    s.record_sync_success("X26ABC1", "2026-11-22T10:10:00Z", &problems)
         .unwrap();
     let st = s.sync_state("X26ABC1").unwrap();
-    assert_eq!(st.health, "online");
+    assert_eq!(st.health, "degraded");
     assert_eq!(st.last_success_at.as_deref(), Some("2026-11-22T10:10:00Z"));
     assert_eq!(st.last_error, None);
+    // Kept for the app, capped, with a count of the rest.
+    assert_eq!(st.problems.len(), MAX_KEPT_PROBLEMS + 1);
+    assert_eq!(st.problems[0], problems[0]);
+    assert_eq!(st.problems[MAX_KEPT_PROBLEMS], "… and 10 more");
+    s.record_sync_success("X26ABC1", "2026-11-22T10:15:00Z", &[])
+        .unwrap();
+    let st = s.sync_state("X26ABC1").unwrap();
+    assert_eq!((st.health.as_str(), st.problems.len()), ("online", 0));
     assert_eq!(s.sync_states().unwrap().len(), 1);
 }
 

@@ -34,7 +34,7 @@ pub use ingest::{
     PlannedResponse,
 };
 pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
-pub use queries::SyncState;
+pub use queries::{SyncState, MAX_KEPT_PROBLEMS};
 pub use raw::RawBody;
 pub use settings::{mesh_password_account, mesh_shared_key_account, MeshSettings};
 

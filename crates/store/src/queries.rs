@@ -18,14 +18,22 @@ pub struct SyncState {
     pub health: String,
     /// When the current run of failed syncs began; None while syncs succeed.
     pub failing_since: Option<String>,
+    /// What the last sync that finished could not complete (health `degraded`): messages it
+    /// could not download or acknowledge, responses MESH did not accept. At most
+    /// [`MAX_KEPT_PROBLEMS`], the last line saying how many more there were.
+    pub problems: Vec<String>,
 }
+
+/// How many of a sync's problems are kept in the sync state.
+pub const MAX_KEPT_PROBLEMS: usize = 50;
 
 impl Store {
     pub fn sync_state(&self, mailbox: &str) -> Result<SyncState, StoreError> {
         Ok(self
             .conn
             .query_row(
-                "SELECT mailbox, last_attempt_at, last_success_at, last_error, last_error_code, health, failing_since
+                "SELECT mailbox, last_attempt_at, last_success_at, last_error, last_error_code, health, failing_since,
+                        last_problems
                  FROM sync_state WHERE mailbox = ?1",
                 params![mailbox],
                 |r| {
@@ -37,6 +45,10 @@ impl Store {
                         last_error_code: r.get(4)?,
                         health: r.get(5)?,
                         failing_since: r.get(6)?,
+                        problems: r
+                            .get::<_, Option<String>>(7)?
+                            .and_then(|json| serde_json::from_str(&json).ok())
+                            .unwrap_or_default(),
                     })
                 },
             )
@@ -53,19 +65,34 @@ impl Store {
         Ok(())
     }
 
-    /// A sync finished. `degraded` when it succeeded only after retries.
+    /// A sync finished. With `problems` (things it could not complete, to be tried again) the
+    /// mailbox's health is `degraded`, and the problems are kept for the app to show.
     pub fn record_sync_success(
         &self,
         mailbox: &str,
         at: &str,
-        degraded: bool,
+        problems: &[String],
     ) -> Result<(), StoreError> {
+        let kept = (!problems.is_empty()).then(|| {
+            let mut kept: Vec<String> = problems.iter().take(MAX_KEPT_PROBLEMS).cloned().collect();
+            if problems.len() > MAX_KEPT_PROBLEMS {
+                kept.push(format!("… and {} more", problems.len() - MAX_KEPT_PROBLEMS));
+            }
+            serde_json::to_string(&kept).expect("strings serialise")
+        });
         self.conn.execute(
-            "INSERT INTO sync_state (mailbox, last_attempt_at, last_success_at, health) VALUES (?1, ?2, ?2, ?3)
+            "INSERT INTO sync_state (mailbox, last_attempt_at, last_success_at, health, last_problems)
+             VALUES (?1, ?2, ?2, ?3, ?4)
              ON CONFLICT (mailbox) DO UPDATE SET last_success_at = excluded.last_success_at,
                  last_attempt_at = excluded.last_attempt_at, health = excluded.health,
+                 last_problems = excluded.last_problems,
                  last_error = NULL, last_error_code = NULL, failing_since = NULL",
-            params![mailbox, at, if degraded { "degraded" } else { "online" }],
+            params![
+                mailbox,
+                at,
+                if problems.is_empty() { "online" } else { "degraded" },
+                kept
+            ],
         )?;
         Ok(())
     }

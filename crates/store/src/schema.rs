@@ -124,6 +124,11 @@ pub const MIGRATIONS: &[&str] = &[
         CHECK (raw_encoding IN ('identity', 'deflate'));
     ALTER TABLE messages ADD COLUMN raw_size INTEGER;
     "#,
+    // 4: what the last finished sync could not complete (a JSON array of problems), so the app
+    // can still list them after a restart.
+    r#"
+    ALTER TABLE sync_state ADD COLUMN last_problems TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -11,4 +11,10 @@ health: string,
 /**
  * When the current run of failed syncs began; None while syncs succeed.
  */
-failing_since: string | null, };
+failing_since: string | null, 
+/**
+ * What the last sync that finished could not complete (health `degraded`): messages it
+ * could not download or acknowledge, responses MESH did not accept. At most
+ * [`MAX_KEPT_PROBLEMS`], the last line saying how many more there were.
+ */
+problems: Array<string>, };
