@@ -32,6 +32,11 @@ pub struct SyncStatusView {
     pub poll_minutes: i64,
     /// The time these figures were computed (RFC 3339).
     pub now: String,
+    /// Increases with every view computed (taken before the store is read): the window ignores
+    /// a view older than the one it shows, since a status command and the sync's events can
+    /// arrive out of order.
+    #[ts(type = "number")]
+    pub seq: u64,
 }
 
 #[derive(Default)]
@@ -41,6 +46,8 @@ struct Runtime_ {
     syncing: bool,
     progress: Option<SyncProgress>,
     last_summary: Option<SyncSummary>,
+    /// The last [`SyncStatusView::seq`] handed out.
+    seq: u64,
 }
 
 pub struct SyncWorker {
@@ -102,6 +109,8 @@ impl SyncWorker {
 
     /// The status as of now, read from the store's sync state.
     pub fn status(&self, store: &Store) -> Result<SyncStatusView, AppError> {
+        // Numbered before the store is read, so a higher number never carries older state.
+        let seq = self.next_seq();
         let state = store.sync_state(&self.mailbox_key)?;
         let now = chrono::Utc::now();
         let rt = self
@@ -124,7 +133,17 @@ impl SyncWorker {
             last_summary: rt.last_summary.clone(),
             poll_minutes: (self.poll.as_secs() / 60) as i64,
             now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            seq,
         })
+    }
+
+    fn next_seq(&self) -> u64 {
+        let mut seq = 0;
+        self.set_runtime(|rt| {
+            rt.seq += 1;
+            seq = rt.seq;
+        });
+        seq
     }
 
     /// Tells the window the status as `store` (the sync's own connection) has it, and keeps
@@ -141,9 +160,12 @@ impl SyncWorker {
         let mut view = None;
         self.set_runtime(|rt| {
             rt.progress = Some(progress);
+            rt.seq += 1;
+            let seq = rt.seq;
             if let Some(v) = rt.last_view.as_mut() {
                 v.progress = Some(progress);
                 v.syncing = true;
+                v.seq = seq;
                 view = Some(v.clone());
             }
         });

@@ -16,7 +16,7 @@ import { renderPdf } from "./pdf";
 import { renderQuarantined } from "./quarantine";
 import { renderPendingRow, renderQuarantineRow, renderRow, ROW_HEIGHT } from "./rows";
 import { header } from "./shell";
-import { renderStaleBanner, syncIndicatorText, when } from "./stale";
+import { isNewerView, renderStaleBanner, syncIndicatorText, when } from "./stale";
 import { VirtualList } from "./vlist";
 
 type Queue = "new" | "needs-action" | "quarantine" | "filed" | "all";
@@ -505,6 +505,7 @@ export class App {
   }
 
   private applySync(view: SyncStatusView): void {
+    if (!isNewerView(this.sync, view)) return;
     const previous = this.sync;
     this.sync = view;
     // Replace the banner only when what it says changes, so screen readers do not hear the

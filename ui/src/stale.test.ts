@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { SyncStatusView } from "./bindings/SyncStatusView";
-import { renderStaleBanner, staleNotice, syncIndicatorText } from "./stale";
+import { isNewerView, renderStaleBanner, staleNotice, syncIndicatorText } from "./stale";
 
 function view(over: Partial<SyncStatusView> = {}, freshness: Partial<SyncStatusView["freshness"]> = {}): SyncStatusView {
   return {
     configured: true, source: "mesh", mailbox_label: "MESH mailbox X26ABC1", config_error: null,
     state: { mailbox: "X26ABC1", last_attempt_at: "2026-11-22T10:40:00Z", last_success_at: "2026-11-22T10:40:00Z", last_error: null, last_error_code: null, health: "online", failing_since: null, problems: [] },
     freshness: { stale: false, kind: null, as_of: "2026-11-22T10:40:00Z", failing_since: null, last_error: null, threshold_minutes: 15, ...freshness },
-    syncing: false, progress: null, last_summary: null, poll_minutes: 5, now: "2026-11-22T11:00:00Z", ...over,
+    syncing: false, progress: null, last_summary: null, poll_minutes: 5, now: "2026-11-22T11:00:00Z", seq: 1, ...over,
   };
 }
 
@@ -118,5 +118,16 @@ describe("a sync that finished with problems", () => {
   it("gives way to the out-of-date warning when records are stale", () => {
     const v = view({ state: { ...view().state, health: "degraded" } }, { stale: true, kind: "never-synced", as_of: null });
     expect(staleNotice(v)?.level).toBe("warning");
+  });
+});
+
+describe("views arriving out of order", () => {
+  it("an older view (a status read before the sync finished) never replaces a newer one", () => {
+    const before = view({ seq: 5 }, { stale: true, kind: "never-synced", as_of: null });
+    const after = view({ seq: 6 });
+    expect(isNewerView(null, before)).toBe(true);
+    expect(isNewerView(before, after)).toBe(true);
+    expect(isNewerView(after, before)).toBe(false);
+    expect(isNewerView(after, after)).toBe(false);
   });
 });

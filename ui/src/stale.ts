@@ -169,3 +169,11 @@ export function syncIndicatorText(view: SyncStatusView): string {
   if (s.last_success_at) return `Synced at ${when(s.last_success_at, view.now)}`;
   return "Not yet synced";
 }
+
+/**
+ * Whether `next` is newer than the view shown: the `sync_status` command's answer and the
+ * sync's events can arrive out of order, and an older view would bring back a stale banner.
+ */
+export function isNewerView(shown: SyncStatusView | null, next: SyncStatusView): boolean {
+  return !shown || next.seq > shown.seq;
+}

@@ -28,4 +28,10 @@ config_error: AppError | null, state: SyncState, freshness: Freshness, syncing: 
 /**
  * The time these figures were computed (RFC 3339).
  */
-now: string, };
+now: string, 
+/**
+ * Increases with every view computed (taken before the store is read): the window ignores
+ * a view older than the one it shows, since a status command and the sync's events can
+ * arrive out of order.
+ */
+seq: number, };
