@@ -121,7 +121,7 @@ function problemsNotice(view: SyncStatusView): StaleNotice | null {
     level: "info",
     kind: "problems",
     title: "The last sync finished with problems",
-    lines: [`${what[0].toUpperCase()}${what.slice(1)} Handover tries again at every sync. Documents already fetched are shown as normal.`],
+    lines: [`${what} Handover tries again at every sync. Documents already fetched are shown as normal.`],
     detail: problems.length ? problems.join("\n") : null,
   };
 }

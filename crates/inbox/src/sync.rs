@@ -324,7 +324,12 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
             done += stored_before.len() as u64;
             let delivered =
                 deliver(self.mailbox.clone(), stored_before, vec![], paused.clone()).await;
-            self.record(store, summary, delivered, true)?;
+            let mut results = Delivered::default();
+            let fatal = carry(&mut results, summary, delivered);
+            record(store, &results)?;
+            if let Some(e) = fatal {
+                return Err(e.into());
+            }
             self.report(done, total);
         }
         if fetch.is_empty() {
@@ -376,7 +381,7 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
                 let Some(handle) = in_flight.pop_front() else {
                     break;
                 };
-                fatal = self.carry(&mut carried, summary, join(handle).await);
+                fatal = carry(&mut carried, summary, join(handle).await);
             }
             if let Some(e) = fatal {
                 break Err(e.into());
@@ -398,10 +403,10 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
         // Whatever happened, record what the last deliveries did before returning.
         let mut fatal = None;
         for handle in in_flight {
-            let stop = self.carry(&mut carried, summary, join(handle).await);
+            let stop = carry(&mut carried, summary, join(handle).await);
             fatal = fatal.or(stop);
         }
-        self.record(store, summary, carried, false)?;
+        record(store, &carried)?;
         result?;
         if let Some(e) = fatal {
             return Err(e.into());
@@ -413,56 +418,6 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
     fn report(&self, done: u64, total: u64) {
         if let Some(progress) = &self.progress {
             progress(SyncProgress { done, total });
-        }
-    }
-
-    /// Adds a delivery's counts and problems to the summary and its results to `carried` (to be
-    /// recorded with the next batch). Returns the error that should stop the sync, if any.
-    fn carry(
-        &self,
-        carried: &mut Delivered,
-        summary: &mut SyncSummary,
-        mut delivered: Delivered,
-    ) -> Option<MeshError> {
-        summary.acknowledged += delivered.acknowledged.len() as u64;
-        summary.responses_sent += delivered.sent.len() as u64;
-        summary.problems.append(&mut delivered.problems);
-        carried.acknowledged.append(&mut delivered.acknowledged);
-        carried.sent.append(&mut delivered.sent);
-        carried.failed.append(&mut delivered.failed);
-        delivered.fatal
-    }
-
-    /// Records a delivery's results in the store in one transaction. With `count`, also adds
-    /// its counts to the summary (when it did not pass through [`Self::carry`]).
-    fn record(
-        &self,
-        store: &mut Store,
-        summary: &mut SyncSummary,
-        mut delivered: Delivered,
-        count: bool,
-    ) -> Result<(), SyncError> {
-        let fatal = if count {
-            let mut carried = Delivered::default();
-            let fatal = self.carry(&mut carried, summary, delivered);
-            delivered = carried;
-            fatal
-        } else {
-            None
-        };
-        if !delivered.acknowledged.is_empty()
-            || !delivered.sent.is_empty()
-            || !delivered.failed.is_empty()
-        {
-            store.begin_batch()?;
-            if let Err(e) = write_delivered(store, &delivered).and_then(|()| store.commit_batch()) {
-                store.rollback_batch();
-                return Err(e.into());
-            }
-        }
-        match fatal {
-            Some(e) => Err(e.into()),
-            None => Ok(()),
         }
     }
 
@@ -751,6 +706,36 @@ fn count(summary: &mut SyncSummary, outcome: &IngestOutcome) {
         IngestOutcome::Report { .. } => summary.reports += 1,
         IngestOutcome::AlreadyStored { .. } => summary.already_stored += 1,
     }
+}
+
+/// Adds a delivery's counts and problems to the summary and its results to `carried` (to be
+/// recorded with the next batch). Returns the error that should stop the sync, if any.
+fn carry(
+    carried: &mut Delivered,
+    summary: &mut SyncSummary,
+    mut delivered: Delivered,
+) -> Option<MeshError> {
+    summary.acknowledged += delivered.acknowledged.len() as u64;
+    summary.responses_sent += delivered.sent.len() as u64;
+    summary.problems.append(&mut delivered.problems);
+    carried.acknowledged.append(&mut delivered.acknowledged);
+    carried.sent.append(&mut delivered.sent);
+    carried.failed.append(&mut delivered.failed);
+    delivered.fatal
+}
+
+/// Records a delivery's results in the store in one transaction of their own.
+fn record(store: &Store, delivered: &Delivered) -> Result<(), StoreError> {
+    if delivered.acknowledged.is_empty() && delivered.sent.is_empty() && delivered.failed.is_empty()
+    {
+        return Ok(());
+    }
+    store.begin_batch()?;
+    if let Err(e) = write_delivered(store, delivered).and_then(|()| store.commit_batch()) {
+        store.rollback_batch();
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// Records a delivery's results (inside the caller's transaction).
