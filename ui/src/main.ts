@@ -3,8 +3,8 @@ import "./styles.css";
 import { api, CommandError } from "./api";
 import { App } from "./app";
 import type { AppStatus } from "./bindings/AppStatus";
-import { clear, h } from "./dom";
-import { renderStoreError } from "./shell";
+import { clear, h } from "./widgets/dom";
+import { renderStoreError } from "./views/shell";
 
 async function start(): Promise<void> {
   const root = document.getElementById("app");

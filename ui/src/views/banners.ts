@@ -1,8 +1,9 @@
-// The global stale-data banner: says what is shown, as of when, and why. Built only from the
+// The global stale-data banner (says what is shown, as of when, and why), the "last sync
+// finished with problems" notice and the sync indicator in the header. Built only from the
 // backend's SyncStatusView (never from guesses in the window).
-import type { SyncStatusView } from "./bindings/SyncStatusView";
-import { h } from "./dom";
-import { formatDateTime, formatTime, sameUkDay } from "./format";
+import type { SyncStatusView } from "../bindings/SyncStatusView";
+import { clear, h } from "../widgets/dom";
+import { when } from "../lib/format";
 
 export interface StaleNotice {
   /** The full error text, for the "Technical details" disclosure. */
@@ -13,11 +14,6 @@ export interface StaleNotice {
   kind?: string;
   title: string;
   lines: string[];
-}
-
-/** A time relative to `now`: "10:42" on the same UK day, otherwise "21-Nov-2026 10:42". */
-export function when(value: string, now: string): string {
-  return sameUkDay(value, now) ? formatTime(value) : formatDateTime(value);
 }
 
 function plural(n: number, word: string): string {
@@ -170,10 +166,73 @@ export function syncIndicatorText(view: SyncStatusView): string {
   return "Not yet synced";
 }
 
-/**
- * Whether `next` is newer than the view shown: the `sync_status` command's answer and the
- * sync's events can arrive out of order, and an older view would bring back a stale banner.
- */
-export function isNewerView(shown: SyncStatusView | null, next: SyncStatusView): boolean {
-  return !shown || next.seq > shown.seq;
+/** The slot above the three panes that holds the stale-data banner or the problems notice. */
+export class StaleSlot {
+  readonly element = h("div", { class: "app-stale-slot", id: "stale-slot" });
+
+  /**
+   * Shows the banner for `view`. It is replaced only when what it says changes, so screen
+   * readers do not hear the alert again on every refresh and an open "Technical details" stays
+   * open.
+   */
+  show(view: SyncStatusView): void {
+    const banner = renderStaleBanner(view);
+    const current = this.element.firstElementChild;
+    if (!banner) clear(this.element);
+    else if (!current || current.textContent !== banner.textContent) {
+      clear(this.element);
+      this.element.append(banner);
+    }
+  }
+}
+
+/** The tooltip of the sync indicator: mailbox, last success, last error, how often it checks. */
+export function syncIndicatorTitle(view: SyncStatusView): string {
+  const s = view.state;
+  return [
+    view.mailbox_label,
+    s.last_success_at ? `Last successful sync ${when(s.last_success_at, view.now)}` : "Never synced successfully",
+    s.last_error ? `Last error: ${s.last_error}` : "",
+    `Checks every ${view.poll_minutes} minutes`,
+  ].filter(Boolean).join(". ");
+}
+
+/** The header's sync indicator: status text, progress bar and the "Sync now" button. */
+export class SyncIndicator {
+  readonly text = h("span", { class: "app-sync__text", id: "sync-indicator", role: "status", "aria-live": "polite" });
+  readonly progress = h("progress", { class: "app-sync__progress", max: "1", value: "0", "aria-label": "Sync progress", hidden: true });
+  readonly button = h("button", { type: "button", class: "app-sync__button", id: "sync-now", "aria-keyshortcuts": "s" }, "Sync now");
+
+  constructor(onSyncNow: () => void) {
+    this.button.addEventListener("click", () => onSyncNow());
+  }
+
+  /** Shows `view`; `buttonDisabled` from the sync state. */
+  show(view: SyncStatusView, buttonDisabled: boolean): void {
+    this.text.textContent = syncIndicatorText(view);
+    this.text.title = syncIndicatorTitle(view);
+    this.text.classList.toggle("app-sync__text--failing", !!view.state.failing_since);
+    const p = view.progress;
+    this.progress.hidden = !(view.syncing && p && p.total > 0);
+    if (p && p.total > 0) {
+      this.progress.max = p.total;
+      this.progress.value = p.done;
+    }
+    this.button.disabled = buttonDisabled;
+    this.button.textContent = view.syncing ? "Syncing…" : "Sync now";
+  }
+
+  /** "Sync now" was pressed and has not answered yet. */
+  showRequested(): void {
+    this.button.disabled = true;
+    this.text.textContent = "Syncing…";
+  }
+
+  showUnavailable(message: string): void {
+    this.text.textContent = `Sync status unavailable: ${message}`;
+  }
+
+  setButtonDisabled(disabled: boolean): void {
+    this.button.disabled = disabled;
+  }
 }

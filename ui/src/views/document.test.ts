@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Document } from "./bindings/Document";
-import type { DocumentView } from "./bindings/DocumentView";
-import type { Patient } from "./bindings/Patient";
-import type { Section } from "./bindings/Section";
+import type { Document } from "../bindings/Document";
+import type { DocumentView } from "../bindings/DocumentView";
+import type { Patient } from "../bindings/Patient";
+import type { Section } from "../bindings/Section";
 import { isProminent, patientName, renderDocument, renderPatientBanner, sectionTables, type DocumentHandlers } from "./document";
 
 const patient: Patient = {

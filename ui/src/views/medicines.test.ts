@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Medication } from "./bindings/Medication";
+import type { Medication } from "../bindings/Medication";
 import { medicineBadge, renderMedicines, sortMedicines } from "./medicines";
 
 function med(over: Partial<Medication>): Medication {

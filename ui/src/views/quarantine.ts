@@ -1,8 +1,8 @@
 // A quarantined message: why it was quarantined, and its raw content shown as text (never markup).
-import type { QuarantinedMessage } from "./bindings/QuarantinedMessage";
-import { h } from "./dom";
-import { formatBytes, formatDateTime } from "./format";
-import { tag } from "./labels";
+import type { QuarantinedMessage } from "../bindings/QuarantinedMessage";
+import { h } from "../widgets/dom";
+import { formatBytes, formatDateTime } from "../lib/format";
+import { tag } from "../lib/labels";
 import { renderDiagnostics } from "./document";
 
 export function renderQuarantined(q: QuarantinedMessage): HTMLElement {

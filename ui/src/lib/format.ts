@@ -106,6 +106,11 @@ export function sameUkDay(a: string, b: string): boolean {
   return formatDate(da.toISOString()) === formatDate(db.toISOString());
 }
 
+/** A time relative to `now`: "10:42" on the same UK day, otherwise "21-Nov-2026 10:42". */
+export function when(value: string, now: string): string {
+  return sameUkDay(value, now) ? formatTime(value) : formatDateTime(value);
+}
+
 /** A byte count for people: "7.7 KB". */
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} bytes`;

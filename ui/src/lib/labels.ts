@@ -1,5 +1,5 @@
 // Words and tag colours used across the inbox and the document view (see ui-conventions.md).
-import { h } from "./dom";
+import { h } from "../widgets/dom";
 
 export const KINDS: { id: string; label: string }[] = [
   { id: "inpatient-discharge", label: "Inpatient discharge" },

@@ -1,17 +1,17 @@
 // The document view: patient banner (never scrolls away), replacement banners, actions, the
 // document header, every section in order with its narrative, structured tables, attachments.
-import type { Allergy } from "./bindings/Allergy";
-import type { Condition } from "./bindings/Condition";
-import type { Document } from "./bindings/Document";
-import type { DocumentView } from "./bindings/DocumentView";
-import type { Diagnostic } from "./bindings/Diagnostic";
-import type { Party } from "./bindings/Party";
-import type { Patient } from "./bindings/Patient";
-import type { Procedure } from "./bindings/Procedure";
-import type { Section } from "./bindings/Section";
-import { h } from "./dom";
-import { age, formatBytes, formatDate, formatDateTime, formatNhsNumber, isValidNhsNumber } from "./format";
-import { kindLabel, statusTag, tag } from "./labels";
+import type { Allergy } from "../bindings/Allergy";
+import type { Condition } from "../bindings/Condition";
+import type { Document } from "../bindings/Document";
+import type { DocumentView } from "../bindings/DocumentView";
+import type { Diagnostic } from "../bindings/Diagnostic";
+import type { Party } from "../bindings/Party";
+import type { Patient } from "../bindings/Patient";
+import type { Procedure } from "../bindings/Procedure";
+import type { Section } from "../bindings/Section";
+import { h } from "../widgets/dom";
+import { age, formatBytes, formatDate, formatDateTime, formatNhsNumber, isValidNhsNumber } from "../lib/format";
+import { kindLabel, statusTag, tag } from "../lib/labels";
 import { renderMedicines } from "./medicines";
 import { renderNarrative } from "./narrative";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DocumentRow } from "./bindings/DocumentRow";
+import type { DocumentRow } from "../bindings/DocumentRow";
 import { renderRow, rowFlags } from "./rows";
 
 function row(over: Partial<DocumentRow> = {}): DocumentRow {

@@ -1,5 +1,8 @@
-import type { CommandError } from "./api";
-import { h } from "./dom";
+// The window's frame: the header, the status bar, the toast, and the screen shown instead of
+// the inbox when the encrypted store could not be opened.
+import type { CommandError } from "../api";
+import type { AppStatus } from "../bindings/AppStatus";
+import { h } from "../widgets/dom";
 
 export function header(extra?: HTMLElement): HTMLElement {
   return h(
@@ -49,4 +52,39 @@ export function renderStoreError(error: CommandError): HTMLElement {
       ),
     ),
   );
+}
+
+/** The status bar: the encrypted store, the document counts, the keyring, the data folder, the version. */
+export class StatusBar {
+  private readonly counts = h("span", { id: "store-counts" });
+  readonly element: HTMLElement;
+
+  constructor(status: AppStatus) {
+    const s = status.store;
+    this.element = h(
+      "footer",
+      { class: "app-statusbar", role: "contentinfo" },
+      h("span", { id: "store-status" }, `Encrypted store (SQLCipher ${s.cipher_version})`),
+      this.counts,
+      h("span", {}, `Key in OS keyring (${s.keyring_backend})`),
+      h("span", { class: "app-statusbar__path", title: s.database }, s.data_dir),
+      h("span", {}, `Handover ${status.version}`),
+    );
+  }
+
+  setCounts(text: string): void {
+    this.counts.textContent = text;
+  }
+}
+
+/** A short message at the bottom of the window that fades after five seconds. */
+export class Toast {
+  readonly element = h("div", { class: "app-toast", role: "status", "aria-live": "polite", id: "toast" });
+
+  show(text: string, error = false): void {
+    this.element.textContent = text;
+    this.element.classList.toggle("app-toast--error", error);
+    this.element.classList.add("app-toast--shown");
+    window.setTimeout(() => this.element.classList.remove("app-toast--shown"), 5000);
+  }
 }

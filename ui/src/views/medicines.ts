@@ -1,9 +1,9 @@
 // The medicines table and its change badges. Colour is never the only signal: the word is always
 // on the badge, and a change status the app does not recognise is shown exactly as sent.
-import type { Medication } from "./bindings/Medication";
-import { h } from "./dom";
-import { formatDate } from "./format";
-import { tag } from "./labels";
+import type { Medication } from "../bindings/Medication";
+import { h } from "../widgets/dom";
+import { formatDate } from "../lib/format";
+import { tag } from "../lib/labels";
 
 export interface Badge {
   label: string;

@@ -1,11 +1,10 @@
 // One compact inbox row: line 1 patient, NHS number and age; line 2 kind, sender, care setting
 // and received time; line 3 status and flags.
-import type { DocumentRow } from "./bindings/DocumentRow";
-import type { QuarantineRow } from "./bindings/QuarantineRow";
-import { h } from "./dom";
-import { age, formatDateTime, formatNhsNumber, relativeTime } from "./format";
-import { kindLabel, statusTag, tag } from "./labels";
-import { when } from "./stale";
+import type { DocumentRow } from "../bindings/DocumentRow";
+import type { QuarantineRow } from "../bindings/QuarantineRow";
+import { h } from "../widgets/dom";
+import { age, formatDateTime, formatNhsNumber, relativeTime, when } from "../lib/format";
+import { kindLabel, statusTag, tag } from "../lib/labels";
 
 export const ROW_HEIGHT = 76;
 

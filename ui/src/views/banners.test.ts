@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { SyncStatusView } from "./bindings/SyncStatusView";
-import { isNewerView, renderStaleBanner, staleNotice, syncIndicatorText } from "./stale";
+import type { SyncStatusView } from "../bindings/SyncStatusView";
+import { renderStaleBanner, staleNotice, StaleSlot, SyncIndicator, syncIndicatorText, syncIndicatorTitle } from "./banners";
 
 function view(over: Partial<SyncStatusView> = {}, freshness: Partial<SyncStatusView["freshness"]> = {}): SyncStatusView {
   return {
@@ -121,13 +121,58 @@ describe("a sync that finished with problems", () => {
   });
 });
 
-describe("views arriving out of order", () => {
-  it("an older view (a status read before the sync finished) never replaces a newer one", () => {
-    const before = view({ seq: 5 }, { stale: true, kind: "never-synced", as_of: null });
-    const after = view({ seq: 6 });
-    expect(isNewerView(null, before)).toBe(true);
-    expect(isNewerView(before, after)).toBe(true);
-    expect(isNewerView(after, before)).toBe(false);
-    expect(isNewerView(after, after)).toBe(false);
+describe("the stale slot", () => {
+  const failing = () => view({}, { stale: true, kind: "failing", failing_since: "2026-11-22T10:42:00Z", last_error: "connection refused" });
+
+  it("keeps the same banner while what it says is unchanged, so an open disclosure stays open", () => {
+    const slot = new StaleSlot();
+    slot.show(failing());
+    const first = slot.element.firstElementChild;
+    expect(first?.id).toBe("stale-banner");
+    slot.show({ ...failing(), seq: 2 });
+    expect(slot.element.firstElementChild).toBe(first);
+  });
+
+  it("replaces the banner when it says something else, and empties when records are fresh", () => {
+    const slot = new StaleSlot();
+    slot.show(failing());
+    const first = slot.element.firstElementChild;
+    slot.show(view({}, { stale: true, kind: "never-synced", as_of: null }));
+    expect(slot.element.firstElementChild).not.toBe(first);
+    expect(slot.element.textContent).toContain("Not yet synced");
+    slot.show(view());
+    expect(slot.element.childElementCount).toBe(0);
+  });
+});
+
+describe("the sync indicator element", () => {
+  it("shows progress while syncing and disables the button", () => {
+    const indicator = new SyncIndicator(() => {});
+    indicator.show(view({ syncing: true, progress: { done: 3, total: 8 } }), true);
+    expect(indicator.text.textContent).toBe("Syncing 3 of 8");
+    expect(indicator.progress.hidden).toBe(false);
+    expect(indicator.progress.value).toBe(3);
+    expect(indicator.progress.max).toBe(8);
+    expect(indicator.button.disabled).toBe(true);
+    expect(indicator.button.textContent).toBe("Syncing…");
+    indicator.show(view({ seq: 2 }), false);
+    expect(indicator.progress.hidden).toBe(true);
+    expect(indicator.button.disabled).toBe(false);
+    expect(indicator.button.textContent).toBe("Sync now");
+  });
+
+  it("marks a failing mailbox and explains it on hover", () => {
+    const indicator = new SyncIndicator(() => {});
+    const v = view({ state: { ...view().state, failing_since: "2026-11-22T10:42:00Z", last_error: "connection refused" } });
+    indicator.show(v, false);
+    expect(indicator.text.classList.contains("app-sync__text--failing")).toBe(true);
+    expect(syncIndicatorTitle(v)).toBe("MESH mailbox X26ABC1. Last successful sync 10:40. Last error: connection refused. Checks every 5 minutes");
+  });
+
+  it("calls back when Sync now is pressed", () => {
+    let pressed = 0;
+    const indicator = new SyncIndicator(() => pressed++);
+    indicator.button.click();
+    expect(pressed).toBe(1);
   });
 });

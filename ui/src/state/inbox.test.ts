@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import type { AppStatus } from "../bindings/AppStatus";
+import type { DocumentCounts } from "../bindings/DocumentCounts";
+import { InboxState } from "./inbox";
+
+function status(documents: Partial<DocumentCounts> = {}): AppStatus {
+  return {
+    version: "0.1.0",
+    store: {
+      data_dir: "/data", database: "/data/handover.db", schema_version: 4, encryption: "sqlcipher", cipher_version: "4.6.1", keyring_backend: "secret-service",
+      documents: { total: 41, new: 40, needs_action: 0, filed: 1, quarantined: 1, ...documents },
+    },
+  };
+}
+
+describe("the list query", () => {
+  it("starts on the New queue, newest first, with nothing else set", () => {
+    const inbox = new InboxState(status());
+    expect(inbox.queue).toBe("new");
+    expect(inbox.query(0, 200)).toEqual({
+      queue: "new", kind: null, sender: null, search: null, sort: "received-desc", received_from: null, received_to: null, offset: 0, limit: 200,
+    });
+  });
+
+  it("carries the trimmed search, filters and sort, keeping the search when filters change", () => {
+    const inbox = new InboxState(status());
+    inbox.setSearch("  943 476 5919 ");
+    inbox.setFilters({ kind: "outpatient-letter", sender: "Leeds Teaching Hospitals", sort: "patient", from: "", to: "" });
+    const q = inbox.query(400, 200);
+    expect(q).toMatchObject({ search: "943 476 5919", kind: "outpatient-letter", sender: "Leeds Teaching Hospitals", sort: "patient", offset: 400, limit: 200 });
+  });
+
+  it("turns UK calendar days into the UTC instants they start at, the end day inclusive", () => {
+    const inbox = new InboxState(status());
+    inbox.setFilters({ kind: "", sender: "", sort: "received-desc", from: "2026-07-02", to: "2026-07-03" });
+    const q = inbox.query(0, 200);
+    // British Summer Time: a UK day starts at 23:00 UTC the day before.
+    expect(q.received_from).toBe("2026-07-01T23:00:00.000Z");
+    // "To 3 July" means before the start of 4 July.
+    expect(q.received_to).toBe("2026-07-03T23:00:00.000Z");
+  });
+
+  it("asks for all documents while the quarantine queue is shown", () => {
+    const inbox = new InboxState(status());
+    expect(inbox.setQueue("quarantine")).toBe(true);
+    expect(inbox.quarantine).toBe(true);
+    expect(inbox.query(0, 200).queue).toBe("all");
+    expect(inbox.setQueue("quarantine")).toBe(false);
+    inbox.setQueue("needs-action");
+    expect(inbox.query(0, 200).queue).toBe("needs-action");
+  });
+});
+
+describe("filters", () => {
+  it("count the ones set, a sort other than newest first included, the search not", () => {
+    const inbox = new InboxState(status());
+    expect(inbox.activeFilterCount()).toBe(0);
+    inbox.setSearch("smith");
+    expect(inbox.activeFilterCount()).toBe(0);
+    inbox.setFilters({ kind: "outpatient-letter", sender: "", sort: "received-asc", from: "2026-07-01", to: "" });
+    expect(inbox.activeFilterCount()).toBe(3);
+  });
+
+  it("clear to none and the default sort, keeping the search", () => {
+    const inbox = new InboxState(status());
+    inbox.setSearch("smith");
+    inbox.setFilters({ kind: "outpatient-letter", sender: "X", sort: "patient", from: "2026-07-01", to: "2026-07-02" });
+    inbox.clearFilters();
+    expect(inbox.filters).toEqual({ search: "smith", kind: "", sender: "", sort: "received-desc", from: "", to: "" });
+  });
+});
+
+describe("the list summary and the empty list", () => {
+  it("says the queue and how many, and whether the search or a filter narrows it", () => {
+    const inbox = new InboxState(status());
+    expect(inbox.summary(-1)).toBe("New: loading…");
+    expect(inbox.summary(41)).toBe("New: 41 documents");
+    expect(inbox.summary(1)).toBe("New: 1 document");
+    expect(inbox.summary(12345)).toBe("New: 12,345 documents");
+    // A sort alone does not narrow the list.
+    inbox.setFilters({ kind: "", sender: "", sort: "patient", from: "", to: "" });
+    expect(inbox.summary(41)).toBe("New: 41 documents");
+    inbox.setSearch("smith");
+    expect(inbox.summary(2)).toBe("New: 2 documents matching");
+  });
+
+  it("counts messages in quarantine, where the search does not apply", () => {
+    const inbox = new InboxState(status());
+    inbox.setSearch("smith");
+    inbox.setQueue("quarantine");
+    expect(inbox.summary(1)).toBe("Quarantine: 1 message");
+    expect(inbox.summary(3)).toBe("Quarantine: 3 messages");
+  });
+
+  it("says why the list is empty", () => {
+    expect(new InboxState(status({ total: 0, new: 0, filed: 0, quarantined: 0 })).emptyReason()).toBe("no-documents");
+    const inbox = new InboxState(status());
+    inbox.setQueue("needs-action");
+    expect(inbox.emptyReason()).toBe("empty-queue");
+    inbox.setFilters({ kind: "response", sender: "", sort: "received-desc", from: "", to: "" });
+    expect(inbox.emptyReason()).toBe("no-match");
+  });
+});
+
+describe("counts", () => {
+  it("give each queue its count and shortcut, mark the current one, and alert on quarantine", () => {
+    const inbox = new InboxState(status());
+    inbox.setQueue("filed");
+    const queues = inbox.queues();
+    expect(queues.map((q) => [q.id, q.label, q.count, q.key])).toEqual([
+      ["new", "New", 40, "1"],
+      ["needs-action", "Needs action", 0, "2"],
+      ["quarantine", "Quarantine", 1, "3"],
+      ["filed", "Filed", 1, "4"],
+      ["all", "All", 41, "5"],
+    ]);
+    expect(queues.filter((q) => q.current).map((q) => q.id)).toEqual(["filed"]);
+    expect(queues.filter((q) => q.alert).map((q) => q.id)).toEqual(["quarantine"]);
+    expect(inbox.countsText()).toBe("41 documents, 1 quarantined");
+  });
+
+  it("follow new counts from the store", () => {
+    const inbox = new InboxState(status());
+    inbox.setStatus(status({ total: 1, new: 0, filed: 1, quarantined: 0 }));
+    expect(inbox.queues().find((q) => q.id === "quarantine")).toMatchObject({ count: 0, alert: false });
+    expect(inbox.countsText()).toBe("1 document, 0 quarantined");
+  });
+
+  it("end the quarantine list at a short page, else expect at least one more row", () => {
+    const inbox = new InboxState(status({ quarantined: 450 }));
+    expect(inbox.quarantineTotal(0, 200, 200)).toBe(450);
+    expect(inbox.quarantineTotal(400, 200, 200)).toBe(601);
+    expect(inbox.quarantineTotal(400, 50, 200)).toBe(450);
+    expect(inbox.quarantineTotal(0, 0, 200)).toBe(0);
+  });
+});
+
+describe("reloads", () => {
+  it("only the latest reload is current", () => {
+    const inbox = new InboxState(status());
+    const a = inbox.beginReload();
+    const b = inbox.beginReload();
+    expect(inbox.isCurrentReload(a)).toBe(false);
+    expect(inbox.isCurrentReload(b)).toBe(true);
+  });
+});

@@ -1,0 +1,187 @@
+// Inbox state: which queue is shown, the search, filters and sort, the list query they make,
+// the store's counts and the sequence number that discards a list reload overtaken by another.
+// No DOM: the list pane and the queue navigation are drawn from it.
+import type { AppStatus } from "../bindings/AppStatus";
+import type { ListQuery } from "../bindings/ListQuery";
+import { nextDay, ukDayStartUtc } from "../lib/format";
+
+export type Queue = "new" | "needs-action" | "quarantine" | "filed" | "all";
+
+export const QUEUES: { id: Queue; label: string; count: (s: AppStatus) => number | null }[] = [
+  { id: "new", label: "New", count: (s) => s.store.documents.new },
+  { id: "needs-action", label: "Needs action", count: (s) => s.store.documents.needs_action },
+  { id: "quarantine", label: "Quarantine", count: (s) => s.store.documents.quarantined },
+  { id: "filed", label: "Filed", count: (s) => s.store.documents.filed },
+  { id: "all", label: "All", count: (s) => s.store.documents.total },
+];
+
+export const DEFAULT_SORT = "received-desc";
+
+export const SORTS: [string, string][] = [
+  [DEFAULT_SORT, "Newest first"],
+  ["received-asc", "Oldest first"],
+  ["patient", "Patient name"],
+  ["kind", "Kind of document"],
+  ["sender", "Sender"],
+];
+
+/** Rows fetched per request. */
+export const PAGE = 200;
+
+export interface Filters {
+  search: string;
+  kind: string;
+  sender: string;
+  sort: string;
+  /** UK calendar days, `yyyy-mm-dd` (as the date inputs give them), or "". */
+  from: string;
+  to: string;
+}
+
+/** Everything but the search, as the filter controls set it. */
+export type FilterFields = Omit<Filters, "search">;
+
+/** One entry of the queue navigation. */
+export interface QueueEntry {
+  id: Queue;
+  label: string;
+  count: number | null;
+  current: boolean;
+  /** Quarantine holds messages: drawn as an alert. */
+  alert: boolean;
+  /** The shortcut key ("1" to "5"). */
+  key: string;
+}
+
+/** Why the list is empty: drives the wording of the empty list. */
+export type EmptyReason = "no-match" | "no-documents" | "empty-queue";
+
+export class InboxState {
+  private appStatus: AppStatus;
+  private current: Queue = "new";
+  private f: Filters = { search: "", kind: "", sender: "", sort: DEFAULT_SORT, from: "", to: "" };
+  private reloadSeq = 0;
+
+  constructor(status: AppStatus) {
+    this.appStatus = status;
+  }
+
+  get status(): AppStatus {
+    return this.appStatus;
+  }
+
+  get queue(): Queue {
+    return this.current;
+  }
+
+  get filters(): Readonly<Filters> {
+    return this.f;
+  }
+
+  get quarantine(): boolean {
+    return this.current === "quarantine";
+  }
+
+  /** New counts from the store. */
+  setStatus(status: AppStatus): void {
+    this.appStatus = status;
+  }
+
+  /** Shows `queue`; false when it is already shown (nothing to reload). */
+  setQueue(queue: Queue): boolean {
+    if (queue === this.current) return false;
+    this.current = queue;
+    return true;
+  }
+
+  setSearch(text: string): void {
+    this.f = { ...this.f, search: text.trim() };
+  }
+
+  setFilters(fields: FilterFields): void {
+    this.f = { ...fields, search: this.f.search };
+  }
+
+  /** Back to no filters and the default sort; the search is kept. */
+  clearFilters(): void {
+    this.f = { search: this.f.search, kind: "", sender: "", sort: DEFAULT_SORT, from: "", to: "" };
+  }
+
+  /** The query for rows [offset, offset + limit) of the current queue. */
+  query(offset: number, limit: number): ListQuery {
+    const f = this.f;
+    return {
+      queue: this.current === "quarantine" ? "all" : this.current,
+      kind: f.kind || null,
+      sender: f.sender || null,
+      search: f.search || null,
+      sort: f.sort || null,
+      // The date inputs are UK calendar days; the store records UTC instants.
+      received_from: ukDayStartUtc(f.from) ?? (f.from || null),
+      received_to: f.to ? (ukDayStartUtc(nextDay(f.to)) ?? f.to) : null,
+      offset,
+      limit,
+    };
+  }
+
+  /** Filters other than the search that are set (a sort other than the default counts). */
+  activeFilterCount(): number {
+    const f = this.f;
+    return [f.kind, f.sender, f.from, f.to].filter(Boolean).length + (f.sort !== DEFAULT_SORT ? 1 : 0);
+  }
+
+  /** The search or a filter narrows the list (the sort does not). */
+  narrowed(): boolean {
+    const f = this.f;
+    return !!(f.search || f.kind || f.sender || f.from || f.to);
+  }
+
+  /** The list summary: "New: 1,234 documents matching", or "New: loading…" before the total is known. */
+  summary(total: number): string {
+    const label = QUEUES.find((q) => q.id === this.current)?.label ?? "";
+    if (total < 0) return `${label}: loading…`;
+    const what = this.quarantine ? (total === 1 ? "message" : "messages") : total === 1 ? "document" : "documents";
+    const filtered = !this.quarantine && this.narrowed();
+    return `${label}: ${total.toLocaleString("en-GB")} ${what}${filtered ? " matching" : ""}`;
+  }
+
+  /** Why the document list is empty. */
+  emptyReason(): EmptyReason {
+    if (this.narrowed()) return "no-match";
+    if (this.appStatus.store.documents.total === 0) return "no-documents";
+    return "empty-queue";
+  }
+
+  /** The queue navigation, in order. */
+  queues(): QueueEntry[] {
+    return QUEUES.map((q, i) => {
+      const count = q.count(this.appStatus);
+      return { id: q.id, label: q.label, count, current: q.id === this.current, alert: q.id === "quarantine" && (count ?? 0) > 0, key: String(i + 1) };
+    });
+  }
+
+  /** The status bar's counts: "41 documents, 1 quarantined". */
+  countsText(): string {
+    const d = this.appStatus.store.documents;
+    return `${d.total} ${d.total === 1 ? "document" : "documents"}, ${d.quarantined} quarantined`;
+  }
+
+  /**
+   * The total to report for the quarantine list after fetching `rows` rows at `offset` (the
+   * command returns rows only): a short page ends the list; otherwise at least one more row than
+   * fetched, or the store's count if larger.
+   */
+  quarantineTotal(offset: number, rows: number, limit: number): number {
+    return rows < limit ? offset + rows : Math.max(this.appStatus.store.documents.quarantined, offset + rows + 1);
+  }
+
+  /** Starts a list reload; pass the number to `isCurrentReload` when it finishes. */
+  beginReload(): number {
+    return ++this.reloadSeq;
+  }
+
+  /** No later reload has started since `seq`. */
+  isCurrentReload(seq: number): boolean {
+    return seq === this.reloadSeq;
+  }
+}

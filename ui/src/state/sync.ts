@@ -1,0 +1,69 @@
+// Sync state: the latest SyncStatusView the window shows and whether the user asked for a sync
+// that has not answered yet. No DOM; the banners and the indicator are drawn from it.
+import type { SyncStatusView } from "../bindings/SyncStatusView";
+
+/**
+ * Whether `next` is newer than the view shown: the `sync_status` command's answer and the
+ * sync's events can arrive out of order, and an older view would bring back a stale banner.
+ */
+export function isNewerView(shown: SyncStatusView | null, next: SyncStatusView): boolean {
+  return !shown || next.seq > shown.seq;
+}
+
+/** What taking a newer view changed. */
+export interface SyncChange {
+  previous: SyncStatusView | null;
+  view: SyncStatusView;
+  /** A sync was running in the previous view and is not in this one. */
+  finished: boolean;
+  /** The first view the window has seen. */
+  firstSeen: boolean;
+  /** The lists and the senders should be fetched again (a sync finished, or the first view). */
+  refreshLists: boolean;
+}
+
+export class SyncState {
+  private shown: SyncStatusView | null = null;
+  private pending = false;
+
+  /** The view shown, or null before the first one arrives. */
+  get view(): SyncStatusView | null {
+    return this.shown;
+  }
+
+  /** A "Sync now" request is waiting for its answer. */
+  get requested(): boolean {
+    return this.pending;
+  }
+
+  /** Takes `view` if it is newer than the one shown; null (and nothing changes) if it is not. */
+  apply(view: SyncStatusView): SyncChange | null {
+    if (!isNewerView(this.shown, view)) return null;
+    const previous = this.shown;
+    this.shown = view;
+    const finished = !!previous && previous.syncing && !view.syncing;
+    const firstSeen = !previous;
+    return { previous, view, finished, firstSeen, refreshLists: finished || firstSeen };
+  }
+
+  /**
+   * Starts a "Sync now" request: false (nothing to do) while one is waiting or when no mailbox
+   * is configured (or no view has arrived yet).
+   */
+  request(): boolean {
+    if (this.pending || !this.shown?.configured) return false;
+    this.pending = true;
+    return true;
+  }
+
+  /** The request has answered (or failed). */
+  requestDone(): void {
+    this.pending = false;
+  }
+
+  /** Whether the "Sync now" button is disabled: no mailbox, or a sync is running (unknown before the first view). */
+  buttonDisabled(): boolean | null {
+    const v = this.shown;
+    return v ? !v.configured || v.syncing : null;
+  }
+}

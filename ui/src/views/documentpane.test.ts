@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import type { DocumentView } from "../bindings/DocumentView";
+import type { QuarantinedMessage } from "../bindings/QuarantinedMessage";
+import { documentTarget, quarantinedTarget, SelectionState } from "../state/selection";
+import type { CancelToken } from "../widgets/cancel";
+import { DocumentPane, type DocumentPaneActions } from "./documentpane";
+
+function viewOf(id: number, attachments = 0): DocumentView {
+  const row = {
+    id, kind: "inpatient-discharge", nhs_number: "9434765919", patient_name: "SMITH, Sam", birth_date: null, title: "Discharge summary",
+    sender: "Trust", care_setting: null, document_date: null, received_at: "2026-11-22T10:40:00Z", status: "new", superseded_by: null, replaces: null,
+    flags: { medication_changes: 0, medications: 0, attachments, allergies: 0, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0 },
+    mesh_message_id: null,
+  };
+  return {
+    row,
+    parsed: { format: "xml", kind: "inpatient-discharge", input_size: 1, message: null, document: null, response: null, diagnostics: [] },
+    provenance: { message_id: id, source: "folder", mailbox: "/tmp/x", source_id: "a.xml", workflow_id: null, sender_mailbox: null, received_at: row.received_at, acknowledged_at: null, sha256: "00", size: 10 },
+    superseded_by: null,
+    supersedes: [],
+  } as DocumentView;
+}
+
+function quarantined(messageId: number): QuarantinedMessage {
+  return {
+    provenance: { message_id: messageId, source: "folder", mailbox: "/tmp/x", source_id: "g.xml", workflow_id: null, sender_mailbox: null, received_at: "2026-11-22T10:40:00Z", acknowledged_at: null, sha256: "00", size: 10 },
+    reason: "not a FHIR bundle", diagnostics: [], text: "<garbage/>", binary: false,
+  };
+}
+
+function setup() {
+  const calls: string[] = [];
+  const scopes: CancelToken[] = [];
+  const actions: DocumentPaneActions = {
+    setStatus: (id, status) => calls.push(`status ${id} ${status}`),
+    openDocument: (id) => calls.push(`open ${id}`),
+    viewAttachment: (id, i, _t, scope) => {
+      calls.push(`view ${id} ${i}`);
+      scopes.push(scope);
+    },
+    saveAttachment: (id, i) => calls.push(`save ${id} ${i}`),
+  };
+  const pane = new DocumentPane(actions);
+  document.body.append(pane.element);
+  return { pane, calls, scopes, selection: new SelectionState() };
+}
+
+describe("the document pane", () => {
+  it("starts empty, inviting a selection", () => {
+    const { pane } = setup();
+    expect(pane.element.id).toBe("document-pane");
+    expect(pane.element.textContent).toContain("Select a document to read it here.");
+  });
+
+  it("shows the selected document, and its buttons name it", () => {
+    const { pane, calls, selection } = setup();
+    const t = selection.select(documentTarget(7));
+    pane.render(selection.pane);
+    expect(pane.element.getAttribute("aria-busy")).toBe("true");
+    selection.showDocument(t, viewOf(7));
+    pane.render(selection.pane);
+    expect(pane.element.getAttribute("aria-busy")).toBe("false");
+    expect(pane.element.querySelector(".app-doc")?.getAttribute("data-document-id")).toBe("7");
+    (pane.element.querySelector("[data-action=filed]") as HTMLButtonElement).click();
+    expect(calls).toEqual(["status 7 filed"]);
+  });
+
+  it("keeps the previous document visible, marked busy, while the next one loads", () => {
+    const { pane, selection } = setup();
+    const t = selection.select(documentTarget(7));
+    selection.showDocument(t, viewOf(7));
+    pane.render(selection.pane);
+    selection.select(documentTarget(8));
+    pane.render(selection.pane);
+    expect(pane.element.getAttribute("aria-busy")).toBe("true");
+    expect(pane.element.querySelector(".app-doc")?.getAttribute("data-document-id")).toBe("7");
+    // The old document's buttons no longer act: the selection names no target while loading.
+    expect(selection.actionTarget(7)).toBeNull();
+  });
+
+  it("shows a quarantined message and why an open failed", () => {
+    const { pane, selection } = setup();
+    const q = selection.select(quarantinedTarget(3));
+    selection.showQuarantined(q, quarantined(3));
+    pane.render(selection.pane);
+    expect(pane.element.querySelector("[data-testid=quarantine-raw]")?.textContent).toBe("<garbage/>");
+    expect(pane.element.getAttribute("aria-busy")).toBe("false");
+    const d = selection.select(documentTarget(9));
+    selection.showError(d, "This document could not be opened: gone");
+    pane.render(selection.pane);
+    expect(pane.element.querySelector("[role=alert]")?.textContent).toBe("This document could not be opened: gone");
+  });
+
+  it("stops work started for a document when it shows something else", () => {
+    const { pane, scopes, selection } = setup();
+    const t = selection.select(documentTarget(7));
+    const view = viewOf(7);
+    view.parsed.document = {
+      bundle_id: "b", bundle_identifier: null, composition_id: "c", kind: "inpatient-discharge", title: "Discharge summary", date: null,
+      status: "final", document_type: null, care_setting: null, author: null, custodian: null, encounter: null, replaces: null, patient: null,
+      sections: [], medications: [], allergies: [], conditions: [], procedures: [], practitioners: [], unrecognised_entries: [],
+      attachments: [{ id: null, content_type: "application/pdf", size: 10, supported: true, data_base64: "" }],
+    };
+    selection.showDocument(t, view);
+    pane.render(selection.pane);
+    (pane.element.querySelector("[data-testid=view-attachment]") as HTMLButtonElement).click();
+    expect(scopes).toHaveLength(1);
+    expect(scopes[0].cancelled).toBe(false);
+    selection.clear();
+    pane.render(selection.pane);
+    expect(scopes[0].cancelled).toBe(true);
+    expect(pane.element.textContent).toContain("Select a document to read it here.");
+  });
+
+  it("moves focus into the content", () => {
+    const { pane, selection } = setup();
+    const t = selection.select(documentTarget(7));
+    selection.showDocument(t, viewOf(7));
+    pane.render(selection.pane);
+    pane.focusContent();
+    expect(document.activeElement?.id).toBe("document-scroll");
+  });
+});
