@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use clap::Subcommand;
 use handover_inbox::{SyncEngine, SyncOptions};
 use handover_mesh::FolderMailbox;
-use handover_store::{Classification, DbKey, DocumentRecord, Incoming, ListQuery, Store};
+use handover_store::{DbKey, DocumentRecord, Incoming, ListQuery, Store};
 use serde_json::json;
 
 use crate::CliError;
@@ -177,11 +177,8 @@ fn fill(store: &mut Store, n: usize) -> Result<Vec<String>, CliError> {
     let start = chrono::DateTime::parse_from_rfc3339("2021-01-01T08:00:00Z")
         .expect("a date")
         .to_utc();
-    store
-        .connection()
-        .execute_batch("PRAGMA synchronous = OFF")
-        .map_err(err)?;
-    store.connection().execute_batch("BEGIN").map_err(err)?;
+    store.begin_batch()?;
+    let no_links = handover_store::DocumentLinks::default();
     for i in 0..n {
         let (raw, base) = &pool[i % pool.len()];
         let mut record: DocumentRecord = base.clone();
@@ -208,23 +205,20 @@ fn fill(store: &mut Store, n: usize) -> Result<Vec<String>, CliError> {
             received_at: &received,
             raw,
             body: None,
+            mailbox_meta: None,
         };
-        let classification = Classification::Document {
-            itk_message_id: Some(id.clone()),
-            document: Box::new(record),
+        let disposition = handover_store::Disposition::Document {
+            document: &record,
+            links: &no_links,
         };
-        store.ingest(&incoming, &classification, "[]", |_| Vec::new())?;
+        store.ingest(&incoming, Some(&id), disposition, "[]", &[])?;
         if i % 5000 == 4999 {
-            store
-                .connection()
-                .execute_batch("COMMIT; BEGIN")
-                .map_err(err)?;
+            store.commit_batch()?;
+            store.begin_batch()?;
         }
     }
-    store
-        .connection()
-        .execute_batch("COMMIT; PRAGMA synchronous = FULL; ANALYZE; PRAGMA optimize")
-        .map_err(err)?;
+    store.commit_batch()?;
+    store.optimize()?;
     Ok(nhs_numbers)
 }
 

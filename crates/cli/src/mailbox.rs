@@ -290,7 +290,7 @@ pub fn sync(folder: Option<PathBuf>, json: bool) -> Result<(), CliError> {
             summary.responses_sent
         );
         for p in &summary.problems {
-            println!("problem: {p}");
+            println!("problem [{}]: {}", p.code, p.message);
         }
     }
     Ok(())

@@ -1,14 +1,47 @@
 //! From a parse result to what the store keeps and which ITK3 response it needs.
 
-use handover_store::{Classification, DocumentRecord};
-use handover_toc::{response, DocumentKind, MedicationChange, MedicationStatus, Parsed, Severity};
+use handover_store::DocumentRecord;
+use handover_toc::{
+    response, DocumentKind, MedicationChange, MedicationStatus, Parsed, ResponseCode, Severity,
+};
+use sha2::{Digest, Sha256};
+
+/// What the parser made of a message.
+#[derive(Debug, Clone)]
+pub enum Classification {
+    Document {
+        itk_message_id: Option<String>,
+        document: Box<DocumentRecord>,
+    },
+    /// An ITK3 response addressed to us.
+    Response { itk_message_id: Option<String> },
+    /// A MESH non-delivery report.
+    Report,
+    /// Unreadable or invalid: kept, with the reason, for a person to look at.
+    Quarantine {
+        itk_message_id: Option<String>,
+        reason: String,
+    },
+}
+
+impl Classification {
+    pub fn itk_message_id(&self) -> Option<&str> {
+        match self {
+            Classification::Document { itk_message_id, .. }
+            | Classification::Response { itk_message_id }
+            | Classification::Quarantine { itk_message_id, .. } => itk_message_id.as_deref(),
+            Classification::Report => None,
+        }
+    }
+}
 
 /// What the sync engine does with a message.
 #[derive(Debug, Clone)]
 pub struct Classified {
     pub classification: Classification,
-    /// The infrastructure response code this message earns (20013 on success).
-    pub infrastructure_code: u32,
+    /// The infrastructure response code this message earns (20013 when it can be stored; a
+    /// stored document's final code also depends on what is already stored: see `policy`).
+    pub infrastructure_code: ResponseCode,
     /// Whether the sender asked for an infrastructure response. `None` when the flags could not
     /// be read: then a response is sent anyway, as ITK3 requires.
     pub inf_ack_requested: Option<bool>,
@@ -26,25 +59,26 @@ pub fn classify(parsed: &Parsed, is_report: bool) -> Classified {
     if is_report {
         return Classified {
             classification: Classification::Report,
-            infrastructure_code: 0,
+            infrastructure_code: ResponseCode::Success,
             inf_ack_requested: Some(false),
         };
     }
     if parsed.response.is_some() && parsed.document.is_none() {
         return Classified {
             classification: Classification::Response { itk_message_id },
-            infrastructure_code: 0,
+            infrastructure_code: ResponseCode::Success,
             inf_ack_requested: Some(false),
         };
     }
-    let code = response::suggested_infrastructure_code(parsed);
+    let code = ResponseCode::from_code(response::suggested_infrastructure_code(parsed))
+        .unwrap_or(ResponseCode::PayloadInvalid);
     match (&parsed.document, code) {
-        (Some(doc), 20013) => Classified {
+        (Some(doc), ResponseCode::Success) => Classified {
             classification: Classification::Document {
                 itk_message_id,
                 document: Box::new(document_record(parsed, doc)),
             },
-            infrastructure_code: 20013,
+            infrastructure_code: ResponseCode::Success,
             inf_ack_requested,
         },
         (doc, code) => {
@@ -58,7 +92,11 @@ pub fn classify(parsed: &Parsed, is_report: bool) -> Classified {
             if doc.is_none() && reasons.is_empty() {
                 reasons.push("the message holds no Transfer of Care document".into());
             }
-            let code = if code == 20013 { 20009 } else { code };
+            let code = if code == ResponseCode::Success {
+                ResponseCode::PayloadInvalid
+            } else {
+                code
+            };
             Classified {
                 classification: Classification::Quarantine {
                     itk_message_id,
@@ -138,7 +176,14 @@ pub fn document_record(parsed: &Parsed, doc: &handover_toc::Document) -> Documen
         "requested_actions": requested_actions(doc),
         "warnings": parsed.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count(),
     });
+    let message_sender = parsed.message.as_ref().and_then(|m| m.sender.as_ref());
     DocumentRecord {
+        sender_org: doc
+            .custodian
+            .as_ref()
+            .and_then(|c| c.ods_code.clone())
+            .or_else(|| message_sender.and_then(|s| s.ods_code.clone())),
+        content_sha256: Some(content_sha256(doc)),
         kind: doc.kind.as_str().to_string(),
         document_bundle_id: doc
             .bundle_id
@@ -170,6 +215,25 @@ pub fn document_record(parsed: &Parsed, doc: &handover_toc::Document) -> Documen
         model: stored_model_json(parsed),
         search_text: search,
     }
+}
+
+/// SHA-256 of a document's content: the parsed document, attachments included, serialised.
+/// Two deliveries carry the same document exactly when this is equal (the message envelope, which
+/// differs between deliveries, is not part of it).
+pub fn content_sha256(doc: &handover_toc::Document) -> String {
+    struct HashWriter(Sha256);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = HashWriter(Sha256::new());
+    serde_json::to_writer(&mut w, doc).expect("the document model serialises");
+    hex::encode(w.0.finalize())
 }
 
 /// The parse model as stored: attachment contents are left out (they stay in the raw message,

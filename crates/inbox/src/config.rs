@@ -200,7 +200,10 @@ impl MailboxSettings {
         let practice_name = var("HANDOVER_PRACTICE_NAME").unwrap_or_else(|| "GP practice".into());
         Ok(match self {
             MailboxSettings::Mesh(config) => {
-                let client = MeshClient::new((**config).clone())?;
+                let mut config = (**config).clone();
+                // Nothing larger than the parser reads is downloaded or inflated.
+                config.max_message_bytes = handover_toc::MAX_INPUT_BYTES;
+                let client = MeshClient::new(config)?;
                 let options = SyncOptions {
                     source: "mesh",
                     mailbox_key: client.mailbox().to_string(),
@@ -228,7 +231,10 @@ impl MailboxSettings {
                     practice_name,
                 };
                 (
-                    AnyMailbox::Folder(FolderMailbox::new(dir, "FOLDER")),
+                    AnyMailbox::Folder(
+                        FolderMailbox::new(dir, "FOLDER")
+                            .with_max_message_bytes(handover_toc::MAX_INPUT_BYTES),
+                    ),
                     options,
                 )
             }

@@ -26,13 +26,17 @@
 mod classify;
 mod config;
 mod freshness;
+pub mod policy;
 mod sync;
 pub mod views;
 
-pub use classify::{ack_workflow, classify, document_record, stored_model_json, Classified};
+pub use classify::{
+    ack_workflow, classify, content_sha256, document_record, stored_model_json, Classification,
+    Classified,
+};
 pub use config::{ConfigError, MailboxDescription, MailboxSettings, MeshSentLookup};
 pub use freshness::{assess, Freshness, StaleKind};
 pub use sync::{
     now_rfc3339, BoxFuture, SentLookup, SyncEngine, SyncError, SyncOptions, SyncProgress,
-    SyncSummary,
+    SyncSummary, MAX_DECODE_ATTEMPTS,
 };

@@ -49,16 +49,19 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use handover_mesh::{Mailbox, MeshError, Message, MessageType, OutboundMessage};
+use handover_mesh::{FaultKind, Mailbox, MeshError, Message, MessageType, OutboundMessage};
 use handover_store::{
-    Incoming, IngestOutcome, OutboxItem, PlannedResponse, RawBody, Store, StoreError,
+    Disposition, DocumentIdentity, Incoming, IngestOutcome, Ingested, OutboxItem, PlannedResponse,
+    ProblemKind, RawBody, Store, StoreError, SyncProblem,
 };
 use handover_toc::response::{self, Responder, ResponseIds};
+use handover_toc::{Diagnostic, ResponseCode, Severity};
 
 use rand::RngCore;
 use serde::Serialize;
 
-use crate::classify::{ack_workflow, classify, Classified};
+use crate::classify::{ack_workflow, classify, Classification, Classified};
+use crate::policy::{self, Placement};
 
 /// What one sync did; `handover sync --once --json` prints it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -83,8 +86,40 @@ pub struct SyncSummary {
     pub responses_received: u64,
     #[ts(type = "number")]
     pub reports: u64,
+    /// Messages that could not be decoded, left in the mailbox to be tried again (after
+    /// [`MAX_DECODE_ATTEMPTS`] they are kept in quarantine instead).
+    #[ts(type = "number")]
+    pub retrying: u64,
     /// Per-message or per-response problems that did not stop the sync.
-    pub problems: Vec<String>,
+    pub problems: Vec<SyncProblem>,
+}
+
+impl SyncSummary {
+    /// Every message downloaded is accounted for once: `downloaded = stored + duplicates +
+    /// quarantined + responses_received + reports + retrying`.
+    pub fn adds_up(&self) -> bool {
+        self.downloaded
+            == self.stored
+                + self.duplicates
+                + self.quarantined
+                + self.responses_received
+                + self.reports
+                + self.retrying
+    }
+}
+
+/// How many times a message that arrives but cannot be decoded is downloaded again before it is
+/// kept in quarantine as received (and acknowledged): a broken transfer gets a second chance, a
+/// broken message does not block the mailbox for ever.
+pub const MAX_DECODE_ATTEMPTS: u32 = 3;
+
+fn problem(kind: ProblemKind, subject: &str, e: &MeshError) -> SyncProblem {
+    SyncProblem {
+        kind,
+        code: e.code().to_string(),
+        message: format!("{subject}: {e}"),
+        subject: Some(subject.to_string()),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -178,6 +213,8 @@ struct Prepared {
     responder: Responder,
     /// The bytes as the store keeps them (compressed here, off the store's thread).
     body: RawBody,
+    /// The mailbox's headers (and the fault, if any) as JSON, kept with the message.
+    mailbox_meta: String,
 }
 
 /// One batch from the download task.
@@ -187,7 +224,7 @@ struct Fetched {
     /// Listed ids this batch accounts for (downloaded or not).
     consumed: u64,
     downloaded: u64,
-    problems: Vec<String>,
+    problems: Vec<SyncProblem>,
 }
 
 enum Produced {
@@ -208,7 +245,7 @@ struct Delivered {
     sent: Vec<(i64, String)>,
     /// `(outbox id, error)` of responses that failed.
     failed: Vec<(i64, String)>,
-    problems: Vec<String>,
+    problems: Vec<SyncProblem>,
     fatal: Option<MeshError>,
 }
 
@@ -272,6 +309,20 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
                 .mailbox
                 .list_inbox(self.options.workflow_filter.as_deref())
                 .await?;
+            for p in &listing.problems {
+                if !summary
+                    .problems
+                    .iter()
+                    .any(|q| q.subject.as_deref() == Some(&p.subject))
+                {
+                    summary.problems.push(SyncProblem {
+                        kind: ProblemKind::MailboxFile,
+                        code: "mailbox.skipped_file".into(),
+                        message: format!("{}: {}", p.subject, p.reason),
+                        subject: Some(p.subject.clone()),
+                    });
+                }
+            }
             let fresh: Vec<String> = listing
                 .message_ids
                 .iter()
@@ -361,8 +412,9 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
                 Ok((vec![], vec![]))
             } else {
                 let mut record = std::mem::take(&mut carried);
-                let stored =
-                    blocking_section(|| self.store_batch(store, &fetched.prepared, &mut record));
+                let stored = blocking_section(|| {
+                    self.store_batch(store, &fetched.prepared, &mut record, summary)
+                });
                 // Whatever was not recorded with the batch (it rolled back) is recorded below.
                 carried = record;
                 stored
@@ -430,21 +482,24 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
         store: &mut Store,
         batch: &[Prepared],
         carried: &mut Delivered,
+        summary: &mut SyncSummary,
     ) -> Result<(Vec<(String, IngestOutcome)>, Vec<OutboxItem>), StoreError> {
         store.begin_batch()?;
+        let mut retrying = Vec::new();
         let result = (|| {
             write_delivered(store, carried)?;
-            let at = now_rfc3339();
             let mut outcomes = Vec::with_capacity(batch.len());
             let mut queued = Vec::new();
             for prepared in batch {
-                let outcome = self.store_message(store, prepared)?;
-                if !matches!(outcome, IngestOutcome::AlreadyStored { .. }) {
-                    let items = store.pending_outbox_for_message(outcome.message_id())?;
-                    let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
-                    store.outbox_attempt_many(&ids, &at)?;
-                    queued.extend(items);
+                if let Some(problem) = self.defer_undecodable(store, prepared)? {
+                    retrying.push(problem);
+                    continue;
                 }
+                let Ingested {
+                    outcome,
+                    queued: items,
+                } = self.store_message(store, prepared)?;
+                queued.extend(items);
                 outcomes.push((prepared.id.clone(), outcome));
             }
             store.commit_batch()?;
@@ -453,6 +508,8 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
         match result {
             Ok(r) => {
                 *carried = Delivered::default();
+                summary.retrying += retrying.len() as u64;
+                summary.problems.extend(retrying);
                 Ok(r)
             }
             Err(e) => {
@@ -460,6 +517,43 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
                 Err(e)
             }
         }
+    }
+
+    /// A message that arrived but could not be decoded is left in the mailbox, to be downloaded
+    /// again, until it has failed [`MAX_DECODE_ATTEMPTS`] times; then it is stored in quarantine
+    /// as received. Returns the problem to report when it is left.
+    fn defer_undecodable(
+        &self,
+        store: &Store,
+        prepared: &Prepared,
+    ) -> Result<Option<SyncProblem>, StoreError> {
+        let Some(fault) = prepared
+            .message
+            .fault
+            .as_ref()
+            .filter(|f| f.kind == FaultKind::Undecodable)
+        else {
+            return Ok(None);
+        };
+        let attempts = store.note_download_failure(
+            self.options.source,
+            &self.options.mailbox_key,
+            &prepared.id,
+            &fault.reason,
+            &now_rfc3339(),
+        )?;
+        if attempts >= MAX_DECODE_ATTEMPTS {
+            return Ok(None);
+        }
+        Ok(Some(SyncProblem {
+            kind: ProblemKind::Undecodable,
+            code: "mesh.undecodable".into(),
+            message: format!(
+                "{} (attempt {attempts} of {MAX_DECODE_ATTEMPTS}; after that it is kept in quarantine as received)",
+                fault.reason
+            ),
+            subject: Some(prepared.id.clone()),
+        }))
     }
 
     /// Messages stored but not recorded as acknowledged, and no longer listed: an earlier sync
@@ -484,28 +578,34 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
                 }
                 Err(e) if is_fatal(&e) => return Err(e.into()),
                 Err(e) => {
-                    summary
-                        .problems
-                        .push(format!("message {source_id}: [{}] {e}", e.code()));
+                    summary.problems.push(problem(
+                        ProblemKind::Acknowledgement,
+                        &format!("message {source_id}"),
+                        &e,
+                    ));
                 }
             }
         }
         Ok(())
     }
 
+    /// Stores one message: for a document, the policy first decides (from the stored documents
+    /// sharing its identifiers, read in this transaction) whether it is a duplicate, a
+    /// replacement or a document of its own; then the responses it earns are built and queued
+    /// with it.
     fn store_message(
         &self,
         store: &mut Store,
         prepared: &Prepared,
-    ) -> Result<IngestOutcome, StoreError> {
+    ) -> Result<Ingested, StoreError> {
         let Prepared {
             id,
             message,
-            parsed,
             classified,
             diagnostics,
-            responder,
             body,
+            mailbox_meta,
+            ..
         } = prepared;
         let received_at = now_rfc3339();
         let incoming = Incoming {
@@ -517,51 +617,87 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
             received_at: &received_at,
             raw: &message.body,
             body: Some(body),
+            mailbox_meta: Some(mailbox_meta),
         };
+        let itk_message_id = classified.classification.itk_message_id();
+        let placement;
+        let (disposition, code) = match &classified.classification {
+            Classification::Document { document, .. } => {
+                let matches = store.identity_matches(&DocumentIdentity {
+                    itk_message_id,
+                    document_bundle_id: document.document_bundle_id.as_deref(),
+                    composition_id: document.composition_id.as_deref(),
+                    replaces: document.replaces.as_deref(),
+                })?;
+                placement = policy::place(document, &matches);
+                match &placement {
+                    Placement::Duplicate { of, code } => {
+                        (Disposition::Duplicate { of: *of }, Some(*code))
+                    }
+                    Placement::Document { links, code } => {
+                        (Disposition::Document { document, links }, Some(*code))
+                    }
+                }
+            }
+            Classification::Quarantine { reason, .. } => (
+                Disposition::Quarantine { reason },
+                Some(classified.infrastructure_code),
+            ),
+            Classification::Response { .. } => (Disposition::Response, None),
+            Classification::Report => (Disposition::Report, None),
+        };
+        let responses: Vec<PlannedResponse> = code
+            .and_then(|code| self.infrastructure_response(prepared, code, &received_at))
+            .into_iter()
+            .collect();
         store.ingest(
             &incoming,
-            &classified.classification,
+            itk_message_id,
+            disposition,
             diagnostics,
-            |outcome| {
-                let code = match outcome {
-                    IngestOutcome::Stored { .. } | IngestOutcome::Quarantined { .. } => {
-                        classified.infrastructure_code
-                    }
-                    IngestOutcome::DuplicateMessage { .. } => 20007,
-                    IngestOutcome::DuplicateDocument { .. } => 20008,
-                    _ => return vec![],
-                };
-                // A response only when asked for, or when the flags could not be read.
-                if classified.inf_ack_requested == Some(false) {
-                    return vec![];
-                }
-                let mut random = [0u8; 80];
-                rand::rng().fill_bytes(&mut random);
-                let Ok(built) = response::build(
-                    parsed,
-                    code,
-                    responder,
-                    &ResponseIds::from_random(&random),
-                    &received_at,
-                ) else {
-                    return vec![];
-                };
-                let Some(to) = built
-                    .to_mailbox
-                    .clone()
-                    .or_else(|| message.meta.from.clone())
-                else {
-                    return vec![];
-                };
-                vec![PlannedResponse {
-                    kind: "infrastructure",
-                    response_code: code.to_string(),
-                    to_mailbox: to,
-                    workflow_id: ack_workflow(message.meta.workflow_id.as_deref(), parsed.kind),
-                    body: built.xml.into_bytes(),
-                }]
-            },
+            &responses,
         )
+    }
+
+    /// The infrastructure response a message earns, when the sender asked for one (or when its
+    /// flags could not be read) and it can be addressed.
+    fn infrastructure_response(
+        &self,
+        prepared: &Prepared,
+        code: ResponseCode,
+        received_at: &str,
+    ) -> Option<PlannedResponse> {
+        let Prepared {
+            message,
+            parsed,
+            classified,
+            responder,
+            ..
+        } = prepared;
+        if classified.inf_ack_requested == Some(false) {
+            return None;
+        }
+        let mut random = [0u8; 80];
+        rand::rng().fill_bytes(&mut random);
+        let built = response::build(
+            parsed,
+            code.code(),
+            responder,
+            &ResponseIds::from_random(&random),
+            received_at,
+        )
+        .ok()?;
+        let to = built
+            .to_mailbox
+            .clone()
+            .or_else(|| message.meta.from.clone())?;
+        Some(PlannedResponse {
+            kind: "infrastructure",
+            response_code: code.code().to_string(),
+            to_mailbox: to,
+            workflow_id: ack_workflow(message.meta.workflow_id.as_deref(), parsed.kind),
+            body: built.xml.into_bytes(),
+        })
     }
 
     /// Sends queued responses. Each attempt is recorded before it is made; a response MESH has
@@ -690,7 +826,12 @@ impl<T> Drop for AbortOnDrop<T> {
 
 async fn join(handle: tokio::task::JoinHandle<Delivered>) -> Delivered {
     handle.await.unwrap_or_else(|e| Delivered {
-        problems: vec![format!("delivery task failed: {e}")],
+        problems: vec![SyncProblem {
+            kind: ProblemKind::Acknowledgement,
+            code: "internal".into(),
+            message: format!("delivery task failed: {e}"),
+            subject: None,
+        }],
         ..Delivered::default()
     })
 }
@@ -698,9 +839,7 @@ async fn join(handle: tokio::task::JoinHandle<Delivered>) -> Delivered {
 fn count(summary: &mut SyncSummary, outcome: &IngestOutcome) {
     match outcome {
         IngestOutcome::Stored { .. } => summary.stored += 1,
-        IngestOutcome::DuplicateMessage { .. } | IngestOutcome::DuplicateDocument { .. } => {
-            summary.duplicates += 1
-        }
+        IngestOutcome::Duplicate { .. } => summary.duplicates += 1,
         IngestOutcome::Quarantined { .. } => summary.quarantined += 1,
         IngestOutcome::Response { .. } => summary.responses_received += 1,
         IngestOutcome::Report { .. } => summary.reports += 1,
@@ -773,9 +912,11 @@ async fn produce<M: Mailbox>(
                 let _ = tx.send(Produced::Fatal(e)).await;
                 return;
             }
-            Err(e) => batch
-                .problems
-                .push(format!("message {id}: [{}] {e}", e.code())),
+            Err(e) => {
+                batch
+                    .problems
+                    .push(problem(ProblemKind::Download, &format!("message {id}"), &e))
+            }
         }
         if batch.prepared.len() >= BATCH_MESSAGES || bytes > BATCH_BYTES {
             bytes = 0;
@@ -793,15 +934,58 @@ async fn produce<M: Mailbox>(
     }
 }
 
-/// Parses and classifies a downloaded message (pure CPU work, done by the download task).
+/// Parses and classifies a downloaded message (pure CPU work, done by the download task). A
+/// message the mailbox could not deliver readable (too large, undecodable) is quarantined with
+/// the mailbox's reason and answered 20015 or 10009.
 fn prepare(options: &SyncOptions, mailbox_id: &str, id: String, message: Message) -> Prepared {
     let is_report = message.meta.message_type == MessageType::Report || message.report.is_some();
-    let parsed = if is_report {
+    let mut parsed = if is_report || message.fault.is_some() {
         handover_toc::Parsed::default()
     } else {
         handover_toc::parse(&message.body)
     };
-    let classified = classify(&parsed, is_report);
+    let classified = match &message.fault {
+        Some(fault) => {
+            let code = match fault.kind {
+                FaultKind::TooLarge => ResponseCode::TooLarge,
+                FaultKind::Undecodable => ResponseCode::Unreadable,
+            };
+            parsed.input_size = message.body.len() as u64;
+            parsed.diagnostics.push(Diagnostic {
+                severity: Severity::Fatal,
+                itk_code: Some(code.code()),
+                location: String::new(),
+                message: fault.reason.clone(),
+            });
+            Classified {
+                classification: Classification::Quarantine {
+                    itk_message_id: None,
+                    reason: format!("({}) {}", code.code(), fault.reason),
+                },
+                infrastructure_code: code,
+                inf_ack_requested: None,
+            }
+        }
+        None => classify(&parsed, is_report),
+    };
+    // ITK3 says to answer the message's source.endpoint; MESH says who sent it. When they
+    // differ the response follows the endpoint, and the message says so.
+    let endpoint = parsed
+        .message
+        .as_ref()
+        .and_then(|m| m.sender_mailbox.clone());
+    if let (Some(endpoint), Some(from)) = (&endpoint, &message.meta.from) {
+        if !endpoint.trim().eq_ignore_ascii_case(from.trim()) {
+            parsed.diagnostics.push(Diagnostic {
+                severity: Severity::Warning,
+                itk_code: None,
+                location: "MessageHeader.source.endpoint".into(),
+                message: format!(
+                    "responses go to mailbox {endpoint} (the message's source.endpoint), not to {from}, the mailbox that sent it"
+                ),
+            });
+        }
+    }
     let diagnostics = serde_json::to_string(&parsed.diagnostics).expect("diagnostics serialise");
     let receiver = parsed.message.as_ref().and_then(|m| m.receiver.as_ref());
     let responder = Responder {
@@ -813,6 +997,8 @@ fn prepare(options: &SyncOptions, mailbox_id: &str, id: String, message: Message
             .unwrap_or_else(|| options.practice_name.clone()),
         mailbox: mailbox_id.to_string(),
     };
+    let mailbox_meta =
+        serde_json::json!({ "meta": message.meta, "fault": message.fault }).to_string();
     Prepared {
         id,
         parsed,
@@ -820,6 +1006,7 @@ fn prepare(options: &SyncOptions, mailbox_id: &str, id: String, message: Message
         diagnostics,
         responder,
         body: RawBody::encode(&message.body),
+        mailbox_meta,
         message,
     }
 }
@@ -838,9 +1025,11 @@ async fn deliver<M: Mailbox>(
         match mailbox.acknowledge(&id).await {
             Ok(()) => delivered.acknowledged.push(message_id),
             Err(e) => {
-                delivered
-                    .problems
-                    .push(format!("message {id}: [{}] {e}", e.code()));
+                delivered.problems.push(problem(
+                    ProblemKind::Acknowledgement,
+                    &format!("message {id}"),
+                    &e,
+                ));
                 if is_fatal(&e) {
                     delivered.fatal = Some(e);
                     return delivered;
@@ -886,11 +1075,10 @@ fn outbound(item: &OutboxItem) -> OutboundMessage {
     out
 }
 
-fn response_problem(item: &OutboxItem, e: &MeshError) -> String {
-    format!(
-        "response {} to {}: [{}] {e}",
-        item.response_code,
-        item.to_mailbox,
-        e.code()
+fn response_problem(item: &OutboxItem, e: &MeshError) -> SyncProblem {
+    problem(
+        ProblemKind::Response,
+        &format!("response {} to {}", item.response_code, item.to_mailbox),
+        e,
     )
 }

@@ -322,7 +322,7 @@ async fn a_response_whose_send_outcome_is_unknown_is_not_sent_twice() {
             first
                 .problems
                 .iter()
-                .any(|p| p.contains("mesh.send_outcome_unknown")),
+                .any(|p| p.code == "mesh.send_outcome_unknown"),
             "{first:?}"
         );
         assert_eq!(store.sync_state(PRACTICE).unwrap().health, "degraded");

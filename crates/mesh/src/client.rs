@@ -12,7 +12,8 @@ use crate::config::{validate_url, MeshConfig, RetryPolicy};
 use crate::error::{ErrorDetail, MeshError};
 use crate::mailbox::Mailbox;
 use crate::message::{
-    DeliveryReport, InboxListing, Message, MessageMeta, MessageType, OutboundMessage, TrackingInfo,
+    DeliveryReport, FaultKind, InboxListing, Message, MessageFault, MessageMeta, MessageType,
+    OutboundMessage, TrackingInfo,
 };
 
 /// The only `Accept` value this client sends (anything else selects API v1 or
@@ -37,6 +38,7 @@ pub struct MeshClient {
     nonce_count: AtomicU64,
     retry: RetryPolicy,
     max_chunk_size: usize,
+    max_message_bytes: usize,
     client_headers: HeaderMap,
 }
 
@@ -49,6 +51,7 @@ impl fmt::Debug for MeshClient {
             .field("shared_key", &"<redacted>")
             .field("retry", &self.retry)
             .field("max_chunk_size", &self.max_chunk_size)
+            .field("max_message_bytes", &self.max_message_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -73,8 +76,33 @@ struct TransportFailure {
 struct Exchange {
     status: StatusCode,
     headers: HeaderMap,
+    /// The body, read up to the request's limit.
     body: Vec<u8>,
+    /// The body went on past the limit (the rest was not read).
+    truncated: bool,
     attempts: u32,
+}
+
+/// The most any non-download response body (lists, tracking, errors) is read to.
+const CONTROL_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Reads a response body in pieces, keeping at most `limit` bytes: a server cannot make the
+/// client buffer more than that, whatever it sends. Returns the bytes and whether more followed.
+async fn read_bounded(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let hint = resp.content_length().unwrap_or(0).min(limit as u64) as usize;
+    let mut body = Vec::with_capacity(hint);
+    while let Some(piece) = resp.chunk().await? {
+        let room = limit - body.len();
+        if piece.len() > room {
+            body.extend_from_slice(&piece[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&piece);
+    }
+    Ok((body, false))
 }
 
 impl MeshClient {
@@ -170,6 +198,7 @@ impl MeshClient {
             nonce_count: AtomicU64::new(0),
             retry: config.retry,
             max_chunk_size: config.max_chunk_size.max(1),
+            max_message_bytes: config.max_message_bytes.max(1),
             client_headers: client_headers(&config.client_version)?,
         })
     }
@@ -206,7 +235,8 @@ impl MeshClient {
             .map_err(|e| MeshError::Config(format!("building URL for {path}: {e}")))
     }
 
-    /// Sends one request with retries according to `mode`, reading the whole body.
+    /// Sends one request with retries according to `mode`, reading the body up to
+    /// [`CONTROL_BODY_LIMIT`].
     async fn execute(
         &self,
         operation: &str,
@@ -216,11 +246,40 @@ impl MeshClient {
         body: Option<&[u8]>,
         mode: RetryMode,
     ) -> Result<Exchange, MeshError> {
-        self.execute_inner(operation, method, url, extra_headers, body, mode)
-            .await
-            .map_err(|f| f.error)
+        self.execute_inner(
+            operation,
+            method,
+            url,
+            extra_headers,
+            body,
+            mode,
+            CONTROL_BODY_LIMIT,
+        )
+        .await
+        .map_err(|f| f.error)
     }
 
+    /// A GET whose body is read up to `limit` bytes (a message chunk).
+    async fn get_bounded(
+        &self,
+        operation: &str,
+        url: reqwest::Url,
+        limit: usize,
+    ) -> Result<Exchange, MeshError> {
+        self.execute_inner(
+            operation,
+            Method::GET,
+            url,
+            &HeaderMap::new(),
+            None,
+            RetryMode::Safe,
+            limit,
+        )
+        .await
+        .map_err(|f| f.error)
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn execute_inner(
         &self,
         operation: &str,
@@ -229,6 +288,7 @@ impl MeshClient {
         extra_headers: &HeaderMap,
         body: Option<&[u8]>,
         mode: RetryMode,
+        body_limit: usize,
     ) -> Result<Exchange, TransportFailure> {
         let mut retry = 0u32;
         loop {
@@ -252,12 +312,14 @@ impl MeshClient {
                 Ok(resp) => {
                     let status = resp.status();
                     let headers = resp.headers().clone();
-                    resp.bytes().await.map(|b| (status, headers, b.to_vec()))
+                    read_bounded(resp, body_limit)
+                        .await
+                        .map(|(b, truncated)| (status, headers, b, truncated))
                 }
                 Err(e) => Err(e),
             };
             match outcome {
-                Ok((status, headers, body)) => {
+                Ok((status, headers, body, truncated)) => {
                     let retryable_status =
                         status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
                     if retryable_status && can_retry && mode == RetryMode::Safe {
@@ -269,6 +331,7 @@ impl MeshClient {
                         status,
                         headers,
                         body,
+                        truncated,
                         attempts,
                     });
                 }
@@ -486,7 +549,10 @@ impl MeshClient {
     }
 
     /// Downloads every chunk of a message, joins the raw chunks, and gunzips them
-    /// (multi-member) if the server sent them gzip-encoded.
+    /// (multi-member) if the server sent them gzip-encoded. Nothing is read past
+    /// `max_message_bytes` (see [`Message::fault`]): a message over the bound, one that
+    /// inflates past it, or one whose encoding is broken comes back with its bytes as received
+    /// (up to the bound) and the reason, so the sync can keep it in quarantine.
     pub async fn download(&self, message_id: &str) -> Result<Message, MeshError> {
         let id = message_id.trim().to_string();
         if id.is_empty() || id.contains('/') || id.contains('?') || id.contains('#') {
@@ -495,70 +561,19 @@ impl MeshClient {
             )));
         }
         let op = "download";
+        let limit = self.max_message_bytes;
         let url = self.url(&format!("messageexchange/{}/inbox/{id}", self.mailbox))?;
-        let first = self
-            .execute(
-                op,
-                Method::GET,
-                url,
-                &HeaderMap::new(),
-                None,
-                RetryMode::Safe,
-            )
-            .await?;
+        let first = self.get_bounded(op, url, limit + 1).await?;
         if first.status != StatusCode::OK && first.status != StatusCode::PARTIAL_CONTENT {
             return Err(self.status_error(op, &first, Some(&id)));
         }
-        let h = |name: &str| header_str(&first.headers, name);
+        let headers = first.headers;
+        let h = |name: &str| header_str(&headers, name);
         let message_type = MessageType::parse(h("mex-messagetype").as_deref().unwrap_or("DATA"));
-        let total_chunks = total_chunks(&first.headers).map_err(|message| MeshError::Protocol {
+        let total_chunks = total_chunks(&headers).map_err(|message| MeshError::Protocol {
             operation: op.into(),
             message,
         })?;
-        let mut gzipped = vec![is_gzip(&first.headers)];
-        let mut chunks = vec![first.body];
-        for k in 2..=total_chunks {
-            let url = self.url(&format!("messageexchange/{}/inbox/{id}/{k}", self.mailbox))?;
-            let ex = self
-                .execute(
-                    op,
-                    Method::GET,
-                    url,
-                    &HeaderMap::new(),
-                    None,
-                    RetryMode::Safe,
-                )
-                .await?;
-            if ex.status != StatusCode::OK && ex.status != StatusCode::PARTIAL_CONTENT {
-                return Err(self.status_error(op, &ex, Some(&id)));
-            }
-            if let Some(range) = header_str(&ex.headers, "mex-chunk-range") {
-                if range.trim() != format!("{k}:{total_chunks}") {
-                    return Err(MeshError::Protocol {
-                        operation: op.into(),
-                        message: format!("asked for chunk {k}:{total_chunks} of {id}, got {range}"),
-                    });
-                }
-            }
-            gzipped.push(is_gzip(&ex.headers));
-            chunks.push(ex.body);
-        }
-        let joined = codec::join_chunks(&chunks);
-        let body = if joined.is_empty() {
-            joined
-        } else if gzipped.iter().all(|g| *g) {
-            codec::gunzip_multi(&joined).map_err(|e| MeshError::Decompression {
-                message_id: id.clone(),
-                message: e.to_string(),
-            })?
-        } else if gzipped.iter().any(|g| *g) {
-            return Err(MeshError::Protocol {
-                operation: op.into(),
-                message: format!("message {id} mixes gzip-encoded and plain chunks"),
-            });
-        } else {
-            joined
-        };
         let meta = MessageMeta {
             message_id: h("mex-messageid").unwrap_or_else(|| id.clone()),
             message_type: message_type.clone(),
@@ -584,7 +599,131 @@ impl MeshClient {
             status_description: h("mex-statusdescription"),
             status_timestamp: h("mex-statustimestamp"),
         });
-        Ok(Message { meta, body, report })
+        let mut gzipped = vec![is_gzip(&headers)];
+        let mut body = first.body;
+        let encoding = |gzipped: &[bool]| {
+            gzipped.iter().any(|g| *g).then(|| {
+                if gzipped.iter().all(|g| *g) {
+                    "gzip"
+                } else {
+                    "mixed"
+                }
+                .to_string()
+            })
+        };
+        let done = |body: Vec<u8>, fault: Option<MessageFault>| Message {
+            meta: meta.clone(),
+            body,
+            report: report.clone(),
+            fault,
+        };
+        let too_large = |mut body: Vec<u8>, reason: String, gzipped: &[bool]| {
+            body.truncate(limit);
+            done(
+                body,
+                Some(MessageFault {
+                    kind: FaultKind::TooLarge,
+                    reason,
+                    truncated: true,
+                    content_encoding: encoding(gzipped),
+                }),
+            )
+        };
+        let incomplete = |body: Vec<u8>, k: u32, reason: String, gzipped: &[bool]| {
+            done(
+                body,
+                Some(MessageFault {
+                    kind: FaultKind::Undecodable,
+                    reason: format!(
+                        "chunk {k} of {total_chunks} of message {id} could not be downloaded: {reason}"
+                    ),
+                    truncated: true,
+                    content_encoding: encoding(gzipped),
+                }),
+            )
+        };
+        if first.truncated || body.len() > limit {
+            return Ok(too_large(
+                body,
+                format!("message {id} is larger than the {limit} byte limit (chunk 1 alone is over it); the rest was not downloaded"),
+                &gzipped,
+            ));
+        }
+        // Chunks are cut to one size (the last may be shorter): the count tells the size before
+        // anything more is fetched.
+        let estimate =
+            (body.len() as u64).saturating_mul(u64::from(total_chunks.saturating_sub(1)));
+        if total_chunks > 1 && estimate > limit as u64 {
+            let reason = format!(
+                "message {id} has {total_chunks} chunks of {} bytes, more than the {limit} byte limit; only chunk 1 was downloaded",
+                body.len()
+            );
+            return Ok(too_large(body, reason, &gzipped));
+        }
+        for k in 2..=total_chunks {
+            let url = self.url(&format!("messageexchange/{}/inbox/{id}/{k}", self.mailbox))?;
+            let room = limit - body.len();
+            let ex = match self.get_bounded(op, url, room + 1).await {
+                Ok(ex) => ex,
+                Err(e) if e.is_transient() => return Err(e),
+                Err(e) => return Ok(incomplete(body, k, e.to_string(), &gzipped)),
+            };
+            if ex.status != StatusCode::OK && ex.status != StatusCode::PARTIAL_CONTENT {
+                let e = self.status_error(op, &ex, Some(&id));
+                if e.is_transient() {
+                    return Err(e);
+                }
+                return Ok(incomplete(body, k, e.to_string(), &gzipped));
+            }
+            if let Some(range) = header_str(&ex.headers, "mex-chunk-range") {
+                if range.trim() != format!("{k}:{total_chunks}") {
+                    let reason = format!("asked for chunk {k}:{total_chunks}, got {range}");
+                    return Ok(incomplete(body, k, reason, &gzipped));
+                }
+            }
+            gzipped.push(is_gzip(&ex.headers));
+            let over = ex.truncated || ex.body.len() > room;
+            body.extend_from_slice(&ex.body);
+            if over {
+                return Ok(too_large(
+                    body,
+                    format!("message {id} is larger than the {limit} byte limit (at chunk {k} of {total_chunks}); the rest was not downloaded"),
+                    &gzipped,
+                ));
+            }
+        }
+        if body.is_empty() || gzipped.iter().all(|g| !*g) {
+            return Ok(done(body, None));
+        }
+        if gzipped.iter().any(|g| !*g) {
+            return Ok(done(
+                body,
+                Some(MessageFault {
+                    kind: FaultKind::Undecodable,
+                    reason: format!("message {id} mixes gzip-encoded and plain chunks"),
+                    truncated: false,
+                    content_encoding: encoding(&gzipped),
+                }),
+            ));
+        }
+        match codec::gunzip_multi_bounded(&body, limit) {
+            Ok(decoded) => Ok(done(decoded, None)),
+            Err(e) => {
+                let kind = match e {
+                    codec::GunzipError::TooLarge { .. } => FaultKind::TooLarge,
+                    codec::GunzipError::Corrupt(_) => FaultKind::Undecodable,
+                };
+                Ok(done(
+                    body,
+                    Some(MessageFault {
+                        kind,
+                        reason: format!("message {id} could not be decompressed: {e}"),
+                        truncated: false,
+                        content_encoding: encoding(&gzipped),
+                    }),
+                ))
+            }
+        }
     }
 
     /// `PUT …/inbox/{id}/status/acknowledged`. Idempotent on MESH.
@@ -694,6 +833,7 @@ impl MeshClient {
                 &first_headers,
                 Some(&body),
                 RetryMode::FirstPost,
+                CONTROL_BODY_LIMIT,
             )
             .await
         {

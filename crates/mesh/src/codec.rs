@@ -29,8 +29,44 @@ pub fn split_chunks(data: &[u8], max_chunk_size: usize) -> Vec<&[u8]> {
 
 /// Decodes a gzip stream of one or more members (RFC 1952 §2.2).
 pub fn gunzip_multi(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(data.len().saturating_mul(4));
-    flate2::read::MultiGzDecoder::new(data).read_to_end(&mut out)?;
+    gunzip_multi_bounded(data, usize::MAX - 1).map_err(|e| match e {
+        GunzipError::TooLarge { .. } => std::io::Error::other("too large"),
+        GunzipError::Corrupt(e) => e,
+    })
+}
+
+/// Why [`gunzip_multi_bounded`] failed.
+#[derive(Debug)]
+pub enum GunzipError {
+    /// The data inflates to more than `limit` bytes (decoding stopped there).
+    TooLarge { limit: usize },
+    /// Not a valid gzip stream (or cut short).
+    Corrupt(std::io::Error),
+}
+
+impl std::fmt::Display for GunzipError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GunzipError::TooLarge { limit } => {
+                write!(f, "it inflates to more than {limit} bytes")
+            }
+            GunzipError::Corrupt(e) => write!(f, "it is not valid gzip: {e}"),
+        }
+    }
+}
+
+/// Decodes a gzip stream of one or more members, producing at most `limit` bytes: a stream
+/// that inflates further (a "gzip bomb") is refused after `limit + 1` bytes, so memory stays
+/// bounded whatever the ratio.
+pub fn gunzip_multi_bounded(data: &[u8], limit: usize) -> Result<Vec<u8>, GunzipError> {
+    let mut out = Vec::with_capacity(data.len().saturating_mul(4).min(limit));
+    flate2::read::MultiGzDecoder::new(data)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(GunzipError::Corrupt)?;
+    if out.len() > limit {
+        return Err(GunzipError::TooLarge { limit });
+    }
     Ok(out)
 }
 
@@ -92,6 +128,35 @@ mod tests {
         assert_eq!(pieces.len(), 3);
         assert!(gunzip_multi(pieces[1]).is_err());
         assert_eq!(gunzip_multi(&join_chunks(&pieces)).unwrap(), data);
+    }
+
+    #[test]
+    fn bounded_gunzip_stops_at_the_limit() {
+        // 64 MB of zeros compresses to about 64 KB: decoding stops after limit + 1 bytes.
+        let bomb = {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            let zeros = vec![0u8; 1 << 20];
+            for _ in 0..64 {
+                enc.write_all(&zeros).unwrap();
+            }
+            enc.finish().unwrap()
+        };
+        assert!(bomb.len() < 1 << 20);
+        match gunzip_multi_bounded(&bomb, 1 << 20) {
+            Err(GunzipError::TooLarge { limit }) => assert_eq!(limit, 1 << 20),
+            other => panic!("expected TooLarge, got {other:?}"),
+        }
+        // At or under the limit it decodes in full.
+        let data = sample(4096);
+        assert_eq!(gunzip_multi_bounded(&gzip(&data), 4096).unwrap(), data);
+        assert!(matches!(
+            gunzip_multi_bounded(&gzip(&data), 4095),
+            Err(GunzipError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            gunzip_multi_bounded(b"not gzip", 100),
+            Err(GunzipError::Corrupt(_))
+        ));
     }
 
     #[test]

@@ -38,7 +38,14 @@ pub struct MeshConfig {
     pub max_chunk_size: usize,
     /// Sent as `mex-ClientVersion` (and in `User-Agent`).
     pub client_version: String,
+    /// The largest message accepted, as sent and once decompressed. A larger one is not read
+    /// past this bound: it comes back with a [`crate::FaultKind::TooLarge`] fault. Set it to
+    /// the store's maximum message size.
+    pub max_message_bytes: usize,
 }
+
+/// The default [`MeshConfig::max_message_bytes`]: 64 MiB, the parser's own limit.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 impl MeshConfig {
     /// A configuration with default timeouts, retries and chunk size.
@@ -61,6 +68,7 @@ impl MeshConfig {
             retry: RetryPolicy::default(),
             max_chunk_size: 75 * 1024 * 1024,
             client_version: format!("handover-mesh=={}", env!("CARGO_PKG_VERSION")),
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 }
@@ -80,6 +88,7 @@ impl fmt::Debug for MeshConfig {
             .field("retry", &self.retry)
             .field("max_chunk_size", &self.max_chunk_size)
             .field("client_version", &self.client_version)
+            .field("max_message_bytes", &self.max_message_bytes)
             .finish()
     }
 }

@@ -9,10 +9,21 @@
 //!   `To_DTS`, `Subject`, `LocalId` and `MessageType`. A `.dat` without its
 //!   `.ctl` is still being written and is skipped (the MESH client writes the
 //!   `.ctl` last); so is a `.ctl` without its `.dat`.
+//!   The pair's id is the `DTSId` followed by `-` and the first 12 hex digits of
+//!   the `.dat`'s SHA-256: a sender (or a person) reusing a `DTSId` for different
+//!   content makes a different message, never one taken for the earlier message
+//!   and acknowledged unseen.
 //! - any other file: one message whose body is the file. Its id is
 //!   `FILE-` + the first 24 hex digits of SHA-256(file name, NUL, content), so it
 //!   is stable across runs and a *different* document later dropped under the
 //!   same name gets a new id.
+//! - Files are hashed as streams and read only up to the size bound
+//!   ([`FolderMailbox::with_max_message_bytes`]); a larger file comes back with a
+//!   [`crate::FaultKind::TooLarge`] fault and its first bytes.
+//! - Entries skipped for longer than [`SKIP_REPORT_AFTER`] (a `.dat` whose `.ctl`
+//!   never came, an unreadable `.ctl`, one with a DOCTYPE, an empty file) are
+//!   reported with the listing ([`InboxListing::problems`]), so they are not
+//!   skipped silently for ever.
 //! - skipped: directories, names starting with `.`, names ending in `.tmp`,
 //!   `.part`, `.partial`, `.crdownload` or `~`, and empty plain files (writers
 //!   should create `x.tmp` and rename it when complete).
@@ -35,7 +46,8 @@ use sha2::{Digest, Sha256};
 use crate::error::MeshError;
 use crate::mailbox::Mailbox;
 use crate::message::{
-    DeliveryReport, InboxListing, Message, MessageMeta, MessageType, OutboundMessage,
+    DeliveryReport, FaultKind, InboxListing, ListingProblem, Message, MessageFault, MessageMeta,
+    MessageType, OutboundMessage,
 };
 
 /// Name of the subfolder acknowledged messages are moved to.
@@ -48,6 +60,7 @@ pub const OUTBOX_DIR: &str = "outbox";
 pub struct FolderMailbox {
     root: PathBuf,
     mailbox_id: String,
+    max_message_bytes: usize,
     /// Where each id was found by the last scan, with the files' fingerprints
     /// then: a hint that lets `download` and `acknowledge` check one file
     /// instead of rescanning (and rehashing) the whole folder. Always verified
@@ -99,6 +112,46 @@ pub struct FolderEntry {
     pub data_path: PathBuf,
     /// The `.ctl` file, for pairs.
     pub ctl_path: Option<PathBuf>,
+}
+
+/// How long an entry may be skipped (a writer still finishing it) before it is reported.
+pub const SKIP_REPORT_AFTER: std::time::Duration = std::time::Duration::from_secs(180);
+
+impl SkipReason {
+    /// In plain words, or None for names that are skipped by design (temporary files).
+    fn describe(&self) -> Option<String> {
+        Some(match self {
+            SkipReason::InProgressName => return None,
+            SkipReason::DatWithoutCtl => {
+                "a .dat file without its .ctl control file: it is not read until the .ctl arrives"
+                    .into()
+            }
+            SkipReason::CtlWithoutDat => "a .ctl control file without its .dat file".into(),
+            SkipReason::UnreadableCtl(e) => {
+                format!("a .ctl control file that cannot be read ({e}); its message is not read")
+            }
+            SkipReason::Empty => "an empty file".into(),
+            SkipReason::DuplicateId(id) => format!(
+                "the same message as another file in the folder ({id}); it is read once that one is processed"
+            ),
+        })
+    }
+}
+
+/// The skipped entries that have been there longer than [`SKIP_REPORT_AFTER`].
+fn stale_skips(skipped: &[(PathBuf, SkipReason)], now: SystemTime) -> Vec<ListingProblem> {
+    skipped
+        .iter()
+        .filter_map(|(path, reason)| {
+            let reason = reason.describe()?;
+            let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok()?;
+            let age = now.duration_since(modified).unwrap_or_default();
+            (age >= SKIP_REPORT_AFTER).then(|| ListingProblem {
+                subject: path.display().to_string(),
+                reason: format!("{reason} (there for {} minutes)", age.as_secs() / 60),
+            })
+        })
+        .collect()
 }
 
 /// What a file looked like when it was scanned: if its size, modification time, change time
@@ -240,8 +293,57 @@ fn file_id(name: &str, content: &[u8]) -> String {
     h.update(name.as_bytes());
     h.update([0u8]);
     h.update(content);
+    file_id_from(h)
+}
+
+fn file_id_from(h: Sha256) -> String {
     let digest = hex::encode_upper(h.finalize());
     format!("FILE-{}", &digest[..24])
+}
+
+/// The id of a plain file, hashing it as a stream (a file of any size in constant memory).
+fn plain_file_id(name: &str, path: &Path) -> Result<Option<String>, MeshError> {
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update([0u8]);
+    Ok(hash_file(path, h)?.map(file_id_from))
+}
+
+/// The id of a `.dat`/`.ctl` pair: the DTSId and a digest of the `.dat`'s content.
+fn pair_id(dts_id: &str, data_path: &Path) -> Result<Option<String>, MeshError> {
+    Ok(hash_file(data_path, Sha256::new())?.map(|h| pair_id_from(dts_id, h)))
+}
+
+fn pair_id_from(dts_id: &str, h: Sha256) -> String {
+    let digest = hex::encode_upper(h.finalize());
+    format!("{dts_id}-{}", &digest[..12])
+}
+
+/// Feeds a file into `h`; None when it is gone.
+fn hash_file(path: &Path, mut h: Sha256) -> Result<Option<Sha256>, MeshError> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(MeshError::io(format!("reading {}", path.display()), e)),
+    };
+    std::io::copy(&mut file, &mut h)
+        .map_err(|e| MeshError::io(format!("reading {}", path.display()), e))?;
+    Ok(Some(h))
+}
+
+/// Reads at most `limit` bytes of a file; true when there was more.
+fn read_bounded(path: &Path, limit: usize) -> Result<(Vec<u8>, bool), MeshError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| MeshError::io(format!("reading {}", path.display()), e))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut body = Vec::with_capacity(len.min(limit as u64) as usize);
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| MeshError::io(format!("reading {}", path.display()), e))?;
+    let more = body.len() > limit;
+    body.truncate(limit);
+    Ok((body, more))
 }
 
 struct Candidate {
@@ -312,9 +414,12 @@ fn scan_dir(dir: &Path) -> Result<FolderScan, MeshError> {
                     continue;
                 }
             };
-            let message_id = match ctl.id {
-                Some(id) => id,
-                None => file_id(&name, &read_file(&path)?),
+            let message_id = match &ctl.id {
+                Some(id) => pair_id(id, &path)?,
+                None => plain_file_id(&name, &path)?,
+            };
+            let Some(message_id) = message_id else {
+                continue; // moved away meanwhile
             };
             candidates.push(Candidate {
                 entry: FolderEntry {
@@ -332,7 +437,9 @@ fn scan_dir(dir: &Path) -> Result<FolderScan, MeshError> {
             scan.skipped.push((path, SkipReason::Empty));
             continue;
         }
-        let message_id = file_id(&name, &read_file(&path)?);
+        let Some(message_id) = plain_file_id(&name, &path)? else {
+            continue; // moved away meanwhile
+        };
         candidates.push(Candidate {
             entry: FolderEntry {
                 message_id,
@@ -369,30 +476,35 @@ fn scan_dir(dir: &Path) -> Result<FolderScan, MeshError> {
 /// The id `entry`'s files have now (None if they are gone or no longer
 /// listable), computed exactly as [`scan_dir`] does.
 fn current_id(entry: &FolderEntry) -> Result<Option<String>, MeshError> {
-    let read = |p: &Path| match std::fs::read(p) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(MeshError::io(format!("reading {}", p.display()), e)),
-    };
     let name = entry
         .data_path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let Some(data) = read(&entry.data_path)? else {
-        return Ok(None);
-    };
     match &entry.ctl_path {
         Some(ctl_path) => {
-            let Some(xml) = read(ctl_path)? else {
+            let xml = match std::fs::read(ctl_path) {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(MeshError::io(format!("reading {}", ctl_path.display()), e)),
+            };
+            let Ok(ctl) = parse_ctl(&String::from_utf8_lossy(&xml)) else {
                 return Ok(None);
             };
-            Ok(parse_ctl(&String::from_utf8_lossy(&xml))
-                .ok()
-                .map(|ctl| ctl.id.unwrap_or_else(|| file_id(&name, &data))))
+            match ctl.id {
+                Some(id) => pair_id(&id, &entry.data_path),
+                None => plain_file_id(&name, &entry.data_path),
+            }
         }
-        None if data.is_empty() => Ok(None),
-        None => Ok(Some(file_id(&name, &data))),
+        None => match std::fs::metadata(&entry.data_path) {
+            Ok(m) if m.len() == 0 => Ok(None),
+            Ok(_) => plain_file_id(&name, &entry.data_path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(MeshError::io(
+                format!("reading {}", entry.data_path.display()),
+                e,
+            )),
+        },
     }
 }
 
@@ -468,7 +580,14 @@ impl FolderMailbox {
             root: root.into(),
             mailbox_id: mailbox_id.into().trim().to_ascii_uppercase(),
             index: Arc::default(),
+            max_message_bytes: crate::DEFAULT_MAX_MESSAGE_BYTES,
         }
+    }
+
+    /// Reads no file past `bytes` (see [`crate::MeshConfig::max_message_bytes`]).
+    pub fn with_max_message_bytes(mut self, bytes: usize) -> Self {
+        self.max_message_bytes = bytes.max(1);
+        self
     }
 
     /// The watched directory.
@@ -546,8 +665,8 @@ impl FolderMailbox {
 
     fn download_blocking(&self, message_id: &str) -> Result<Message, MeshError> {
         let entry = self.find(message_id)?;
-        let body = std::fs::read(&entry.data_path)
-            .map_err(|e| MeshError::io(format!("reading {}", entry.data_path.display()), e))?;
+        let limit = self.max_message_bytes;
+        let (body, more) = read_bounded(&entry.data_path, limit)?;
         let ctl = match &entry.ctl_path {
             Some(p) => {
                 let xml = std::fs::read(p)
@@ -559,17 +678,37 @@ impl FolderMailbox {
             }
             None => Ctl::default(),
         };
-        // The body must be exactly what the id denotes (content-derived ids).
-        if ctl.id.is_none() {
+        // The body must be exactly what the id denotes (content-derived ids): checked on the
+        // bytes just read, or by hashing the file when it was too large to read whole.
+        let id_now = if more {
+            current_id(&entry)?
+        } else {
             let name = entry
                 .data_path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if file_id(&name, &body) != entry.message_id {
-                return Err(self.gone(message_id));
-            }
+            Some(match &ctl.id {
+                Some(dts_id) => {
+                    let mut h = Sha256::new();
+                    h.update(&body);
+                    pair_id_from(dts_id, h)
+                }
+                None => file_id(&name, &body),
+            })
+        };
+        if id_now.as_deref() != Some(message_id) {
+            return Err(self.gone(message_id));
         }
+        let fault = more.then(|| MessageFault {
+            kind: FaultKind::TooLarge,
+            reason: format!(
+                "{} is larger than the {limit} byte limit; only its first {limit} bytes were read",
+                entry.data_path.display()
+            ),
+            truncated: true,
+            content_encoding: None,
+        });
         let message_type = MessageType::parse(ctl.message_type.as_deref().unwrap_or("DATA"));
         let report = (message_type == MessageType::Report).then(|| DeliveryReport {
             linked_message_id: ctl.linked_id.clone(),
@@ -585,7 +724,8 @@ impl FolderMailbox {
             .map(|n| n.to_string_lossy().into_owned());
         Ok(Message {
             meta: MessageMeta {
-                message_id: entry.message_id.clone(),
+                // The MESH message id of a pair (its DTSId); the listing id adds a digest.
+                message_id: ctl.id.clone().unwrap_or_else(|| entry.message_id.clone()),
                 message_type,
                 from: ctl.from,
                 to: ctl.to.or_else(|| Some(self.mailbox_id.clone())),
@@ -607,6 +747,7 @@ impl FolderMailbox {
             },
             body,
             report,
+            fault,
         })
     }
 
@@ -747,6 +888,7 @@ impl Mailbox for FolderMailbox {
                 approx_inbox_count: Some(ids.len() as u64),
                 message_ids: ids,
                 maybe_more: false,
+                problems: stale_skips(&scan.skipped, SystemTime::now()),
             })
         })
         .await
@@ -981,12 +1123,11 @@ mod tests {
         assert!(mb.list_inbox(None).await.unwrap().message_ids.is_empty());
         touch(d, "MSG1.ctl", CTL.as_bytes());
         let listing = mb.list_inbox(None).await.unwrap();
-        assert_eq!(
-            listing.message_ids,
-            vec!["20260101120000123_ABC123".to_string()]
-        );
+        let id = pair_listing_id("20260101120000123_ABC123", b"payload one");
+        assert_eq!(listing.message_ids, vec![id.clone()]);
 
-        let msg = mb.download("20260101120000123_ABC123").await.unwrap();
+        let msg = mb.download(&id).await.unwrap();
+        assert_eq!(msg.meta.message_id, "20260101120000123_ABC123");
         assert_eq!(msg.body, b"payload one");
         assert_eq!(msg.meta.workflow_id.as_deref(), Some("TOC_FHIR_IP_DISCH"));
         assert_eq!(msg.meta.from.as_deref(), Some("X26HOSP1"));
@@ -1011,12 +1152,105 @@ mod tests {
             .message_ids
             .is_empty());
 
-        mb.acknowledge("20260101120000123_ABC123").await.unwrap();
+        mb.acknowledge(&id).await.unwrap();
         assert!(d.join("processed/MSG1.dat").is_file());
         assert!(d.join("processed/MSG1.ctl").is_file());
         assert!(!d.join("MSG1.dat").exists() && !d.join("MSG1.ctl").exists());
         assert!(mb.list_inbox(None).await.unwrap().message_ids.is_empty());
-        mb.acknowledge("20260101120000123_ABC123").await.unwrap();
+        mb.acknowledge(&id).await.unwrap();
+    }
+
+    fn pair_listing_id(dts_id: &str, body: &[u8]) -> String {
+        let mut h = Sha256::new();
+        h.update(body);
+        pair_id_from(dts_id, h)
+    }
+
+    #[tokio::test]
+    async fn a_reused_dts_id_with_other_content_is_another_message() {
+        let (dir, mb) = mailbox();
+        let d = dir.path();
+        touch(d, "A.dat", b"patient one");
+        touch(d, "A.ctl", CTL.as_bytes());
+        let first = pair_listing_id("20260101120000123_ABC123", b"patient one");
+        assert_eq!(
+            mb.list_inbox(None).await.unwrap().message_ids,
+            vec![first.clone()]
+        );
+        mb.acknowledge(&first).await.unwrap();
+        // The same DTSId again, for a different document: a new id, listed, not "acknowledged".
+        touch(d, "B.dat", b"patient two");
+        touch(d, "B.ctl", CTL.as_bytes());
+        let second = pair_listing_id("20260101120000123_ABC123", b"patient two");
+        assert_ne!(first, second);
+        assert_eq!(
+            mb.list_inbox(None).await.unwrap().message_ids,
+            vec![second.clone()]
+        );
+        assert_eq!(mb.download(&second).await.unwrap().body, b"patient two");
+        // Two pairs with one DTSId at once are both listed.
+        touch(d, "C.dat", b"patient three");
+        touch(d, "C.ctl", CTL.as_bytes());
+        assert_eq!(mb.list_inbox(None).await.unwrap().message_ids.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn files_skipped_for_minutes_are_reported() {
+        let (dir, mb) = mailbox();
+        let d = dir.path();
+        touch(d, "LONELY.dat", b"payload");
+        touch(d, "BAD.dat", b"payload");
+        touch(d, "BAD.ctl", b"<!DOCTYPE x [<!ENTITY a 'b'>]><DTSControl/>");
+        touch(d, "fresh.dat", b"payload");
+        touch(d, "upload.tmp", b"x");
+        // Nothing is reported while a writer may still be finishing.
+        assert!(mb.list_inbox(None).await.unwrap().problems.is_empty());
+        let old = SystemTime::now() - SKIP_REPORT_AFTER - std::time::Duration::from_secs(60);
+        for name in ["LONELY.dat", "BAD.ctl", "upload.tmp"] {
+            std::fs::File::options()
+                .write(true)
+                .open(d.join(name))
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        let problems = mb.list_inbox(None).await.unwrap().problems;
+        let subjects: Vec<&str> = problems.iter().map(|p| p.subject.as_str()).collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            subjects.iter().any(|s| s.ends_with("LONELY.dat")),
+            "{subjects:?}"
+        );
+        assert!(
+            subjects.iter().any(|s| s.ends_with("BAD.ctl")),
+            "{subjects:?}"
+        );
+        assert!(problems
+            .iter()
+            .any(|p| p.reason.contains("without its .ctl")));
+        assert!(problems.iter().any(|p| p.reason.contains("cannot be read")));
+    }
+
+    #[tokio::test]
+    async fn a_file_over_the_bound_is_read_only_to_the_bound() {
+        let (dir, mb) = mailbox();
+        let mb = mb.with_max_message_bytes(1000);
+        touch(dir.path(), "big.xml", &vec![b'x'; 5000]);
+        touch(dir.path(), "small.xml", &vec![b'y'; 1000]);
+        let ids = mb.list_inbox(None).await.unwrap().message_ids;
+        assert_eq!(ids.len(), 2);
+        let mut faults = 0;
+        for id in ids {
+            let msg = mb.download(&id).await.unwrap();
+            assert_eq!(msg.body.len(), 1000);
+            if let Some(fault) = msg.fault {
+                faults += 1;
+                assert_eq!(fault.kind, FaultKind::TooLarge);
+                assert!(fault.truncated);
+                assert!(msg.body.iter().all(|b| *b == b'x'));
+            }
+        }
+        assert_eq!(faults, 1);
     }
 
     #[tokio::test]
@@ -1032,7 +1266,10 @@ mod tests {
             .replace("Transferred to recipient mailbox", "Undelivered message");
         touch(dir.path(), "R.dat", b"");
         touch(dir.path(), "R.ctl", ctl.as_bytes());
-        let msg = mb.download("20260101120000123_ABC123").await.unwrap();
+        let msg = mb
+            .download(&pair_listing_id("20260101120000123_ABC123", b""))
+            .await
+            .unwrap();
         assert_eq!(msg.meta.message_type, MessageType::Report);
         let report = msg.report.unwrap();
         assert!(report.is_failure());
@@ -1051,7 +1288,10 @@ mod tests {
         out.subject = Some("ITK3 <response> & ack".into());
         let id = mb.send(&out).await.unwrap();
         let outbox = FolderMailbox::new(mb.outbox_dir(), "X26HOSP1");
-        let msg = outbox.download(&id).await.unwrap();
+        let msg = outbox
+            .download(&pair_listing_id(&id, b"<ack/>"))
+            .await
+            .unwrap();
         assert_eq!(msg.body, b"<ack/>");
         assert_eq!(msg.meta.to.as_deref(), Some("X26HOSP1"));
         assert_eq!(msg.meta.from.as_deref(), Some("X26GP001"));

@@ -45,6 +45,13 @@
 //!   them gzip-encoded decode the whole with a multi-member gzip decoder (this
 //!   handles both per-chunk gzip and one gzip stream split into chunks).
 //!   reqwest's own decompression is not compiled in.
+//! - **Every read is bounded.** Bodies are read in pieces and never past
+//!   `MeshConfig::max_message_bytes` (+1 byte to detect an overrun); the chunk
+//!   count times the first chunk's size is checked before the other chunks are
+//!   fetched; gzip is inflated through a bounded reader. A message over the bound,
+//!   or one whose encoding is broken, comes back with [`Message::fault`] set and
+//!   its bytes as received (up to the bound), never as an error that would leave
+//!   it to be downloaded again at every poll, and never by reading it whole.
 //! - Plain `http://` is refused except to loopback (127.0.0.0/8, ::1,
 //!   `localhost`); redirects are never followed; TLS ≥ 1.2; a configured CA
 //!   bundle replaces the system roots.
@@ -86,10 +93,11 @@ mod message;
 pub mod testing;
 
 pub use client::{client_headers, MeshClient, ACCEPT_V2, MESH_PAGE_SIZE};
-pub use config::{validate_url, MeshConfig, RetryPolicy};
+pub use config::{validate_url, MeshConfig, RetryPolicy, DEFAULT_MAX_MESSAGE_BYTES};
 pub use error::{ErrorDetail, MeshError};
 pub use folder::FolderMailbox;
 pub use mailbox::{AnyMailbox, Mailbox};
 pub use message::{
-    DeliveryReport, InboxListing, Message, MessageMeta, MessageType, OutboundMessage, TrackingInfo,
+    DeliveryReport, FaultKind, InboxListing, Message, MessageFault, MessageMeta, MessageType,
+    OutboundMessage, TrackingInfo,
 };

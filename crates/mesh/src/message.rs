@@ -13,6 +13,18 @@ pub struct InboxListing {
     /// MESH returns at most 500 ids per list, so download and acknowledge these,
     /// then list again.
     pub maybe_more: bool,
+    /// Entries the mailbox could not list and has been skipping for a while (the folder
+    /// mailbox's stray or unreadable files): a person should look at them.
+    pub problems: Vec<ListingProblem>,
+}
+
+/// Something in the mailbox that cannot be listed as a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListingProblem {
+    /// What it is about (a file path).
+    pub subject: String,
+    /// Why it is skipped, in plain words.
+    pub reason: String,
 }
 
 /// `mex-MessageType`.
@@ -94,10 +106,38 @@ impl DeliveryReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     pub meta: MessageMeta,
-    /// The payload (empty for REPORT messages).
+    /// The payload (empty for REPORT messages). When `fault` is set: the bytes as received
+    /// (chunks joined, still encoded), cut at the size bound.
     pub body: Vec<u8>,
     /// Set when `meta.message_type` is [`MessageType::Report`].
     pub report: Option<DeliveryReport>,
+    /// The message arrived but cannot be used as it is (too large, or its encoding is broken).
+    /// The sync engine keeps it in quarantine, as received, with the reason.
+    pub fault: Option<MessageFault>,
+}
+
+/// Why a delivered message cannot be read, found while downloading it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageFault {
+    pub kind: FaultKind,
+    /// In plain words, with the sizes involved.
+    pub reason: String,
+    /// `Message::body` stops at the bound: the rest was not downloaded or not decoded.
+    pub truncated: bool,
+    /// How the body is encoded (`gzip`), when it is not the payload itself.
+    pub content_encoding: Option<String>,
+}
+
+/// The kinds of [`MessageFault`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    /// Larger than the mailbox's bound (`MeshConfig::max_message_bytes`), as sent or once
+    /// decompressed. The same on every download: it is quarantined at once (ITK3 20015).
+    TooLarge,
+    /// The bytes cannot be decoded (broken gzip, chunks that mix encodings, a chunk that could
+    /// not be fetched). Kept in quarantine after a few failed attempts (ITK3 10009).
+    Undecodable,
 }
 
 /// A message to send.

@@ -54,6 +54,13 @@ pub struct DocumentRow {
     pub flags: RowFlags,
     /// The MESH message id the document arrived in (None for other sources).
     pub mesh_message_id: Option<String>,
+    /// How many times the document was delivered (1, plus each duplicate delivery).
+    #[ts(type = "number")]
+    pub times_received: u32,
+    /// Identity warnings on the document (a reused identifier, a replacement that does not
+    /// match): a person must look at them.
+    #[ts(type = "number")]
+    pub identity_warnings: u32,
 }
 
 /// The list flags of a row.
@@ -131,7 +138,12 @@ pub const SEARCH_COUNT_CAP: u64 = 5000;
 
 const ROW_COLUMNS: &str = "d.id, d.kind, d.nhs_number, d.patient_name, d.birth_date, d.title, d.sender, \
      d.care_setting, d.document_date, d.received_at, d.status, d.superseded_by, d.replaces, d.flags, \
-     (SELECT m2.source_id FROM messages m2 WHERE m2.id = d.message_id AND m2.source = 'mesh')";
+     (SELECT m2.source_id FROM messages m2 WHERE m2.id = d.message_id AND m2.source = 'mesh'), \
+     1 + (SELECT count(*) FROM messages m3 WHERE m3.duplicate_of = d.id), \
+     (SELECT count(*) FROM document_issues i WHERE i.document_id = d.id)";
+
+/// The number of columns in [`ROW_COLUMNS`].
+const ROW_COLUMN_COUNT: usize = 17;
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
     let flags: String = r.get(13)?;
@@ -151,7 +163,30 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
         replaces: r.get(12)?,
         flags: serde_json::from_str(&flags).unwrap_or_default(),
         mesh_message_id: r.get(14)?,
+        times_received: r.get(15)?,
+        identity_warnings: r.get(16)?,
     })
+}
+
+/// One delivery of a document: the message it first came in, or a later duplicate.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+pub struct Delivery {
+    pub message: MessageProvenance,
+    /// `stored` (the first delivery) or `duplicate`.
+    pub outcome: String,
+}
+
+/// An identity warning kept with a document.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+pub struct DocumentIssue {
+    pub kind: crate::IssueKind,
+    /// The other document involved.
+    #[ts(type = "number | null")]
+    pub other_document_id: Option<i64>,
+    pub detail: String,
+    pub created_at: String,
 }
 
 const PROVENANCE_COLUMNS: &str =
@@ -397,8 +432,8 @@ impl Store {
             .query_row(params![id], |r| {
                 Ok(StoredDocument {
                     row: row(r)?,
-                    model_json: r.get(15)?,
-                    message: provenance(r, 16)?,
+                    model_json: r.get(ROW_COLUMN_COUNT)?,
+                    message: provenance(r, ROW_COLUMN_COUNT + 1)?,
                 })
             })
             .optional()?)
@@ -413,6 +448,42 @@ impl Store {
             .query_map(params![id], |r| r.get(0))?
             .collect::<Result<Vec<i64>, _>>()?;
         Ok(ids)
+    }
+
+    /// Every delivery of a document, first delivery first: the message it was stored from and
+    /// each later delivery of the same content.
+    pub fn document_deliveries(&self, id: i64) -> Result<Vec<Delivery>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {PROVENANCE_COLUMNS}, m.outcome FROM messages m
+             WHERE m.id = (SELECT message_id FROM documents WHERE id = ?1) OR m.duplicate_of = ?1
+             ORDER BY m.received_at, m.id"
+        ))?;
+        let rows = stmt.query_map(params![id], |r| {
+            Ok(Delivery {
+                message: provenance(r, 0)?,
+                outcome: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The identity warnings kept with a document, oldest first.
+    pub fn document_issues(&self, id: i64) -> Result<Vec<DocumentIssue>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kind, other_document_id, detail, created_at FROM document_issues
+             WHERE document_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![id], |r| {
+            let kind: String = r.get(0)?;
+            Ok(DocumentIssue {
+                kind: crate::IssueKind::parse(&kind)
+                    .unwrap_or(crate::IssueKind::IdentifierConflict),
+                other_document_id: r.get(1)?,
+                detail: r.get(2)?,
+                created_at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn set_document_status(&self, id: i64, status: &str) -> Result<bool, StoreError> {

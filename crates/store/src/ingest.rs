@@ -24,6 +24,9 @@ pub struct Incoming<'a> {
     /// `raw` encoded for storage ([`crate::RawBody::encode`]), when the caller prepared it off
     /// the store's thread; computed here otherwise.
     pub body: Option<&'a crate::RawBody>,
+    /// What the mailbox said about the message (its `mex-*` headers, and why it could not be
+    /// read when that is so), as JSON.
+    pub mailbox_meta: Option<&'a str>,
 }
 
 /// The searchable summary of a parsed document; `model` is the full parse result as JSON.
@@ -38,8 +41,14 @@ pub struct DocumentRecord {
     pub birth_date: Option<String>,
     pub title: Option<String>,
     pub sender: Option<String>,
+    /// ODS code of the organisation that sent the document (custodian, else the message's
+    /// sender): what a replacement must share with the document it replaces.
+    pub sender_org: Option<String>,
     pub care_setting: Option<String>,
     pub document_date: Option<String>,
+    /// SHA-256 of the document's content (the parsed document, attachments included): two
+    /// deliveries are the same document only when this is equal.
+    pub content_sha256: Option<String>,
     /// JSON object of list flags (medication changes, attachments, ...).
     pub flags: String,
     pub model: String,
@@ -47,22 +56,82 @@ pub struct DocumentRecord {
     pub search_text: String,
 }
 
-/// What the parser made of a message.
-#[derive(Debug, Clone)]
-pub enum Classification {
+/// What becomes of a message, decided by the caller (`crates/inbox`, where the policy lives)
+/// before it is stored; the store records it.
+#[derive(Debug, Clone, Copy)]
+pub enum Disposition<'a> {
+    /// A document, stored and shown, with its links to documents already stored.
     Document {
-        itk_message_id: Option<String>,
-        document: Box<DocumentRecord>,
+        document: &'a DocumentRecord,
+        links: &'a DocumentLinks,
     },
+    /// The same document again (equal content): recorded as another delivery of document `of`.
+    Duplicate { of: i64 },
+    /// Unreadable, invalid, too large: kept, with the reason, for a person to look at.
+    Quarantine { reason: &'a str },
     /// An ITK3 response addressed to us.
-    Response { itk_message_id: Option<String> },
+    Response,
     /// A MESH non-delivery report.
     Report,
-    /// Unreadable or invalid: kept, with the reason, for a person to look at.
-    Quarantine {
-        itk_message_id: Option<String>,
-        reason: String,
-    },
+}
+
+/// How a new document relates to documents already stored, as the inbox's policy decided.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentLinks {
+    /// Documents this one replaces (same sender, same patient): marked superseded by it.
+    pub supersedes: Vec<i64>,
+    /// A replacement received before this document: this one is superseded by it at once.
+    pub superseded_by: Option<i64>,
+    /// Warnings recorded against documents (this one or others), shown on them.
+    pub issues: Vec<IssueNote>,
+}
+
+/// A warning about a document's identity, kept with the document and shown on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueNote {
+    /// The document the warning is shown on.
+    pub on: IssueSubject,
+    pub kind: IssueKind,
+    /// The other document involved.
+    pub other: Option<IssueSubject>,
+    /// In plain words.
+    pub detail: String,
+}
+
+/// A document in an [`IssueNote`]: the one being stored, or one already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueSubject {
+    This,
+    Stored(i64),
+}
+
+/// The kinds of identity warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum IssueKind {
+    /// Another document, with other content, was sent under the same identifier.
+    IdentifierConflict,
+    /// A replacement names a document from another sender or about another patient: nothing
+    /// was superseded.
+    ReplacementMismatch,
+}
+
+impl IssueKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssueKind::IdentifierConflict => "identifier-conflict",
+            IssueKind::ReplacementMismatch => "replacement-mismatch",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "identifier-conflict" => Some(IssueKind::IdentifierConflict),
+            "replacement-mismatch" => Some(IssueKind::ReplacementMismatch),
+            _ => None,
+        }
+    }
 }
 
 /// What happened to a message. Every variant but `AlreadyStored` stored the message's bytes.
@@ -79,13 +148,8 @@ pub enum IngestOutcome {
         document_id: i64,
         superseded: Vec<i64>,
     },
-    /// Same MessageHeader id as a message already stored (ITK 20007).
-    DuplicateMessage {
-        message_id: i64,
-        existing_document_id: i64,
-    },
-    /// Same document identity as a document already stored (ITK 20008).
-    DuplicateDocument {
+    /// The same document delivered again: kept as a delivery of the existing document.
+    Duplicate {
         message_id: i64,
         existing_document_id: i64,
     },
@@ -105,8 +169,7 @@ impl IngestOutcome {
         match self {
             IngestOutcome::AlreadyStored { message_id }
             | IngestOutcome::Stored { message_id, .. }
-            | IngestOutcome::DuplicateMessage { message_id, .. }
-            | IngestOutcome::DuplicateDocument { message_id, .. }
+            | IngestOutcome::Duplicate { message_id, .. }
             | IngestOutcome::Quarantined { message_id }
             | IngestOutcome::Response { message_id }
             | IngestOutcome::Report { message_id } => *message_id,
@@ -114,7 +177,51 @@ impl IngestOutcome {
     }
 }
 
-/// An ITK3 response to queue, decided by the caller from the outcome.
+/// What [`Store::ingest`] did: the outcome and the responses it queued (their first attempt
+/// recorded in the same transaction, so they may be sent as soon as it commits).
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    pub outcome: IngestOutcome,
+    pub queued: Vec<OutboxItem>,
+}
+
+/// A stored document whose identifiers a new one shares: what the inbox's policy compares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriorDocument {
+    pub id: i64,
+    pub document_bundle_id: Option<String>,
+    pub composition_id: Option<String>,
+    pub replaces: Option<String>,
+    pub nhs_number: Option<String>,
+    pub sender_org: Option<String>,
+    /// None for documents stored before content hashes were kept (equal to nothing).
+    pub content_sha256: Option<String>,
+    pub superseded_by: Option<i64>,
+}
+
+/// The identifiers of a document about to be stored.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DocumentIdentity<'a> {
+    pub itk_message_id: Option<&'a str>,
+    pub document_bundle_id: Option<&'a str>,
+    pub composition_id: Option<&'a str>,
+    pub replaces: Option<&'a str>,
+}
+
+/// The stored documents a new document's identifiers lead to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdentityMatches {
+    /// Documents from messages with the same ITK3 MessageHeader id.
+    pub same_message: Vec<PriorDocument>,
+    /// Documents with the same document Bundle id.
+    pub same_bundle: Vec<PriorDocument>,
+    /// Documents the new one says it replaces (by Bundle or Composition id), not yet superseded.
+    pub named_by_replaces: Vec<PriorDocument>,
+    /// Documents that say they replace the new one (received before it), newest first.
+    pub replacing: Vec<PriorDocument>,
+}
+
+/// An ITK3 response to queue, decided by the caller.
 #[derive(Debug, Clone)]
 pub struct PlannedResponse {
     /// `infrastructure` or `business`.
@@ -194,17 +301,80 @@ impl Store {
             .optional()?)
     }
 
-    /// Stores a message and what became of it, and queues the responses `respond` asks for, all
-    /// in one transaction (a SAVEPOINT: its own durable transaction when none is open, or part
-    /// of the caller's). Idempotent: a message already stored under the same mailbox id is not
-    /// stored again (and gets no new responses).
+    /// The stored documents that share identifiers with a document about to be stored. Read
+    /// inside the batch's transaction, so the decision made from it holds when it is recorded.
+    pub fn identity_matches(
+        &self,
+        id: &DocumentIdentity<'_>,
+    ) -> Result<IdentityMatches, StoreError> {
+        let mut m = IdentityMatches::default();
+        if let Some(itk) = id.itk_message_id {
+            m.same_message = self.priors(
+                "d.message_id IN (SELECT id FROM messages WHERE itk_message_id = ?1)",
+                params![itk],
+            )?;
+        }
+        if let Some(bundle) = id.document_bundle_id {
+            m.same_bundle = self.priors("d.document_bundle_id = ?1", params![bundle])?;
+        }
+        if let Some(target) = id.replaces {
+            m.named_by_replaces = self.priors(
+                "d.superseded_by IS NULL AND (d.document_bundle_id = ?1 OR d.composition_id = ?1)",
+                params![target],
+            )?;
+        }
+        let own: Vec<&str> = [id.document_bundle_id, id.composition_id]
+            .into_iter()
+            .flatten()
+            .collect();
+        for own_id in own {
+            for p in self.priors("d.replaces = ?1", params![own_id])? {
+                if !m.replacing.iter().any(|q| q.id == p.id) {
+                    m.replacing.push(p);
+                }
+            }
+        }
+        m.replacing.sort_by_key(|p| std::cmp::Reverse(p.id));
+        Ok(m)
+    }
+
+    fn priors(
+        &self,
+        condition: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<PriorDocument>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT d.id, d.document_bundle_id, d.composition_id, d.replaces, d.nhs_number,
+                    d.sender_org, d.content_sha256, d.superseded_by
+             FROM documents d WHERE {condition} ORDER BY d.id"
+        ))?;
+        let rows = stmt.query_map(args, |r| {
+            Ok(PriorDocument {
+                id: r.get(0)?,
+                document_bundle_id: r.get(1)?,
+                composition_id: r.get(2)?,
+                replaces: r.get(3)?,
+                nhs_number: r.get(4)?,
+                sender_org: r.get(5)?,
+                content_sha256: r.get(6)?,
+                superseded_by: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Stores a message and what the caller decided becomes of it, and queues `responses` for
+    /// it (their first attempt recorded), all in one transaction (a SAVEPOINT: its own durable
+    /// transaction when none is open, or part of the caller's batch). Idempotent: a message
+    /// already stored under the same mailbox id is not stored again and gets no new responses.
     pub fn ingest(
         &mut self,
         incoming: &Incoming<'_>,
-        classification: &Classification,
+        itk_message_id: Option<&str>,
+        disposition: Disposition<'_>,
         diagnostics_json: &str,
-        respond: impl FnOnce(&IngestOutcome) -> Vec<PlannedResponse>,
-    ) -> Result<IngestOutcome, StoreError> {
+        responses: &[PlannedResponse],
+    ) -> Result<Ingested, StoreError> {
         let tx = self.conn.savepoint()?;
         if let Some(message_id) = tx
             .query_row(
@@ -214,73 +384,108 @@ impl Store {
             )
             .optional()?
         {
-            return Ok(IngestOutcome::AlreadyStored { message_id });
+            return Ok(Ingested {
+                outcome: IngestOutcome::AlreadyStored { message_id },
+                queued: vec![],
+            });
         }
-
-        let outcome = match classification {
-            Classification::Document {
-                itk_message_id,
-                document,
-            } => ingest_document(
-                &tx,
-                incoming,
-                itk_message_id.as_deref(),
-                document,
-                diagnostics_json,
-            )?,
-            Classification::Response { itk_message_id } => {
-                let id = insert_message(
-                    &tx,
-                    incoming,
-                    itk_message_id.as_deref(),
-                    "response",
-                    None,
-                    None,
-                    diagnostics_json,
-                )?;
-                IngestOutcome::Response { message_id: id }
+        let row = |outcome, duplicate_of, reason| MessageRow {
+            itk_message_id,
+            outcome,
+            duplicate_of,
+            quarantine_reason: reason,
+            diagnostics_json,
+        };
+        let outcome = match disposition {
+            Disposition::Document { document, links } => {
+                let message_id = insert_message(&tx, incoming, &row("stored", None, None))?;
+                let (document_id, superseded) =
+                    insert_document(&tx, incoming, message_id, document, links)?;
+                IngestOutcome::Stored {
+                    message_id,
+                    document_id,
+                    superseded,
+                }
             }
-            Classification::Report => {
-                let id =
-                    insert_message(&tx, incoming, None, "report", None, None, diagnostics_json)?;
-                IngestOutcome::Report { message_id: id }
-            }
-            Classification::Quarantine {
-                itk_message_id,
-                reason,
-            } => {
-                let id = insert_message(
-                    &tx,
-                    incoming,
-                    itk_message_id.as_deref(),
-                    "quarantined",
-                    None,
-                    Some(reason),
-                    diagnostics_json,
-                )?;
-                IngestOutcome::Quarantined { message_id: id }
-            }
+            Disposition::Duplicate { of } => IngestOutcome::Duplicate {
+                message_id: insert_message(&tx, incoming, &row("duplicate", Some(of), None))?,
+                existing_document_id: of,
+            },
+            Disposition::Quarantine { reason } => IngestOutcome::Quarantined {
+                message_id: insert_message(&tx, incoming, &row("quarantined", None, Some(reason)))?,
+            },
+            Disposition::Response => IngestOutcome::Response {
+                message_id: insert_message(&tx, incoming, &row("response", None, None))?,
+            },
+            Disposition::Report => IngestOutcome::Report {
+                message_id: insert_message(&tx, incoming, &row("report", None, None))?,
+            },
         };
 
         let message_id = outcome.message_id();
-        for response in respond(&outcome) {
+        tx.prepare_cached(
+            "DELETE FROM download_failures WHERE source = ?1 AND mailbox = ?2 AND source_id = ?3",
+        )?
+        .execute(params![
+            incoming.source,
+            incoming.mailbox,
+            incoming.source_id
+        ])?;
+        let mut queued = Vec::with_capacity(responses.len());
+        for response in responses {
+            let local_id = local_id(incoming.source_id, response.kind);
             tx.execute(
-                "INSERT INTO outbox (message_id, kind, response_code, to_mailbox, workflow_id, local_id, body, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO outbox (message_id, kind, response_code, to_mailbox, workflow_id, local_id, body,
+                                     created_at, attempts, last_attempt_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?8)",
                 params![
                     message_id,
                     response.kind,
                     response.response_code,
                     response.to_mailbox,
                     response.workflow_id,
-                    local_id(incoming.source_id, response.kind),
+                    local_id,
                     response.body,
                     incoming.received_at,
                 ],
             )?;
+            queued.push(OutboxItem {
+                id: tx.last_insert_rowid(),
+                message_id,
+                kind: response.kind.to_string(),
+                response_code: response.response_code.clone(),
+                to_mailbox: response.to_mailbox.clone(),
+                workflow_id: response.workflow_id.clone(),
+                local_id,
+                body: response.body.clone(),
+                attempts: 1,
+                sent_at: None,
+                mesh_message_id: None,
+            });
         }
         tx.commit()?;
-        Ok(outcome)
+        Ok(Ingested { outcome, queued })
+    }
+
+    /// Counts a failed download of a message (one that could not be fetched or decoded) and
+    /// returns how many times it has now failed.
+    pub fn note_download_failure(
+        &self,
+        source: &str,
+        mailbox: &str,
+        source_id: &str,
+        error: &str,
+        at: &str,
+    ) -> Result<u32, StoreError> {
+        Ok(self.conn.query_row(
+            "INSERT INTO download_failures (source, mailbox, source_id, attempts, first_failed_at, last_failed_at, last_error)
+             VALUES (?1, ?2, ?3, 1, ?5, ?5, ?4)
+             ON CONFLICT (source, mailbox, source_id) DO UPDATE SET attempts = attempts + 1,
+                 last_failed_at = excluded.last_failed_at, last_error = excluded.last_error
+             RETURNING attempts",
+            params![source, mailbox, source_id, error, at],
+            |r| r.get(0),
+        )?)
     }
 
     /// Starts a batch: the `ingest` calls that follow commit together, durably, at
@@ -465,14 +670,19 @@ impl Store {
     }
 }
 
+/// The columns of a `messages` row that say what became of it.
+struct MessageRow<'a> {
+    itk_message_id: Option<&'a str>,
+    outcome: &'a str,
+    duplicate_of: Option<i64>,
+    quarantine_reason: Option<&'a str>,
+    diagnostics_json: &'a str,
+}
+
 fn insert_message(
     tx: &Connection,
     m: &Incoming<'_>,
-    itk_message_id: Option<&str>,
-    outcome: &str,
-    duplicate_of: Option<i64>,
-    quarantine_reason: Option<&str>,
-    diagnostics_json: &str,
+    row: &MessageRow<'_>,
 ) -> Result<i64, StoreError> {
     let encoded;
     let body = match m.body {
@@ -492,8 +702,9 @@ fn insert_message(
     let mut stmt = tx.prepare_cached(
         "INSERT INTO messages (source, mailbox, source_id, workflow_id, sender_mailbox, received_at, raw,
                                raw_encoding, raw_size, sha256,
-                               itk_message_id, outcome, duplicate_of, quarantine_reason, diagnostics)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                               itk_message_id, outcome, duplicate_of, quarantine_reason, diagnostics,
+                               mailbox_meta)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?;
     stmt.execute(params![
         m.source,
@@ -506,152 +717,88 @@ fn insert_message(
         body.encoding,
         body.size as i64,
         body.sha256,
-        itk_message_id,
-        outcome,
-        duplicate_of,
-        quarantine_reason,
-        diagnostics_json,
+        row.itk_message_id,
+        row.outcome,
+        row.duplicate_of,
+        row.quarantine_reason,
+        row.diagnostics_json,
+        m.mailbox_meta,
     ])?;
     Ok(tx.last_insert_rowid())
 }
 
-fn ingest_document(
+/// Inserts a document and records its links (what it supersedes, what supersedes it, and the
+/// identity warnings the policy raised). Returns its id and the ids it superseded.
+fn insert_document(
     tx: &Connection,
     m: &Incoming<'_>,
-    itk_message_id: Option<&str>,
+    message_id: i64,
     d: &DocumentRecord,
-    diagnostics_json: &str,
-) -> Result<IngestOutcome, StoreError> {
-    // The same ITK message delivered again under a new mailbox id: 20007.
-    if let Some(itk) = itk_message_id {
-        let earlier: Option<i64> = tx
-            .query_row(
-                "SELECT d.id FROM messages m JOIN documents d ON d.message_id = m.id
-                 WHERE m.itk_message_id = ?1 ORDER BY d.id LIMIT 1",
-                params![itk],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(existing) = earlier {
-            let id = insert_message(
-                tx,
-                m,
-                Some(itk),
-                "duplicate",
-                Some(existing),
-                None,
-                diagnostics_json,
-            )?;
-            return Ok(IngestOutcome::DuplicateMessage {
-                message_id: id,
-                existing_document_id: existing,
-            });
-        }
-    }
-    // The same document in a new message: 20008.
-    if let Some(bundle_id) = &d.document_bundle_id {
-        let earlier: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM documents WHERE document_bundle_id = ?1",
-                params![bundle_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(existing) = earlier {
-            let id = insert_message(
-                tx,
-                m,
-                itk_message_id,
-                "duplicate",
-                Some(existing),
-                None,
-                diagnostics_json,
-            )?;
-            return Ok(IngestOutcome::DuplicateDocument {
-                message_id: id,
-                existing_document_id: existing,
-            });
-        }
-    }
-
-    let message_id = insert_message(
-        tx,
-        m,
-        itk_message_id,
-        "stored",
-        None,
-        None,
-        diagnostics_json,
-    )?;
-    tx.execute(
+    links: &DocumentLinks,
+) -> Result<(i64, Vec<i64>), StoreError> {
+    tx.prepare_cached(
         "INSERT INTO documents (message_id, kind, document_bundle_id, composition_id, replaces, nhs_number,
                                 patient_name, birth_date, title, sender, care_setting, document_date,
-                                received_at, flags)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![
-            message_id,
-            d.kind,
-            d.document_bundle_id,
-            d.composition_id,
-            d.replaces,
-            d.nhs_number,
-            d.patient_name,
-            d.birth_date,
-            d.title,
-            d.sender,
-            d.care_setting,
-            d.document_date,
-            m.received_at,
-            if d.flags.is_empty() { "{}" } else { &d.flags },
-        ],
-    )?;
+                                received_at, flags, sender_org, content_sha256, superseded_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(params![
+        message_id,
+        d.kind,
+        d.document_bundle_id,
+        d.composition_id,
+        d.replaces,
+        d.nhs_number,
+        d.patient_name,
+        d.birth_date,
+        d.title,
+        d.sender,
+        d.care_setting,
+        d.document_date,
+        m.received_at,
+        if d.flags.is_empty() { "{}" } else { &d.flags },
+        d.sender_org,
+        d.content_sha256,
+        links.superseded_by,
+    ])?;
     let document_id = tx.last_insert_rowid();
-    tx.execute(
-        "INSERT INTO document_models (document_id, model) VALUES (?1, ?2)",
-        params![document_id, d.model],
-    )?;
-    tx.execute(
+    tx.prepare_cached("INSERT INTO document_models (document_id, model) VALUES (?1, ?2)")?
+        .execute(params![document_id, d.model])?;
+    tx.prepare_cached(
         "INSERT INTO documents_fts (rowid, patient_name, nhs_number, body) VALUES (?1, ?2, ?3, ?4)",
-        params![document_id, d.patient_name, d.nhs_number, d.search_text],
-    )?;
+    )?
+    .execute(params![
+        document_id,
+        d.patient_name,
+        d.nhs_number,
+        d.search_text
+    ])?;
 
-    // This document replaces an earlier one: mark the earlier one superseded.
-    let mut superseded = Vec::new();
-    if let Some(target) = &d.replaces {
-        let mut stmt = tx.prepare(
-            "UPDATE documents SET superseded_by = ?1
-             WHERE id != ?1 AND superseded_by IS NULL
-               AND (document_bundle_id = ?2 OR composition_id = ?2)
-             RETURNING id",
-        )?;
-        superseded = stmt
-            .query_map(params![document_id, target], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-    }
-    // A replacement that arrived first: this document is already superseded.
-    let ids: Vec<&String> = [&d.document_bundle_id, &d.composition_id]
-        .into_iter()
-        .flatten()
-        .collect();
-    for id in ids {
-        let newer: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM documents WHERE replaces = ?1 AND id != ?2 ORDER BY id DESC LIMIT 1",
-                params![id, document_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(newer) = newer {
-            tx.execute(
-                "UPDATE documents SET superseded_by = ?1 WHERE id = ?2",
-                params![newer, document_id],
-            )?;
-            break;
+    let mut superseded = Vec::with_capacity(links.supersedes.len());
+    let mut mark = tx.prepare_cached(
+        "UPDATE documents SET superseded_by = ?1 WHERE id = ?2 AND id != ?1 AND superseded_by IS NULL",
+    )?;
+    for older in &links.supersedes {
+        if mark.execute(params![document_id, older])? == 1 {
+            superseded.push(*older);
         }
     }
-    Ok(IngestOutcome::Stored {
-        message_id,
-        document_id,
-        superseded,
-    })
+    let resolve = |s: IssueSubject| match s {
+        IssueSubject::This => document_id,
+        IssueSubject::Stored(id) => id,
+    };
+    let mut issue = tx.prepare_cached(
+        "INSERT INTO document_issues (document_id, kind, other_document_id, detail, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for note in &links.issues {
+        issue.execute(params![
+            resolve(note.on),
+            note.kind.as_str(),
+            note.other.map(resolve),
+            note.detail,
+            m.received_at,
+        ])?;
+    }
+    Ok((document_id, superseded))
 }

@@ -16,33 +16,26 @@ fn incoming<'a>(source_id: &'a str, raw: &'a [u8]) -> Incoming<'a> {
         received_at: "2026-11-22T10:00:00Z",
         raw,
         body: None,
+        mailbox_meta: None,
     }
 }
 
-fn doc(bundle: &str, composition: &str, replaces: Option<&str>) -> Classification {
-    Classification::Document {
-        itk_message_id: Some(format!("msg-{bundle}")),
-        document: Box::new(DocumentRecord {
-            kind: "inpatient-discharge".into(),
-            document_bundle_id: Some(bundle.into()),
-            composition_id: Some(composition.into()),
-            replaces: replaces.map(Into::into),
-            nhs_number: Some("9434765919".into()),
-            patient_name: Some("SMITH, Jane".into()),
-            model: "{}".into(),
-            ..Default::default()
-        }),
+fn doc(bundle: &str, composition: &str, replaces: Option<&str>) -> DocumentRecord {
+    DocumentRecord {
+        kind: "inpatient-discharge".into(),
+        document_bundle_id: Some(bundle.into()),
+        composition_id: Some(composition.into()),
+        replaces: replaces.map(Into::into),
+        nhs_number: Some("9434765919".into()),
+        patient_name: Some("SMITH, Jane".into()),
+        sender_org: Some("RA7".into()),
+        content_sha256: Some(format!("content-of-{bundle}")),
+        model: "{}".into(),
+        ..Default::default()
     }
 }
 
-fn ack(outcome: &IngestOutcome) -> Vec<PlannedResponse> {
-    let code = match outcome {
-        IngestOutcome::Stored { .. } => "20013",
-        IngestOutcome::DuplicateMessage { .. } => "20007",
-        IngestOutcome::DuplicateDocument { .. } => "20008",
-        IngestOutcome::Quarantined { .. } => "10009",
-        _ => return vec![],
-    };
+fn ack(code: &str) -> Vec<PlannedResponse> {
     vec![PlannedResponse {
         kind: "infrastructure",
         response_code: code.into(),
@@ -52,28 +45,68 @@ fn ack(outcome: &IngestOutcome) -> Vec<PlannedResponse> {
     }]
 }
 
+/// Stores a document with the given links and a 20013 response.
+fn put(
+    s: &mut Store,
+    source_id: &str,
+    raw: &[u8],
+    d: &DocumentRecord,
+    links: &DocumentLinks,
+) -> Ingested {
+    let itk = format!("msg-{}", d.document_bundle_id.as_deref().unwrap_or(""));
+    s.ingest(
+        &incoming(source_id, raw),
+        Some(&itk),
+        Disposition::Document { document: d, links },
+        "[]",
+        &ack("20013"),
+    )
+    .unwrap()
+}
+
+fn stored_id(i: &Ingested) -> i64 {
+    match i.outcome {
+        IngestOutcome::Stored { document_id, .. } => document_id,
+        ref other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn a_document_is_stored_once_however_often_it_is_delivered() {
     let (_t, mut s) = store();
     let raw = b"<Bundle>one</Bundle>";
-    let first = s
-        .ingest(&incoming("M1", raw), &doc("B1", "C1", None), "[]", ack)
-        .unwrap();
+    let first = put(
+        &mut s,
+        "M1",
+        raw,
+        &doc("B1", "C1", None),
+        &DocumentLinks::default(),
+    );
     let IngestOutcome::Stored {
         message_id,
         document_id,
         ref superseded,
-    } = first
+    } = first.outcome
     else {
         panic!("{first:?}")
     };
     assert!(superseded.is_empty());
+    // The response queued is returned with its id, its first attempt recorded.
+    assert_eq!(first.queued.len(), 1);
+    assert_eq!(first.queued[0].attempts, 1);
+    assert_eq!(first.queued[0].local_id, "HANDOVER-M1-INFRASTRUCTURE");
+    assert_eq!(s.outbox().unwrap(), first.queued);
 
     // Re-delivered under the same MESH id (say, the ack was lost): nothing new, no new response.
-    let again = s
-        .ingest(&incoming("M1", raw), &doc("B1", "C1", None), "[]", ack)
-        .unwrap();
-    assert_eq!(again, IngestOutcome::AlreadyStored { message_id });
+    let again = put(
+        &mut s,
+        "M1",
+        raw,
+        &doc("B1", "C1", None),
+        &DocumentLinks::default(),
+    );
+    assert_eq!(again.outcome, IngestOutcome::AlreadyStored { message_id });
+    assert!(again.queued.is_empty());
     assert_eq!(
         s.find_message("mesh", "X26ABC1", "M1").unwrap(),
         Some(message_id)
@@ -97,15 +130,14 @@ fn large_messages_are_stored_compressed_and_read_back_exactly() {
         "<Bundle>{}</Bundle>",
         "<entry><text>Amoxicillin 500 mg three times a day for 5 days</text></entry>".repeat(400)
     );
-    let out = s
-        .ingest(
-            &incoming("BIG1", raw.as_bytes()),
-            &doc("B9", "C9", None),
-            "[]",
-            |_| vec![],
-        )
-        .unwrap();
-    let message_id = out.message_id();
+    let out = put(
+        &mut s,
+        "BIG1",
+        raw.as_bytes(),
+        &doc("B9", "C9", None),
+        &DocumentLinks::default(),
+    );
+    let message_id = out.outcome.message_id();
     let (encoding, stored_len, size): (String, i64, i64) = s
         .connection()
         .query_row(
@@ -138,38 +170,33 @@ fn large_messages_are_stored_compressed_and_read_back_exactly() {
 }
 
 #[test]
-fn duplicates_are_recorded_against_the_original() {
+fn duplicates_are_recorded_as_deliveries_of_the_original() {
     let (_t, mut s) = store();
-    let first = s
-        .ingest(&incoming("M1", b"a"), &doc("B1", "C1", None), "[]", ack)
-        .unwrap();
-    let IngestOutcome::Stored { document_id, .. } = first else {
-        panic!()
-    };
-
-    // Same ITK message under a new MESH id: 20007.
-    let dup_msg = s
-        .ingest(&incoming("M2", b"a"), &doc("B1", "C1", None), "[]", ack)
-        .unwrap();
-    assert!(
-        matches!(dup_msg, IngestOutcome::DuplicateMessage { existing_document_id, .. } if existing_document_id == document_id)
-    );
-
-    // Same document bundle in a different ITK message: 20008.
-    let other = Classification::Document {
-        itk_message_id: Some("another-message".into()),
-        document: Box::new(DocumentRecord {
-            document_bundle_id: Some("B1".into()),
-            model: "{}".into(),
-            kind: "x".into(),
-            ..Default::default()
-        }),
-    };
-    let dup_doc = s.ingest(&incoming("M3", b"b"), &other, "[]", ack).unwrap();
-    assert!(
-        matches!(dup_doc, IngestOutcome::DuplicateDocument { existing_document_id, .. } if existing_document_id == document_id)
-    );
-
+    let document_id = stored_id(&put(
+        &mut s,
+        "M1",
+        b"a",
+        &doc("B1", "C1", None),
+        &DocumentLinks::default(),
+    ));
+    for (source_id, code) in [("M2", "20007"), ("M3", "20008")] {
+        let dup = s
+            .ingest(
+                &incoming(source_id, b"a"),
+                Some("msg-B1"),
+                Disposition::Duplicate { of: document_id },
+                "[]",
+                &ack(code),
+            )
+            .unwrap();
+        assert_eq!(
+            dup.outcome,
+            IngestOutcome::Duplicate {
+                message_id: dup.outcome.message_id(),
+                existing_document_id: document_id
+            }
+        );
+    }
     assert_eq!(s.document_counts().unwrap().total, 1);
     let codes: Vec<String> = s
         .outbox()
@@ -178,72 +205,152 @@ fn duplicates_are_recorded_against_the_original() {
         .map(|o| o.response_code)
         .collect();
     assert_eq!(codes, ["20013", "20007", "20008"]);
-    let outcomes: Vec<String> = s
-        .connection()
-        .prepare("SELECT outcome FROM messages ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    // Every delivery is kept and shown on the document.
+    let deliveries = s.document_deliveries(document_id).unwrap();
+    let seen: Vec<(&str, &str)> = deliveries
+        .iter()
+        .map(|d| (d.message.source_id.as_str(), d.outcome.as_str()))
+        .collect();
     assert_eq!(
-        outcomes,
-        ["stored", "duplicate", "duplicate"],
-        "every delivery is kept"
+        seen,
+        [("M1", "stored"), ("M2", "duplicate"), ("M3", "duplicate")]
     );
+    assert_eq!(s.list_documents(5, 0).unwrap()[0].times_received, 3);
 }
 
 #[test]
-fn a_replacement_supersedes_its_original_in_either_order() {
+fn documents_may_share_a_bundle_id_and_carry_their_issues() {
     let (_t, mut s) = store();
-    let IngestOutcome::Stored {
-        document_id: original,
-        ..
-    } = s
-        .ingest(&incoming("M1", b"1"), &doc("B1", "C1", None), "[]", ack)
-        .unwrap()
-    else {
-        panic!()
+    let first = stored_id(&put(
+        &mut s,
+        "M1",
+        b"a",
+        &doc("B1", "C1", None),
+        &DocumentLinks::default(),
+    ));
+    // Another patient's document reusing B1: kept as its own document, with issues on both.
+    let mut other = doc("B1", "C9", None);
+    other.nhs_number = Some("9434765870".into());
+    other.content_sha256 = Some("other content".into());
+    let links = DocumentLinks {
+        issues: vec![
+            IssueNote {
+                on: IssueSubject::This,
+                kind: IssueKind::IdentifierConflict,
+                other: Some(IssueSubject::Stored(first)),
+                detail: "reuses an id".into(),
+            },
+            IssueNote {
+                on: IssueSubject::Stored(first),
+                kind: IssueKind::IdentifierConflict,
+                other: Some(IssueSubject::This),
+                detail: "its id was reused".into(),
+            },
+        ],
+        ..Default::default()
     };
+    let second = stored_id(&put(&mut s, "M2", b"b", &other, &links));
+    assert_ne!(first, second);
+    assert_eq!(s.document_counts().unwrap().total, 2);
+    let on_second = s.document_issues(second).unwrap();
+    assert_eq!(on_second.len(), 1);
+    assert_eq!(on_second[0].other_document_id, Some(first));
+    assert_eq!(on_second[0].kind, IssueKind::IdentifierConflict);
+    assert_eq!(
+        s.document_issues(first).unwrap()[0].other_document_id,
+        Some(second)
+    );
+    let rows = s.list_documents(5, 0).unwrap();
+    assert!(rows.iter().all(|r| r.identity_warnings == 1), "{rows:?}");
+    // What the policy reads back: both, by bundle id.
+    let m = s
+        .identity_matches(&DocumentIdentity {
+            itk_message_id: Some("msg-B1"),
+            document_bundle_id: Some("B1"),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        m.same_bundle.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![first, second]
+    );
+    assert_eq!(m.same_message.len(), 2);
+    assert_eq!(
+        m.same_bundle[1].content_sha256.as_deref(),
+        Some("other content")
+    );
+    assert_eq!(m.same_bundle[0].sender_org.as_deref(), Some("RA7"));
+}
+
+#[test]
+fn a_replacement_supersedes_what_the_links_say_in_either_order() {
+    let (_t, mut s) = store();
+    let original = stored_id(&put(
+        &mut s,
+        "M1",
+        b"1",
+        &doc("B1", "C1", None),
+        &DocumentLinks::default(),
+    ));
+    let m = s
+        .identity_matches(&DocumentIdentity {
+            replaces: Some("C1"),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        m.named_by_replaces.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![original]
+    );
+    let out = put(
+        &mut s,
+        "M2",
+        b"2",
+        &doc("B2", "C2", Some("C1")),
+        &DocumentLinks {
+            supersedes: vec![original],
+            ..Default::default()
+        },
+    );
     let IngestOutcome::Stored {
         document_id: replacement,
         superseded,
         ..
-    } = s
-        .ingest(
-            &incoming("M2", b"2"),
-            &doc("B2", "C2", Some("C1")),
-            "[]",
-            ack,
-        )
-        .unwrap()
+    } = out.outcome
     else {
         panic!()
     };
     assert_eq!(superseded, vec![original]);
 
     // Out of order: the replacement (B4 replaces C3) arrives before the document it replaces.
-    let IngestOutcome::Stored {
-        document_id: early, ..
-    } = s
-        .ingest(
-            &incoming("M4", b"4"),
-            &doc("B4", "C4", Some("C3")),
-            "[]",
-            ack,
-        )
-        .unwrap()
-    else {
-        panic!()
-    };
-    let IngestOutcome::Stored {
-        document_id: late, ..
-    } = s
-        .ingest(&incoming("M3", b"3"), &doc("B3", "C3", None), "[]", ack)
-        .unwrap()
-    else {
-        panic!()
-    };
+    let early = stored_id(&put(
+        &mut s,
+        "M4",
+        b"4",
+        &doc("B4", "C4", Some("C3")),
+        &DocumentLinks::default(),
+    ));
+    let m = s
+        .identity_matches(&DocumentIdentity {
+            document_bundle_id: Some("B3"),
+            composition_id: Some("C3"),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        m.replacing.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![early]
+    );
+    let late = stored_id(&put(
+        &mut s,
+        "M3",
+        b"3",
+        &doc("B3", "C3", None),
+        &DocumentLinks {
+            superseded_by: Some(early),
+            ..Default::default()
+        },
+    ));
     let by_id = |id: i64| {
         s.list_documents(10, 0)
             .unwrap()
@@ -254,20 +361,71 @@ fn a_replacement_supersedes_its_original_in_either_order() {
     assert_eq!(by_id(original).superseded_by, Some(replacement));
     assert_eq!(by_id(replacement).superseded_by, None);
     assert_eq!(by_id(late).superseded_by, Some(early));
+    // A document already superseded is not named again.
+    let m = s
+        .identity_matches(&DocumentIdentity {
+            replaces: Some("C1"),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(m.named_by_replaces.is_empty());
+}
+
+#[test]
+fn download_failures_are_counted_until_the_message_is_stored() {
+    let (_t, mut s) = store();
+    let at = "2026-11-22T10:00:00Z";
+    assert_eq!(
+        s.note_download_failure("mesh", "X26ABC1", "M9", "broken gzip", at)
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        s.note_download_failure("mesh", "X26ABC1", "M9", "broken gzip", at)
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        s.note_download_failure("mesh", "X26ABC1", "M8", "other", at)
+            .unwrap(),
+        1
+    );
+    s.ingest(
+        &incoming("M9", b"\x1f\x8b broken"),
+        None,
+        Disposition::Quarantine {
+            reason: "broken gzip",
+        },
+        "[]",
+        &[],
+    )
+    .unwrap();
+    // Stored: its count starts again (it will never be downloaded again anyway).
+    assert_eq!(
+        s.note_download_failure("mesh", "X26ABC1", "M9", "x", at)
+            .unwrap(),
+        1
+    );
 }
 
 #[test]
 fn quarantine_keeps_the_bytes_and_the_reason() {
     let (_t, mut s) = store();
     let raw = b"\x00\x01 not xml at all";
-    let q = Classification::Quarantine {
-        itk_message_id: None,
-        reason: "not XML or JSON".into(),
-    };
+    let mut inc = incoming("BAD", raw);
+    inc.mailbox_meta = Some(r#"{"fault":null}"#);
     let out = s
-        .ingest(&incoming("BAD", raw), &q, r#"[{"severity":"fatal"}]"#, ack)
+        .ingest(
+            &inc,
+            None,
+            Disposition::Quarantine {
+                reason: "not XML or JSON",
+            },
+            r#"[{"severity":"fatal"}]"#,
+            &ack("10009"),
+        )
         .unwrap();
-    let IngestOutcome::Quarantined { message_id } = out else {
+    let IngestOutcome::Quarantined { message_id } = out.outcome else {
         panic!()
     };
     let (reason, diags): (String, String) = s
@@ -290,17 +448,26 @@ fn quarantine_keeps_the_bytes_and_the_reason() {
 fn a_failed_ingest_stores_nothing_and_queues_nothing() {
     let (_t, mut s) = store();
     // A response body that violates the outbox's CHECK constraint makes the whole transaction fail.
-    let bad = |_: &IngestOutcome| {
-        vec![PlannedResponse {
-            kind: "not-a-kind",
-            response_code: "x".into(),
-            to_mailbox: "x".into(),
-            workflow_id: "x".into(),
-            body: vec![],
-        }]
-    };
+    let bad = vec![PlannedResponse {
+        kind: "not-a-kind",
+        response_code: "x".into(),
+        to_mailbox: "x".into(),
+        workflow_id: "x".into(),
+        body: vec![],
+    }];
+    let d = doc("B1", "C1", None);
+    let links = DocumentLinks::default();
     assert!(s
-        .ingest(&incoming("M1", b"1"), &doc("B1", "C1", None), "[]", bad)
+        .ingest(
+            &incoming("M1", b"1"),
+            None,
+            Disposition::Document {
+                document: &d,
+                links: &links
+            },
+            "[]",
+            &bad
+        )
         .is_err());
     assert_eq!(s.find_message("mesh", "X26ABC1", "M1").unwrap(), None);
     assert_eq!(s.document_counts().unwrap().total, 0);
@@ -310,12 +477,17 @@ fn a_failed_ingest_stores_nothing_and_queues_nothing() {
 #[test]
 fn outbox_and_sync_state_track_progress() {
     let (_t, mut s) = store();
-    s.ingest(&incoming("M1", b"1"), &doc("B1", "C1", None), "[]", ack)
-        .unwrap();
+    put(
+        &mut s,
+        "M1",
+        b"1",
+        &doc("B1", "C1", None),
+        &DocumentLinks::default(),
+    );
     let item = s.pending_outbox().unwrap().remove(0);
     s.outbox_attempt(item.id, "2026-11-22T10:00:01Z").unwrap();
     s.outbox_failed(item.id, "MESH said 500").unwrap();
-    assert_eq!(s.pending_outbox().unwrap()[0].attempts, 1);
+    assert_eq!(s.pending_outbox().unwrap()[0].attempts, 2);
     s.outbox_sent(item.id, "OUT-1", "2026-11-22T10:00:02Z")
         .unwrap();
     assert!(s.pending_outbox().unwrap().is_empty());
@@ -340,8 +512,13 @@ fn outbox_and_sync_state_track_progress() {
         ("offline", None)
     );
     assert_eq!(st.last_error_code.as_deref(), Some("mesh_unreachable"));
-    let problems: Vec<String> = (0..60)
-        .map(|i| format!("response 20013 to RTH{i:02}: [mesh.rejected] unknown recipient"))
+    let problems: Vec<SyncProblem> = (0..60)
+        .map(|i| SyncProblem {
+            kind: ProblemKind::Response,
+            code: "mesh.rejected".into(),
+            message: format!("response 20013 to RTH{i:02}: unknown recipient"),
+            subject: Some(format!("response 20013 to RTH{i:02}")),
+        })
         .collect();
     s.record_sync_success("X26ABC1", "2026-11-22T10:10:00Z", &problems)
         .unwrap();
@@ -350,9 +527,9 @@ fn outbox_and_sync_state_track_progress() {
     assert_eq!(st.last_success_at.as_deref(), Some("2026-11-22T10:10:00Z"));
     assert_eq!(st.last_error, None);
     // Kept for the app, capped, with a count of the rest.
-    assert_eq!(st.problems.len(), MAX_KEPT_PROBLEMS + 1);
+    assert_eq!(st.problems.len(), MAX_KEPT_PROBLEMS);
     assert_eq!(st.problems[0], problems[0]);
-    assert_eq!(st.problems[MAX_KEPT_PROBLEMS], "… and 10 more");
+    assert_eq!(st.more_problems, 10);
     s.record_sync_success("X26ABC1", "2026-11-22T10:15:00Z", &[])
         .unwrap();
     let st = s.sync_state("X26ABC1").unwrap();
@@ -360,10 +537,9 @@ fn outbox_and_sync_state_track_progress() {
     assert_eq!(s.sync_states().unwrap().len(), 1);
 }
 
-fn record(i: usize, name: &str, nhs: &str, text: &str, kind: &str) -> Classification {
-    Classification::Document {
-        itk_message_id: Some(format!("msg-{i}")),
-        document: Box::new(DocumentRecord {
+fn record(i: usize, name: &str, nhs: &str, text: &str, kind: &str) -> DocumentRecord {
+    {
+        DocumentRecord {
             kind: kind.into(),
             document_bundle_id: Some(format!("bundle-{i}")),
             nhs_number: Some(nhs.into()),
@@ -380,7 +556,7 @@ fn record(i: usize, name: &str, nhs: &str, text: &str, kind: &str) -> Classifica
             model: "{}".into(),
             search_text: text.into(),
             ..Default::default()
-        }),
+        }
     }
 }
 
@@ -407,8 +583,19 @@ fn the_inbox_pages_filters_and_searches() {
         } else {
             "inpatient-discharge"
         };
-        s.ingest(&inc, &record(i, name, nhs, text, kind), "[]", |_| vec![])
-            .unwrap();
+        let d = record(i, name, nhs, text, kind);
+        let links = DocumentLinks::default();
+        s.ingest(
+            &inc,
+            None,
+            Disposition::Document {
+                document: &d,
+                links: &links,
+            },
+            "[]",
+            &[],
+        )
+        .unwrap();
     }
     let page = s
         .query_documents(&ListQuery {
@@ -552,11 +739,17 @@ fn date_filters_take_utc_instants_for_uk_days() {
         let id = format!("D{i}");
         let mut inc = incoming(&id, b"x");
         inc.received_at = at;
+        let d = doc(&format!("B{i}"), &format!("C{i}"), None);
+        let links = DocumentLinks::default();
         s.ingest(
             &inc,
-            &doc(&format!("B{i}"), &format!("C{i}"), None),
+            None,
+            Disposition::Document {
+                document: &d,
+                links: &links,
+            },
             "[]",
-            |_| vec![],
+            &[],
         )
         .unwrap();
     }

@@ -26,15 +26,16 @@ use serde::Serialize;
 pub use datadir::{DataDir, DATABASE_FILE, DATA_DIR_ENV};
 pub use error::StoreError;
 pub use inbox_queries::{
-    fts_query, DocumentPage, DocumentRow, ListQuery, MessageProvenance, QuarantineRow, RowFlags,
-    StoredDocument,
+    fts_query, Delivery, DocumentIssue, DocumentPage, DocumentRow, ListQuery, MessageProvenance,
+    QuarantineRow, RowFlags, StoredDocument,
 };
 pub use ingest::{
-    sha256_hex, Classification, DocumentRecord, Incoming, IngestOutcome, OutboxItem,
-    PlannedResponse,
+    sha256_hex, Disposition, DocumentIdentity, DocumentLinks, DocumentRecord, IdentityMatches,
+    Incoming, IngestOutcome, Ingested, IssueKind, IssueNote, IssueSubject, OutboxItem,
+    PlannedResponse, PriorDocument,
 };
 pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
-pub use queries::{SyncState, MAX_KEPT_PROBLEMS};
+pub use queries::{ProblemKind, SyncProblem, SyncState, MAX_KEPT_PROBLEMS};
 pub use raw::RawBody;
 pub use settings::{mesh_password_account, mesh_shared_key_account, MeshSettings};
 
@@ -172,6 +173,12 @@ impl Store {
 
     pub fn connection_mut(&mut self) -> &mut Connection {
         &mut self.conn
+    }
+
+    /// Refreshes the query planner's statistics (after a large import).
+    pub fn optimize(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("ANALYZE; PRAGMA optimize")?;
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {

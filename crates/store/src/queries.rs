@@ -1,7 +1,7 @@
 //! The mailbox sync state.
 
 use rusqlite::{params, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Store, StoreError};
 
@@ -19,13 +19,74 @@ pub struct SyncState {
     /// When the current run of failed syncs began; None while syncs succeed.
     pub failing_since: Option<String>,
     /// What the last sync that finished could not complete (health `degraded`): messages it
-    /// could not download or acknowledge, responses MESH did not accept. At most
-    /// [`MAX_KEPT_PROBLEMS`], the last line saying how many more there were.
-    pub problems: Vec<String>,
+    /// could not download or acknowledge, responses MESH did not accept, files in a folder
+    /// mailbox it cannot read. At most [`MAX_KEPT_PROBLEMS`].
+    pub problems: Vec<SyncProblem>,
+    /// How many more problems there were than are kept in `problems`.
+    #[ts(type = "number")]
+    pub more_problems: u64,
+}
+
+/// Something a sync could not complete, typed so the app can count and word it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+pub struct SyncProblem {
+    pub kind: ProblemKind,
+    /// The stable code of the error, e.g. `mesh.server_error`.
+    pub code: String,
+    /// The error in full, for the technical details.
+    pub message: String,
+    /// What it is about: a message id, a response (its code and recipient), a file.
+    pub subject: Option<String>,
+}
+
+/// What a [`SyncProblem`] is about.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum ProblemKind {
+    /// A message that could not be fetched (it stays in the mailbox and is tried again).
+    Download,
+    /// A message that could not be decoded; it is tried again a few times, then kept in
+    /// quarantine as received.
+    Undecodable,
+    /// A stored message whose acknowledgement the mailbox did not take.
+    Acknowledgement,
+    /// An ITK3 response to a hospital that the mailbox did not accept.
+    Response,
+    /// A file in a folder mailbox that is skipped (no control file, unreadable, empty).
+    MailboxFile,
+    /// Recorded by an older version, as text only.
+    Other,
 }
 
 /// How many of a sync's problems are kept in the sync state.
 pub const MAX_KEPT_PROBLEMS: usize = 50;
+
+/// The kept problems as stored (`last_problems`).
+#[derive(Serialize, Deserialize)]
+struct KeptProblems {
+    items: Vec<SyncProblem>,
+    more: u64,
+}
+
+fn kept_problems(json: &str) -> (Vec<SyncProblem>, u64) {
+    if let Ok(kept) = serde_json::from_str::<KeptProblems>(json) {
+        return (kept.items, kept.more);
+    }
+    // Schema 4 kept plain lines of text.
+    let lines: Vec<String> = serde_json::from_str(json).unwrap_or_default();
+    let items = lines
+        .into_iter()
+        .map(|message| SyncProblem {
+            kind: ProblemKind::Other,
+            code: "unknown".into(),
+            message,
+            subject: None,
+        })
+        .collect();
+    (items, 0)
+}
 
 impl Store {
     pub fn sync_state(&self, mailbox: &str) -> Result<SyncState, StoreError> {
@@ -37,6 +98,10 @@ impl Store {
                  FROM sync_state WHERE mailbox = ?1",
                 params![mailbox],
                 |r| {
+                    let (problems, more_problems) = r
+                        .get::<_, Option<String>>(7)?
+                        .map(|json| kept_problems(&json))
+                        .unwrap_or_default();
                     Ok(SyncState {
                         mailbox: r.get(0)?,
                         last_attempt_at: r.get(1)?,
@@ -45,10 +110,8 @@ impl Store {
                         last_error_code: r.get(4)?,
                         health: r.get(5)?,
                         failing_since: r.get(6)?,
-                        problems: r
-                            .get::<_, Option<String>>(7)?
-                            .and_then(|json| serde_json::from_str(&json).ok())
-                            .unwrap_or_default(),
+                        problems,
+                        more_problems,
                     })
                 },
             )
@@ -71,14 +134,14 @@ impl Store {
         &self,
         mailbox: &str,
         at: &str,
-        problems: &[String],
+        problems: &[SyncProblem],
     ) -> Result<(), StoreError> {
         let kept = (!problems.is_empty()).then(|| {
-            let mut kept: Vec<String> = problems.iter().take(MAX_KEPT_PROBLEMS).cloned().collect();
-            if problems.len() > MAX_KEPT_PROBLEMS {
-                kept.push(format!("… and {} more", problems.len() - MAX_KEPT_PROBLEMS));
-            }
-            serde_json::to_string(&kept).expect("strings serialise")
+            let kept = KeptProblems {
+                items: problems.iter().take(MAX_KEPT_PROBLEMS).cloned().collect(),
+                more: problems.len().saturating_sub(MAX_KEPT_PROBLEMS) as u64,
+            };
+            serde_json::to_string(&kept).expect("problems serialise")
         });
         self.conn.execute(
             "INSERT INTO sync_state (mailbox, last_attempt_at, last_success_at, health, last_problems)

@@ -129,6 +129,42 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE sync_state ADD COLUMN last_problems TEXT;
     "#,
+    // 5: a duplicate is the same content, not only the same identifier. The document Bundle id
+    // is no longer unique: a different document sent under a used id is kept and shown, with an
+    // identity warning (document_issues). Documents record their content hash and sending
+    // organisation (what a replacement must share with what it replaces). Messages keep the
+    // mailbox's headers. Failed downloads are counted, so a message that cannot be decoded is
+    // kept in quarantine after a few attempts instead of being retried for ever.
+    r#"
+    DROP INDEX documents_bundle_id;
+    CREATE INDEX documents_bundle_id ON documents(document_bundle_id)
+        WHERE document_bundle_id IS NOT NULL;
+    ALTER TABLE documents ADD COLUMN content_sha256 TEXT;
+    ALTER TABLE documents ADD COLUMN sender_org TEXT;
+    ALTER TABLE messages ADD COLUMN mailbox_meta TEXT;
+    CREATE INDEX messages_duplicate_of ON messages(duplicate_of) WHERE duplicate_of IS NOT NULL;
+
+    CREATE TABLE document_issues (
+        id                INTEGER PRIMARY KEY,
+        document_id       INTEGER NOT NULL REFERENCES documents(id),
+        kind              TEXT NOT NULL CHECK (kind IN ('identifier-conflict', 'replacement-mismatch')),
+        other_document_id INTEGER REFERENCES documents(id),
+        detail            TEXT NOT NULL,
+        created_at        TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX document_issues_document ON document_issues(document_id);
+
+    CREATE TABLE download_failures (
+        source          TEXT NOT NULL,
+        mailbox         TEXT NOT NULL,
+        source_id       TEXT NOT NULL,
+        attempts        INTEGER NOT NULL,
+        first_failed_at TEXT NOT NULL,
+        last_failed_at  TEXT NOT NULL,
+        last_error      TEXT NOT NULL,
+        PRIMARY KEY (source, mailbox, source_id)
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -127,6 +127,137 @@ pub const RESPONSE_CODES: &[ResponseCodeInfo] = &[
     rc(30004, "Patient known here and recently deceased (i.e. patient record current in GP practice system at time of patient’s death and deduction subsequently occurred for this reason)", "ok", "information", "informational"),
 ];
 
+/// An ITK3 Transfer of Care response code, by name (`ResponseCode::Unreadable.code() == 10009`).
+/// Serialised as its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ts_rs::TS)]
+#[ts(export, type = "number")]
+pub enum ResponseCode {
+    HandlingSpecificationError,
+    InfrastructureResponseValueError,
+    BusinessResponseValueError,
+    MessageDefinitionError,
+    MessageDefinitionVersionError,
+    SenderReferenceError,
+    HandlingBusinessRuleError,
+    Unreadable,
+    RecipientTypeError,
+    UnrecognisedRecipientPerson,
+    UnrecognisedRecipientOrganisation,
+    UnrecognisedSender,
+    NonApprovedAttachment,
+    UnsupportedAttachment,
+    HeaderInvalid,
+    DuplicateMessage,
+    DuplicateDocument,
+    PayloadInvalid,
+    UnrecognisedPayloadRecipientOrganisation,
+    UnrecognisedPayloadRecipientPerson,
+    UnauthorisedSender,
+    Success,
+    ReplacementNotProcessed,
+    TooLarge,
+    PatientKnown,
+    PatientNotKnown,
+    PatientNoLongerHere,
+    PatientRecentlyDeceased,
+}
+
+impl ResponseCode {
+    pub const ALL: [ResponseCode; 28] = [
+        Self::HandlingSpecificationError,
+        Self::InfrastructureResponseValueError,
+        Self::BusinessResponseValueError,
+        Self::MessageDefinitionError,
+        Self::MessageDefinitionVersionError,
+        Self::SenderReferenceError,
+        Self::HandlingBusinessRuleError,
+        Self::Unreadable,
+        Self::RecipientTypeError,
+        Self::UnrecognisedRecipientPerson,
+        Self::UnrecognisedRecipientOrganisation,
+        Self::UnrecognisedSender,
+        Self::NonApprovedAttachment,
+        Self::UnsupportedAttachment,
+        Self::HeaderInvalid,
+        Self::DuplicateMessage,
+        Self::DuplicateDocument,
+        Self::PayloadInvalid,
+        Self::UnrecognisedPayloadRecipientOrganisation,
+        Self::UnrecognisedPayloadRecipientPerson,
+        Self::UnauthorisedSender,
+        Self::Success,
+        Self::ReplacementNotProcessed,
+        Self::TooLarge,
+        Self::PatientKnown,
+        Self::PatientNotKnown,
+        Self::PatientNoLongerHere,
+        Self::PatientRecentlyDeceased,
+    ];
+
+    /// The numeric code (the order of [`ResponseCode::ALL`] follows [`RESPONSE_CODES`]).
+    pub fn code(self) -> u32 {
+        self.info().code
+    }
+
+    pub fn info(self) -> &'static ResponseCodeInfo {
+        let i = Self::ALL
+            .iter()
+            .position(|c| *c == self)
+            .unwrap_or_default();
+        &RESPONSE_CODES[i]
+    }
+
+    pub fn from_code(code: u32) -> Option<Self> {
+        RESPONSE_CODES
+            .iter()
+            .position(|r| r.code == code)
+            .map(|i| Self::ALL[i])
+    }
+
+    /// A business response (prefix 3): the patient's status at the practice.
+    pub fn is_business(self) -> bool {
+        self.code() >= 30000
+    }
+
+    /// Negative: nothing follows it (a fatal response ends the exchange).
+    pub fn is_fatal(self) -> bool {
+        self.info().response_code != "ok"
+    }
+}
+
+impl std::fmt::Display for ResponseCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.code())
+    }
+}
+
+impl From<ResponseCode> for u32 {
+    fn from(c: ResponseCode) -> u32 {
+        c.code()
+    }
+}
+
+impl serde::Serialize for ResponseCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(self.code())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResponseCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = u32::deserialize(d)?;
+        Self::from_code(code)
+            .ok_or_else(|| serde::de::Error::custom(format!("{code} is not an ITK3 response code")))
+    }
+}
+
+impl TryFrom<u32> for ResponseCode {
+    type Error = String;
+    fn try_from(code: u32) -> Result<Self, String> {
+        Self::from_code(code).ok_or_else(|| format!("{code} is not an ITK3 response code"))
+    }
+}
+
 pub fn response_code(code: u32) -> Option<&'static ResponseCodeInfo> {
     RESPONSE_CODES.iter().find(|r| r.code == code)
 }
@@ -136,4 +267,31 @@ pub fn is_legacy_response_code(code: &str) -> bool {
     code == "10006"
         || code.starts_with("RC")
         || ((code.starts_with("41") || code.starts_with("51")) && code.len() == 5)
+}
+
+#[cfg(test)]
+mod response_code_tests {
+    use super::*;
+
+    #[test]
+    fn named_codes_match_the_table() {
+        assert_eq!(ResponseCode::ALL.len(), RESPONSE_CODES.len());
+        for (c, info) in ResponseCode::ALL.iter().zip(RESPONSE_CODES) {
+            assert_eq!(c.code(), info.code);
+            assert_eq!(ResponseCode::from_code(info.code), Some(*c));
+        }
+        assert_eq!(ResponseCode::Unreadable.code(), 10009);
+        assert_eq!(ResponseCode::DuplicateMessage.code(), 20007);
+        assert_eq!(ResponseCode::DuplicateDocument.code(), 20008);
+        assert_eq!(ResponseCode::Success.code(), 20013);
+        assert_eq!(ResponseCode::ReplacementNotProcessed.code(), 20014);
+        assert_eq!(ResponseCode::TooLarge.code(), 20015);
+        assert_eq!(ResponseCode::PatientKnown.code(), 30001);
+        assert_eq!(ResponseCode::PatientRecentlyDeceased.code(), 30004);
+        assert!(
+            ResponseCode::PatientNotKnown.is_business() && ResponseCode::PatientNotKnown.is_fatal()
+        );
+        assert!(!ResponseCode::Success.is_fatal());
+        assert_eq!(ResponseCode::from_code(10006), None);
+    }
 }

@@ -23,8 +23,16 @@ pub mod response;
 mod tree;
 pub(crate) mod writer;
 mod xhtml;
+mod xml;
 
+pub use codes::ResponseCode;
 pub use model::*;
+
+/// Narrative sanitising on its own, for narrative markup held outside a message (tests and
+/// fuzzing check its word-preservation property through this).
+pub mod narrative {
+    pub use crate::xhtml::{from_html, from_str as sanitise, Narrative, Removed};
+}
 pub use parse::{parse, MAX_INPUT_BYTES};
 
 /// Decode standard or URL-safe base64, ignoring whitespace; None if it is not base64.

@@ -899,14 +899,8 @@ fn read_sections(
         }
         match sct.path(&["text", "div"]).and_then(|dv| dv.xhtml.as_ref()) {
             Some(x) => {
-                if x.borrow().unparsed {
-                    d.warn(
-                        Some(20009),
-                        format!("{loc}.text"),
-                        "narrative is not well-formed XHTML; its text was recovered",
-                    );
-                }
                 let x = std::mem::take(&mut *x.borrow_mut());
+                narrative_notes(&x, &format!("{loc}.text"), d);
                 section.html = x.html;
                 section.text = x.text;
             }
@@ -1140,6 +1134,9 @@ fn collect_entries(bundle: &Node, ctx: &Ctx, doc: &mut Document, d: &mut Diags) 
             t => {
                 let narrative = res.path(&["text", "div"]).and_then(|dv| dv.xhtml.as_ref());
                 let narrative = narrative.map(|n| std::mem::take(&mut *n.borrow_mut()));
+                if let Some(n) = &narrative {
+                    narrative_notes(n, &format!("{t}.text"), d);
+                }
                 let (html, text) = (
                     narrative.as_ref().map(|n| n.html.clone()),
                     narrative.map(|n| n.text),
@@ -1157,6 +1154,28 @@ fn collect_entries(bundle: &Node, ctx: &Ctx, doc: &mut Document, d: &mut Diags) 
                 });
             }
         }
+    }
+}
+
+/// Says on the document what sanitising a narrative did that a reader should know: markup that
+/// was not well-formed (read as HTML), and code removed (scripts, styles, event handlers, ...).
+fn narrative_notes(n: &crate::xhtml::Narrative, loc: &str, d: &mut Diags) {
+    if n.unparsed {
+        d.warn(
+            Some(20009),
+            loc,
+            "narrative is not well-formed XHTML; it was read as HTML and every word kept",
+        );
+    }
+    if !n.removed.is_empty() {
+        d.warn(
+            None,
+            loc,
+            format!(
+                "removed from the narrative, as code and not clinical text: {} (the message as received is kept byte for byte)",
+                n.removed.describe()
+            ),
+        );
     }
 }
 

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 
 use crate::xhtml::{self, Narrative};
+use crate::xml;
 
 /// Maximum element nesting kept in the FHIR tree (FHIR documents nest ~15 deep).
 pub(crate) const MAX_DEPTH: usize = 96;
@@ -69,47 +70,9 @@ pub(crate) struct Built<'i> {
     pub notes: Vec<String>,
 }
 
-/// A DOCTYPE (or other markup declaration such as `<!ENTITY`) in the prolog, before the
-/// root element; the only place XML allows one. Comments, processing instructions and the
-/// XML declaration are skipped.
-pub(crate) fn has_doctype(text: &str) -> bool {
-    let b = text.as_bytes();
-    let mut i = 0;
-    while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
-        let at = i + off + 1;
-        match b.get(at) {
-            Some(b'!') => {
-                if b[at..].starts_with(b"!--") {
-                    // Skip the comment.
-                    match text[at..].find("-->") {
-                        Some(e) => i = at + e + 3,
-                        None => return false,
-                    }
-                    continue;
-                }
-                return true;
-            }
-            Some(b'?') => i = at,
-            _ => return false,
-        }
-    }
-    false
-}
-
 /// Parse XML text (DOCTYPEs refused).
 pub(crate) fn parse_xml(text: &str) -> Result<roxmltree::Document<'_>, TreeError> {
-    if has_doctype(text) {
-        return Err(TreeError::Unreadable(
-            "XML with a DOCTYPE or entity declaration is refused".into(),
-        ));
-    }
-    let opts = roxmltree::ParsingOptions {
-        allow_dtd: false,
-        nodes_limit: 4_000_000,
-        ..Default::default()
-    };
-    roxmltree::Document::parse_with_options(text, opts)
-        .map_err(|e| TreeError::Unreadable(format!("not well-formed XML: {e}")))
+    xml::parse(text, 4_000_000).map_err(|e| TreeError::Unreadable(e.to_string()))
 }
 
 /// The FHIR tree of a parsed XML document, borrowing its strings.

@@ -1,79 +1,223 @@
-//! Narrative XHTML: a parsed tree, an allowlist sanitiser, and plain-text extraction.
+//! Narrative XHTML: an allowlist sanitiser over a parsed tree (well-formed XHTML) or over the
+//! tokens of an HTML5 tokenizer (narrative that is not well-formed), and plain-text extraction.
 //!
 //! Invariant: every text node of the original narrative is kept, in order, both in the
-//! sanitised HTML (escaped, possibly unwrapped from a removed element) and in the plain
-//! text. Only markup is removed: scripts, event handlers, unsafe URLs, embedded content
-//! (iframe, object, SVG, MathML), forms, styles and anything that could hide content.
+//! sanitised HTML (escaped, possibly unwrapped from a removed element) and in the plain text,
+//! including the children of void elements (`<br>words</br>` in XML). Only markup is removed:
+//! scripts, event handlers, unsafe URLs, embedded content (iframe, object, SVG, MathML), forms,
+//! styles and anything that could hide content. The one exception is the content of `<script>`
+//! and `<style>`: it is code, not narrative, so it is removed, and what was removed is counted
+//! ([`Removed`]) so the document can say so.
+//!
+//! Both sources drive one [`Emitter`] with start, end and text events, so the two paths apply
+//! exactly the same rules. Malformed narrative is never stripped by pattern: a `<` that does
+//! not start a tag (`INR < 3.0`, `K <3.5`) is text, as an HTML5 tokenizer reads it.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+
+use html5ever::tokenizer::{
+    BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
 
 /// Maximum XHTML nesting kept as structure; deeper content is kept as text.
 pub(crate) const MAX_XHTML_DEPTH: usize = 128;
 
+/// What the sanitiser removed that was not narrative text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Removed {
+    pub scripts: u32,
+    pub style_blocks: u32,
+    pub event_handlers: u32,
+    pub remote_images: u32,
+    /// `<link>` elements, and links whose address was unsafe (their text is kept).
+    pub links: u32,
+}
+
+impl Removed {
+    pub fn is_empty(&self) -> bool {
+        *self == Removed::default()
+    }
+
+    /// "1 script, 2 style blocks and 3 event-handler attributes".
+    pub fn describe(&self) -> String {
+        let plural = |n: u32, one: &str, many: &str| {
+            (n > 0).then(|| format!("{n} {}", if n == 1 { one } else { many }))
+        };
+        let parts: Vec<String> = [
+            plural(self.scripts, "script", "scripts"),
+            plural(self.style_blocks, "style block", "style blocks"),
+            plural(
+                self.event_handlers,
+                "event-handler attribute",
+                "event-handler attributes",
+            ),
+            plural(self.remote_images, "remote image", "remote images"),
+            plural(self.links, "unsafe link", "unsafe links"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        match parts.len() {
+            0 => String::new(),
+            1 => parts[0].clone(),
+            n => format!("{} and {}", parts[..n - 1].join(", "), parts[n - 1]),
+        }
+    }
+}
+
 /// A sanitised narrative: allowlisted HTML and plain text holding every original word.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Narrative {
+pub struct Narrative {
     pub html: String,
     pub text: String,
-    /// The markup was not well-formed XHTML; the text was recovered by stripping tags.
+    /// The markup was not well-formed XHTML; it was read with an HTML5 tokenizer.
     pub unparsed: bool,
+    pub removed: Removed,
 }
 
 /// Sanitise a narrative `div` element of a parsed XML document.
 pub(crate) fn from_xml(el: roxmltree::Node) -> Narrative {
-    let (html, text) = sanitize(el);
-    Narrative {
-        html,
-        text,
-        unparsed: false,
-    }
+    let mut e = Emitter::new(el.range().len());
+    walk_tree(el, &mut e);
+    e.finish(false)
 }
 
-/// Sanitise a narrative given as a string (JSON `div`). If it is not well-formed XHTML, the
-/// markup is stripped crudely and all remaining text kept (escaped).
-pub(crate) fn from_str(s: &str) -> Narrative {
-    if !crate::tree::has_doctype(s) {
-        let opts = roxmltree::ParsingOptions {
-            allow_dtd: false,
-            nodes_limit: 1_000_000,
-            ..Default::default()
-        };
-        if let Ok(doc) = roxmltree::Document::parse_with_options(s, opts) {
-            return from_xml(doc.root_element());
-        }
+/// Sanitise a narrative given as a string (JSON `div`). If it is not well-formed XHTML, it is
+/// read with an HTML5 tokenizer: every character token outside `<script>` and `<style>` is
+/// kept, in order.
+pub fn from_str(s: &str) -> Narrative {
+    if let Ok(doc) = crate::xml::parse(s, 1_000_000) {
+        return from_xml(doc.root_element());
     }
-    let raw = strip_tags(s);
-    let mut html = String::from("<div>");
-    escape_text(&raw, &mut html);
-    html.push_str("</div>");
-    Narrative {
-        html,
-        text: normalise_text(&raw),
-        unparsed: true,
-    }
+    from_html(s)
 }
 
-/// Remove `<...>` markup from malformed HTML, decoding the basic entities.
-fn strip_tags(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut in_tag = false;
-    for ch in s.chars() {
-        match ch {
-            '<' => {
-                in_tag = true;
-                out.push(' ');
+/// Sanitise narrative markup read as HTML (for markup that is not well-formed XML).
+pub fn from_html(s: &str) -> Narrative {
+    let sink = HtmlSink {
+        emitter: RefCell::new(Emitter::new(s.len())),
+    };
+    let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
+    let input = BufferQueue::default();
+    input.push_back(s.into());
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    let sink = tokenizer.sink;
+    let emitter = sink.emitter.into_inner();
+    emitter.finish(true)
+}
+
+/// Walks a narrative `div` without recursion (nesting is unbounded in the input), turning it
+/// into events. The root's own tag is not emitted: its children go into a clean `<div>`.
+fn walk_tree(root: roxmltree::Node, e: &mut Emitter) {
+    enum Step<'a, 'i> {
+        Enter(roxmltree::Node<'a, 'i>),
+        Exit(roxmltree::Node<'a, 'i>),
+    }
+    let mut work: Vec<Step> = root.children().rev().map(Step::Enter).collect();
+    while let Some(step) = work.pop() {
+        match step {
+            Step::Enter(n) if n.is_text() => e.text(n.text().unwrap_or("")),
+            Step::Enter(n) if n.is_element() => {
+                let name = lower(n.tag_name().name());
+                let attrs = n.attributes().map(|a| (a.name(), a.value()));
+                if is_void(&name) {
+                    // XML lets a void element hold content (`<br>words</br>`): the element is
+                    // emitted empty and its content follows it, so no word is lost.
+                    e.void(&name, attrs);
+                } else {
+                    e.start(&name, attrs);
+                    work.push(Step::Exit(n));
+                }
+                work.extend(n.children().rev().map(Step::Enter));
             }
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => out.push(ch),
-            _ => {}
+            Step::Enter(_) => {}
+            Step::Exit(n) => e.end(&lower(n.tag_name().name())),
         }
     }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
+}
+
+/// Feeds html5ever's tokens to the emitter.
+struct HtmlSink {
+    emitter: RefCell<Emitter>,
+}
+
+impl TokenSink for HtmlSink {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let mut e = self.emitter.borrow_mut();
+        match token {
+            Token::CharacterTokens(t) => e.text(&t),
+            Token::NullCharacterToken => e.text("\u{fffd}"),
+            Token::TagToken(tag) => {
+                let name = lower(&tag.name);
+                match tag.kind {
+                    TagKind::StartTag => {
+                        let attrs = tag.attrs.iter().map(|a| (&*a.name.local, &*a.value));
+                        if is_void(&name) || tag.self_closing && !is_raw(&name) {
+                            e.void_or_empty(&name, attrs);
+                        } else {
+                            e.start(&name, attrs);
+                            // Script and style content is raw text, up to its end tag (as a
+                            // browser reads it), so markup inside it is not mistaken for tags.
+                            match name.as_ref() {
+                                "script" => {
+                                    return TokenSinkResult::RawData(
+                                        html5ever::tokenizer::states::RawKind::ScriptData,
+                                    )
+                                }
+                                "style" => {
+                                    return TokenSinkResult::RawData(
+                                        html5ever::tokenizer::states::RawKind::Rawtext,
+                                    )
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    TagKind::EndTag => {
+                        if name == "br" {
+                            // `</br>` is read as `<br>` by browsers.
+                            e.void("br", std::iter::empty());
+                        } else {
+                            e.end(&name);
+                        }
+                    }
+                }
+            }
+            Token::CommentToken(_)
+            | Token::DoctypeToken(_)
+            | Token::EOFToken
+            | Token::ParseError(_) => {}
+        }
+        TokenSinkResult::Continue
+    }
+}
+
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "source"
+            | "track"
+            | "wbr"
+    )
+}
+
+/// Elements whose content is code, not narrative: removed with their content.
+fn is_raw(name: &str) -> bool {
+    matches!(name, "script" | "style")
 }
 
 const ALLOWED: &[&str] = &[
@@ -134,8 +278,6 @@ const ALLOWED: &[&str] = &[
 ];
 /// Elements whose whole subtree is flattened to text (no markup survives inside them).
 const OPAQUE: &[&str] = &[
-    "script",
-    "style",
     "svg",
     "math",
     "iframe",
@@ -173,10 +315,14 @@ enum Class {
     Opaque,
     /// Not allowlisted: unwrapped, its children processed.
     Unwrap,
+    /// Script or style: removed with its content.
+    Drop,
 }
 
 fn classify(name: &str) -> Class {
-    if ALLOWED.binary_search(&name).is_ok() {
+    if is_raw(name) {
+        Class::Drop
+    } else if ALLOWED.binary_search(&name).is_ok() {
         Class::Keep
     } else if OPAQUE.contains(&name) {
         Class::Opaque
@@ -222,20 +368,6 @@ fn is_block(name: &str) -> bool {
     )
 }
 
-/// Sanitised HTML and plain text of a narrative `div`.
-fn sanitize(root: roxmltree::Node) -> (String, String) {
-    let mut html = String::with_capacity(root.range().len());
-    let mut text = String::with_capacity(root.range().len() / 2);
-    // The root is the narrative `div` itself: emit its children inside a clean <div>.
-    html.push_str("<div>");
-    for c in root.children() {
-        walk(c, &mut html, &mut text, Flags::default(), 1);
-    }
-    html.push_str("</div>");
-    let text = normalise_text(&text);
-    (html, text)
-}
-
 fn lower(name: &str) -> Cow<'_, str> {
     if name.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(name.to_ascii_lowercase())
@@ -244,13 +376,242 @@ fn lower(name: &str) -> Cow<'_, str> {
     }
 }
 
-/// Context inherited from ancestors while walking the narrative.
-#[derive(Clone, Copy, Default)]
-struct Flags {
-    /// Inside a removed container (script, svg, ...): no markup survives.
-    opaque: bool,
-    /// Inside `<pre>`: line breaks in text are meaningful.
-    pre: bool,
+/// An open element.
+struct Frame {
+    name: String,
+    class: Class,
+}
+
+/// Builds the sanitised HTML and the plain text from start, end and text events. Elements are
+/// closed in order: an end tag closes every element opened after its start (emitting their end
+/// tags), and an end tag with no open start is ignored, so the HTML is always balanced.
+struct Emitter {
+    html: String,
+    text: String,
+    stack: Vec<Frame>,
+    /// Open script/style elements: their content is dropped.
+    dropping: usize,
+    /// Open opaque containers (svg, iframe, ...): no markup inside survives.
+    opaque: usize,
+    /// Open `<pre>` elements: line breaks in text are meaningful.
+    pre: usize,
+    removed: Removed,
+}
+
+impl Emitter {
+    fn new(len: usize) -> Self {
+        let mut html = String::with_capacity(len + 16);
+        html.push_str("<div>");
+        Emitter {
+            html,
+            text: String::with_capacity(len / 2),
+            stack: Vec::new(),
+            dropping: 0,
+            opaque: 0,
+            pre: 0,
+            removed: Removed::default(),
+        }
+    }
+
+    fn finish(mut self, unparsed: bool) -> Narrative {
+        while !self.stack.is_empty() {
+            self.close_top();
+        }
+        self.html.push_str("</div>");
+        Narrative {
+            html: self.html,
+            text: normalise_text(&self.text),
+            unparsed,
+            removed: self.removed,
+        }
+    }
+
+    fn text(&mut self, t: &str) {
+        if self.dropping > 0 {
+            return;
+        }
+        escape_text(t, &mut self.html);
+        push_text(t, &mut self.text, self.pre > 0);
+    }
+
+    /// The class an element opened now gets.
+    fn class_of(&self, name: &str) -> Class {
+        if self.dropping > 0 || is_raw(name) {
+            Class::Drop
+        } else if self.opaque > 0 {
+            Class::Opaque
+        } else if self.stack.len() + 1 >= MAX_XHTML_DEPTH {
+            // Too deep to keep as structure: keep every word as text.
+            Class::Unwrap
+        } else {
+            classify(name)
+        }
+    }
+
+    /// Counts what an element's attributes carry that is removed.
+    fn count_removed<'a>(&mut self, name: &str, attrs: impl Iterator<Item = (&'a str, &'a str)>) {
+        if self.dropping > 0 {
+            return;
+        }
+        for (k, v) in attrs {
+            let k = lower(k);
+            if k.starts_with("on") {
+                self.removed.event_handlers += 1;
+            } else if name == "img" && k == "src" {
+                let v = v.trim().to_ascii_lowercase();
+                if v.starts_with("http:") || v.starts_with("https:") || v.starts_with("//") {
+                    self.removed.remote_images += 1;
+                }
+            } else if name == "a" && k == "href" && safe_url(v).is_none() {
+                self.removed.links += 1;
+            }
+        }
+        if name == "link" {
+            self.removed.links += 1;
+        }
+    }
+
+    fn start<'a>(&mut self, name: &str, attrs: impl Iterator<Item = (&'a str, &'a str)> + Clone) {
+        let class = self.class_of(name);
+        self.count_removed(name, attrs.clone());
+        match class {
+            Class::Drop => {
+                if self.dropping == 0 {
+                    match name {
+                        "script" => self.removed.scripts += 1,
+                        "style" => self.removed.style_blocks += 1,
+                        _ => {}
+                    }
+                }
+                self.dropping += 1;
+            }
+            Class::Opaque => self.opaque += 1,
+            Class::Keep | Class::Unwrap => {}
+        }
+        if class != Class::Drop {
+            if is_block(name) {
+                self.text.push('\n');
+            } else if matches!(name, "td" | "th") {
+                self.text.push('\t');
+            }
+            match class {
+                Class::Keep => self.open_tag(name, attrs, false),
+                // An unwrapped element still separates words from its neighbours.
+                _ => self.html.push(' '),
+            }
+        }
+        if name == "pre" {
+            self.pre += 1;
+        }
+        self.stack.push(Frame {
+            name: name.to_string(),
+            class,
+        });
+    }
+
+    /// A void element (`<br>`, `<hr>`, `<img>`): nothing inside it.
+    fn void<'a>(&mut self, name: &str, attrs: impl Iterator<Item = (&'a str, &'a str)> + Clone) {
+        let class = self.class_of(name);
+        self.count_removed(name, attrs.clone());
+        if class == Class::Drop {
+            return;
+        }
+        if is_block(name) {
+            self.text.push('\n');
+        }
+        match class {
+            Class::Keep => self.open_tag(name, attrs, true),
+            _ => {
+                self.html.push(' ');
+                self.text.push(' ');
+            }
+        }
+        if is_block(name) {
+            self.text.push('\n');
+        }
+    }
+
+    /// A self-closed start tag: a void element, or an element opened and closed at once.
+    fn void_or_empty<'a>(
+        &mut self,
+        name: &str,
+        attrs: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+    ) {
+        if is_void(name) {
+            self.void(name, attrs);
+        } else {
+            self.start(name, attrs);
+            self.end(name);
+        }
+    }
+
+    fn open_tag<'a>(
+        &mut self,
+        name: &str,
+        attrs: impl Iterator<Item = (&'a str, &'a str)>,
+        void: bool,
+    ) {
+        let html = &mut self.html;
+        html.push('<');
+        html.push_str(name);
+        let mut has_href = false;
+        for (k, v) in attrs {
+            let k = lower(k);
+            if let Some(v) = allowed_attr(name, &k, v) {
+                has_href |= k == "href";
+                html.push(' ');
+                html.push_str(&k);
+                html.push_str("=\"");
+                escape_attr(&v, html);
+                html.push('"');
+            }
+        }
+        if has_href {
+            html.push_str(" rel=\"noopener noreferrer\"");
+        }
+        // Void elements self-close so the output is both HTML and well-formed XML.
+        html.push_str(if void { "/>" } else { ">" });
+    }
+
+    fn end(&mut self, name: &str) {
+        let Some(at) = self.stack.iter().rposition(|f| f.name == name) else {
+            return; // an end tag with no start: nothing to close
+        };
+        while self.stack.len() > at {
+            self.close_top();
+        }
+    }
+
+    fn close_top(&mut self) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        let name = frame.name.as_str();
+        if name == "pre" {
+            self.pre -= 1;
+        }
+        match frame.class {
+            Class::Drop => {
+                self.dropping -= 1;
+                return;
+            }
+            Class::Opaque => self.opaque -= 1,
+            Class::Keep | Class::Unwrap => {}
+        }
+        match frame.class {
+            Class::Keep => {
+                self.html.push_str("</");
+                self.html.push_str(name);
+                self.html.push('>');
+            }
+            _ => self.html.push(' '),
+        }
+        if is_block(name) {
+            self.text.push('\n');
+        } else if frame.class != Class::Keep || matches!(name, "td" | "th") {
+            self.text.push(' ');
+        }
+    }
 }
 
 /// Append a text node to the plain text. Outside `<pre>`, source line breaks are layout
@@ -263,94 +624,6 @@ fn push_text(t: &str, text: &mut String, pre: bool) {
             t.chars()
                 .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
         );
-    }
-}
-
-fn walk(n: roxmltree::Node, html: &mut String, text: &mut String, flags: Flags, depth: usize) {
-    if n.is_text() {
-        let t = n.text().unwrap_or("");
-        escape_text(t, html);
-        push_text(t, text, flags.pre);
-        return;
-    }
-    if !n.is_element() {
-        return;
-    }
-    let name = lower(n.tag_name().name());
-    let name = name.as_ref();
-    if depth >= MAX_XHTML_DEPTH {
-        // Too deep to keep as structure: keep every word as text.
-        for t in n.descendants().filter(|d| d.is_text()) {
-            let t = t.text().unwrap_or("");
-            html.push(' ');
-            escape_text(t, html);
-            text.push(' ');
-            push_text(t, text, flags.pre);
-        }
-        return;
-    }
-    let block = is_block(name);
-    if block {
-        text.push('\n');
-    } else if matches!(name, "td" | "th") {
-        text.push('\t');
-    }
-    let class = if flags.opaque {
-        Class::Opaque
-    } else {
-        classify(name)
-    };
-    let inner = Flags {
-        opaque: class == Class::Opaque,
-        pre: flags.pre || name == "pre",
-    };
-    let void = matches!(name, "br" | "hr" | "col");
-    let has_children = n.has_children();
-    match class {
-        Class::Keep => {
-            html.push('<');
-            html.push_str(name);
-            let mut has_href = false;
-            for a in n.attributes() {
-                let k = lower(a.name());
-                if let Some(v) = allowed_attr(name, &k, a.value()) {
-                    has_href |= k == "href";
-                    html.push(' ');
-                    html.push_str(&k);
-                    html.push_str("=\"");
-                    escape_attr(&v, html);
-                    html.push('"');
-                }
-            }
-            if has_href {
-                html.push_str(" rel=\"noopener noreferrer\"");
-            }
-            // Void elements self-close so the output is both HTML and well-formed XML.
-            html.push_str(if void { "/>" } else { ">" });
-            if !void {
-                for c in n.children() {
-                    walk(c, html, text, inner, depth + 1);
-                }
-                html.push_str("</");
-                html.push_str(name);
-                html.push('>');
-            }
-        }
-        Class::Opaque | Class::Unwrap => {
-            if has_children {
-                // An unwrapped element still separates words from its neighbours.
-                html.push(' ');
-                for c in n.children() {
-                    walk(c, html, text, inner, depth + 1);
-                }
-                html.push(' ');
-            }
-        }
-    }
-    if block {
-        text.push('\n');
-    } else if class != Class::Keep || matches!(name, "td" | "th") {
-        text.push(' ');
     }
 }
 
@@ -543,6 +816,100 @@ mod tests {
             let got = normalise_text(s);
             assert_eq!(got.split_whitespace().collect::<Vec<_>>(), expect, "{s:?}");
         }
+    }
+
+    const NS: &str = r#"<div xmlns="http://www.w3.org/1999/xhtml">"#;
+
+    #[test]
+    fn children_of_void_elements_are_kept() {
+        // XML lets a void element hold text; every word of it stays, in order.
+        let n = from_str(&format!(
+            "{NS}<p>Medicines</p><br>Warfarin 5mg STOPPED</br><hr>Review <b>INR</b></hr><table><col>col words</col><tr><td>cell</td></tr></table></div>"
+        ));
+        assert!(!n.unparsed);
+        assert_eq!(
+            n.text,
+            "Medicines\nWarfarin 5mg STOPPED\nReview INR\ncol words\ncell"
+        );
+        assert!(n.html.contains("<br/>Warfarin 5mg STOPPED"), "{}", n.html);
+        assert!(n.html.contains("<hr/>Review <b>INR</b>"), "{}", n.html);
+    }
+
+    #[test]
+    fn malformed_narrative_keeps_less_than_and_greater_than_as_text() {
+        let n = from_str(
+            "<div>Keep INR < 3.0 and eGFR > 30 before restarting.<br>Potassium <3.5 give KCl & recheck<p>Unclosed</div>",
+        );
+        assert!(n.unparsed);
+        assert_eq!(
+            n.text,
+            "Keep INR < 3.0 and eGFR > 30 before restarting.\nPotassium <3.5 give KCl & recheck\nUnclosed"
+        );
+        assert!(
+            n.html.contains("Keep INR &lt; 3.0 and eGFR &gt; 30"),
+            "{}",
+            n.html
+        );
+        // The output is balanced, well-formed XML whatever the input was.
+        assert!(roxmltree::Document::parse(&n.html).is_ok(), "{}", n.html);
+    }
+
+    #[test]
+    fn script_and_style_content_is_removed_and_counted() {
+        let n = from_str(&format!(
+            "{NS}<p>Before</p><script>window.__x=1</script><style>@import url(x.css)</style><p onclick=\"x()\" onmouseover=\"y()\">After</p><img src=\"https://evil.example/t.png\"/><a href=\"javascript:z()\">link words</a><link rel=\"stylesheet\" href=\"x.css\"/></div>"
+        ));
+        assert_eq!(n.text, "Before\nAfter\nlink words");
+        assert!(!n.html.contains("window.__x") && !n.html.contains("@import"));
+        assert_eq!(
+            n.removed,
+            Removed {
+                scripts: 1,
+                style_blocks: 1,
+                event_handlers: 2,
+                remote_images: 1,
+                links: 2,
+            }
+        );
+        assert_eq!(
+            n.removed.describe(),
+            "1 script, 1 style block, 2 event-handler attributes, 1 remote image and 2 unsafe links"
+        );
+        // Malformed input: the same rules, and markup inside a script is not read as tags.
+        let n = from_str(
+            "<div>Before<script>if (a<b) { x('</p><b>') }</script>After<style>p{}</style><p>end",
+        );
+        assert!(n.unparsed);
+        assert_eq!(n.text, "BeforeAfter\nend");
+        assert_eq!((n.removed.scripts, n.removed.style_blocks), (1, 1));
+        // Nested removals count once each.
+        let n = from_str(&format!("{NS}<script><script>a</script></script>b</div>"));
+        assert_eq!((n.text.as_str(), n.removed.scripts), ("b", 1));
+    }
+
+    #[test]
+    fn misnested_and_unclosed_html_is_balanced() {
+        let n = from_str(
+            "<div><b><i>bold italic</b> rest</i><table><tr><td>one<td>two</table></div></span>",
+        );
+        assert!(n.unparsed);
+        assert_eq!(n.text, "bold italic rest\none two");
+        assert!(roxmltree::Document::parse(&n.html).is_ok(), "{}", n.html);
+    }
+
+    #[test]
+    fn deep_nesting_keeps_words_without_recursion() {
+        let depth = 100_000;
+        let s = format!(
+            "{NS}{}deep words{}</div>",
+            "<span>".repeat(depth),
+            "</span>".repeat(depth)
+        );
+        let n = from_str(&s);
+        assert_eq!(n.text, "deep words");
+        let n = from_str(&format!("<div>{}deep words", "<b>".repeat(depth)));
+        assert_eq!(n.text, "deep words");
+        assert!(n.html.matches("<b>").count() < MAX_XHTML_DEPTH);
     }
 
     #[test]

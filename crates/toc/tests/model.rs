@@ -23,8 +23,12 @@ fn minimal_document() {
     assert_eq!(d.composition_id.as_deref(), Some("ci"));
     let s = &d.sections[0];
     assert!(s.known);
-    assert_eq!(s.text, "Seen today.\nx()");
-    assert_eq!(s.html, "<div><p>Seen <b>today</b>.</p> x() </div>");
+    // The narrative's script is code, not narrative: removed, and the document says so.
+    assert_eq!(s.text, "Seen today.");
+    assert_eq!(s.html, "<div><p>Seen <b>today</b>.</p></div>");
+    assert!(p.diagnostics.iter().any(
+        |d| d.message.contains("removed from the narrative") && d.message.contains("1 script")
+    ));
     assert_eq!(
         s.entries[0].resource_type.as_deref(),
         Some("MedicationStatement")

@@ -8,4 +8,13 @@ export type DocumentRow = { id: number, kind: string, nhs_number: string | null,
 /**
  * The MESH message id the document arrived in (None for other sources).
  */
-mesh_message_id: string | null, };
+mesh_message_id: string | null, 
+/**
+ * How many times the document was delivered (1, plus each duplicate delivery).
+ */
+times_received: number, 
+/**
+ * Identity warnings on the document (a reused identifier, a replacement that does not
+ * match): a person must look at them.
+ */
+identity_warnings: number, };

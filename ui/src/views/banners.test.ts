@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
+import type { SyncProblem } from "../bindings/SyncProblem";
 import type { SyncStatusView } from "../bindings/SyncStatusView";
 import { renderStaleBanner, staleNotice, StaleSlot, SyncIndicator, syncIndicatorText, syncIndicatorTitle } from "./banners";
 
 function view(over: Partial<SyncStatusView> = {}, freshness: Partial<SyncStatusView["freshness"]> = {}): SyncStatusView {
   return {
     configured: true, source: "mesh", mailbox_label: "MESH mailbox X26ABC1", config_error: null,
-    state: { mailbox: "X26ABC1", last_attempt_at: "2026-11-22T10:40:00Z", last_success_at: "2026-11-22T10:40:00Z", last_error: null, last_error_code: null, health: "online", failing_since: null, problems: [] },
+    state: { mailbox: "X26ABC1", last_attempt_at: "2026-11-22T10:40:00Z", last_success_at: "2026-11-22T10:40:00Z", last_error: null, last_error_code: null, health: "online", failing_since: null, problems: [], more_problems: 0 },
     freshness: { stale: false, kind: null, as_of: "2026-11-22T10:40:00Z", failing_since: null, last_error: null, threshold_minutes: 15, ...freshness },
     syncing: false, progress: null, last_summary: null, poll_minutes: 5, now: "2026-11-22T11:00:00Z", seq: 1, ...over,
   };
@@ -67,16 +68,22 @@ describe("the sync indicator", () => {
 });
 
 describe("a sync that finished with problems", () => {
-  const problems = [
-    "response 20013 to X26HOSP9: [mesh.rejected] MESH rejected the message (417): unknown recipient",
-    "message 2026112210-0001: [mesh.server] MESH server error (500)",
+  const problems: SyncProblem[] = [
+    {
+      kind: "response",
+      code: "mesh.rejected",
+      message: "response 20013 to X26HOSP9: MESH rejected the message (417): unknown recipient",
+      subject: "response 20013 to X26HOSP9",
+    },
+    { kind: "download", code: "mesh.server_error", message: "message 2026112210-0001: MESH server error (500)", subject: "message 2026112210-0001" },
   ];
+  const detailOf = (p: SyncProblem) => `[${p.code}] ${p.message}`;
   it("is told, with each problem in the details, while records stay current", () => {
     const v = view({
       state: { ...view().state, health: "degraded" },
       last_summary: {
         downloaded: 3, stored: 3, duplicates: 0, quarantined: 0, acknowledged: 2, responses_sent: 2,
-        already_stored: 0, responses_received: 0, reports: 0, problems,
+        already_stored: 0, responses_received: 0, reports: 0, retrying: 0, problems,
       },
     });
     const n = staleNotice(v);
@@ -89,26 +96,46 @@ describe("a sync that finished with problems", () => {
     expect(banner?.getAttribute("data-kind")).toBe("problems");
     expect(banner?.getAttribute("role")).toBe("status");
     const details = [...(banner?.querySelectorAll(".app-stale__detail") ?? [])].map((p) => p.textContent);
-    expect(details).toEqual(problems);
+    expect(details).toEqual(problems.map(detailOf));
   });
   it("shows a single short problem in the details too", () => {
-    const one = "response 20013 to RTHOT004: [mesh.rejected] unknown recipient";
+    const one: SyncProblem = {
+      kind: "response",
+      code: "mesh.rejected",
+      message: "response 20013 to RTHOT004: unknown recipient",
+      subject: "response 20013 to RTHOT004",
+    };
     const v = view({
       state: { ...view().state, health: "degraded" },
       last_summary: {
         downloaded: 1, stored: 1, duplicates: 0, quarantined: 0, acknowledged: 1, responses_sent: 0,
-        already_stored: 0, responses_received: 0, reports: 0, problems: [one],
+        already_stored: 0, responses_received: 0, reports: 0, retrying: 0, problems: [one],
       },
     });
     expect(staleNotice(v)?.lines[0]).toMatch(/^1 acknowledgement to a sending hospital could not be sent\. Handover/);
     const details = [...(renderStaleBanner(v)?.querySelectorAll(".app-stale__detail") ?? [])].map((p) => p.textContent);
-    expect(details).toEqual([one]);
+    expect(details).toEqual([detailOf(one)]);
   });
   it("lists the problems kept with the sync state after a restart", () => {
     const v = view({ state: { ...view().state, health: "degraded", problems: [problems[0]] } });
     expect(staleNotice(v)?.lines[0]).toMatch(/^1 acknowledgement to a sending hospital could not be sent\./);
     const details = [...(renderStaleBanner(v)?.querySelectorAll(".app-stale__detail") ?? [])].map((p) => p.textContent);
-    expect(details).toEqual([problems[0]]);
+    expect(details).toEqual([detailOf(problems[0])]);
+  });
+  it("counts problems by kind, including those not kept, and names skipped folder files", () => {
+    const file: SyncProblem = {
+      kind: "mailbox-file",
+      code: "mailbox.skipped_file",
+      message: "/inbox/x.dat: a .dat file without its .ctl control file (there for 12 minutes)",
+      subject: "/inbox/x.dat",
+    };
+    const damaged: SyncProblem = { kind: "undecodable", code: "mesh.undecodable", message: "broken gzip", subject: "M1" };
+    const v = view({ state: { ...view().state, health: "degraded", problems: [...problems, file, damaged], more_problems: 12 } });
+    expect(staleNotice(v)?.lines[0]).toBe(
+      "1 acknowledgement to a sending hospital could not be sent; 1 message could not be fetched or confirmed with the mailbox; 1 message arrived damaged and will be kept in Quarantine if it fails again; 1 file in the mailbox folder cannot be read; and 12 more problems. Handover tries again at every sync. Documents already fetched are shown as normal.",
+    );
+    const details = [...(renderStaleBanner(v)?.querySelectorAll(".app-stale__detail") ?? [])].map((p) => p.textContent);
+    expect(details.at(-1)).toBe("… and 12 more problems not listed");
   });
   it("is told without details when no problems were kept (a store from an older version)", () => {
     const n = staleNotice(view({ state: { ...view().state, health: "degraded" } }));

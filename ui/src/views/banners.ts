@@ -1,6 +1,7 @@
 // The global stale-data banner (says what is shown, as of when, and why), the "last sync
 // finished with problems" notice and the sync indicator in the header. Built only from the
 // backend's SyncStatusView (never from guesses in the window).
+import type { ProblemKind } from "../bindings/ProblemKind";
 import type { SyncStatusView } from "../bindings/SyncStatusView";
 import { clear, h } from "../widgets/dom";
 import { when } from "../lib/format";
@@ -90,11 +91,14 @@ export function staleNotice(view: SyncStatusView): StaleNotice | null {
 function problemsNotice(view: SyncStatusView): StaleNotice | null {
   if (view.state.health !== "degraded") return null;
   // Kept with the sync state, so they are still listed after a restart.
-  const problems = view.state.problems.length ? view.state.problems : (view.last_summary?.problems ?? []);
-  // The engine words each problem "response …" (an ITK3 acknowledgement it could not send) or
-  // "message …" (a message it could not download or acknowledge).
-  const responses = problems.filter((p) => p.startsWith("response ")).length;
-  const messages = problems.length - responses;
+  const kept = view.state.problems.length > 0;
+  const problems = kept ? view.state.problems : (view.last_summary?.problems ?? []);
+  const more = kept ? view.state.more_problems : 0;
+  const count = (kinds: ProblemKind[]) => problems.filter((p) => kinds.includes(p.kind)).length;
+  const responses = count(["response"]);
+  const messages = count(["download", "acknowledgement", "other"]);
+  const undecodable = count(["undecodable"]);
+  const files = count(["mailbox-file"]);
   const parts: string[] = [];
   if (responses) {
     parts.push(
@@ -110,15 +114,32 @@ function problemsNotice(view: SyncStatusView): StaleNotice | null {
         : `${messages} messages could not be fetched or confirmed with the mailbox`,
     );
   }
+  if (undecodable) {
+    parts.push(
+      undecodable === 1
+        ? "1 message arrived damaged and will be kept in Quarantine if it fails again"
+        : `${undecodable} messages arrived damaged and will be kept in Quarantine if they fail again`,
+    );
+  }
+  if (files) {
+    parts.push(
+      files === 1
+        ? "1 file in the mailbox folder cannot be read"
+        : `${files} files in the mailbox folder cannot be read`,
+    );
+  }
+  if (more) parts.push(`and ${plural(more, "more problem")}`);
   const what = parts.length
     ? `${parts.join("; ")}.`
     : "Some messages or acknowledgements could not be completed.";
+  const detail = problems.map((p) => `[${p.code}] ${p.message}`);
+  if (more) detail.push(`… and ${plural(more, "more problem")} not listed`);
   return {
     level: "info",
     kind: "problems",
     title: "The last sync finished with problems",
     lines: [`${what} Handover tries again at every sync. Documents already fetched are shown as normal.`],
-    detail: problems.length ? problems.join("\n") : null,
+    detail: detail.length ? detail.join("\n") : null,
   };
 }
 

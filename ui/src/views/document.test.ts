@@ -28,6 +28,8 @@ const row = {
   sender: "Trust", care_setting: null, document_date: null, received_at: "2026-11-22T10:40:00Z", status: "new", superseded_by: null, replaces: null,
   flags: { medication_changes: 0, medications: 0, attachments: 0, allergies: 0, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0 },
     mesh_message_id: null,
+    times_received: 1,
+    identity_warnings: 0,
 };
 
 function viewOf(doc: Document, over: Partial<DocumentView> = {}): DocumentView {

@@ -11,6 +11,8 @@ function viewOf(id: number, attachments = 0): DocumentView {
     sender: "Trust", care_setting: null, document_date: null, received_at: "2026-11-22T10:40:00Z", status: "new", superseded_by: null, replaces: null,
     flags: { medication_changes: 0, medications: 0, attachments, allergies: 0, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0 },
     mesh_message_id: null,
+    times_received: 1,
+    identity_warnings: 0,
   };
   return {
     row,

@@ -9,6 +9,8 @@ function row(over: Partial<DocumentRow> = {}): DocumentRow {
     document_date: null, received_at: "2026-11-22T10:40:00Z", status: "new", superseded_by: null, replaces: null,
     flags: { medication_changes: 3, medications: 5, attachments: 1, allergies: 2, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0 },
     mesh_message_id: null,
+    times_received: 1,
+    identity_warnings: 0,
     ...over,
   };
 }

@@ -22,6 +22,10 @@ pub struct Outgoing {
     pub chunk_size: Option<usize>,
     pub compress: bool,
     pub local_id: Option<String>,
+    /// The bytes are sent as they are, declared gzip-encoded (a broken encoder's output).
+    pub precompressed: bool,
+    /// Instead of `bytes`, a gzip stream of this many zero bytes (a "gzip bomb").
+    pub gzip_bomb_bytes: Option<u64>,
 }
 
 impl Outgoing {
@@ -32,6 +36,8 @@ impl Outgoing {
             chunk_size: None,
             compress: false,
             local_id: None,
+            precompressed: false,
+            gzip_bomb_bytes: None,
         }
     }
 }
@@ -152,6 +158,8 @@ pub fn hospital_sends(sb: &Sandbox, messages: &[Outgoing]) -> Vec<String> {
                 "compress": m.compress,
                 "local_id": m.local_id,
                 "content_type": "application/fhir+xml",
+                "precompressed": m.precompressed,
+                "gzip_bomb_bytes": m.gzip_bomb_bytes,
             })
         })
         .collect();

@@ -5,7 +5,13 @@ Transfer of Care messages, and reading the ITK3 responses that come back.
 Usage:
   toc_peer.py --url URL --mailbox MB --password PW --shared-key KEY send --manifest FILE
       FILE is a JSON array of {"path", "to", "workflow", "chunk_size"?, "compress"?,
-      "local_id"?, "subject"?, "content_type"?}; prints {"messages": [{"id", "size"}]}
+      "local_id"?, "subject"?, "content_type"?, "precompressed"?, "gzip_bomb_bytes"?};
+      prints {"messages": [{"id", "size"}]}.
+      "precompressed": the file is sent as it is, as one chunk, declared gzip-encoded
+      (Content-Encoding: gzip), through mesh_client's own headers and session: how a sender
+      with a broken gzip encoder would send it.
+      "gzip_bomb_bytes": N: instead of a file, a gzip stream of N zero bytes (about N/1000
+      bytes on the wire) is sent, declared gzip-encoded.
   toc_peer.py ... receive [--ack]
       prints {"messages": [{"id", "workflow_id", "local_id", "subject", "sender", "body"}]}
       (body as UTF-8 text, replacement characters for anything else)
@@ -15,8 +21,36 @@ Usage:
 import argparse
 import json
 import sys
+import zlib
 
 from mesh_client import MeshClient
+
+
+def gzip_of_zeros(n: int) -> bytes:
+    """A gzip stream of n zero bytes, built a megabyte at a time."""
+    enc = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = bytes(1 << 20)
+    parts = []
+    left = n
+    while left > 0:
+        take = min(left, len(block))
+        parts.append(enc.compress(block[:take]))
+        left -= take
+    parts.append(enc.flush())
+    return b"".join(parts)
+
+
+def send_encoded(client, to: str, data: bytes, kwargs) -> str:
+    """Sends bytes that are already gzip-encoded, as one chunk, with mesh_client's headers
+    (including its authorisation) and session, declaring them gzip (Content-Encoding)."""
+    headers = client._headers_for_chunk(
+        recipient=to, chunk_num=1, total_chunks=1, compress=True, **kwargs
+    )
+    response = client._session.post(
+        f"{client.mailbox_url}/outbox", data=data, headers=headers, timeout=client._timeout
+    )
+    response.raise_for_status()
+    return response.json()["message_id"]
 
 
 def main() -> int:
@@ -42,12 +76,21 @@ def main() -> int:
                 manifest = json.load(f)
             out = []
             for item in manifest:
-                with open(item["path"], "rb") as f:
-                    data = f.read()
                 kwargs = {"workflow_id": item["workflow"]}
                 for key in ("local_id", "subject", "content_type"):
                     if item.get(key):
                         kwargs[key] = item[key]
+                if item.get("gzip_bomb_bytes") or item.get("precompressed"):
+                    if item.get("gzip_bomb_bytes"):
+                        data = gzip_of_zeros(int(item["gzip_bomb_bytes"]))
+                    else:
+                        with open(item["path"], "rb") as f:
+                            data = f.read()
+                    msg_id = send_encoded(client, item["to"], data, kwargs)
+                    out.append({"id": msg_id, "size": len(data)})
+                    continue
+                with open(item["path"], "rb") as f:
+                    data = f.read()
                 msg_id = client.send_message(
                     item["to"],
                     data,
