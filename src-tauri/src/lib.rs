@@ -23,6 +23,7 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> 
             commands::documents::save_attachment,
             commands::quarantine::list_quarantine,
             commands::quarantine::open_quarantined,
+            commands::quarantine::save_quarantined,
             commands::sync::sync_status,
             commands::sync::sync_now,
         ])

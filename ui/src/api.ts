@@ -9,7 +9,7 @@ import type { DocumentPage } from "./bindings/DocumentPage";
 import type { DocumentRow } from "./bindings/DocumentRow";
 import type { DocumentView } from "./bindings/DocumentView";
 import type { ListQuery } from "./bindings/ListQuery";
-import type { QuarantinedMessage } from "./bindings/QuarantinedMessage";
+import type { QuarantinedView } from "./bindings/QuarantinedView";
 import type { QuarantineRow } from "./bindings/QuarantineRow";
 import type { SyncStatusView } from "./bindings/SyncStatusView";
 
@@ -56,7 +56,9 @@ export const api = {
     call<string>("save_attachment", { documentId, index }),
   listQuarantine: (offset: number, limit: number) =>
     call<QuarantineRow[]>("list_quarantine", { offset, limit }),
-  openQuarantined: (messageId: number) => call<QuarantinedMessage>("open_quarantined", { messageId }),
+  openQuarantined: (messageId: number) => call<QuarantinedView>("open_quarantined", { messageId }),
+  /** Saves a quarantined message, byte for byte as received, to a new file; resolves to its path. */
+  saveQuarantined: (messageId: number) => call<string>("save_quarantined", { messageId }),
   /** Calls `handler` with every `sync-status` event; resolves to an unsubscribe function. */
   onSyncStatus: async (handler: (view: SyncStatusView) => void): Promise<() => void> =>
     listen<SyncStatusView>("sync-status", (event) => handler(event.payload)),

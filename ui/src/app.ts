@@ -72,9 +72,12 @@ export class App {
     openDocument: (id) => void this.openDocument(id, true),
     viewAttachment: (id, index, target, scope) => void viewAttachment(target, scope, index, () => api.openAttachment(id, index)),
     saveAttachment: (id, index, target, scope) => void saveAttachment(target, scope, () => api.saveAttachment(id, index)),
+    saveQuarantined: (messageId) => void this.saveQuarantined(messageId),
   });
   private readonly help = new HelpPanel(() => this.activeViewport());
   private readonly toast = new Toast();
+  /** Why the last search found nothing without looking (it held only punctuation). */
+  private searchHint: string | null = null;
   private readonly statusBar: StatusBar;
   private docs!: VirtualList<DocumentRow>;
   private quarantine!: VirtualList<QuarantineRow>;
@@ -106,9 +109,13 @@ export class App {
     this.docs = new VirtualList<DocumentRow>({
       ...common,
       viewport: this.listPane.viewport,
-      fetchPage: (offset, limit) => api.listDocuments(this.inbox.query(offset, limit)),
+      fetchPage: async (offset, limit) => {
+        const page = await api.listDocuments(this.inbox.query(offset, limit));
+        this.searchHint = page.search_hint;
+        return page;
+      },
       renderRow: (row, i, total, selected) => renderRow(row, i, total, selected, new Date()),
-      renderEmpty: () => renderEmptyList(this.inbox.emptyReason()),
+      renderEmpty: () => renderEmptyList(this.inbox.emptyReason(), this.searchHint),
       renderError: (e) => renderListError(`The list could not be loaded: ${messageOf(e)}`),
       onOpen: (row) => void this.openDocument(row.id, false),
     });
@@ -218,6 +225,12 @@ export class App {
       answer.ok ? this.selection.showQuarantined(ticket, answer.value) : this.selection.showError(ticket, `This message could not be opened: ${messageOf(answer.error)}`),
       focusDocument,
     );
+  }
+
+  private async saveQuarantined(messageId: number): Promise<void> {
+    const answer = await settle(api.saveQuarantined(messageId));
+    if (answer.ok) this.toast.show(`Saved the message as received: ${answer.value}`);
+    else this.toast.show(`The message was not saved: ${messageOf(answer.error)}`, true);
   }
 
   /** Draws the pane again if the selection state took an answer; focuses what arrived if asked. */

@@ -174,7 +174,9 @@ pub fn document_record(parsed: &Parsed, doc: &handover_toc::Document) -> Documen
         "allergies": doc.allergies.len(),
         "superseding": doc.replaces.is_some(),
         "requested_actions": requested_actions(doc),
-        "warnings": parsed.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count(),
+        // Only what a reader must look at (content removed, markup read as HTML, ...), not every
+        // technical warning (an unrecognised local heading is kept and shown as it is).
+        "warnings": parsed.diagnostics.iter().filter(|d| d.attention || d.severity == Severity::Error).count(),
     });
     let message_sender = parsed.message.as_ref().and_then(|m| m.sender.as_ref());
     DocumentRecord {

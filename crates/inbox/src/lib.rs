@@ -25,6 +25,7 @@
 
 mod classify;
 mod config;
+pub mod export;
 mod freshness;
 pub mod policy;
 mod sync;

@@ -956,6 +956,7 @@ fn prepare(options: &SyncOptions, mailbox_id: &str, id: String, message: Message
                 itk_code: Some(code.code()),
                 location: String::new(),
                 message: fault.reason.clone(),
+                attention: true,
             });
             Classified {
                 classification: Classification::Quarantine {
@@ -983,6 +984,7 @@ fn prepare(options: &SyncOptions, mailbox_id: &str, id: String, message: Message
                 message: format!(
                     "responses go to mailbox {endpoint} (the message's source.endpoint), not to {from}, the mailbox that sent it"
                 ),
+                attention: true,
             });
         }
     }

@@ -1,7 +1,7 @@
 //! View models the desktop app shows, built from the store. Kept here (not in the Tauri shell)
 //! so they are tested and benchmarked headless.
 
-use handover_store::{DocumentRow, MessageProvenance, Store, StoreError};
+use handover_store::{Delivery, DocumentIssue, DocumentRow, MessageProvenance, Store, StoreError};
 use serde::Serialize;
 
 /// Everything the document view shows.
@@ -17,6 +17,35 @@ pub struct DocumentView {
     pub superseded_by: Option<DocumentRow>,
     /// Earlier documents this one replaces.
     pub supersedes: Vec<DocumentRow>,
+    /// Every delivery of the document: the first, then each duplicate (time and sender).
+    pub deliveries: Vec<Delivery>,
+    /// Identity warnings: a reused identifier, a replacement that does not match.
+    pub issues: Vec<DocumentIssue>,
+}
+
+/// How much of a quarantined message the window gets as text.
+pub const QUARANTINE_PREVIEW_BYTES: usize = 256 * 1024;
+
+/// A quarantined message as the window shows it: why, a bounded preview of its bytes, and the
+/// document it holds when it could be read (refused for another reason, such as an NHS number
+/// that fails its check). The whole message is saved to a file on request, never sent whole.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct QuarantinedView {
+    pub provenance: MessageProvenance,
+    pub reason: String,
+    pub diagnostics: Vec<handover_toc::Diagnostic>,
+    /// The first [`QUARANTINE_PREVIEW_BYTES`] as text (invalid UTF-8 replaced).
+    pub preview: String,
+    /// The message is longer than the preview.
+    pub preview_truncated: bool,
+    /// The bytes are not UTF-8 text (compressed, binary or damaged).
+    pub binary: bool,
+    /// How the bytes are encoded as kept (`gzip`: as received, not decoded), when it is not text.
+    pub content_encoding: Option<String>,
+    /// The document the message holds, when it could be read: shown under the quarantine
+    /// banner, never as a trusted document. Attachment contents are left out.
+    pub parsed: Option<handover_toc::Parsed>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +56,8 @@ pub enum ViewError {
     Model { id: i64, message: String },
     #[error("attachment {index} of document {id} is missing or not valid base64")]
     Attachment { id: i64, index: usize },
+    #[error("message {0} is not in quarantine")]
+    NotQuarantined(i64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -37,6 +68,7 @@ impl ViewError {
             ViewError::NotFound(_) => "document_not_found",
             ViewError::Model { .. } => "document_model_unreadable",
             ViewError::Attachment { .. } => "attachment_unavailable",
+            ViewError::NotQuarantined(_) => "message_not_found",
             ViewError::Store(e) => e.code(),
         }
     }
@@ -84,10 +116,155 @@ pub fn document_view(store: &Store, id: i64) -> Result<DocumentView, ViewError> 
         }
     }
     Ok(DocumentView {
+        deliveries: store.document_deliveries(id)?,
+        issues: store.document_issues(id)?,
         row: stored.row,
         parsed,
         provenance: stored.message,
         superseded_by,
         supersedes,
     })
+}
+
+/// A quarantined message for the window: see [`QuarantinedView`].
+pub fn quarantined_view(store: &Store, message_id: i64) -> Result<QuarantinedView, ViewError> {
+    let row = store
+        .quarantined(message_id)?
+        .ok_or(ViewError::NotQuarantined(message_id))?;
+    let raw = store
+        .message_raw(message_id)?
+        .ok_or(ViewError::NotQuarantined(message_id))?;
+    let content_encoding = row
+        .mailbox_meta
+        .as_deref()
+        .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
+        .and_then(|m| m["fault"]["content_encoding"].as_str().map(str::to_string));
+    let cut = raw.len().min(QUARANTINE_PREVIEW_BYTES);
+    // Cut on a character boundary when the bytes are text.
+    let head = match std::str::from_utf8(&raw[..cut]) {
+        Ok(s) => s.to_string(),
+        Err(e) if e.error_len().is_none() => {
+            String::from_utf8_lossy(&raw[..e.valid_up_to()]).into_owned()
+        }
+        Err(_) => String::from_utf8_lossy(&raw[..cut]).into_owned(),
+    };
+    let binary = std::str::from_utf8(&raw).is_err();
+    // The document inside, when it reads as one (bytes as received that are still encoded,
+    // or larger than the parser reads, are not parsed).
+    let parsed = (content_encoding.is_none() && raw.len() <= handover_toc::MAX_INPUT_BYTES)
+        .then(|| handover_toc::parse(&raw))
+        .filter(|p| p.document.is_some())
+        .map(|mut p| {
+            if let Some(doc) = p.document.as_mut() {
+                for a in &mut doc.attachments {
+                    a.data_base64 = String::new();
+                }
+            }
+            p
+        });
+    Ok(QuarantinedView {
+        diagnostics: serde_json::from_str(&row.diagnostics).unwrap_or_default(),
+        provenance: row.message,
+        reason: row.reason,
+        preview_truncated: head.len() < raw.len(),
+        preview: head,
+        binary,
+        content_encoding,
+        parsed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use handover_store::{DbKey, Disposition, Incoming};
+
+    fn quarantine(store: &mut Store, id: &str, raw: &[u8], meta: Option<&str>) -> i64 {
+        store
+            .ingest(
+                &Incoming {
+                    source: "mesh",
+                    mailbox: "X26ABC1",
+                    source_id: id,
+                    workflow_id: None,
+                    sender_mailbox: Some("X26ABC2"),
+                    received_at: "2026-12-01T10:00:00Z",
+                    raw,
+                    body: None,
+                    mailbox_meta: meta,
+                },
+                None,
+                Disposition::Quarantine { reason: "test" },
+                "[]",
+                &[],
+            )
+            .unwrap()
+            .outcome
+            .message_id()
+    }
+
+    #[test]
+    fn a_quarantined_message_is_previewed_not_sent_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = Store::open_with_key(&tmp.path().join("s.db"), &DbKey::generate()).unwrap();
+        // 1 MB of text with a multi-byte character across the preview's edge.
+        let mut big = "x".repeat(QUARANTINE_PREVIEW_BYTES - 1).into_bytes();
+        big.extend("é and more".as_bytes());
+        big.extend(vec![b'y'; 1024 * 1024]);
+        let id = quarantine(&mut store, "BIG", &big, None);
+        let v = quarantined_view(&store, id).unwrap();
+        assert!(v.preview_truncated && !v.binary);
+        assert_eq!(
+            v.preview.len(),
+            QUARANTINE_PREVIEW_BYTES - 1,
+            "cut before the split character"
+        );
+        assert_eq!(v.provenance.size, big.len() as u64);
+        assert!(v.parsed.is_none());
+        // Bytes kept still gzip-encoded, as received: said so, and not parsed.
+        let id = quarantine(
+            &mut store,
+            "GZ",
+            &[0x1f, 0x8b, 8, 0, 1, 2, 3],
+            Some(
+                r#"{"meta":{},"fault":{"kind":"undecodable","reason":"x","truncated":false,"content_encoding":"gzip"}}"#,
+            ),
+        );
+        let v = quarantined_view(&store, id).unwrap();
+        assert_eq!(v.content_encoding.as_deref(), Some("gzip"));
+        assert!(v.binary && !v.preview_truncated);
+        assert_eq!(
+            quarantined_view(&store, 999).unwrap_err().code(),
+            "message_not_found"
+        );
+    }
+
+    #[test]
+    fn a_quarantined_message_that_reads_as_a_document_is_shown_as_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = Store::open_with_key(&tmp.path().join("s.db"), &DbKey::generate()).unwrap();
+        let f = handover_toc::fixtures::generate(1, 9).remove(0);
+        // An NHS number that fails its check digit: quarantined, but readable.
+        let good = f.nhs_number.clone();
+        let last = good.chars().last().unwrap().to_digit(10).unwrap();
+        let bad = format!("{}{}", &good[..9], (last + 1) % 10);
+        assert!(!handover_toc::nhs::nhs_number_valid(&bad));
+        let raw = String::from_utf8(f.bytes.clone())
+            .unwrap()
+            .replace(&good, &bad)
+            .into_bytes();
+        let parsed = handover_toc::parse(&raw);
+        assert!(matches!(
+            crate::classify(&parsed, false).classification,
+            crate::Classification::Quarantine { .. }
+        ));
+        let id = quarantine(&mut store, "NHS", &raw, None);
+        let v = quarantined_view(&store, id).unwrap();
+        let doc = v.parsed.expect("the document is shown").document.unwrap();
+        assert_eq!(
+            doc.patient.unwrap().nhs_number.as_deref(),
+            Some(bad.as_str())
+        );
+        assert!(doc.attachments.iter().all(|a| a.data_base64.is_empty()));
+    }
 }

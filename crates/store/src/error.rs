@@ -63,6 +63,9 @@ pub enum StoreError {
     #[error("no data directory: set HANDOVER_DATA_DIR or a home directory")]
     NoDataDir,
 
+    #[error("the data directory {} can be written by every user (mode {mode:o}), so another user could replace the records in it; make it private (`chmod 700 {}`) or choose another with HANDOVER_DATA_DIR", path.display(), path.display())]
+    DataDirInsecure { path: PathBuf, mode: u32 },
+
     #[error(
         "the database {path} has schema version {found}, newer than this version of Handover knows \
          ({known}). Install the newer Handover that wrote it"
@@ -95,6 +98,7 @@ impl StoreError {
             StoreError::NotEncrypted { .. } => "database_not_encrypted",
             StoreError::SqlCipherMissing => "sqlcipher_missing",
             StoreError::DataDir { .. } | StoreError::NoDataDir => "data_dir_unavailable",
+            StoreError::DataDirInsecure { .. } => "data_dir_insecure",
             StoreError::SchemaTooNew { .. } => "schema_too_new",
             StoreError::MessageBytesDamaged { .. } => "message_bytes_damaged",
             StoreError::Sqlite(_) => "database_error",

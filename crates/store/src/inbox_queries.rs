@@ -97,6 +97,8 @@ pub struct DocumentPage {
     pub total_capped: bool,
     pub offset: u32,
     pub rows: Vec<DocumentRow>,
+    /// Why a search found nothing without looking (it held no letters or digits), in plain words.
+    pub search_hint: Option<String>,
 }
 
 /// A stored document: its row, the parse model (JSON) and where it came from.
@@ -131,6 +133,8 @@ pub struct QuarantineRow {
     pub reason: String,
     /// The parser's diagnostics, JSON.
     pub diagnostics: String,
+    /// What the mailbox said about the message (headers, and why it could not be read), JSON.
+    pub mailbox_meta: Option<String>,
 }
 
 /// A search counts its matches up to this many; the list pages through the newest of them.
@@ -213,6 +217,7 @@ fn quarantine_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QuarantineRow> {
         message: provenance(r, 0)?,
         reason: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
         diagnostics: r.get(11)?,
+        mailbox_meta: r.get(12)?,
     })
 }
 
@@ -282,7 +287,21 @@ impl Store {
                 to.to_string()
             }));
         }
-        let fts = q.search.as_deref().and_then(fts_query);
+        let typed = q.search.as_deref().filter(|s| !s.trim().is_empty());
+        let fts = typed.and_then(fts_query);
+        if typed.is_some() && fts.is_none() {
+            // Only punctuation: searching for nothing must not show everything.
+            return Ok(DocumentPage {
+                total: 0,
+                total_capped: false,
+                offset: q.offset,
+                rows: vec![],
+                search_hint: Some(
+                    "Search for a name, an NHS number or words: punctuation alone matches nothing."
+                        .into(),
+                ),
+            });
+        }
         let limit = q.limit.clamp(1, 500);
         if let Some(fts) = fts {
             return self.search_documents(&fts, &conditions, args, q, limit);
@@ -319,6 +338,7 @@ impl Store {
             total_capped: false,
             offset: q.offset,
             rows,
+            search_hint: None,
         })
     }
 
@@ -387,6 +407,7 @@ impl Store {
             total_capped,
             offset: q.offset,
             rows,
+            search_hint: None,
         })
     }
 
@@ -496,7 +517,7 @@ impl Store {
     /// Quarantined messages, newest first.
     pub fn quarantine(&self, limit: u32, offset: u32) -> Result<Vec<QuarantineRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {PROVENANCE_COLUMNS}, m.quarantine_reason, m.diagnostics FROM messages m
+            "SELECT {PROVENANCE_COLUMNS}, m.quarantine_reason, m.diagnostics, m.mailbox_meta FROM messages m
              WHERE m.outcome = 'quarantined' ORDER BY m.received_at DESC, m.id DESC LIMIT ?1 OFFSET ?2"
         ))?;
         let rows = stmt
@@ -508,7 +529,7 @@ impl Store {
     /// One quarantined message.
     pub fn quarantined(&self, message_id: i64) -> Result<Option<QuarantineRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {PROVENANCE_COLUMNS}, m.quarantine_reason, m.diagnostics FROM messages m
+            "SELECT {PROVENANCE_COLUMNS}, m.quarantine_reason, m.diagnostics, m.mailbox_meta FROM messages m
              WHERE m.outcome = 'quarantined' AND m.id = ?1"
         ))?;
         Ok(stmt

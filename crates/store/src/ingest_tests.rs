@@ -697,6 +697,27 @@ fn the_inbox_pages_filters_and_searches() {
         })
         .unwrap();
     }
+    // Punctuation alone searches for nothing: no documents, and a hint, never all of them.
+    for odd in ["\"", "*", " ( ) ", "--"] {
+        let page = s
+            .query_documents(&ListQuery {
+                search: Some(odd.into()),
+                limit: 5,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!((page.total, page.rows.len()), (0, 0), "{odd:?}");
+        assert!(page.search_hint.is_some(), "{odd:?}");
+    }
+    // An empty search is no search.
+    let all = s
+        .query_documents(&ListQuery {
+            search: Some("  ".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!((all.total, all.search_hint), (30, None));
 
     let id = page.rows[0].id;
     assert!(s.set_document_status(id, "filed").unwrap());

@@ -72,6 +72,11 @@ pub struct Diagnostic {
     /// Where: a FHIR-ish path such as `MessageHeader.source.endpoint` or `Composition.section[3]`.
     pub location: String,
     pub message: String,
+    /// A reader of the document must see this (content removed from the narrative, narrative
+    /// read as HTML, responses routed elsewhere): shown on the document itself and counted as
+    /// a warning in the list, not only listed among the technical details.
+    #[serde(default)]
+    pub attention: bool,
 }
 
 /// Result of [`crate::parse`]: never an error; check [`Parsed::is_fatal`].

@@ -26,7 +26,15 @@ impl Diags {
             itk_code,
             location: location.into(),
             message: message.into(),
+            attention: false,
         });
+    }
+    /// A warning a reader of the document must see (see [`Diagnostic::attention`]).
+    fn notice(&mut self, code: Option<u32>, loc: impl Into<String>, msg: impl Into<String>) {
+        self.push(Severity::Warning, code, loc, msg);
+        if let Some(d) = self.0.last_mut() {
+            d.attention = true;
+        }
     }
     fn fatal(&mut self, code: u32, loc: &str, msg: impl Into<String>) {
         self.push(Severity::Fatal, Some(code), loc, msg);
@@ -1161,14 +1169,14 @@ fn collect_entries(bundle: &Node, ctx: &Ctx, doc: &mut Document, d: &mut Diags) 
 /// was not well-formed (read as HTML), and code removed (scripts, styles, event handlers, ...).
 fn narrative_notes(n: &crate::xhtml::Narrative, loc: &str, d: &mut Diags) {
     if n.unparsed {
-        d.warn(
+        d.notice(
             Some(20009),
             loc,
             "narrative is not well-formed XHTML; it was read as HTML and every word kept",
         );
     }
     if !n.removed.is_empty() {
-        d.warn(
+        d.notice(
             None,
             loc,
             format!(

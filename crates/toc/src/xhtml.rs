@@ -430,8 +430,9 @@ impl Emitter {
         if self.dropping > 0 {
             return;
         }
-        escape_text(t, &mut self.html);
-        push_text(t, &mut self.text, self.pre > 0);
+        let t = printable(t);
+        escape_text(&t, &mut self.html);
+        push_text(&t, &mut self.text, self.pre > 0);
     }
 
     /// The class an element opened now gets.
@@ -611,6 +612,27 @@ impl Emitter {
         } else if frame.class != Class::Keep || matches!(name, "td" | "th") {
             self.text.push(' ');
         }
+    }
+}
+
+/// A character no web page or XML document may hold (C0 controls other than tab and line
+/// breaks, U+FFFE, U+FFFF).
+fn unprintable(c: char) -> bool {
+    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{fffe}' || c == '\u{ffff}'
+}
+
+/// The text with each [`unprintable`] character shown as U+FFFD: the one change the sanitiser
+/// makes to narrative text (such characters only reach it in markup that is not XML, and
+/// would otherwise make the sanitised HTML unreadable).
+fn printable(t: &str) -> Cow<'_, str> {
+    if t.chars().any(unprintable) {
+        Cow::Owned(
+            t.chars()
+                .map(|c| if unprintable(c) { '\u{fffd}' } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(t)
     }
 }
 
@@ -894,6 +916,18 @@ mod tests {
         );
         assert!(n.unparsed);
         assert_eq!(n.text, "bold italic rest\none two");
+        assert!(roxmltree::Document::parse(&n.html).is_ok(), "{}", n.html);
+    }
+
+    #[test]
+    fn control_characters_become_replacement_characters() {
+        // Found by fuzzing: a control character in markup that is not XML.
+        let n = from_str("<div>Keep INR < 3.0 \u{0}\u{0}\u{0}1eGFR > 30<br>K\u{1f}<3.5</div>");
+        assert!(n.unparsed);
+        assert_eq!(
+            n.text,
+            "Keep INR < 3.0 \u{fffd}\u{fffd}\u{fffd}1eGFR > 30\nK\u{fffd}<3.5"
+        );
         assert!(roxmltree::Document::parse(&n.html).is_ok(), "{}", n.html);
     }
 

@@ -46,6 +46,8 @@ fn html_text() -> impl Strategy<Value = String> {
             Just("</".to_string()),
             Just("<!--".to_string()),
             Just("-->".to_string()),
+            Just("\u{0}".to_string()),
+            Just("\u{1f}".to_string()),
         ],
         0..6,
     )

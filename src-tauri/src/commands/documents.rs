@@ -120,17 +120,17 @@ pub fn save_attachment(
             Some("text/plain") => "txt",
             _ => "bin",
         };
-        let dir = dirs::download_dir()
-            .or_else(dirs::home_dir)
-            .unwrap_or_else(std::env::temp_dir);
-        let path = dir.join(format!(
-            "handover-document-{document_id}-attachment-{}.{ext}",
-            index + 1
-        ));
-        std::fs::write(&path, bytes).map_err(|e| {
+        // A new file every time: never overwriting one, never following a link planted there.
+        let path = handover_inbox::export::save_new_file(
+            &handover_inbox::export::downloads_dir(),
+            &format!("handover-document-{document_id}-attachment-{}", index + 1),
+            ext,
+            &bytes,
+        )
+        .map_err(|e| {
             AppError::new(
                 "attachment_save_failed",
-                format!("cannot write {}: {e}", path.display()),
+                format!("cannot save the attachment: {e}"),
             )
         })?;
         Ok(path.display().to_string())

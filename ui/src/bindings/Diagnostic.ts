@@ -10,4 +10,10 @@ export type Diagnostic = { severity: Severity, itk_code: number | null,
 /**
  * Where: a FHIR-ish path such as `MessageHeader.source.endpoint` or `Composition.section[3]`.
  */
-location: string, message: string, };
+location: string, message: string, 
+/**
+ * A reader of the document must see this (content removed from the narrative, narrative
+ * read as HTML, responses routed elsewhere): shown on the document itself and counted as
+ * a warning in the list, not only listed among the technical details.
+ */
+attention: boolean, };

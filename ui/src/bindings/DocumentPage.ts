@@ -9,4 +9,8 @@ total: number,
 /**
  * A search matched more than `total` documents; only the newest pages are listed.
  */
-total_capped: boolean, offset: number, rows: Array<DocumentRow>, };
+total_capped: boolean, offset: number, rows: Array<DocumentRow>, 
+/**
+ * Why a search found nothing without looking (it held no letters or digits), in plain words.
+ */
+search_hint: string | null, };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DocumentView } from "../bindings/DocumentView";
-import type { QuarantinedMessage } from "../bindings/QuarantinedMessage";
+import type { QuarantinedView } from "../bindings/QuarantinedView";
 import { documentTarget, quarantinedTarget, sameTarget, SelectionState } from "./selection";
 
 /** Just the parts of a document view the selection reads. */
@@ -8,8 +8,8 @@ function viewOf(id: number, status = "new"): DocumentView {
   return { row: { id, status } } as unknown as DocumentView;
 }
 
-function messageOf(messageId: number): QuarantinedMessage {
-  return { provenance: { message_id: messageId }, reason: "not a bundle", diagnostics: [], text: "", binary: false } as unknown as QuarantinedMessage;
+function messageOf(messageId: number): QuarantinedView {
+  return { provenance: { message_id: messageId }, reason: "not a bundle", diagnostics: [], text: "", binary: false } as unknown as QuarantinedView;
 }
 
 describe("the selection", () => {

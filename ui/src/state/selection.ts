@@ -14,7 +14,7 @@
 // The list's keyboard highlight (the row j/k move to, `VirtualList.selected`) is not the
 // selection: it becomes the selection when the user opens it (Enter or a click).
 import type { DocumentView } from "../bindings/DocumentView";
-import type { QuarantinedMessage } from "../bindings/QuarantinedMessage";
+import type { QuarantinedView } from "../bindings/QuarantinedView";
 
 export type DocumentTarget = { kind: "document"; id: number };
 export type QuarantinedTarget = { kind: "quarantined"; messageId: number };
@@ -25,7 +25,7 @@ export type Pane =
   | { kind: "empty" }
   | { kind: "loading"; target: Target; seq: number }
   | { kind: "document"; target: DocumentTarget; seq: number; view: DocumentView }
-  | { kind: "quarantined"; target: QuarantinedTarget; seq: number; message: QuarantinedMessage }
+  | { kind: "quarantined"; target: QuarantinedTarget; seq: number; message: QuarantinedView }
   | { kind: "error"; target: Target; seq: number; message: string };
 
 /** Given by `select`; hand it back with the response so a stale one can be recognised. */
@@ -105,7 +105,7 @@ export class SelectionState {
   }
 
   /** The selected quarantined message has arrived; as `showDocument`. */
-  showQuarantined(ticket: Ticket, message: QuarantinedMessage): boolean {
+  showQuarantined(ticket: Ticket, message: QuarantinedView): boolean {
     if (!this.isCurrent(ticket)) return false;
     const target = ticket.target;
     if (target.kind !== "quarantined" || message.provenance.message_id !== target.messageId) {

@@ -39,6 +39,8 @@ function viewOf(doc: Document, over: Partial<DocumentView> = {}): DocumentView {
     provenance: { message_id: 1, source: "folder", mailbox: "/tmp/x", source_id: "a.xml", workflow_id: null, sender_mailbox: null, received_at: row.received_at, acknowledged_at: null, sha256: "00", size: 10 },
     superseded_by: null,
     supersedes: [],
+    deliveries: [],
+    issues: [],
     ...over,
   };
 }
@@ -115,5 +117,58 @@ describe("replacement banners", () => {
   it("warn when the other version names a different patient", () => {
     const el = renderDocument(viewOf(documentOf(), { superseded_by: { ...row, id: 9, patient_name: "Oliver Smith" } }), handlers);
     expect(el.querySelector("[data-testid=identity-mismatch]")?.textContent).toBe(" Check the patient: the other version has a different name Oliver Smith.");
+  });
+});
+
+describe("identity and deliveries", () => {
+  const provenance = (id: number, at: string, from: string | null) => ({
+    message_id: id, source: "mesh", mailbox: "X26ABC1", source_id: `M${id}`, workflow_id: null, sender_mailbox: from,
+    received_at: at, acknowledged_at: null, sha256: "00", size: 10,
+  });
+  it("say plainly when another document shares this one's identifier, with a link to it", () => {
+    let opened = 0;
+    const el = renderDocument(
+      viewOf(documentOf(), {
+        issues: [{ kind: "identifier-conflict", other_document_id: 7, detail: "This document reuses the document Bundle id of document 7 (another patient).", created_at: "2026-11-22T10:40:00Z" }],
+      }),
+      { ...handlers, openDocument: (id) => (opened = id) },
+    );
+    const box = el.querySelector("[data-testid=identity-issues]");
+    expect(box?.getAttribute("role")).toBe("alert");
+    expect(box?.textContent).toContain("another patient");
+    (box?.querySelector("[data-testid=open-other-document]") as HTMLButtonElement).click();
+    expect(opened).toBe(7);
+    // It sits in the fixed part, with the patient banner, not down the page.
+    expect(el.querySelector(".app-doc__fixed [data-testid=identity-issues]")).not.toBeNull();
+  });
+  it("list every delivery when a document was received more than once", () => {
+    const one = renderDocument(viewOf(documentOf(), { deliveries: [{ message: provenance(1, "2026-11-22T10:40:00Z", "X26ABC2"), outcome: "stored" }] }), handlers);
+    expect(one.querySelector("[data-testid=deliveries]")).toBeNull();
+    const el = renderDocument(
+      viewOf(documentOf(), {
+        deliveries: [
+          { message: provenance(1, "2026-11-22T10:40:00Z", "X26ABC2"), outcome: "stored" },
+          { message: provenance(2, "2026-11-22T11:05:00Z", "X26ABC2"), outcome: "duplicate" },
+        ],
+      }),
+      handlers,
+    );
+    const box = el.querySelector("[data-testid=deliveries]");
+    expect(box?.textContent).toContain("Received 2 times.");
+    expect([...(box?.querySelectorAll("li") ?? [])].map((li) => li.textContent)).toEqual([
+      "22-Nov-2026 10:40 from MESH mailbox X26ABC2 (first delivery)",
+      "22-Nov-2026 11:05 from MESH mailbox X26ABC2 (duplicate)",
+    ]);
+  });
+  it("show what was removed from the narrative on the document itself", () => {
+    const view = viewOf(documentOf());
+    view.parsed.diagnostics = [
+      { severity: "warning", itk_code: null, location: "Composition.section[0].text", message: "removed from the narrative, as code and not clinical text: 1 script", attention: true },
+      { severity: "warning", itk_code: 20009, location: "Composition.section[1]", message: "section \"Local\" is not a recognised heading", attention: false },
+    ];
+    const el = renderDocument(view, handlers);
+    const notes = el.querySelector("[data-testid=attention-notes]");
+    expect(notes?.textContent).toContain("1 script");
+    expect(notes?.textContent).not.toContain("not a recognised heading");
   });
 });

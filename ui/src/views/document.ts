@@ -100,6 +100,72 @@ export function identityMismatch(
   return h("strong", { class: "app-identity-warning", "data-testid": "identity-mismatch" }, ` Check the patient: the other version has a different ${problems.join(" and ")}.`);
 }
 
+/**
+ * Identity warnings kept with the document: another document sent under the same identifier,
+ * or a replacement that names a document from another sender or about another patient. Both
+ * documents are shown; the reader is told to check which is which.
+ */
+export function renderIdentityIssues(view: DocumentView, handlers: DocumentHandlers): HTMLElement | null {
+  if (!view.issues.length) return null;
+  return h(
+    "div",
+    { class: "app-replaced app-identity-issues", role: "alert", "data-testid": "identity-issues" },
+    h("p", {}, h("strong", {}, "Check this document's identity")),
+    h(
+      "ul",
+      { class: "nhsuk-list" },
+      view.issues.map((i) =>
+        h(
+          "li",
+          { "data-kind": i.kind },
+          i.detail,
+          i.other_document_id !== null
+            ? [" ", linkButton(`Open document ${i.other_document_id}`, () => handlers.openDocument(i.other_document_id as number), "open-other-document")]
+            : null,
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * "Received 3 times": every delivery of the same document (the first and each duplicate), with
+ * its time and the mailbox it came from, so a duplicate is never invisible.
+ */
+export function renderDeliveries(view: DocumentView): HTMLElement | null {
+  if (view.deliveries.length < 2) return null;
+  return h(
+    "div",
+    { class: "app-replaces app-deliveries", "data-testid": "deliveries" },
+    h("p", {}, h("strong", {}, `Received ${view.deliveries.length} times.`), " The same document arrived again; each delivery is kept:"),
+    h(
+      "ul",
+      { class: "nhsuk-list app-small" },
+      view.deliveries.map((d, i) =>
+        h(
+          "li",
+          {},
+          `${formatDateTime(d.message.received_at)}`,
+          d.message.sender_mailbox ? ` from MESH mailbox ${d.message.sender_mailbox}` : ` (${d.message.source})`,
+          i === 0 ? " (first delivery)" : " (duplicate)",
+        ),
+      ),
+    ),
+  );
+}
+
+/** Diagnostics a reader must see (content removed from the narrative, markup read as HTML). */
+export function renderAttentionNotes(diags: Diagnostic[]): HTMLElement | null {
+  const notes = diags.filter((d) => d.attention);
+  if (!notes.length) return null;
+  return h(
+    "div",
+    { class: "nhsuk-inset-text app-attention", "data-testid": "attention-notes" },
+    h("p", {}, h("strong", {}, "About this document's content")),
+    h("ul", { class: "nhsuk-list" }, notes.map((d) => h("li", {}, d.message))),
+  );
+}
+
 /** Banners for a replaced document (links to its replacement) and for a replacement. */
 export function renderReplacementBanners(view: DocumentView, handlers: DocumentHandlers): HTMLElement[] {
   const out: HTMLElement[] = [];
@@ -449,6 +515,7 @@ export function renderDocument(view: DocumentView, handlers: DocumentHandlers, t
     "div",
     { class: "app-doc__fixed" },
     renderPatientBanner(doc?.patient ?? null, today),
+    renderIdentityIssues(view, handlers),
     renderReplacementBanners(view, handlers),
     renderActions(view, handlers),
   );
@@ -456,6 +523,8 @@ export function renderDocument(view: DocumentView, handlers: DocumentHandlers, t
     "div",
     { class: "app-doc__scroll", id: "document-scroll", tabindex: "0", role: "region", "aria-label": "Document content" },
     doc ? renderHeader(doc, view) : h("h2", { class: "nhsuk-heading-m", id: "document-title", tabindex: "-1" }, kindLabel(view.row.kind)),
+    renderDeliveries(view),
+    renderAttentionNotes(view.parsed.diagnostics),
     renderDiagnostics(view.parsed.diagnostics),
     doc ? renderSections(doc) : h("p", { class: "nhsuk-body" }, "This message holds no clinical document."),
     renderAttachments(view, handlers),

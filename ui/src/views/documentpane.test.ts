@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DocumentView } from "../bindings/DocumentView";
-import type { QuarantinedMessage } from "../bindings/QuarantinedMessage";
+import type { QuarantinedView } from "../bindings/QuarantinedView";
 import { documentTarget, quarantinedTarget, SelectionState } from "../state/selection";
 import type { CancelToken } from "../widgets/cancel";
 import { DocumentPane, type DocumentPaneActions } from "./documentpane";
@@ -20,13 +20,16 @@ function viewOf(id: number, attachments = 0): DocumentView {
     provenance: { message_id: id, source: "folder", mailbox: "/tmp/x", source_id: "a.xml", workflow_id: null, sender_mailbox: null, received_at: row.received_at, acknowledged_at: null, sha256: "00", size: 10 },
     superseded_by: null,
     supersedes: [],
+    deliveries: [],
+    issues: [],
   } as DocumentView;
 }
 
-function quarantined(messageId: number): QuarantinedMessage {
+function quarantined(messageId: number): QuarantinedView {
   return {
     provenance: { message_id: messageId, source: "folder", mailbox: "/tmp/x", source_id: "g.xml", workflow_id: null, sender_mailbox: null, received_at: "2026-11-22T10:40:00Z", acknowledged_at: null, sha256: "00", size: 10 },
-    reason: "not a FHIR bundle", diagnostics: [], text: "<garbage/>", binary: false,
+    reason: "not a FHIR bundle", diagnostics: [], preview: "<garbage/>", preview_truncated: false, binary: false,
+    content_encoding: null, parsed: null,
   };
 }
 
@@ -41,6 +44,7 @@ function setup() {
       scopes.push(scope);
     },
     saveAttachment: (id, i) => calls.push(`save ${id} ${i}`),
+    saveQuarantined: (id) => calls.push(`save quarantined ${id}`),
   };
   const pane = new DocumentPane(actions);
   document.body.append(pane.element);

@@ -15,6 +15,8 @@ export interface DocumentPaneActions {
   /** `scope` is cancelled when the pane shows something else. */
   viewAttachment: (documentId: number, index: number, target: HTMLElement, scope: CancelToken) => void;
   saveAttachment: (documentId: number, index: number, target: HTMLElement, scope: CancelToken) => void;
+  /** Saves a quarantined message as received. */
+  saveQuarantined: (messageId: number) => void;
 }
 
 export function renderEmptyDocument(): HTMLElement {
@@ -53,9 +55,11 @@ export class DocumentPane {
         );
         return;
       }
-      case "quarantined":
-        this.replace(renderQuarantined(pane.message));
+      case "quarantined": {
+        const id = pane.message.provenance.message_id;
+        this.replace(renderQuarantined(pane.message, { saveOriginal: () => this.actions.saveQuarantined(id) }));
         return;
+      }
       case "error":
         this.replace(h("div", { class: "nhsuk-error-summary app-doc-error", role: "alert" }, h("p", { class: "nhsuk-error-message" }, pane.message)));
         return;

@@ -134,9 +134,14 @@ export class ListPane {
 }
 
 /** What an empty document list says. */
-export function renderEmptyList(reason: EmptyReason): HTMLElement {
+export function renderEmptyList(reason: EmptyReason, searchHint: string | null = null): HTMLElement {
   if (reason === "no-match") {
-    return h("div", { class: "app-empty" }, h("p", { class: "nhsuk-body" }, "No documents match."), h("p", { class: "nhsuk-body-s app-muted" }, "Check the NHS number or name, or clear the filters."));
+    return h(
+      "div",
+      { class: "app-empty", "data-testid": "empty-list" },
+      h("p", { class: "nhsuk-body" }, "No documents match."),
+      h("p", { class: "nhsuk-body-s app-muted" }, searchHint ?? "Check the NHS number or name, or clear the filters."),
+    );
   }
   if (reason === "no-documents") {
     return h(

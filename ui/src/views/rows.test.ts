@@ -34,6 +34,11 @@ describe("inbox rows", () => {
     const flags = rowFlags(row({ superseded_by: 9, flags: { ...row().flags, superseding: true, warnings: 1 } })).map((e) => e.textContent);
     expect(flags).toEqual(["Superseded", "Replacement", "3 med changes", "1 attachment", "1 warning"]);
   });
+  it("flag identity warnings first, and repeated deliveries", () => {
+    const flags = rowFlags(row({ identity_warnings: 2, times_received: 3 })).map((e) => e.textContent);
+    expect(flags[0]).toBe("Check identity");
+    expect(flags).toContain("Received 3 times");
+  });
   it("flag a plan that requests actions of the practice", () => {
     expect(rowFlags(row()).map((e) => e.textContent)).not.toContain("Actions requested");
     const flags = rowFlags(row({ flags: { ...row().flags, requested_actions: true } })).map((e) => e.textContent);

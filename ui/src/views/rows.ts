@@ -16,6 +16,8 @@ function plural(n: number, one: string, many: string): string {
 export function rowFlags(row: DocumentRow): HTMLElement[] {
   const f = row.flags;
   const out: HTMLElement[] = [];
+  // A reused identifier or a replacement that names another patient's document: look first.
+  if (row.identity_warnings > 0) out.push(tag("Check identity", "red", "app-tag--flag"));
   if (row.superseded_by !== null) out.push(tag("Superseded", "grey"));
   if (f.superseding) out.push(tag("Replacement", "purple"));
   if (f.requested_actions) out.push(tag("Actions requested", "orange", "app-tag--flag"));
@@ -23,6 +25,7 @@ export function rowFlags(row: DocumentRow): HTMLElement[] {
   if (f.attachments > 0) out.push(tag(plural(f.attachments, "attachment", "attachments"), "white", "app-tag--flag"));
   if (f.unrecognised > 0) out.push(tag(`${f.unrecognised} not recognised`, "grey", "app-tag--flag"));
   if (f.warnings > 0) out.push(tag(plural(f.warnings, "warning", "warnings"), "yellow", "app-tag--flag"));
+  if (row.times_received > 1) out.push(tag(`Received ${row.times_received} times`, "grey", "app-tag--flag"));
   return out;
 }
 

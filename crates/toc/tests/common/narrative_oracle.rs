@@ -63,13 +63,11 @@ impl TokenSink for Collect {
             Token::TagToken(tag) if code(&tag.name) => match tag.kind {
                 TagKind::StartTag => {
                     self.in_code.set(true);
-                    return TokenSinkResult::RawData(
-                        if code_is_script(&tag.name) {
-                            RawKind::ScriptData
-                        } else {
-                            RawKind::Rawtext
-                        },
-                    );
+                    return TokenSinkResult::RawData(if code_is_script(&tag.name) {
+                        RawKind::ScriptData
+                    } else {
+                        RawKind::Rawtext
+                    });
                 }
                 TagKind::EndTag => self.in_code.set(false),
             },
@@ -95,9 +93,20 @@ fn html_text(markup: &str) -> String {
 }
 
 /// Every character but whitespace, in order: what "the same words" means when markup may
-/// join or split words (`war<b>farin</b>`).
+/// join or split words (`war<b>farin</b>`). Characters no web page may hold (C0 controls
+/// other than tab and line breaks, U+FFFE, U+FFFF) count as U+FFFD: the sanitiser's one
+/// documented change to text.
 pub fn non_whitespace(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| {
+            if (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{fffe}' || c == '\u{ffff}' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// Checks the property for one narrative; returns what differs.

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import type { Document } from "../bindings/Document";
+import type { QuarantinedView } from "../bindings/QuarantinedView";
+import { renderQuarantined } from "./quarantine";
+
+function view(over: Partial<QuarantinedView> = {}): QuarantinedView {
+  return {
+    provenance: { message_id: 4, source: "mesh", mailbox: "X26ABC1", source_id: "M4", workflow_id: "TOC_FHIR_IP_DISCH", sender_mailbox: "X26ABC2", received_at: "2026-11-22T10:40:00Z", acknowledged_at: null, sha256: "00", size: 3 * 1024 * 1024 },
+    reason: "(10009) not well-formed XML",
+    diagnostics: [],
+    preview: "<Bundle><oops",
+    preview_truncated: false,
+    binary: false,
+    content_encoding: null,
+    parsed: null,
+    ...over,
+  };
+}
+
+describe("a quarantined message", () => {
+  it("shows a bounded preview, says when it is cut, and saves the original on request", () => {
+    let saved = 0;
+    const el = renderQuarantined(view({ preview_truncated: true }), { saveOriginal: () => saved++ });
+    expect(el.querySelector("[data-testid=quarantine-reason]")?.textContent).toBe("(10009) not well-formed XML");
+    expect(el.querySelector("[data-testid=quarantine-raw]")?.textContent).toBe("<Bundle><oops");
+    expect(el.querySelector("[data-testid=preview-truncated]")?.textContent).toContain("of 3.0 MB");
+    (el.querySelector("[data-testid=save-original]") as HTMLButtonElement).click();
+    expect(saved).toBe(1);
+    // Not readable: no patient is shown.
+    expect(el.querySelector("[data-testid=patient-banner]")).toBeNull();
+  });
+  it("shows a readable document under the quarantine banner, its patient marked unverified", () => {
+    const doc = {
+      bundle_id: "b", bundle_identifier: null, composition_id: "c", kind: "inpatient-discharge", title: "Discharge summary", date: null,
+      status: "final", document_type: null, care_setting: null, author: null, custodian: null, encounter: null, replaces: null,
+      patient: { nhs_number: "9434765918", nhs_number_valid: false, name: null, family: "Smith", given: ["Sam"], birth_date: "1957-01-01", gender: "male", address: null, postcode: null, gp_practice_ods: null, gp_practice_name: null },
+      sections: [{ code: null, code_display: null, title: "Plan and requested actions", html: "<div><p>GP to review.</p></div>", text: "GP to review.", known: true, level: 0, entries: [] }],
+      medications: [], allergies: [], conditions: [], procedures: [], practitioners: [], attachments: [], unrecognised_entries: [],
+    } as unknown as Document;
+    const el = renderQuarantined(
+      view({ reason: "Patient (20009): NHS number fails its check digit", parsed: { format: "xml", kind: "inpatient-discharge", input_size: 1, message: null, document: doc, response: null, diagnostics: [] } }),
+      { saveOriginal: () => {} },
+    );
+    expect(el.querySelector("[data-testid=unverified-patient]")?.textContent).toContain("Unverified");
+    expect(el.querySelector("[data-testid=patient-banner]")?.textContent).toContain("Invalid NHS number");
+    expect(el.querySelector("[data-testid=quarantined-document]")?.textContent).toContain("GP to review.");
+    // The raw text is still there, folded away.
+    expect(el.querySelector("details.app-raw-details")?.hasAttribute("open")).toBe(false);
+  });
+});
