@@ -9,6 +9,11 @@ HANDOVER_CACHE ?= $(HOME)/.cache/handover
 export CARGO_TARGET_DIR ?= $(HANDOVER_CACHE)/target
 export HANDOVER_TEST_VENV ?= $(HANDOVER_CACHE)/venv
 STAMPS := $(HANDOVER_CACHE)/stamps
+# The public NHS example documents the corpus tests read in place (their licence is unstated, so
+# they are never copied into the repository): HANDOVER_CORPUS, else ../shared/corpus beside the
+# clone, else what `make corpus` fetched.
+HANDOVER_CORPUS ?= $(firstword $(wildcard $(CURDIR)/../shared/corpus) $(wildcard $(HANDOVER_CACHE)/corpus))
+export HANDOVER_CORPUS
 APP := $(CARGO_TARGET_DIR)/debug/handover-desktop
 CLI := $(CARGO_TARGET_DIR)/debug/handover
 DEMO_DATA_DIR ?= $(HOME)/.local/share/handover-demo
@@ -21,7 +26,7 @@ APT_TEST := xvfb xauth x11-utils imagemagick webkit2gtk-driver dbus dbus-x11 gno
   keyutils sqlite3 fonts-dejavu-core at-spi2-core
 
 .PHONY: help run test deps deps-test ui-build fmt-check clippy rust-test bindings-check ui-test \
-  app-build e2e cli clean-cache screenshot demo-mailbox
+  app-build e2e cli clean-cache screenshot demo-mailbox corpus corpus-notice
 
 help:
 	@echo "make run    build and open Handover on the bundled demo mailbox"
@@ -88,7 +93,23 @@ screenshot: deps-test app-build
 # ---------------------------------------------------------------- test
 test: deps-test
 	$(MAKE) --no-print-directory fmt-check ui-test clippy rust-test bindings-check app-build e2e
+	@$(MAKE) --no-print-directory corpus-notice
 	@echo "make test: all checks passed"
+
+# Says plainly whether the NHS corpus tests ran (the same behaviours are tested on the project's
+# own synthetic messages either way).
+corpus-notice:
+	@if [ -n "$(HANDOVER_CORPUS)" ]; then \
+	  echo "NHS corpus tests ran on $(HANDOVER_CORPUS)"; \
+	else \
+	  echo "NOTE: the NHS corpus tests did not run: no corpus at ../shared/corpus or HANDOVER_CORPUS."; \
+	  echo "      Run 'make corpus' (needs internet access) to fetch the NHS example files, then 'make test'."; \
+	fi
+
+# Fetches the public NHS example files (pinned commits of nhsconnect/STU3-FHIR-Assets, listed in
+# scripts/corpus-files.tsv) into the cache, outside the repository.
+corpus:
+	scripts/fetch-corpus.sh "$(HANDOVER_CACHE)/corpus"
 
 fmt-check:
 	cargo fmt --all -- --check
@@ -103,6 +124,7 @@ ui-test: node_modules/.installed
 # Rust tests run inside a private D-Bus session with an unlocked, throwaway gnome-keyring, so the
 # keyring tests use the real Secret Service.
 rust-test: ui-build
+	@$(MAKE) --no-print-directory corpus-notice
 	scripts/with-keyring.sh cargo test --workspace
 
 # ts-rs regenerates ui/src/bindings during `cargo test`; the committed copies must match.

@@ -1,30 +1,8 @@
-//! The one error type every command returns. The UI receives `{code, message}` and branches on
-//! `code`; `message` is for people.
+//! The one error every command returns: an [`ErrorReport`](handover_errors::ErrorReport)
+//! (`{code, message}`). The UI branches on `code` (an `ErrorCode`, generated as a TypeScript
+//! union); `message` is for people. Every core error converts into it the same way
+//! (`From<E: Coded>`).
 
-use serde::Serialize;
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
-#[ts(export)]
-pub struct AppError {
-    /// Stable identifier: `keyring_unavailable`, `database_key_missing`, `database_key_mismatch`,
-    /// `database_not_encrypted`, `store_unavailable`, ...
-    pub code: String,
-    pub message: String,
-}
-
-impl AppError {
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        AppError {
-            code: code.into(),
-            message: message.into(),
-        }
-    }
-}
-
-impl From<handover_store::StoreError> for AppError {
-    fn from(e: handover_store::StoreError) -> Self {
-        AppError::new(e.code(), e.to_string())
-    }
-}
+pub use handover_errors::ErrorReport as AppError;
 
 pub type CmdResult<T> = Result<T, AppError>;

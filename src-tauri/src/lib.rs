@@ -5,7 +5,6 @@
 pub mod commands;
 pub mod error;
 pub mod state;
-pub mod sync_worker;
 
 use tauri::{Manager, Runtime};
 
@@ -30,8 +29,9 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> 
         .setup(|app| {
             let state = app.state::<state::AppState>();
             if state.store_ok() {
-                let worker = state.sync.clone();
-                tauri::async_runtime::spawn(worker.run(app.handle().clone()));
+                let service = state.sync.clone();
+                let sink = std::sync::Arc::new(state::WindowSink(app.handle().clone()));
+                tauri::async_runtime::spawn(service.run(sink));
             }
             Ok(())
         })

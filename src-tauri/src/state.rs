@@ -1,30 +1,49 @@
 use std::sync::{Arc, Mutex};
 
-use handover_store::{DataDir, OsKeyring, Store};
+use handover_errors::ErrorCode;
+use handover_inbox::service::{ServiceOptions, StatusSink, SyncService, SyncStatusView};
+use handover_store::{DataDir, KeyStore, OsKeyring, Store};
+use tauri::{AppHandle, Emitter, Runtime};
 
 use crate::error::{AppError, CmdResult};
-use crate::sync_worker::SyncWorker;
 
 /// Shared application state: the store the commands read (opened once at start-up; if it could
 /// not be opened the error is kept and every command returns it, so the window can say what is
-/// wrong), and the background sync worker, which has its own connection.
+/// wrong), and the background sync service, which has its own connection.
 pub struct AppState {
     store: Mutex<Result<Store, AppError>>,
-    pub sync: Arc<SyncWorker>,
+    pub sync: Arc<SyncService>,
 }
 
 impl AppState {
+    /// Opens the store in the data directory with its key from the OS keyring.
     pub fn open() -> Self {
-        let store = DataDir::resolve()
-            .and_then(|dir| Store::open(&dir, &OsKeyring))
-            .map_err(AppError::from);
+        let keys: Arc<dyn KeyStore + Send + Sync> = Arc::new(OsKeyring);
+        match DataDir::resolve() {
+            Ok(dir) => Self::open_in(dir, keys),
+            Err(e) => Self::failed(AppError::from(e), keys),
+        }
+    }
+
+    /// Opens the store in `dir` with its key from `keys` (tests pass their own).
+    pub fn open_in(dir: DataDir, keys: Arc<dyn KeyStore + Send + Sync>) -> Self {
+        let store = Store::open(&dir, keys.as_ref()).map_err(AppError::from);
         if let Err(e) = &store {
             eprintln!("handover: error [{}]: {}", e.code, e.message);
         }
-        let sync = SyncWorker::configure(store.as_ref().ok());
+        let sync = SyncService::configure(store.as_ref().ok(), keys, ServiceOptions::from_env(dir));
         AppState {
             store: Mutex::new(store),
             sync,
+        }
+    }
+
+    fn failed(error: AppError, keys: Arc<dyn KeyStore + Send + Sync>) -> Self {
+        eprintln!("handover: error [{}]: {}", error.code, error.message);
+        let dir = DataDir::new(std::env::temp_dir());
+        AppState {
+            sync: SyncService::configure(None, keys, ServiceOptions::from_env(dir)),
+            store: Mutex::new(Err(error)),
         }
     }
 
@@ -36,7 +55,7 @@ impl AppState {
     pub fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> CmdResult<T>) -> CmdResult<T> {
         let mut guard = self.store.lock().map_err(|_| {
             AppError::new(
-                "internal",
+                ErrorCode::Internal,
                 "the store lock was poisoned by an earlier failure",
             )
         })?;
@@ -44,5 +63,14 @@ impl AppState {
             Ok(store) => f(store),
             Err(e) => Err(e.clone()),
         }
+    }
+}
+
+/// The sync service's reports, as `sync-status` events to the window.
+pub struct WindowSink<R: Runtime>(pub AppHandle<R>);
+
+impl<R: Runtime> StatusSink for WindowSink<R> {
+    fn status(&self, view: SyncStatusView) {
+        let _ = self.0.emit("sync-status", view);
     }
 }

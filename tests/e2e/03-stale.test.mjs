@@ -145,7 +145,7 @@ test("a response MESH refuses is reported as a sync that finished with problems"
   assert.match(shown.text, /1 acknowledgement to a sending hospital could not be sent\./);
   const details = await browser.execute(() => [...document.querySelectorAll("#stale-banner .app-stale__detail")].map((p) => p.textContent));
   assert.equal(details.length, 1, JSON.stringify(details));
-  assert.match(details[0], new RegExp(`^\\[mesh\\.rejected\\] response 20013 to ${endpoint}: `), details[0]);
+  assert.match(details[0], new RegExp(`^\\[mesh_rejected\\] response 20013 to ${endpoint}: `), details[0]);
   // The document itself was stored and is listed; the sync is not reported as failed.
   await until(async () => (await browser.execute(() => document.querySelectorAll("#inbox-list [data-id]").length)) === 2, { message: "two documents" });
   assert.match(await (await browser.$("#sync-indicator")).getText(), /^Synced at \d\d:\d\d$/);

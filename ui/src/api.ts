@@ -2,7 +2,9 @@
 // are generated from the Rust types by ts-rs (ui/src/bindings), never written by hand.
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import type { AppError } from "./bindings/AppError";
+import type { ErrorReport } from "./bindings/ErrorReport";
+import type { DocumentStatus } from "./bindings/DocumentStatus";
+import type { ErrorCode } from "./bindings/ErrorCode";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { AttachmentData } from "./bindings/AttachmentData";
 import type { DocumentPage } from "./bindings/DocumentPage";
@@ -15,8 +17,8 @@ import type { SyncStatusView } from "./bindings/SyncStatusView";
 
 /** A command failure with the stable `code` the Rust side assigned. */
 export class CommandError extends Error {
-  readonly code: string;
-  constructor(error: AppError) {
+  readonly code: ErrorCode;
+  constructor(error: ErrorReport) {
     super(error.message);
     this.code = error.code;
     this.name = "CommandError";
@@ -26,7 +28,7 @@ export class CommandError extends Error {
 export function toCommandError(raw: unknown): CommandError {
   if (raw instanceof CommandError) return raw;
   if (raw && typeof raw === "object" && "code" in raw && "message" in raw) {
-    return new CommandError(raw as AppError);
+    return new CommandError(raw as ErrorReport);
   }
   return new CommandError({ code: "internal", message: String(raw) });
 }
@@ -39,7 +41,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
-export type DocumentStatus = "new" | "needs-action" | "filed";
+export type { DocumentStatus };
 
 export const api = {
   appStatus: () => call<AppStatus>("app_status"),

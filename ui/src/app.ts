@@ -7,7 +7,7 @@ import type { DocumentRow } from "./bindings/DocumentRow";
 import type { QuarantineRow } from "./bindings/QuarantineRow";
 import type { SyncStatusView } from "./bindings/SyncStatusView";
 import { keyAction, type Action } from "./lib/keyboard";
-import { InboxState, PAGE, type Queue } from "./state/inbox";
+import { InboxState, PAGE, type QueueId } from "./state/inbox";
 import { documentTarget, quarantinedTarget, SelectionState } from "./state/selection";
 import { SyncState } from "./state/sync";
 import { saveAttachment, viewAttachment } from "./views/attachments";
@@ -21,7 +21,7 @@ import { header, StatusBar, Toast } from "./views/shell";
 import { clear, h } from "./widgets/dom";
 import { VirtualList } from "./widgets/vlist";
 
-const QUEUE_KEYS: Partial<Record<Action, Queue>> = {
+const QUEUE_KEYS: Partial<Record<Action, QueueId>> = {
   "queue-new": "new",
   "queue-needs-action": "needs-action",
   "queue-quarantine": "quarantine",
@@ -160,7 +160,7 @@ export class App {
     this.listPane.setSummary(this.inbox.summary(this.activeList().total));
   }
 
-  private setQueue(queue: Queue): void {
+  private setQueue(queue: QueueId): void {
     if (this.inbox.setQueue(queue)) {
       this.listPane.showQuarantine(this.inbox.quarantine);
       this.renderQueues();

@@ -6,27 +6,39 @@ use std::time::{Duration, Instant};
 use clap::Subcommand;
 use handover_inbox::{SyncEngine, SyncOptions};
 use handover_mesh::FolderMailbox;
-use handover_store::{DbKey, DocumentRecord, Incoming, ListQuery, Store};
+use handover_store::{
+    DbKey, DocumentRecord, Incoming, ListQuery, MessageSource, Queue, Sort, Store,
+};
+use handover_toc::DocumentKind;
 use serde_json::json;
 
 use crate::CliError;
+use handover_errors::ErrorCode;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
-    /// Parse generated 40-100 KB messages on one thread.
+    /// Parse messages on one thread: generated 40-100 KB messages, or the files in DIR.
     Parse {
         #[arg(long)]
         json: bool,
         /// Seconds to run for.
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
+        /// Parse the files in DIR (XML or JSON messages or documents) instead of generated ones,
+        /// so the figures can be compared with another tool on exactly the same input.
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
     },
-    /// Ingest N generated messages from a folder mailbox into a throwaway encrypted store.
+    /// Ingest messages from a folder mailbox into a throwaway encrypted store: N generated
+    /// messages, or copies of the files in DIR.
     Ingest {
         #[arg(long, default_value_t = 10_000)]
         messages: usize,
         #[arg(long)]
         json: bool,
+        /// Ingest copies of the files in DIR (each file once) instead of generated messages.
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
     },
     /// Fill a throwaway encrypted store with N documents and time the inbox's queries.
     Inbox {
@@ -63,19 +75,37 @@ fn print(value: serde_json::Value, json: bool) {
 }
 
 fn err(e: impl std::fmt::Display) -> CliError {
-    CliError::new("bench_failed", e.to_string())
+    CliError::new(ErrorCode::BenchFailed, e.to_string())
 }
 
 pub fn run(what: BenchCommand) -> Result<(), CliError> {
     match what {
-        BenchCommand::Parse { json, seconds } => {
-            let figures = handover_toc::bench::parse_benchmark(1, Duration::from_secs_f64(seconds));
+        BenchCommand::Parse { json, seconds, dir } => {
+            let min_time = Duration::from_secs_f64(seconds);
+            let (figures, input) = match &dir {
+                Some(dir) => {
+                    let pool = read_dir_messages(dir)?;
+                    (
+                        handover_fixtures::bench::run(&pool, min_time),
+                        dir.display().to_string(),
+                    )
+                }
+                None => (
+                    handover_fixtures::bench::parse_benchmark(1, min_time),
+                    "generated".to_string(),
+                ),
+            };
             let mut value = serde_json::to_value(&figures).expect("figures serialise");
             value["peak_rss_mb"] = json!(peak_rss_mb());
+            value["input"] = json!(input);
             print(value, json);
             Ok(())
         }
-        BenchCommand::Ingest { messages, json } => ingest(messages, json),
+        BenchCommand::Ingest {
+            messages,
+            json,
+            dir,
+        } => ingest(messages, json, dir.as_deref()),
         BenchCommand::Inbox {
             documents,
             json,
@@ -85,23 +115,82 @@ pub fn run(what: BenchCommand) -> Result<(), CliError> {
     }
 }
 
-fn ingest(n: usize, json: bool) -> Result<(), CliError> {
+/// The files of `dir` (not recursively; hidden files left out), sorted by name.
+fn files_of(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, CliError> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| {
+            CliError::new(
+                ErrorCode::FileUnreadable,
+                format!("cannot read {}: {e}", dir.display()),
+            )
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(CliError::new(
+            ErrorCode::FileUnreadable,
+            format!("{} holds no files to benchmark", dir.display()),
+        ));
+    }
+    Ok(files)
+}
+
+fn read_dir_messages(dir: &std::path::Path) -> Result<Vec<Vec<u8>>, CliError> {
+    files_of(dir)?
+        .iter()
+        .map(|p| {
+            std::fs::read(p).map_err(|e| {
+                CliError::new(
+                    ErrorCode::FileUnreadable,
+                    format!("cannot read {}: {e}", p.display()),
+                )
+            })
+        })
+        .collect()
+}
+
+fn ingest(n: usize, json: bool, dir: Option<&std::path::Path>) -> Result<(), CliError> {
     let tmp = tempdir()?;
     let inbox = tmp.join("mailbox");
     std::fs::create_dir_all(&inbox).map_err(err)?;
     // Written one at a time, so the peak memory reported is the sync's, not the generator's.
     let mut bytes = 0u64;
-    let mut written = Ok(());
-    handover_toc::fixtures::generate_each(n, 11, |f| {
-        bytes += f.bytes.len() as u64;
-        if written.is_ok() {
-            written = std::fs::write(inbox.join(&f.file_name), &f.bytes);
+    let n = match dir {
+        Some(dir) => {
+            let files = files_of(dir)?;
+            for (i, p) in files.iter().enumerate() {
+                // Numbered, so that files of the same name in DIR stay apart.
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let to = inbox.join(format!("{i:06}-{name}"));
+                bytes += std::fs::copy(p, &to).map_err(err)?;
+            }
+            files.len()
         }
-    });
-    written.map_err(err)?;
+        None => {
+            let mut written = Ok(());
+            handover_fixtures::generate_each(n, 11, |f| {
+                bytes += f.bytes.len() as u64;
+                if written.is_ok() {
+                    written = std::fs::write(inbox.join(&f.file_name), &f.bytes);
+                }
+            });
+            written.map_err(err)?;
+            n
+        }
+    };
     let mut store = Store::open_with_key(&tmp.join("bench.db"), &DbKey::generate())?;
     let options = SyncOptions {
-        source: "folder",
+        source: MessageSource::Folder,
         mailbox_key: inbox.display().to_string(),
         workflow_filter: None,
         practice_ods: "Y99999".into(),
@@ -116,7 +205,7 @@ fn ingest(n: usize, json: bool) -> Result<(), CliError> {
     let summary = runtime.block_on(engine.sync_once(&mut store))?;
     let secs = start.elapsed().as_secs_f64();
     let stored = summary.stored + summary.duplicates + summary.quarantined;
-    if stored != n as u64 {
+    if stored != n as u64 || !summary.adds_up() {
         return Err(err(format!(
             "expected {n} messages ingested, got {stored}: {summary:?}"
         )));
@@ -128,6 +217,10 @@ fn ingest(n: usize, json: bool) -> Result<(), CliError> {
             "seconds": (secs * 1000.0).round() / 1000.0,
             "megabytes": (bytes as f64 / 1048576.0 * 10.0).round() / 10.0,
             "responses_sent": summary.responses_sent,
+            "stored": summary.stored,
+            "duplicates": summary.duplicates,
+            "quarantined": summary.quarantined,
+            "input": dir.map_or("generated".to_string(), |d| d.display().to_string()),
             "peak_rss_mb": peak_rss_mb(),
         }),
         json,
@@ -158,7 +251,7 @@ fn time_ms(mut f: impl FnMut()) -> f64 {
 /// Fills the store from a pool of parsed fixtures, varying identity, patient and date, so the
 /// store holds `n` distinct documents with realistic models.
 fn fill(store: &mut Store, n: usize) -> Result<Vec<String>, CliError> {
-    let pool: Vec<_> = handover_toc::fixtures::generate(200, 5)
+    let pool: Vec<_> = handover_fixtures::generate(200, 5)
         .into_iter()
         .map(|f| {
             let parsed = handover_toc::parse(&f.bytes);
@@ -197,7 +290,7 @@ fn fill(store: &mut Store, n: usize) -> Result<Vec<String>, CliError> {
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let id = format!("BENCH-{i}");
         let incoming = Incoming {
-            source: "bench",
+            source: MessageSource::Bench,
             mailbox: "BENCH",
             source_id: &id,
             workflow_id: None,
@@ -250,12 +343,9 @@ fn inbox(
     let mut store = Store::open_with_key(&tmp.join("bench.db"), &key)?;
     let fill_start = Instant::now();
     let nhs_numbers = if reuse {
-        let mut stmt = store
-            .connection()
-            .prepare("SELECT nhs_number FROM documents ORDER BY id")
-            .map_err(err)?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(err)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(err)?
+        // `fill` gives document i the test NHS number i.
+        let n = store.document_counts()?.total;
+        (0..n).map(handover_toc::nhs::test_nhs_number).collect()
     } else {
         fill(&mut store, n)?
     };
@@ -271,12 +361,12 @@ fn inbox(
     let mut search_by: [Vec<f64>; 2] = Default::default();
     let mut open = Vec::new();
     let kinds = [
-        "inpatient-discharge",
-        "emergency-discharge",
-        "mental-health-discharge",
-        "outpatient-letter",
+        DocumentKind::InpatientDischarge,
+        DocumentKind::EmergencyDischarge,
+        DocumentKind::MentalHealthDischarge,
+        DocumentKind::OutpatientLetter,
     ];
-    let sorts = ["received-desc", "received-asc", "patient", "kind", "sender"];
+    let sorts = Sort::ALL;
     let words = [
         "warfarin",
         "discharge",
@@ -297,12 +387,12 @@ fn inbox(
         }));
         let q = match r % 4 {
             0 => ListQuery {
-                queue: Some("new".into()),
+                queue: Some(Queue::New),
                 ..Default::default()
             },
             1 => ListQuery {
-                kind: Some(kinds[r % 4].into()),
-                sort: Some(sorts[r % 5].into()),
+                kind: Some(kinds[r % 4]),
+                sort: Some(sorts[r % 5]),
                 ..Default::default()
             },
             2 => ListQuery {
@@ -310,7 +400,7 @@ fn inbox(
                 ..Default::default()
             },
             _ => ListQuery {
-                sort: Some(sorts[r % 5].into()),
+                sort: Some(sorts[r % 5]),
                 received_from: Some("2022-01-01".into()),
                 received_to: Some("2022-06-30".into()),
                 ..Default::default()

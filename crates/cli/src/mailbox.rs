@@ -10,7 +10,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use handover_inbox::{ConfigError, MailboxSettings};
+use handover_inbox::MailboxSettings;
 use handover_mesh::{MeshClient, MeshConfig};
 use handover_store::{
     mesh_password_account, mesh_shared_key_account, KeyStore, MeshSettings, OsKeyring,
@@ -18,12 +18,7 @@ use handover_store::{
 use serde::Serialize;
 
 use crate::{open_store, print_json, CliError};
-
-impl From<ConfigError> for CliError {
-    fn from(e: ConfigError) -> Self {
-        CliError::new(e.code(), e.to_string())
-    }
-}
+use handover_errors::ErrorCode;
 
 #[derive(Subcommand)]
 pub enum MailboxCommand {
@@ -75,7 +70,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError::new("runtime", e.to_string()))
+        .map_err(|e| CliError::new(ErrorCode::Internal, e.to_string()))
 }
 
 /// Reads answers from stdin: prompts (on stderr) for plain values, and without echo for
@@ -99,9 +94,12 @@ impl Prompter {
         let _ = std::io::stderr().flush();
         match self.lines.next() {
             Some(Ok(line)) => Ok(line.trim().to_string()),
-            Some(Err(e)) => Err(CliError::new("input", format!("cannot read input: {e}"))),
+            Some(Err(e)) => Err(CliError::new(
+                ErrorCode::Input,
+                format!("cannot read input: {e}"),
+            )),
             None => Err(CliError::new(
-                "input",
+                ErrorCode::Input,
                 format!(
                     "no answer given for \"{}\"",
                     prompt.trim_end_matches([':', ' '])
@@ -117,7 +115,7 @@ impl Prompter {
         };
         if value.is_empty() {
             return Err(CliError::new(
-                "input",
+                ErrorCode::Input,
                 format!("{} is required", prompt.trim_end_matches([':', ' '])),
             ));
         }
@@ -143,13 +141,13 @@ impl Prompter {
     fn secret(&mut self, prompt: &str) -> Result<String, CliError> {
         let value = if self.tty {
             rpassword::prompt_password(prompt)
-                .map_err(|e| CliError::new("input", format!("cannot read input: {e}")))?
+                .map_err(|e| CliError::new(ErrorCode::Input, format!("cannot read input: {e}")))?
         } else {
             self.line(prompt)?
         };
         if value.is_empty() {
             return Err(CliError::new(
-                "input",
+                ErrorCode::Input,
                 format!("{} is required", prompt.trim_end_matches([':', ' '])),
             ));
         }
@@ -197,7 +195,7 @@ fn add(
     let mut store = open_store()?;
     let keyring = OsKeyring;
     let keyring_error =
-        |e: handover_store::KeyStoreError| CliError::new("keyring_unavailable", e.0);
+        |e: handover_store::KeyStoreError| CliError::new(ErrorCode::KeyringUnavailable, e.0);
     keyring
         .set(&mesh_password_account(&settings.mailbox), &password)
         .map_err(keyring_error)?;
@@ -253,7 +251,7 @@ fn test(json: bool) -> Result<(), CliError> {
 
 fn no_mailbox() -> CliError {
     CliError::new(
-        "no_mailbox",
+        ErrorCode::NoMailbox,
         "no mailbox configured: run `handover mailbox add`, or set HANDOVER_MESH_URL, \
          HANDOVER_MESH_MAILBOX, HANDOVER_MESH_PASSWORD and HANDOVER_MESH_SHARED_KEY, or \
          HANDOVER_MAILBOX_DIR, or pass --folder DIR",
@@ -267,7 +265,7 @@ pub fn sync(folder: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         Some(dir) => {
             if !dir.is_dir() {
                 return Err(CliError::new(
-                    "folder_missing",
+                    ErrorCode::MailboxFolderMissing,
                     format!("{} is not a directory", dir.display()),
                 ));
             }

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use handover_store::{DataDir, OsKeyring, Store, StoreError};
+use handover_errors::{Coded, ErrorCode};
+use handover_store::{DataDir, OsKeyring, Store};
 
 #[derive(Parser)]
 #[command(
@@ -79,35 +80,24 @@ enum Command {
 
 /// An error for the user: a stable code and a message, printed to stderr.
 pub struct CliError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub exit: u8,
 }
 
 impl CliError {
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         CliError {
-            code: code.into(),
+            code,
             message: message.into(),
             exit: 1,
         }
     }
 }
 
-impl From<StoreError> for CliError {
-    fn from(e: StoreError) -> Self {
-        CliError::new(e.code(), e.to_string())
-    }
-}
-
-impl From<handover_inbox::SyncError> for CliError {
-    fn from(e: handover_inbox::SyncError) -> Self {
-        CliError::new(e.code(), e.to_string())
-    }
-}
-
-impl From<handover_mesh::MeshError> for CliError {
-    fn from(e: handover_mesh::MeshError) -> Self {
+/// Every core error becomes a `CliError` the same way: its code and its message.
+impl<E: Coded> From<E> for CliError {
+    fn from(e: E) -> Self {
         CliError::new(e.code(), e.to_string())
     }
 }
@@ -170,7 +160,7 @@ fn status() -> Result<(), CliError> {
 fn inspect(file: &std::path::Path, json: bool) -> Result<(), CliError> {
     let bytes = std::fs::read(file).map_err(|e| {
         CliError::new(
-            "file_unreadable",
+            ErrorCode::FileUnreadable,
             format!("cannot read {}: {e}", file.display()),
         )
     })?;
@@ -183,7 +173,7 @@ fn inspect(file: &std::path::Path, json: bool) -> Result<(), CliError> {
     if parsed.is_fatal() {
         // The diagnostics were printed above; exit 2 says "not readable".
         return Err(CliError {
-            code: "unreadable".into(),
+            code: ErrorCode::Unreadable,
             message: String::new(),
             exit: 2,
         });
@@ -194,16 +184,16 @@ fn inspect(file: &std::path::Path, json: bool) -> Result<(), CliError> {
 fn fixtures(count: usize, out: &std::path::Path, seed: u64) -> Result<(), CliError> {
     std::fs::create_dir_all(out).map_err(|e| {
         CliError::new(
-            "output_unwritable",
+            ErrorCode::OutputUnwritable,
             format!("cannot create {}: {e}", out.display()),
         )
     })?;
-    let fixtures = handover_toc::fixtures::generate(count, seed);
+    let fixtures = handover_fixtures::generate(count, seed);
     for f in &fixtures {
         let path = out.join(&f.file_name);
         std::fs::write(&path, &f.bytes).map_err(|e| {
             CliError::new(
-                "output_unwritable",
+                ErrorCode::OutputUnwritable,
                 format!("cannot write {}: {e}", path.display()),
             )
         })?;
@@ -224,8 +214,8 @@ fn list(json: bool, limit: u32) -> Result<(), CliError> {
                 d.id,
                 d.received_at,
                 d.nhs_number.as_deref().unwrap_or("-"),
-                d.kind,
-                d.status,
+                d.kind.as_str(),
+                d.status.as_str(),
                 d.patient_name.as_deref().unwrap_or("")
             );
         }

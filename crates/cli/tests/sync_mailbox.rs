@@ -60,7 +60,7 @@ fn mailbox_add_then_test_then_sync_from_stored_settings() {
     let out = handover(&data, &["mailbox", "add"], &answers, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("handover: error [mesh.authentication]"),
+        stderr(&out).contains("handover: error [mesh_authentication]"),
         "{}",
         stderr(&out)
     );
@@ -134,7 +134,7 @@ fn mailbox_add_then_test_then_sync_from_stored_settings() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("handover: error [mesh.authentication]")
+        stderr(&out).contains("handover: error [mesh_authentication]")
             && stderr(&out).contains("Invalid Authentication Token"),
         "{}",
         stderr(&out)
@@ -190,7 +190,7 @@ fn sync_against_an_unknown_mailbox_fails_clearly() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("handover: error [mesh.unknown_mailbox]"),
+        stderr(&out).contains("handover: error [mesh_unknown_mailbox]"),
         "{}",
         stderr(&out)
     );

@@ -186,7 +186,7 @@ pub fn document_record(parsed: &Parsed, doc: &handover_toc::Document) -> Documen
             .and_then(|c| c.ods_code.clone())
             .or_else(|| message_sender.and_then(|s| s.ods_code.clone())),
         content_sha256: Some(content_sha256(doc)),
-        kind: doc.kind.as_str().to_string(),
+        kind: doc.kind,
         document_bundle_id: doc
             .bundle_id
             .clone()

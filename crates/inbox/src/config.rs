@@ -14,20 +14,16 @@
 //! engine wired with everything it needs (including the outbox's [`SentLookup`] for MESH).
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
-use handover_mesh::{
-    auth, client_headers, validate_url, AnyMailbox, ErrorDetail, FolderMailbox, MeshClient,
-    MeshConfig, MeshError,
-};
+use handover_mesh::{AnyMailbox, FolderMailbox, MeshClient, MeshConfig, MeshError};
 use handover_store::{
-    mesh_password_account, mesh_shared_key_account, KeyStore, MeshSettings, Store, StoreError,
+    mesh_password_account, mesh_shared_key_account, KeyStore, MeshSettings, MessageSource, Store,
+    StoreError,
 };
 use serde::Serialize;
 
-use crate::sync::{BoxFuture, SentLookup};
 use crate::{SyncEngine, SyncOptions};
+use handover_errors::{Coded, ErrorCode};
 
 /// Where messages come from.
 #[derive(Debug, Clone)]
@@ -54,14 +50,20 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ConfigError::Incomplete(_) => "mesh_config_incomplete",
+            ConfigError::Incomplete(_) => ErrorCode::MeshConfigIncomplete,
             ConfigError::Mesh(e) => e.code(),
-            ConfigError::MissingSecret { .. } => "mesh_secret_missing",
-            ConfigError::Keyring { .. } => "keyring_unavailable",
+            ConfigError::MissingSecret { .. } => ErrorCode::MeshSecretMissing,
+            ConfigError::Keyring { .. } => ErrorCode::KeyringUnavailable,
             ConfigError::Store(e) => e.code(),
         }
+    }
+}
+
+impl Coded for ConfigError {
+    fn code(&self) -> ErrorCode {
+        ConfigError::code(self)
     }
 }
 
@@ -172,25 +174,16 @@ impl MailboxSettings {
         }
     }
 
-    /// A sync engine for this mailbox, with everything wired: for MESH, the outbox looks up
-    /// by local id any response whose earlier attempt may have reached MESH before sending it
-    /// again (see the `sync` module docs).
+    /// A sync engine for this mailbox.
     pub fn engine(&self) -> Result<SyncEngine<AnyMailbox>, ConfigError> {
         let (mailbox, options) = self.open()?;
-        let engine = SyncEngine::new(mailbox, options);
-        Ok(match self {
-            MailboxSettings::Mesh(config) => {
-                engine.with_sent_lookup(Arc::new(MeshSentLookup::new(config)?))
-            }
-            MailboxSettings::Folder(_) => engine,
-        })
+        Ok(SyncEngine::new(mailbox, options))
     }
 
-    /// `mesh` or `folder`.
-    pub fn source(&self) -> &'static str {
+    pub fn source(&self) -> MessageSource {
         match self {
-            MailboxSettings::Mesh(_) => "mesh",
-            MailboxSettings::Folder(_) => "folder",
+            MailboxSettings::Mesh(_) => MessageSource::Mesh,
+            MailboxSettings::Folder(_) => MessageSource::Folder,
         }
     }
 
@@ -205,7 +198,7 @@ impl MailboxSettings {
                 config.max_message_bytes = handover_toc::MAX_INPUT_BYTES;
                 let client = MeshClient::new(config)?;
                 let options = SyncOptions {
-                    source: "mesh",
+                    source: MessageSource::Mesh,
                     mailbox_key: client.mailbox().to_string(),
                     workflow_filter: None,
                     practice_ods,
@@ -224,7 +217,7 @@ impl MailboxSettings {
                     .display()
                     .to_string();
                 let options = SyncOptions {
-                    source: "folder",
+                    source: MessageSource::Folder,
                     mailbox_key: key,
                     workflow_filter: None,
                     practice_ods,
@@ -247,195 +240,6 @@ impl MailboxSettings {
             MailboxSettings::Mesh(c) => format!("MESH mailbox {}", c.mailbox.to_uppercase()),
             MailboxSettings::Folder(d) => format!("folder {}", d.display()),
         }
-    }
-}
-
-/// [`SentLookup`] over MESH's tracking by local id
-/// (`GET /messageexchange/{mailbox}/outbox/tracking/{local_id}`; 200 found, 300 found more
-/// than once, 404 not found). One request, no retries: a failed lookup leaves the response
-/// waiting for the next sync.
-pub struct MeshSentLookup {
-    http: reqwest::Client,
-    base: reqwest::Url,
-    mailbox: String,
-    password: String,
-    shared_key: String,
-    nonce: String,
-    count: AtomicU64,
-    headers: reqwest::header::HeaderMap,
-}
-
-impl std::fmt::Debug for MeshSentLookup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MeshSentLookup")
-            .field("base", &self.base.as_str())
-            .field("mailbox", &self.mailbox)
-            .finish_non_exhaustive()
-    }
-}
-
-impl MeshSentLookup {
-    pub fn new(config: &MeshConfig) -> Result<Self, MeshError> {
-        let mut base = validate_url(&config.url)?;
-        if !base.path().ends_with('/') {
-            let path = format!("{}/", base.path());
-            base.set_path(&path);
-        }
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(
-                config
-                    .request_timeout
-                    .min(std::time::Duration::from_secs(60)),
-            )
-            .redirect(reqwest::redirect::Policy::none())
-            .min_tls_version(reqwest::tls::Version::TLS_1_2);
-        if base.scheme() == "http" {
-            builder = builder.no_proxy();
-        }
-        let read = |p: &PathBuf, what: &str| {
-            std::fs::read(p).map_err(|e| MeshError::Io {
-                context: format!("reading {what} {}", p.display()),
-                source: e,
-            })
-        };
-        if let (Some(cert), Some(key)) = (&config.client_cert, &config.client_key) {
-            let identity = reqwest::Identity::from_pkcs8_pem(
-                &read(cert, "client certificate")?,
-                &read(key, "client key")?,
-            )
-            .map_err(|e| MeshError::Config(format!("client certificate/key rejected: {e}")))?;
-            builder = builder.identity(identity);
-        }
-        if let Some(ca) = &config.ca_bundle {
-            let certs = reqwest::Certificate::from_pem_bundle(&read(ca, "CA bundle")?)
-                .map_err(|e| MeshError::Config(format!("CA bundle is not valid PEM: {e}")))?;
-            builder = builder.tls_built_in_root_certs(false);
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        Ok(Self {
-            http: builder
-                .build()
-                .map_err(|e| MeshError::Config(format!("building the HTTP client: {e}")))?,
-            base,
-            mailbox: config.mailbox.trim().to_ascii_uppercase(),
-            password: config.password.clone(),
-            shared_key: config.shared_key.clone(),
-            nonce: format!("{:032x}", rand::random::<u128>()),
-            count: AtomicU64::new(0),
-            headers: client_headers(&config.client_version)?,
-        })
-    }
-
-    async fn lookup(&self, local_id: &str) -> Result<Option<String>, MeshError> {
-        let operation = "tracking by local id";
-        let mut url = self
-            .base
-            .join(&format!(
-                "messageexchange/{}/outbox/tracking/",
-                self.mailbox
-            ))
-            .map_err(|e| MeshError::Config(e.to_string()))?;
-        url.path_segments_mut()
-            .map_err(|_| MeshError::Config("base URL cannot hold a path".into()))?
-            .pop_if_empty()
-            .push(local_id);
-        let token = auth::auth_header(
-            &self.mailbox,
-            &self.password,
-            &self.shared_key,
-            &self.nonce,
-            self.count.fetch_add(1, Ordering::Relaxed),
-            &auth::timestamp_now(),
-        );
-        let response = self
-            .http
-            .get(url)
-            .headers(self.headers.clone())
-            .header(reqwest::header::AUTHORIZATION, token)
-            .send()
-            .await
-            .map_err(|e| transport(operation, &e))?;
-        let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport(operation, &e))?;
-        match status {
-            200 => {
-                let v: serde_json::Value =
-                    serde_json::from_slice(&body).map_err(|e| MeshError::Protocol {
-                        operation: operation.into(),
-                        message: format!("invalid JSON: {e}"),
-                    })?;
-                let id = ["messageId", "message_id", "dtsId", "messageID"]
-                    .iter()
-                    .find_map(|k| v.get(k).and_then(|x| x.as_str()))
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| MeshError::Protocol {
-                        operation: operation.into(),
-                        message: "tracking response without a message id".into(),
-                    })?;
-                Ok(Some(id.to_string()))
-            }
-            // More than one message carries this local id: it was certainly sent.
-            300 => Ok(Some(format!("(several messages with local id {local_id})"))),
-            404 => Ok(None),
-            403 => {
-                let detail = ErrorDetail::parse(&body);
-                Err(if detail.code == "EPL-151" {
-                    MeshError::UnknownMailbox {
-                        mailbox: self.mailbox.clone(),
-                        detail,
-                    }
-                } else {
-                    MeshError::Authentication {
-                        mailbox: self.mailbox.clone(),
-                        detail,
-                    }
-                })
-            }
-            429 => Err(MeshError::RateLimited {
-                attempts: 1,
-                detail: ErrorDetail::parse(&body),
-            }),
-            500..=599 => Err(MeshError::Server {
-                status,
-                attempts: 1,
-                detail: ErrorDetail::parse(&body),
-            }),
-            _ => Err(MeshError::UnexpectedStatus {
-                status,
-                operation: operation.into(),
-                detail: ErrorDetail::parse(&body),
-            }),
-        }
-    }
-}
-
-fn transport(operation: &str, e: &reqwest::Error) -> MeshError {
-    if e.is_timeout() {
-        MeshError::Timeout {
-            operation: operation.into(),
-            attempts: 1,
-        }
-    } else {
-        MeshError::Connection {
-            operation: operation.into(),
-            attempts: 1,
-            message: e.to_string(),
-        }
-    }
-}
-
-impl SentLookup for MeshSentLookup {
-    fn find_sent<'a>(
-        &'a self,
-        local_id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<String>, MeshError>> {
-        Box::pin(self.lookup(local_id))
     }
 }
 

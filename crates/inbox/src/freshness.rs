@@ -27,6 +27,8 @@ pub struct Freshness {
     /// When the current run of failures began.
     pub failing_since: Option<String>,
     pub last_error: Option<String>,
+    /// The last error's stable code: what the window words the reason from.
+    pub last_error_code: Option<handover_errors::ErrorCode>,
     #[ts(type = "number")]
     pub threshold_minutes: i64,
 }
@@ -56,6 +58,7 @@ pub fn assess(state: &SyncState, now: DateTime<Utc>, threshold: Duration) -> Fre
         as_of: state.last_success_at.clone(),
         failing_since: state.failing_since.clone(),
         last_error: state.last_error.clone(),
+        last_error_code: state.last_error_code,
         threshold_minutes: threshold.num_minutes(),
     }
 }
@@ -73,7 +76,7 @@ mod tests {
         let threshold = Duration::minutes(15);
         let mut state = SyncState {
             mailbox: "X26ABC1".into(),
-            health: "unknown".into(),
+            health: handover_store::MailboxHealth::Unknown,
             ..Default::default()
         };
         let now = at("2026-11-22T10:45:00Z");

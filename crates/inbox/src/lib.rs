@@ -18,7 +18,7 @@
 //! ITK3 responses go through a persisted outbox that retries until MESH accepts each response
 //! and never sends one twice: a response whose earlier attempt may have reached MESH is looked
 //! up by its `mex-LocalID` before it is sent again (see the `sync` module docs and
-//! [`SentLookup`]).
+//! `handover_mesh::Mailbox::find_sent`).
 //!
 //! Settings: [`MailboxSettings::resolve`] (environment, else the stored mailbox with its secrets
 //! from the OS keyring), then [`MailboxSettings::engine`] for a fully wired [`SyncEngine`].
@@ -28,6 +28,7 @@ mod config;
 pub mod export;
 mod freshness;
 pub mod policy;
+pub mod service;
 mod sync;
 pub mod views;
 
@@ -35,9 +36,8 @@ pub use classify::{
     ack_workflow, classify, content_sha256, document_record, stored_model_json, Classification,
     Classified,
 };
-pub use config::{ConfigError, MailboxDescription, MailboxSettings, MeshSentLookup};
+pub use config::{ConfigError, MailboxDescription, MailboxSettings};
 pub use freshness::{assess, Freshness, StaleKind};
 pub use sync::{
-    now_rfc3339, BoxFuture, SentLookup, SyncEngine, SyncError, SyncOptions, SyncProgress,
-    SyncSummary, MAX_DECODE_ATTEMPTS,
+    now_rfc3339, SyncEngine, SyncError, SyncOptions, SyncProgress, SyncSummary, MAX_DECODE_ATTEMPTS,
 };

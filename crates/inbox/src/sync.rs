@@ -31,7 +31,7 @@
 //! 4. An item that was tried before but never marked sent (a crash mid-send, a timeout or a
 //!    dropped connection after the request may have reached MESH, i.e.
 //!    [`MeshError::SendOutcomeUnknown`]) is first **looked up by its local id** through the
-//!    engine's [`SentLookup`] (MESH's tracking by local id,
+//!    mailbox ([`Mailbox::find_sent`]: MESH's tracking by local id,
 //!    `GET /messageexchange/{mailbox}/outbox/tracking/{local_id}`). Found: it is marked sent
 //!    with the id MESH gave it, and not sent again. Not found (404): MESH never accepted it, so
 //!    it is sent again. The lookup failing: the item is left for the next sync; it is never
@@ -39,20 +39,19 @@
 //! 5. Failures that certainly did not reach MESH (connection refused, 4xx) are recorded on the
 //!    item, and it is retried at the next sync, for as long as it takes.
 //!
-//! Without a [`SentLookup`] (the folder mailbox, whose sends are local file writes) step 4
-//! re-sends; the folder mailbox names a response's files after its local id and does not write
-//! them again while they wait in `outbox/`, so only a response the MESH client had already
-//! taken could go twice. [`crate::MailboxSettings::engine`] always installs the lookup for MESH.
+//! A mailbox that cannot look sends up ([`Mailbox::can_find_sent`] false: the folder mailbox,
+//! whose sends are local file writes) re-sends at step 4; the folder mailbox names a response's
+//! files after its local id and does not write them again while they wait in `outbox/`, so only
+//! a response the MESH client had already taken could go twice.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use handover_errors::{Coded, ErrorCode};
 use handover_mesh::{FaultKind, Mailbox, MeshError, Message, MessageType, OutboundMessage};
 use handover_store::{
-    Disposition, DocumentIdentity, Incoming, IngestOutcome, Ingested, OutboxItem, PlannedResponse,
-    ProblemKind, RawBody, Store, StoreError, SyncProblem,
+    Disposition, DocumentIdentity, Incoming, IngestOutcome, Ingested, MessageSource, OutboxItem,
+    PlannedResponse, ProblemKind, RawBody, Store, StoreError, SyncProblem,
 };
 use handover_toc::response::{self, Responder, ResponseIds};
 use handover_toc::{Diagnostic, ResponseCode, Severity};
@@ -116,7 +115,7 @@ pub const MAX_DECODE_ATTEMPTS: u32 = 3;
 fn problem(kind: ProblemKind, subject: &str, e: &MeshError) -> SyncProblem {
     SyncProblem {
         kind,
-        code: e.code().to_string(),
+        code: e.code(),
         message: format!("{subject}: {e}"),
         subject: Some(subject.to_string()),
     }
@@ -131,7 +130,7 @@ pub enum SyncError {
 }
 
 impl SyncError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             SyncError::Mailbox(e) => e.code(),
             SyncError::Store(e) => e.code(),
@@ -139,11 +138,17 @@ impl SyncError {
     }
 }
 
+impl Coded for SyncError {
+    fn code(&self) -> ErrorCode {
+        SyncError::code(self)
+    }
+}
+
 /// How the engine identifies itself and its messages.
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
-    /// `mesh` or `folder`: recorded with each message.
-    pub source: &'static str,
+    /// Recorded with each message.
+    pub source: MessageSource,
     /// The mailbox key in the store (the MESH mailbox id, or the folder path).
     pub mailbox_key: String,
     /// Only messages of matching workflows are fetched (MESH filter syntax), e.g. `TOC_FHIR_*`.
@@ -165,20 +170,6 @@ pub struct SyncProgress {
 
 type ProgressFn = Arc<dyn Fn(SyncProgress) + Send + Sync>;
 
-/// A boxed, `Send` future (what [`SentLookup`] returns).
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Finds a message this mailbox already sent, by the `mex-LocalID` it was sent with: how the
-/// outbox learns whether a send whose outcome is unknown reached MESH (see the module docs).
-pub trait SentLookup: Send + Sync {
-    /// `Ok(Some(mesh_message_id))` when MESH holds a message sent with `local_id`,
-    /// `Ok(None)` when it certainly does not.
-    fn find_sent<'a>(
-        &'a self,
-        local_id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<String>, MeshError>>;
-}
-
 /// Most list-then-process rounds one sync makes when the mailbox reports more waiting
 /// (real MESH lists at most 500 ids at a time).
 const MAX_ROUNDS: usize = 20;
@@ -187,7 +178,6 @@ pub struct SyncEngine<M: Mailbox> {
     mailbox: Arc<M>,
     options: SyncOptions,
     progress: Option<ProgressFn>,
-    sent_lookup: Option<Arc<dyn SentLookup>>,
 }
 
 /// Messages stored per transaction: one disk sync per batch instead of per message.
@@ -255,15 +245,7 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
             mailbox: Arc::new(mailbox),
             options,
             progress: None,
-            sent_lookup: None,
         }
-    }
-
-    /// Installs the lookup used before re-sending a response whose earlier attempt may have
-    /// reached MESH (see the module docs). [`crate::MailboxSettings::engine`] does this.
-    pub fn with_sent_lookup(mut self, lookup: Arc<dyn SentLookup>) -> Self {
-        self.sent_lookup = Some(lookup);
-        self
     }
 
     pub fn options(&self) -> &SyncOptions {
@@ -317,7 +299,7 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
                 {
                     summary.problems.push(SyncProblem {
                         kind: ProblemKind::MailboxFile,
-                        code: "mailbox.skipped_file".into(),
+                        code: ErrorCode::MailboxSkippedFile,
                         message: format!("{}: {}", p.subject, p.reason),
                         subject: Some(p.subject.clone()),
                     });
@@ -547,7 +529,7 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
         }
         Ok(Some(SyncProblem {
             kind: ProblemKind::Undecodable,
-            code: "mesh.undecodable".into(),
+            code: ErrorCode::MeshUndecodable,
             message: format!(
                 "{} (attempt {attempts} of {MAX_DECODE_ATTEMPTS}; after that it is kept in quarantine as received)",
                 fault.reason
@@ -717,9 +699,9 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
         for group in pending.chunks(BATCH_MESSAGES) {
             let mut to_send = Vec::with_capacity(group.len());
             for item in group {
-                if item.attempts > 0 {
-                    if let Some(lookup) = &self.sent_lookup {
-                        match lookup.find_sent(&item.local_id).await {
+                if item.attempts > 0 && self.mailbox.can_find_sent() {
+                    {
+                        match self.mailbox.find_sent(&item.local_id).await {
                             Ok(Some(mesh_id)) => {
                                 // An earlier attempt reached MESH: record it, do not send again.
                                 store.outbox_sent(item.id, &mesh_id, &now_rfc3339())?;
@@ -828,7 +810,7 @@ async fn join(handle: tokio::task::JoinHandle<Delivered>) -> Delivered {
     handle.await.unwrap_or_else(|e| Delivered {
         problems: vec![SyncProblem {
             kind: ProblemKind::Acknowledgement,
-            code: "internal".into(),
+            code: ErrorCode::Internal,
             message: format!("delivery task failed: {e}"),
             subject: None,
         }],

@@ -1,6 +1,7 @@
 //! View models the desktop app shows, built from the store. Kept here (not in the Tauri shell)
 //! so they are tested and benchmarked headless.
 
+use handover_errors::ErrorCode;
 use handover_store::{Delivery, DocumentIssue, DocumentRow, MessageProvenance, Store, StoreError};
 use serde::Serialize;
 
@@ -63,14 +64,20 @@ pub enum ViewError {
 }
 
 impl ViewError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ViewError::NotFound(_) => "document_not_found",
-            ViewError::Model { .. } => "document_model_unreadable",
-            ViewError::Attachment { .. } => "attachment_unavailable",
-            ViewError::NotQuarantined(_) => "message_not_found",
+            ViewError::NotFound(_) => ErrorCode::DocumentNotFound,
+            ViewError::Model { .. } => ErrorCode::DocumentModelUnreadable,
+            ViewError::Attachment { .. } => ErrorCode::AttachmentUnavailable,
+            ViewError::NotQuarantined(_) => ErrorCode::MessageNotFound,
             ViewError::Store(e) => e.code(),
         }
+    }
+}
+
+impl handover_errors::Coded for ViewError {
+    fn code(&self) -> ErrorCode {
+        ViewError::code(self)
     }
 }
 
@@ -177,13 +184,13 @@ pub fn quarantined_view(store: &Store, message_id: i64) -> Result<QuarantinedVie
 #[cfg(test)]
 mod tests {
     use super::*;
-    use handover_store::{DbKey, Disposition, Incoming};
+    use handover_store::{DbKey, Disposition, Incoming, MessageSource};
 
     fn quarantine(store: &mut Store, id: &str, raw: &[u8], meta: Option<&str>) -> i64 {
         store
             .ingest(
                 &Incoming {
-                    source: "mesh",
+                    source: MessageSource::Mesh,
                     mailbox: "X26ABC1",
                     source_id: id,
                     workflow_id: None,
@@ -243,7 +250,7 @@ mod tests {
     fn a_quarantined_message_that_reads_as_a_document_is_shown_as_one() {
         let tmp = tempfile::tempdir().unwrap();
         let mut store = Store::open_with_key(&tmp.path().join("s.db"), &DbKey::generate()).unwrap();
-        let f = handover_toc::fixtures::generate(1, 9).remove(0);
+        let f = handover_fixtures::generate(1, 9).remove(0);
         // An NHS number that fails its check digit: quarantined, but readable.
         let good = f.nhs_number.clone();
         let last = good.chars().last().unwrap().to_digit(10).unwrap();

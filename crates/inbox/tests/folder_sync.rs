@@ -5,11 +5,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use handover_inbox::{SyncEngine, SyncOptions};
 use handover_mesh::{FolderMailbox, InboxListing, Mailbox, MeshError, Message, OutboundMessage};
-use handover_store::{DbKey, Store};
+use handover_store::{DbKey, MailboxHealth, MessageSource, Store};
 
 fn options(root: &Path) -> SyncOptions {
     SyncOptions {
-        source: "folder",
+        source: MessageSource::Folder,
         mailbox_key: root.display().to_string(),
         workflow_filter: None,
         practice_ods: "Y99999".into(),
@@ -35,7 +35,7 @@ async fn a_folder_of_messages_is_stored_exactly_once_and_moved_to_processed() {
     let tmp = tempfile::tempdir().unwrap();
     let inbox = tmp.path().join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
-    let fixtures = handover_toc::fixtures::generate(12, 42);
+    let fixtures = handover_fixtures::generate(12, 42);
     for f in &fixtures {
         std::fs::write(inbox.join(&f.file_name), &f.bytes).unwrap();
     }
@@ -149,7 +149,7 @@ async fn a_folder_of_messages_is_stored_exactly_once_and_moved_to_processed() {
     );
     assert_eq!(store.document_counts().unwrap().total, documents);
     let state = store.sync_state(&inbox.display().to_string()).unwrap();
-    assert_eq!(state.health, "online");
+    assert_eq!(state.health, MailboxHealth::Online);
     assert!(state.last_success_at.is_some());
 }
 
@@ -193,7 +193,7 @@ async fn a_lost_acknowledgement_never_stores_a_message_twice() {
     let tmp = tempfile::tempdir().unwrap();
     let inbox = tmp.path().join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
-    let fixtures = handover_toc::fixtures::generate(4, 7);
+    let fixtures = handover_fixtures::generate(4, 7);
     for f in &fixtures {
         std::fs::write(inbox.join(&f.file_name), &f.bytes).unwrap();
     }
@@ -218,7 +218,7 @@ async fn a_lost_acknowledgement_never_stores_a_message_twice() {
             .sync_state(&inbox.display().to_string())
             .unwrap()
             .health,
-        "degraded"
+        MailboxHealth::Degraded
     );
 
     let second = engine.sync_once(&mut store).await.unwrap();

@@ -8,14 +8,14 @@ mod support;
 
 use std::path::Path;
 
+use handover_fixtures::Fixture;
 use handover_inbox::{SyncEngine, SyncOptions};
 use handover_mesh::FolderMailbox;
-use handover_store::{DbKey, IssueKind, Store};
-use handover_toc::fixtures::Fixture;
+use handover_store::{DbKey, IssueKind, MessageSource, Store};
 
 fn options(root: &Path) -> SyncOptions {
     SyncOptions {
-        source: "folder",
+        source: MessageSource::Folder,
         mailbox_key: root.display().to_string(),
         workflow_filter: None,
         practice_ods: "Y99999".into(),
@@ -31,7 +31,7 @@ fn replace(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
 
 /// Fixtures that are not replacements, asking for an infrastructure response.
 fn plain_fixtures(seed: u64) -> Vec<Fixture> {
-    handover_toc::fixtures::generate(16, seed)
+    handover_fixtures::generate(16, seed)
         .into_iter()
         .filter(|f| f.replaces.is_none() && !f.hostile)
         .map(|mut f| {
@@ -166,7 +166,7 @@ async fn a_reused_dts_id_in_a_folder_never_hides_a_document() {
 
 #[tokio::test]
 async fn a_replacement_supersedes_only_its_own_senders_document_about_the_same_patient() {
-    let all: Vec<Fixture> = handover_toc::fixtures::generate(24, 11)
+    let all: Vec<Fixture> = handover_fixtures::generate(24, 11)
         .into_iter()
         .map(|mut f| {
             f.bytes = support::with_inf_ack(&f.bytes, true);
@@ -222,7 +222,7 @@ async fn a_replacement_supersedes_only_its_own_senders_document_about_the_same_p
 
 #[tokio::test]
 async fn a_mismatched_replacement_received_first_never_supersedes_the_original() {
-    let all = handover_toc::fixtures::generate(24, 11);
+    let all = handover_fixtures::generate(24, 11);
     let r = all.iter().find(|f| f.replaces.is_some()).unwrap();
     let o = all
         .iter()

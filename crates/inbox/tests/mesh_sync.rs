@@ -9,10 +9,12 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use handover_inbox::{MailboxSettings, MeshSentLookup, SyncEngine};
+use handover_inbox::{MailboxSettings, SyncEngine};
 use handover_mesh::testing::{Sandbox, PASSWORD, SHARED_KEY};
-use handover_mesh::{AnyMailbox, MeshConfig};
-use handover_store::{DbKey, Store};
+use handover_mesh::{
+    AnyMailbox, InboxListing, Mailbox, MeshConfig, MeshError, Message, OutboundMessage,
+};
+use handover_store::{DbKey, MailboxHealth, Store};
 use support::*;
 
 fn config(sb: &Sandbox, mailbox: &str, password: &str, key: &str) -> MeshConfig {
@@ -60,22 +62,19 @@ async fn toc_messages_are_stored_once_acknowledged_and_answered() {
     let mut messages = toc_messages(12, 7, true);
     let originals = messages.clone();
     // Multi-megabyte, chunked (1 MiB chunks) and gzipped by mesh-client.
-    let big = with_source_endpoint(
-        &handover_toc::fixtures::sized(11, 3 * 1024 * 1024),
-        HOSPITAL,
-    );
+    let big = with_source_endpoint(&handover_fixtures::sized(11, 3 * 1024 * 1024), HOSPITAL);
     let mut chunked_gz = Outgoing::new(big, "TOC_FHIR_IP_DISCH");
     chunked_gz.chunk_size = Some(1024 * 1024);
     chunked_gz.compress = true;
     messages.push(chunked_gz);
     // Chunked, not compressed.
-    let big2 = with_source_endpoint(&handover_toc::fixtures::sized(12, 2_500_000), HOSPITAL);
+    let big2 = with_source_endpoint(&handover_fixtures::sized(12, 2_500_000), HOSPITAL);
     let mut chunked = Outgoing::new(big2, "TOC_FHIR_OP_ATTEN");
     chunked.chunk_size = Some(1024 * 1024);
     messages.push(chunked);
     // A small gzipped one.
     let mut gz = Outgoing::new(
-        with_source_endpoint(&handover_toc::fixtures::sized(13, 20_000), HOSPITAL),
+        with_source_endpoint(&handover_fixtures::sized(13, 20_000), HOSPITAL),
         "TOC_FHIR_EC_DISCH",
     );
     gz.compress = true;
@@ -204,7 +203,7 @@ async fn toc_messages_are_stored_once_acknowledged_and_answered() {
     );
     assert!(hospital_receives(&sb).is_empty());
     let state = store.sync_state(PRACTICE).unwrap();
-    assert_eq!(state.health, "online");
+    assert_eq!(state.health, MailboxHealth::Online);
     assert!(state.last_success_at.is_some());
 }
 
@@ -243,21 +242,21 @@ async fn wrong_credentials_or_mailbox_fail_clearly_and_acknowledge_nothing() {
             PRACTICE,
             "not-the-password",
             SHARED_KEY,
-            "mesh.authentication",
+            "mesh_authentication",
             "Invalid Authentication Token",
         ),
         (
             PRACTICE,
             PASSWORD,
             "NotTheKey",
-            "mesh.authentication",
+            "mesh_authentication",
             "Invalid Authentication Token",
         ),
         (
             "X26ZZZ9",
             PASSWORD,
             SHARED_KEY,
-            "mesh.unknown_mailbox",
+            "mesh_unknown_mailbox",
             "X26ZZZ9",
         ),
     ];
@@ -269,8 +268,8 @@ async fn wrong_credentials_or_mailbox_fail_clearly_and_acknowledge_nothing() {
         assert_eq!(err.code(), code, "{err}");
         assert!(err.to_string().contains(text), "{err}");
         let state = store.sync_state(mailbox).unwrap();
-        assert_eq!(state.health, "offline");
-        assert_eq!(state.last_error_code.as_deref(), Some(code));
+        assert_eq!(state.health, MailboxHealth::Offline);
+        assert_eq!(state.last_error_code.map(|c| c.as_str()), Some(code));
         assert!(state.last_success_at.is_none());
     }
     assert!(stored_mesh_ids(&store).is_empty());
@@ -279,6 +278,40 @@ async fn wrong_credentials_or_mailbox_fail_clearly_and_acknowledge_nothing() {
     let mut sent = sent;
     sent.sort();
     assert_eq!(waiting, sent, "nothing was acknowledged");
+}
+
+/// The MESH mailbox with its lookup of sent messages switched off (when `lookup` is false): the
+/// contrast that shows what the lookup prevents.
+struct WithoutLookup {
+    inner: AnyMailbox,
+    lookup: bool,
+}
+
+impl Mailbox for WithoutLookup {
+    fn mailbox_id(&self) -> &str {
+        self.inner.mailbox_id()
+    }
+    async fn handshake(&self) -> Result<(), MeshError> {
+        self.inner.handshake().await
+    }
+    async fn list_inbox(&self, f: Option<&str>) -> Result<InboxListing, MeshError> {
+        self.inner.list_inbox(f).await
+    }
+    async fn download(&self, id: &str) -> Result<Message, MeshError> {
+        self.inner.download(id).await
+    }
+    async fn acknowledge(&self, id: &str) -> Result<(), MeshError> {
+        self.inner.acknowledge(id).await
+    }
+    async fn send(&self, m: &OutboundMessage) -> Result<String, MeshError> {
+        self.inner.send(m).await
+    }
+    fn can_find_sent(&self) -> bool {
+        self.lookup && self.inner.can_find_sent()
+    }
+    async fn find_sent(&self, local_id: &str) -> Result<Option<String>, MeshError> {
+        self.inner.find_sent(local_id).await
+    }
 }
 
 /// The policy of `sync`'s module docs: a response whose send may have reached MESH is looked up
@@ -310,10 +343,13 @@ async fn a_response_whose_send_outcome_is_unknown_is_not_sent_twice() {
         let mut cfg = MeshConfig::new(&proxy.url, PRACTICE, PASSWORD, SHARED_KEY);
         cfg.retry = handover_mesh::RetryPolicy::none();
         let (mailbox, options) = MailboxSettings::Mesh(Box::new(cfg.clone())).open().unwrap();
-        let mut engine = SyncEngine::new(mailbox, options);
-        if with_lookup {
-            engine = engine.with_sent_lookup(Arc::new(MeshSentLookup::new(&cfg).unwrap()));
-        }
+        let engine = SyncEngine::new(
+            WithoutLookup {
+                inner: mailbox,
+                lookup: with_lookup,
+            },
+            options,
+        );
         let tmp = tempfile::tempdir().unwrap();
         let mut store = new_store(&tmp);
         let first = engine.sync_once(&mut store).await.unwrap();
@@ -322,10 +358,13 @@ async fn a_response_whose_send_outcome_is_unknown_is_not_sent_twice() {
             first
                 .problems
                 .iter()
-                .any(|p| p.code == "mesh.send_outcome_unknown"),
+                .any(|p| p.code == "mesh_send_outcome_unknown"),
             "{first:?}"
         );
-        assert_eq!(store.sync_state(PRACTICE).unwrap().health, "degraded");
+        assert_eq!(
+            store.sync_state(PRACTICE).unwrap().health,
+            MailboxHealth::Degraded
+        );
         let second = engine.sync_once(&mut store).await.unwrap();
         assert!(second.problems.is_empty(), "{second:?}");
         let outbox = store.outbox().unwrap();

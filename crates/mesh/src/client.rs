@@ -916,6 +916,54 @@ impl MeshClient {
         Ok(message_id)
     }
 
+    /// A message this mailbox sent with `mex-LocalID` = `local_id`, found through MESH's
+    /// tracking by local id (`GET …/outbox/tracking/{local_id}`): `Some(MESH message id)` when
+    /// MESH holds one (200; 300 when several do), `None` when it certainly holds none (404). How
+    /// the outbox learns whether a send whose outcome was unknown reached MESH.
+    pub async fn find_sent(&self, local_id: &str) -> Result<Option<String>, MeshError> {
+        let op = "tracking by local id";
+        let mut url = self.url(&format!(
+            "messageexchange/{}/outbox/tracking/",
+            self.mailbox
+        ))?;
+        url.path_segments_mut()
+            .map_err(|_| MeshError::Config("the MESH URL cannot hold a path".into()))?
+            .pop_if_empty()
+            .push(local_id);
+        let ex = self
+            .execute(
+                op,
+                Method::GET,
+                url,
+                &HeaderMap::new(),
+                None,
+                RetryMode::Safe,
+            )
+            .await?;
+        match ex.status.as_u16() {
+            200 => {
+                let v: serde_json::Value =
+                    serde_json::from_slice(&ex.body).map_err(|e| MeshError::Protocol {
+                        operation: op.into(),
+                        message: format!("invalid JSON: {e}"),
+                    })?;
+                let id = ["messageId", "message_id", "dtsId", "messageID"]
+                    .iter()
+                    .find_map(|k| v.get(k).and_then(|x| x.as_str()))
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| MeshError::Protocol {
+                        operation: op.into(),
+                        message: "tracking response without a message id".into(),
+                    })?;
+                Ok(Some(id.to_string()))
+            }
+            // More than one message carries this local id: it was certainly sent.
+            300 => Ok(Some(format!("(several messages with local id {local_id})"))),
+            404 => Ok(None),
+            _ => Err(self.status_error(op, &ex, None)),
+        }
+    }
+
     /// `GET …/outbox/tracking?messageID=…`: the status of a message this mailbox sent.
     pub async fn track(&self, message_id: &str) -> Result<TrackingInfo, MeshError> {
         let mut url = self.url(&format!("messageexchange/{}/outbox/tracking", self.mailbox))?;
@@ -959,6 +1007,12 @@ impl Mailbox for MeshClient {
     }
     async fn send(&self, message: &OutboundMessage) -> Result<String, MeshError> {
         MeshClient::send(self, message).await
+    }
+    fn can_find_sent(&self) -> bool {
+        true
+    }
+    async fn find_sent(&self, local_id: &str) -> Result<Option<String>, MeshError> {
+        MeshClient::find_sent(self, local_id).await
     }
 }
 
@@ -1145,7 +1199,7 @@ mod tests {
             "key",
         ))
         .unwrap_err();
-        assert_eq!(err.code(), "mesh.insecure_url");
+        assert_eq!(err.code(), "mesh_insecure_url");
     }
 
     #[test]
@@ -1155,7 +1209,7 @@ mod tests {
         cfg.client_cert = Some(dir.path().join("c.pem"));
         assert_eq!(
             MeshClient::new(cfg.clone()).unwrap_err().code(),
-            "mesh.config"
+            "mesh_config"
         );
         std::fs::write(dir.path().join("c.pem"), "x").unwrap();
         std::fs::write(
@@ -1165,12 +1219,12 @@ mod tests {
         .unwrap();
         cfg.client_key = Some(dir.path().join("k.pem"));
         let err = MeshClient::new(cfg.clone()).unwrap_err();
-        assert_eq!(err.code(), "mesh.config");
+        assert_eq!(err.code(), "mesh_config");
         assert!(err.to_string().contains("PKCS#8"), "{err}");
         cfg.client_cert = None;
         cfg.client_key = None;
         cfg.ca_bundle = Some(dir.path().join("missing-ca.pem"));
-        assert_eq!(MeshClient::new(cfg).unwrap_err().code(), "mesh.io");
+        assert_eq!(MeshClient::new(cfg).unwrap_err().code(), "mesh_io");
     }
 
     #[test]
@@ -1372,7 +1426,7 @@ mod tests {
 
         let f = fake::start((0..10).map(|_| Reply::Status(429, "")).collect()).await;
         let err = fast_client(&f.url, 1).download("ABC").await.unwrap_err();
-        assert_eq!(err.code(), "mesh.rate_limited");
+        assert_eq!(err.code(), "mesh_rate_limited");
         assert_eq!(f.requests.lock().unwrap().len(), 2);
     }
 
@@ -1384,7 +1438,7 @@ mod tests {
             matches!(err, MeshError::Timeout { attempts: 2, .. }),
             "{err:?}"
         );
-        assert_eq!(err.code(), "mesh.timeout");
+        assert_eq!(err.code(), "mesh_timeout");
         assert_eq!(f.requests.lock().unwrap().len(), 2);
     }
 
@@ -1400,7 +1454,7 @@ mod tests {
             .send(&OutboundMessage::new("X26ABC1", "WF", b"abc".to_vec()))
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "mesh.send_outcome_unknown", "{err:?}");
+        assert_eq!(err.code(), "mesh_send_outcome_unknown", "{err:?}");
         assert_eq!(f.requests.lock().unwrap().len(), 1);
 
         // Timeout: same.
@@ -1414,7 +1468,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            matches!(&err, MeshError::SendOutcomeUnknown { source, .. } if source.code() == "mesh.timeout"),
+            matches!(&err, MeshError::SendOutcomeUnknown { source, .. } if source.code() == "mesh_timeout"),
             "{err:?}"
         );
         assert_eq!(f.requests.lock().unwrap().len(), 1);
@@ -1433,7 +1487,7 @@ mod tests {
             ))
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "mesh.send_outcome_unknown");
+        assert_eq!(err.code(), "mesh_send_outcome_unknown");
         assert_eq!(f.requests.lock().unwrap().len(), 1);
     }
 
@@ -1513,7 +1567,7 @@ mod tests {
                 source,
             } => {
                 assert_eq!((message_id.as_str(), chunk, total), ("M2", 2, 3));
-                assert_eq!(source.code(), "mesh.rejected");
+                assert_eq!(source.code(), "mesh_rejected");
             }
             other => panic!("{other:?}"),
         }

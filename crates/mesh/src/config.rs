@@ -206,7 +206,7 @@ mod tests {
             "https://user:pw@example.org",
         ] {
             let err = validate_url(bad).expect_err(bad);
-            assert_eq!(err.code(), "mesh.insecure_url", "{bad}");
+            assert_eq!(err.code(), "mesh_insecure_url", "{bad}");
         }
         let msg = validate_url("http://mesh.example.org")
             .unwrap_err()

@@ -1,5 +1,6 @@
 //! Typed errors shared by [`crate::MeshClient`] and [`crate::FolderMailbox`].
 
+use handover_errors::ErrorCode;
 use std::fmt;
 
 /// What the server said about an error, parsed from any of the body shapes MESH
@@ -200,25 +201,25 @@ pub enum MeshError {
 
 impl MeshError {
     /// A stable, machine-readable code for this error kind.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Authentication { .. } => "mesh.authentication",
-            Self::UnknownMailbox { .. } => "mesh.unknown_mailbox",
-            Self::Gone { .. } => "mesh.gone",
-            Self::Rejected { .. } => "mesh.rejected",
-            Self::RateLimited { .. } => "mesh.rate_limited",
-            Self::Server { .. } => "mesh.server_error",
-            Self::Timeout { .. } => "mesh.timeout",
-            Self::Connection { .. } => "mesh.connection",
-            Self::Tls { .. } => "mesh.tls",
-            Self::SendOutcomeUnknown { .. } => "mesh.send_outcome_unknown",
-            Self::SendIncomplete { .. } => "mesh.send_incomplete",
-            Self::UnexpectedStatus { .. } => "mesh.unexpected_status",
-            Self::InsecureUrl { .. } => "mesh.insecure_url",
-            Self::Config(_) => "mesh.config",
-            Self::Protocol { .. } => "mesh.protocol",
-            Self::Decompression { .. } => "mesh.decompression",
-            Self::Io { .. } => "mesh.io",
+            Self::Authentication { .. } => ErrorCode::MeshAuthentication,
+            Self::UnknownMailbox { .. } => ErrorCode::MeshUnknownMailbox,
+            Self::Gone { .. } => ErrorCode::MeshGone,
+            Self::Rejected { .. } => ErrorCode::MeshRejected,
+            Self::RateLimited { .. } => ErrorCode::MeshRateLimited,
+            Self::Server { .. } => ErrorCode::MeshServerError,
+            Self::Timeout { .. } => ErrorCode::MeshTimeout,
+            Self::Connection { .. } => ErrorCode::MeshConnection,
+            Self::Tls { .. } => ErrorCode::MeshTls,
+            Self::SendOutcomeUnknown { .. } => ErrorCode::MeshSendOutcomeUnknown,
+            Self::SendIncomplete { .. } => ErrorCode::MeshSendIncomplete,
+            Self::UnexpectedStatus { .. } => ErrorCode::MeshUnexpectedStatus,
+            Self::InsecureUrl { .. } => ErrorCode::MeshInsecureUrl,
+            Self::Config(_) => ErrorCode::MeshConfig,
+            Self::Protocol { .. } => ErrorCode::MeshProtocol,
+            Self::Decompression { .. } => ErrorCode::MeshDecompression,
+            Self::Io { .. } => ErrorCode::MeshIo,
         }
     }
 
@@ -240,6 +241,12 @@ impl MeshError {
             context: context.into(),
             source,
         }
+    }
+}
+
+impl handover_errors::Coded for MeshError {
+    fn code(&self) -> ErrorCode {
+        MeshError::code(self)
     }
 }
 
@@ -306,16 +313,16 @@ mod tests {
                 attempts: 4,
             },
         ];
-        let codes: Vec<_> = errors.iter().map(MeshError::code).collect();
+        let codes: Vec<_> = errors.iter().map(|e| e.code().as_str()).collect();
         assert_eq!(
             codes,
             [
-                "mesh.authentication",
-                "mesh.unknown_mailbox",
-                "mesh.gone",
-                "mesh.rejected",
-                "mesh.server_error",
-                "mesh.timeout"
+                "mesh_authentication",
+                "mesh_unknown_mailbox",
+                "mesh_gone",
+                "mesh_rejected",
+                "mesh_server_error",
+                "mesh_timeout"
             ]
         );
         assert!(!errors[0].is_transient());

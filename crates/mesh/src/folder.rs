@@ -1004,8 +1004,8 @@ mod tests {
             .acknowledge("FILE-000000000000000000000000")
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "mesh.gone");
-        assert_eq!(mb.download(&id).await.unwrap_err().code(), "mesh.gone");
+        assert_eq!(err.code(), "mesh_gone");
+        assert_eq!(mb.download(&id).await.unwrap_err().code(), "mesh_gone");
     }
 
     #[tokio::test]
@@ -1014,8 +1014,8 @@ mod tests {
         touch(dir.path(), "a.xml", b"version 1");
         let old = mb.list_inbox(None).await.unwrap().message_ids[0].clone();
         touch(dir.path(), "a.xml", b"version 2");
-        assert_eq!(mb.download(&old).await.unwrap_err().code(), "mesh.gone");
-        assert_eq!(mb.acknowledge(&old).await.unwrap_err().code(), "mesh.gone");
+        assert_eq!(mb.download(&old).await.unwrap_err().code(), "mesh_gone");
+        assert_eq!(mb.acknowledge(&old).await.unwrap_err().code(), "mesh_gone");
         assert!(
             dir.path().join("a.xml").exists(),
             "not moved under a stale id"
@@ -1044,8 +1044,8 @@ mod tests {
         std::fs::rename(dir.path().join("a.tmp"), dir.path().join("a.xml")).unwrap();
         touch(dir.path(), "b.xml", b"version 2");
         for old in &ids {
-            assert_eq!(mb.download(old).await.unwrap_err().code(), "mesh.gone");
-            assert_eq!(mb.acknowledge(old).await.unwrap_err().code(), "mesh.gone");
+            assert_eq!(mb.download(old).await.unwrap_err().code(), "mesh_gone");
+            assert_eq!(mb.acknowledge(old).await.unwrap_err().code(), "mesh_gone");
         }
         assert!(!dir.path().join("processed").exists(), "nothing moved");
     }
@@ -1329,6 +1329,6 @@ mod tests {
     #[test]
     fn missing_root_is_an_error() {
         let mb = FolderMailbox::new("/nonexistent/handover-mesh-test", "X");
-        assert_eq!(mb.scan().unwrap_err().code(), "mesh.io");
+        assert_eq!(mb.scan().unwrap_err().code(), "mesh_io");
     }
 }

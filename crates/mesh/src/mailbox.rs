@@ -42,6 +42,23 @@ pub trait Mailbox: Send + Sync {
         &self,
         message: &OutboundMessage,
     ) -> impl Future<Output = Result<String, MeshError>> + Send;
+
+    /// Whether [`Mailbox::find_sent`] can tell a message sent before (MESH can, by local id; a
+    /// folder cannot, and does not need to: it does not write a local id twice).
+    fn can_find_sent(&self) -> bool {
+        false
+    }
+
+    /// A message this mailbox sent with `local_id` as its `mex-LocalID`: `Ok(Some(id))` when it
+    /// was sent, `Ok(None)` when it certainly was not. Only meaningful when
+    /// [`Mailbox::can_find_sent`]; the default finds nothing.
+    fn find_sent(
+        &self,
+        local_id: &str,
+    ) -> impl Future<Output = Result<Option<String>, MeshError>> + Send {
+        let _ = local_id;
+        async { Ok(None) }
+    }
 }
 
 impl<M: Mailbox> Mailbox for std::sync::Arc<M> {
@@ -62,6 +79,12 @@ impl<M: Mailbox> Mailbox for std::sync::Arc<M> {
     }
     async fn send(&self, message: &OutboundMessage) -> Result<String, MeshError> {
         (**self).send(message).await
+    }
+    fn can_find_sent(&self) -> bool {
+        (**self).can_find_sent()
+    }
+    async fn find_sent(&self, local_id: &str) -> Result<Option<String>, MeshError> {
+        (**self).find_sent(local_id).await
     }
 }
 
@@ -108,6 +131,18 @@ impl Mailbox for AnyMailbox {
         match self {
             Self::Mesh(m) => m.send(message).await,
             Self::Folder(f) => f.send(message).await,
+        }
+    }
+    fn can_find_sent(&self) -> bool {
+        match self {
+            Self::Mesh(m) => Mailbox::can_find_sent(m.as_ref()),
+            Self::Folder(f) => f.can_find_sent(),
+        }
+    }
+    async fn find_sent(&self, local_id: &str) -> Result<Option<String>, MeshError> {
+        match self {
+            Self::Mesh(m) => m.find_sent(local_id).await,
+            Self::Folder(f) => f.find_sent(local_id).await,
         }
     }
 }

@@ -322,14 +322,14 @@ async fn authentication_failures_are_typed() {
     let wrong_password = sb.client_with(GP, "not-the-password", support::SHARED_KEY);
     let err = wrong_password.handshake().await.unwrap_err();
     assert!(matches!(err, MeshError::Authentication { .. }), "{err:?}");
-    assert_eq!(err.code(), "mesh.authentication");
+    assert_eq!(err.code(), "mesh_authentication");
     assert!(
         err.to_string().contains("Invalid Authentication Token"),
         "{err}"
     );
     assert_eq!(
         wrong_password.list_inbox(None).await.unwrap_err().code(),
-        "mesh.authentication"
+        "mesh_authentication"
     );
 
     let wrong_key = sb.client_with(GP, support::PASSWORD, "NotTheKey");
@@ -337,13 +337,13 @@ async fn authentication_failures_are_typed() {
     assert!(matches!(err, MeshError::Authentication { .. }), "{err:?}");
     assert_eq!(
         wrong_key.download("ANY").await.unwrap_err().code(),
-        "mesh.authentication"
+        "mesh_authentication"
     );
 
     let unknown = sb.client("X26NOPE9");
     let err = unknown.handshake().await.unwrap_err();
     assert!(matches!(err, MeshError::UnknownMailbox { .. }), "{err:?}");
-    assert_eq!(err.code(), "mesh.unknown_mailbox");
+    assert_eq!(err.code(), "mesh_unknown_mailbox");
     assert!(err.to_string().contains("X26NOPE9"), "{err}");
 
     // The right credentials still work on the same sandbox.
@@ -366,7 +366,7 @@ async fn gone_rejected_and_forbidden_are_typed() {
         .acknowledge("0123456789ABCDEF0123456789ABCDEF")
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "mesh.gone");
+    assert_eq!(err.code(), "mesh_gone");
 
     let err = gp
         .send(&OutboundMessage::new(
@@ -385,7 +385,7 @@ async fn gone_rejected_and_forbidden_are_typed() {
         &["--to", OTHER, "--workflow", "TOC_FHIR_IP_DISCH"],
     );
     let err = gp.download(&sent[0].0).await.unwrap_err();
-    assert_eq!(err.code(), "mesh.authentication");
+    assert_eq!(err.code(), "mesh_authentication");
 }
 
 #[tokio::test]
@@ -515,10 +515,10 @@ async fn mutual_tls_with_client_certificate_and_ca_bundle() {
 
     // No client certificate: the TLS handshake is refused.
     let err = config(false, true).handshake().await.unwrap_err();
-    assert_eq!(err.code(), "mesh.connection", "{err:?}");
+    assert_eq!(err.code(), "mesh_connection", "{err:?}");
     // The test CA is not trusted unless configured.
     let err = config(true, false).handshake().await.unwrap_err();
-    assert_eq!(err.code(), "mesh.tls", "{err:?}");
+    assert_eq!(err.code(), "mesh_tls", "{err:?}");
     assert!(
         err.to_string().contains("certificate verify failed"),
         "{err}"

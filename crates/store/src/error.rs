@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use handover_errors::ErrorCode;
+
 /// Everything that can stop the store from opening or working.
 ///
 /// Each variant has a stable machine-readable [`StoreError::code`] that the CLI prints and the
@@ -89,19 +91,25 @@ pub enum StoreError {
 
 impl StoreError {
     /// A stable identifier of the kind of error, for scripts and the UI.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            StoreError::KeyringUnavailable { .. } => "keyring_unavailable",
-            StoreError::KeyringNotPersistent { .. } => "keyring_not_persistent",
-            StoreError::KeyMissing { .. } => "database_key_missing",
-            StoreError::KeyMismatch { .. } => "database_key_mismatch",
-            StoreError::NotEncrypted { .. } => "database_not_encrypted",
-            StoreError::SqlCipherMissing => "sqlcipher_missing",
-            StoreError::DataDir { .. } | StoreError::NoDataDir => "data_dir_unavailable",
-            StoreError::DataDirInsecure { .. } => "data_dir_insecure",
-            StoreError::SchemaTooNew { .. } => "schema_too_new",
-            StoreError::MessageBytesDamaged { .. } => "message_bytes_damaged",
-            StoreError::Sqlite(_) => "database_error",
+            StoreError::KeyringUnavailable { .. } => ErrorCode::KeyringUnavailable,
+            StoreError::KeyringNotPersistent { .. } => ErrorCode::KeyringNotPersistent,
+            StoreError::KeyMissing { .. } => ErrorCode::DatabaseKeyMissing,
+            StoreError::KeyMismatch { .. } => ErrorCode::DatabaseKeyMismatch,
+            StoreError::NotEncrypted { .. } => ErrorCode::DatabaseNotEncrypted,
+            StoreError::SqlCipherMissing => ErrorCode::SqlcipherMissing,
+            StoreError::DataDir { .. } | StoreError::NoDataDir => ErrorCode::DataDirUnavailable,
+            StoreError::DataDirInsecure { .. } => ErrorCode::DataDirInsecure,
+            StoreError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
+            StoreError::MessageBytesDamaged { .. } => ErrorCode::MessageBytesDamaged,
+            StoreError::Sqlite(_) => ErrorCode::DatabaseError,
         }
+    }
+}
+
+impl handover_errors::Coded for StoreError {
+    fn code(&self) -> ErrorCode {
+        StoreError::code(self)
     }
 }

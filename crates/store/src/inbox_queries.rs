@@ -6,22 +6,24 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::{Store, StoreError};
+use handover_toc::DocumentKind;
+
+use crate::{DocumentStatus, MessageOutcome, MessageSource, Queue, Sort, Store, StoreError};
 
 /// What the inbox list asks for.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
 #[ts(export)]
 pub struct ListQuery {
-    /// `new`, `needs-action`, `filed`, or `all` (default).
-    pub queue: Option<String>,
-    /// A document kind, e.g. `inpatient-discharge`.
-    pub kind: Option<String>,
+    /// Which documents: by status, or all (the default).
+    pub queue: Option<Queue>,
+    /// Only this kind of document.
+    pub kind: Option<DocumentKind>,
     /// Exact sending organisation, as listed.
     pub sender: Option<String>,
     /// Free text: patient name, NHS number (spaces ignored) or any words of the document.
     pub search: Option<String>,
-    /// `received-desc` (default), `received-asc`, `patient`, `kind`, `sender`.
-    pub sort: Option<String>,
+    /// The order (newest first by default).
+    pub sort: Option<Sort>,
     /// Received on or after this UTC date (`yyyy-mm-dd`), or this instant (RFC 3339 in UTC,
     /// `2026-07-01T23:00:00.000Z`: the UI sends the UTC instant a UK day starts).
     pub received_from: Option<String>,
@@ -38,7 +40,7 @@ pub struct ListQuery {
 pub struct DocumentRow {
     #[ts(type = "number")]
     pub id: i64,
-    pub kind: String,
+    pub kind: DocumentKind,
     pub nhs_number: Option<String>,
     pub patient_name: Option<String>,
     pub birth_date: Option<String>,
@@ -47,7 +49,7 @@ pub struct DocumentRow {
     pub care_setting: Option<String>,
     pub document_date: Option<String>,
     pub received_at: String,
-    pub status: String,
+    pub status: DocumentStatus,
     #[ts(type = "number | null")]
     pub superseded_by: Option<i64>,
     pub replaces: Option<String>,
@@ -114,7 +116,7 @@ pub struct StoredDocument {
 pub struct MessageProvenance {
     #[ts(type = "number")]
     pub message_id: i64,
-    pub source: String,
+    pub source: MessageSource,
     pub mailbox: String,
     pub source_id: String,
     pub workflow_id: Option<String>,
@@ -151,9 +153,10 @@ const ROW_COLUMN_COUNT: usize = 17;
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
     let flags: String = r.get(13)?;
+    let kind: String = r.get(1)?;
     Ok(DocumentRow {
         id: r.get(0)?,
-        kind: r.get(1)?,
+        kind: DocumentKind::parse(&kind).unwrap_or_default(),
         nhs_number: r.get(2)?,
         patient_name: r.get(3)?,
         birth_date: r.get(4)?,
@@ -178,7 +181,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
 pub struct Delivery {
     pub message: MessageProvenance,
     /// `stored` (the first delivery) or `duplicate`.
-    pub outcome: String,
+    pub outcome: MessageOutcome,
 }
 
 /// An identity warning kept with a document.
@@ -255,21 +258,18 @@ impl Store {
         // it is faster to walk that sort's index and filter as we go than to sort every match,
         // so those filter columns are kept away from the planner (unary `+`) in that case.
         let date_sort = matches!(
-            q.sort.as_deref(),
-            None | Some("") | Some("received-desc") | Some("received-asc")
+            q.sort,
+            None | Some(Sort::ReceivedDesc) | Some(Sort::ReceivedAsc)
         );
         // "+d." marks a weak filter column; the count keeps its index.
         let weak = if date_sort { "" } else { "+" };
-        match q.queue.as_deref() {
-            None | Some("") | Some("all") => {}
-            Some(status) => {
-                conditions.push(format!("{weak}d.status = ?"));
-                args.push(Value::Text(status.into()));
-            }
+        if let Some(status) = q.queue.and_then(Queue::status) {
+            conditions.push(format!("{weak}d.status = ?"));
+            args.push(Value::Text(status.as_str().into()));
         }
-        if let Some(kind) = q.kind.as_deref().filter(|k| !k.is_empty()) {
+        if let Some(kind) = q.kind {
             conditions.push(format!("{weak}d.kind = ?"));
-            args.push(Value::Text(kind.into()));
+            args.push(Value::Text(kind.as_str().into()));
         }
         if let Some(sender) = q.sender.as_deref().filter(|s| !s.is_empty()) {
             conditions.push("d.sender = ? COLLATE NOCASE".into());
@@ -311,12 +311,12 @@ impl Store {
         } else {
             format!("WHERE {}", conditions.join(" AND "))
         };
-        let order = match q.sort.as_deref() {
-            Some("received-asc") => "d.received_at ASC, d.id ASC",
-            Some("patient") => "d.patient_name COLLATE NOCASE ASC, d.received_at DESC, d.id DESC",
-            Some("kind") => "d.kind ASC, d.received_at DESC, d.id DESC",
-            Some("sender") => "d.sender COLLATE NOCASE ASC, d.received_at DESC, d.id DESC",
-            _ => "d.received_at DESC, d.id DESC",
+        let order = match q.sort.unwrap_or(Sort::ReceivedDesc) {
+            Sort::ReceivedAsc => "d.received_at ASC, d.id ASC",
+            Sort::Patient => "d.patient_name COLLATE NOCASE ASC, d.received_at DESC, d.id DESC",
+            Sort::Kind => "d.kind ASC, d.received_at DESC, d.id DESC",
+            Sort::Sender => "d.sender COLLATE NOCASE ASC, d.received_at DESC, d.id DESC",
+            Sort::ReceivedDesc => "d.received_at DESC, d.id DESC",
         };
         let total: i64 = self.conn.query_row(
             &format!(
@@ -379,12 +379,12 @@ impl Store {
             .conn
             .query_row(&count_sql, params_from_iter(args.iter()), |r| r.get(0))?;
         let total_capped = counted as u64 > SEARCH_COUNT_CAP;
-        let order = match q.sort.as_deref() {
-            Some("received-asc") => Some("d.received_at ASC, d.id ASC"),
-            Some("patient") => Some("d.patient_name COLLATE NOCASE ASC, d.id DESC"),
-            Some("kind") => Some("d.kind ASC, d.id DESC"),
-            Some("sender") => Some("d.sender COLLATE NOCASE ASC, d.id DESC"),
-            _ => None,
+        let order = match q.sort.unwrap_or(Sort::ReceivedDesc) {
+            Sort::ReceivedAsc => Some("d.received_at ASC, d.id ASC"),
+            Sort::Patient => Some("d.patient_name COLLATE NOCASE ASC, d.id DESC"),
+            Sort::Kind => Some("d.kind ASC, d.id DESC"),
+            Sort::Sender => Some("d.sender COLLATE NOCASE ASC, d.id DESC"),
+            Sort::ReceivedDesc => None,
         };
         let sql = match order {
             None => format!(
@@ -507,7 +507,7 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    pub fn set_document_status(&self, id: i64, status: &str) -> Result<bool, StoreError> {
+    pub fn set_document_status(&self, id: i64, status: DocumentStatus) -> Result<bool, StoreError> {
         Ok(self.conn.execute(
             "UPDATE documents SET status = ?2 WHERE id = ?1",
             params![id, status],

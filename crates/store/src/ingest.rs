@@ -5,13 +5,12 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::{Store, StoreError};
+use crate::{MessageOutcome, MessageSource, Store, StoreError};
 
 /// A message as delivered by a mailbox.
 #[derive(Debug, Clone)]
 pub struct Incoming<'a> {
-    /// `mesh`, `folder` or `import`.
-    pub source: &'a str,
+    pub source: MessageSource,
     /// Our mailbox id (MESH) or the folder path.
     pub mailbox: &'a str,
     /// The mailbox's id for the message: the MESH message id, or the folder mailbox's file id.
@@ -32,7 +31,7 @@ pub struct Incoming<'a> {
 /// The searchable summary of a parsed document; `model` is the full parse result as JSON.
 #[derive(Debug, Clone, Default)]
 pub struct DocumentRecord {
-    pub kind: String,
+    pub kind: handover_toc::DocumentKind,
     pub document_bundle_id: Option<String>,
     pub composition_id: Option<String>,
     pub replaces: Option<String>,
@@ -287,7 +286,7 @@ impl Store {
     /// The stored message a mailbox delivered under `source_id`, if any.
     pub fn find_message(
         &self,
-        source: &str,
+        source: MessageSource,
         mailbox: &str,
         source_id: &str,
     ) -> Result<Option<i64>, StoreError> {
@@ -389,7 +388,7 @@ impl Store {
                 queued: vec![],
             });
         }
-        let row = |outcome, duplicate_of, reason| MessageRow {
+        let row = |outcome: MessageOutcome, duplicate_of, reason| MessageRow {
             itk_message_id,
             outcome,
             duplicate_of,
@@ -398,7 +397,8 @@ impl Store {
         };
         let outcome = match disposition {
             Disposition::Document { document, links } => {
-                let message_id = insert_message(&tx, incoming, &row("stored", None, None))?;
+                let message_id =
+                    insert_message(&tx, incoming, &row(MessageOutcome::Stored, None, None))?;
                 let (document_id, superseded) =
                     insert_document(&tx, incoming, message_id, document, links)?;
                 IngestOutcome::Stored {
@@ -408,17 +408,33 @@ impl Store {
                 }
             }
             Disposition::Duplicate { of } => IngestOutcome::Duplicate {
-                message_id: insert_message(&tx, incoming, &row("duplicate", Some(of), None))?,
+                message_id: insert_message(
+                    &tx,
+                    incoming,
+                    &row(MessageOutcome::Duplicate, Some(of), None),
+                )?,
                 existing_document_id: of,
             },
             Disposition::Quarantine { reason } => IngestOutcome::Quarantined {
-                message_id: insert_message(&tx, incoming, &row("quarantined", None, Some(reason)))?,
+                message_id: insert_message(
+                    &tx,
+                    incoming,
+                    &row(MessageOutcome::Quarantined, None, Some(reason)),
+                )?,
             },
             Disposition::Response => IngestOutcome::Response {
-                message_id: insert_message(&tx, incoming, &row("response", None, None))?,
+                message_id: insert_message(
+                    &tx,
+                    incoming,
+                    &row(MessageOutcome::Response, None, None),
+                )?,
             },
             Disposition::Report => IngestOutcome::Report {
-                message_id: insert_message(&tx, incoming, &row("report", None, None))?,
+                message_id: insert_message(
+                    &tx,
+                    incoming,
+                    &row(MessageOutcome::Report, None, None),
+                )?,
             },
         };
 
@@ -471,7 +487,7 @@ impl Store {
     /// returns how many times it has now failed.
     pub fn note_download_failure(
         &self,
-        source: &str,
+        source: MessageSource,
         mailbox: &str,
         source_id: &str,
         error: &str,
@@ -526,7 +542,7 @@ impl Store {
     /// but not recorded as acknowledged, oldest first.
     pub fn unacknowledged_messages(
         &self,
-        source: &str,
+        source: MessageSource,
         mailbox: &str,
     ) -> Result<Vec<(i64, String)>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
@@ -673,7 +689,7 @@ impl Store {
 /// The columns of a `messages` row that say what became of it.
 struct MessageRow<'a> {
     itk_message_id: Option<&'a str>,
-    outcome: &'a str,
+    outcome: MessageOutcome,
     duplicate_of: Option<i64>,
     quarantine_reason: Option<&'a str>,
     diagnostics_json: &'a str,
@@ -744,7 +760,7 @@ fn insert_document(
     )?
     .execute(params![
         message_id,
-        d.kind,
+        d.kind.as_str(),
         d.document_bundle_id,
         d.composition_id,
         d.replaces,

@@ -16,6 +16,7 @@ mod queries;
 mod raw;
 pub mod schema;
 mod settings;
+mod vocab;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,7 @@ pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
 pub use queries::{ProblemKind, SyncProblem, SyncState, MAX_KEPT_PROBLEMS};
 pub use raw::RawBody;
 pub use settings::{mesh_password_account, mesh_shared_key_account, MeshSettings};
+pub use vocab::{DocumentStatus, MailboxHealth, MessageOutcome, MessageSource, Queue, Sort};
 
 const PLAIN_SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
@@ -167,12 +169,12 @@ impl Store {
         })
     }
 
+    /// The SQLite connection itself, for tests that check what is stored (or damage it on
+    /// purpose). Only with the `test-support` feature: everything else goes through the store's
+    /// own methods, so only this crate writes SQL.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn connection(&self) -> &Connection {
         &self.conn
-    }
-
-    pub fn connection_mut(&mut self) -> &mut Connection {
-        &mut self.conn
     }
 
     /// Refreshes the query planner's statistics (after a large import).

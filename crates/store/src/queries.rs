@@ -13,9 +13,8 @@ pub struct SyncState {
     pub last_attempt_at: Option<String>,
     pub last_success_at: Option<String>,
     pub last_error: Option<String>,
-    pub last_error_code: Option<String>,
-    /// `unknown`, `online`, `degraded` or `offline`.
-    pub health: String,
+    pub last_error_code: Option<handover_errors::ErrorCode>,
+    pub health: crate::MailboxHealth,
     /// When the current run of failed syncs began; None while syncs succeed.
     pub failing_since: Option<String>,
     /// What the last sync that finished could not complete (health `degraded`): messages it
@@ -32,8 +31,8 @@ pub struct SyncState {
 #[ts(export)]
 pub struct SyncProblem {
     pub kind: ProblemKind,
-    /// The stable code of the error, e.g. `mesh.server_error`.
-    pub code: String,
+    /// The stable code of the error, e.g. `mesh_server_error`.
+    pub code: handover_errors::ErrorCode,
     /// The error in full, for the technical details.
     pub message: String,
     /// What it is about: a message id, a response (its code and recipient), a file.
@@ -80,7 +79,7 @@ fn kept_problems(json: &str) -> (Vec<SyncProblem>, u64) {
         .into_iter()
         .map(|message| SyncProblem {
             kind: ProblemKind::Other,
-            code: "unknown".into(),
+            code: handover_errors::ErrorCode::Unknown,
             message,
             subject: None,
         })
@@ -107,7 +106,9 @@ impl Store {
                         last_attempt_at: r.get(1)?,
                         last_success_at: r.get(2)?,
                         last_error: r.get(3)?,
-                        last_error_code: r.get(4)?,
+                        last_error_code: r
+                            .get::<_, Option<String>>(4)?
+                            .map(|c| handover_errors::ErrorCode::parse(&c)),
                         health: r.get(5)?,
                         failing_since: r.get(6)?,
                         problems,
@@ -116,7 +117,7 @@ impl Store {
                 },
             )
             .optional()?
-            .unwrap_or_else(|| SyncState { mailbox: mailbox.into(), health: "unknown".into(), ..Default::default() }))
+            .unwrap_or_else(|| SyncState { mailbox: mailbox.into(), health: crate::MailboxHealth::Unknown, ..Default::default() }))
     }
 
     pub fn record_sync_attempt(&self, mailbox: &str, at: &str) -> Result<(), StoreError> {
@@ -153,7 +154,11 @@ impl Store {
             params![
                 mailbox,
                 at,
-                if problems.is_empty() { "online" } else { "degraded" },
+                if problems.is_empty() {
+                    crate::MailboxHealth::Online
+                } else {
+                    crate::MailboxHealth::Degraded
+                },
                 kept
             ],
         )?;
@@ -164,7 +169,7 @@ impl Store {
         &self,
         mailbox: &str,
         at: &str,
-        code: &str,
+        code: handover_errors::ErrorCode,
         message: &str,
     ) -> Result<(), StoreError> {
         self.conn.execute(
@@ -173,7 +178,7 @@ impl Store {
              ON CONFLICT (mailbox) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,
                  last_error = excluded.last_error, last_error_code = excluded.last_error_code, health = 'offline',
                  failing_since = COALESCE(sync_state.failing_since, excluded.failing_since)",
-            params![mailbox, at, code, message],
+            params![mailbox, at, code.as_str(), message],
         )?;
         Ok(())
     }

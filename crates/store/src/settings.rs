@@ -10,11 +10,11 @@ use serde::Serialize;
 
 use crate::{Store, StoreError};
 
-const URL: &str = "mesh.url";
-const MAILBOX: &str = "mesh.mailbox";
-const CERT: &str = "mesh.client_cert";
-const KEY: &str = "mesh.client_key";
-const CA: &str = "mesh.ca_bundle";
+const URL: &str = "mesh_url";
+const MAILBOX: &str = "mesh_mailbox";
+const CERT: &str = "mesh_client_cert";
+const KEY: &str = "mesh_client_key";
+const CA: &str = "mesh_ca_bundle";
 const ALL: [&str; 5] = [URL, MAILBOX, CERT, KEY, CA];
 
 /// A configured MESH mailbox, without its secrets. Safe to show (`handover status`).

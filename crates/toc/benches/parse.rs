@@ -3,7 +3,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn bench_parse(c: &mut Criterion) {
-    let pool = handover_toc::bench::message_pool(16, 42);
+    let pool = handover_fixtures::bench::message_pool(16, 42);
     let total: u64 = pool.iter().map(|m| m.len() as u64).sum();
     let mut g = c.benchmark_group("parse");
     g.throughput(Throughput::Bytes(total));

@@ -12,16 +12,14 @@
 //! * ITK3 responses are built with [`response::build`] and read with [`response::parse`].
 
 mod base64;
-pub mod bench;
 pub mod codes;
-pub mod fixtures;
 pub mod inspect;
 pub mod model;
 pub mod nhs;
 mod parse;
 pub mod response;
 mod tree;
-pub(crate) mod writer;
+pub mod writer;
 mod xhtml;
 mod xml;
 

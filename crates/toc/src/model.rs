@@ -29,6 +29,20 @@ impl DocumentKind {
             Self::Unknown => "unknown",
         }
     }
+    pub const ALL: [DocumentKind; 6] = [
+        Self::InpatientDischarge,
+        Self::EmergencyDischarge,
+        Self::MentalHealthDischarge,
+        Self::OutpatientLetter,
+        Self::Response,
+        Self::Unknown,
+    ];
+
+    /// The kind named by [`DocumentKind::as_str`], if any.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// Kind from an ITK3 event code (ITK-MessageEvent-2), including the legacy acks.
     pub fn from_event(code: &str) -> Self {
         match code {

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Default)]
-pub(crate) struct El {
+pub struct El {
     pub name: String,
     pub value: Option<String>,
     pub url: Option<String>,
@@ -75,7 +75,7 @@ impl El {
 
 /// The ITK3 handling extension (`Extension-ITK-MessageHandling-2`) of a MessageHeader, as this
 /// crate writes it: recipient type "For Action", no local extension.
-pub(crate) fn handling_extension(
+pub fn handling_extension(
     bus_ack: bool,
     inf_ack: bool,
     message_definition: &str,
@@ -122,7 +122,7 @@ pub(crate) fn escape_attr(t: &str, out: &mut String) {
     }
 }
 
-pub(crate) fn escape_text(t: &str) -> String {
+pub fn escape_text(t: &str) -> String {
     let mut out = String::with_capacity(t.len());
     for ch in t.chars() {
         match ch {
@@ -136,7 +136,7 @@ pub(crate) fn escape_text(t: &str) -> String {
 }
 
 /// FHIR XML of a resource, with the XML declaration and the FHIR namespace.
-pub(crate) fn to_xml(root: &El) -> String {
+pub fn to_xml(root: &El) -> String {
     let mut out = String::with_capacity(64 * 1024);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     write_xml(root, &mut out, 0, true);
@@ -209,7 +209,7 @@ const ARRAYS: &[&str] = &[
 ];
 
 /// FHIR JSON of a resource.
-pub(crate) fn to_json(root: &El) -> Value {
+pub fn to_json(root: &El) -> Value {
     json_of(root)
 }
 

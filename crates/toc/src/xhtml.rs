@@ -563,7 +563,7 @@ impl Emitter {
                 html.push(' ');
                 html.push_str(&k);
                 html.push_str("=\"");
-                escape_attr(&v, html);
+                escape_attr(&printable(&v), html);
                 html.push('"');
             }
         }
@@ -621,14 +621,19 @@ fn unprintable(c: char) -> bool {
     (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{fffe}' || c == '\u{ffff}'
 }
 
-/// The text with each [`unprintable`] character shown as U+FFFD: the one change the sanitiser
-/// makes to narrative text (such characters only reach it in markup that is not XML, and
-/// would otherwise make the sanitised HTML unreadable).
+/// The text with each [`unprintable`] character shown as U+FFFD (or, for the two that are
+/// whitespace, vertical tab and form feed, as a space): the one change the sanitiser makes to
+/// narrative text (such characters only reach it in markup that is not XML, and would
+/// otherwise make the sanitised HTML unreadable).
 fn printable(t: &str) -> Cow<'_, str> {
     if t.chars().any(unprintable) {
         Cow::Owned(
             t.chars()
-                .map(|c| if unprintable(c) { '\u{fffd}' } else { c })
+                .map(|c| match c {
+                    '\u{b}' | '\u{c}' => ' ',
+                    c if unprintable(c) => '\u{fffd}',
+                    c => c,
+                })
                 .collect(),
         )
     } else {
@@ -928,6 +933,10 @@ mod tests {
             n.text,
             "Keep INR < 3.0 \u{fffd}\u{fffd}\u{fffd}1eGFR > 30\nK\u{fffd}<3.5"
         );
+        assert!(roxmltree::Document::parse(&n.html).is_ok(), "{}", n.html);
+        // In attribute values too (found by fuzzing).
+        let n = from_str("<div><p title=\"\u{1}x\">t</div>");
+        assert!(n.html.contains("title=\"\u{fffd}x\""), "{}", n.html);
         assert!(roxmltree::Document::parse(&n.html).is_ok(), "{}", n.html);
     }
 

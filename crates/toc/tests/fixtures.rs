@@ -1,8 +1,9 @@
 //! The synthetic fixture generator and the JSON path.
 
+use handover_fixtures as fixtures;
 use handover_toc::{
-    fixtures, inspect, parse, DocumentKind, InputFormat, MedicationChange, MedicationList,
-    MedicationStatus, Severity,
+    inspect, parse, DocumentKind, InputFormat, MedicationChange, MedicationList, MedicationStatus,
+    Severity,
 };
 
 #[test]
@@ -172,8 +173,8 @@ fn the_same_message_as_xml_and_json_gives_the_same_model() {
 
 #[test]
 fn benchmark_reports_figures() {
-    let f = handover_toc::bench::run(
-        &handover_toc::bench::message_pool(2, 5),
+    let f = handover_fixtures::bench::run(
+        &handover_fixtures::bench::message_pool(2, 5),
         std::time::Duration::from_millis(1),
     );
     assert!(f.messages >= 2 && f.bytes >= 2 * 40 * 1024);
@@ -199,7 +200,7 @@ fn the_model_round_trips_through_serde_json() {
 
 #[test]
 fn a_replacement_is_about_the_same_patient() {
-    let fixtures = handover_toc::fixtures::generate(40, 2026);
+    let fixtures = handover_fixtures::generate(40, 2026);
     let mut checked = 0;
     for f in fixtures.iter().filter(|f| f.replaces.is_some()) {
         let original = fixtures

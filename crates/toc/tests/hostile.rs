@@ -1,6 +1,7 @@
 //! Hostile narrative is neutralised while every word of it survives.
 
-use handover_toc::{fixtures, parse};
+use handover_fixtures as fixtures;
+use handover_toc::parse;
 
 fn wrap(div: &str) -> String {
     format!(

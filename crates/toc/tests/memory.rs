@@ -16,8 +16,8 @@ fn status_kb(field: &str) -> u64 {
 #[cfg(target_os = "linux")]
 #[test]
 fn parse_peak_memory_is_below_ten_times_the_message() {
-    let msg = handover_toc::fixtures::sized(77, 100 * 1024);
-    let warm = handover_toc::parse(&handover_toc::fixtures::sized(78, 40 * 1024));
+    let msg = handover_fixtures::sized(77, 100 * 1024);
+    let warm = handover_toc::parse(&handover_fixtures::sized(78, 40 * 1024));
     drop(warm);
     // Reset the high-water mark to the current RSS (Linux >= 4.0).
     if std::fs::write("/proc/self/clear_refs", "5").is_err() {

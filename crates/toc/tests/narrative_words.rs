@@ -22,6 +22,7 @@ const ATTRS: &[&str] = &[
     r#" style="display:none""#,
     r#" title="a &amp; b""#,
     " hidden",
+    " title=\"\u{1}x\u{0}\"",
     " colspan=2",
 ];
 
@@ -48,6 +49,7 @@ fn html_text() -> impl Strategy<Value = String> {
             Just("-->".to_string()),
             Just("\u{0}".to_string()),
             Just("\u{1f}".to_string()),
+            Just("\u{b}".to_string()),
         ],
         0..6,
     )
@@ -94,7 +96,12 @@ fn xml_tree() -> impl Strategy<Value = String> {
         )
             .prop_map(|(t, a, children)| {
                 let tag = TAGS[t];
-                let attrs = if ATTRS[a].contains('=') { ATTRS[a] } else { "" };
+                // Attributes XML allows (no bare names, no control characters).
+                let attrs = if ATTRS[a].contains('=') && !ATTRS[a].chars().any(char::is_control) {
+                    ATTRS[a]
+                } else {
+                    ""
+                };
                 format!("<{tag}{attrs}>{}</{tag}>", children.concat())
             })
     })

@@ -1,13 +1,14 @@
 //! The inbox list and the document view.
 
 use base64::Engine as _;
-use handover_inbox::views::{attachment, document_view, DocumentView, ViewError};
-use handover_store::{DocumentPage, DocumentRow, ListQuery};
+use handover_inbox::views::{attachment, document_view, DocumentView};
+use handover_store::{DocumentPage, DocumentRow, DocumentStatus, ListQuery};
 use serde::Serialize;
 use tauri::State;
 
 use crate::error::{AppError, CmdResult};
 use crate::state::AppState;
+use handover_errors::ErrorCode;
 
 /// An attachment's bytes, for display in the app (images) or saving (PDF and others).
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -34,15 +35,9 @@ pub fn list_senders(state: State<'_, AppState>) -> CmdResult<Vec<String>> {
 
 fn not_found(id: i64) -> AppError {
     AppError::new(
-        "document_not_found",
+        ErrorCode::DocumentNotFound,
         format!("document {id} is not in the store"),
     )
-}
-
-impl From<ViewError> for AppError {
-    fn from(e: ViewError) -> Self {
-        AppError::new(e.code(), e.to_string())
-    }
 }
 
 #[tauri::command]
@@ -55,16 +50,10 @@ pub fn open_document(state: State<'_, AppState>, id: i64) -> CmdResult<DocumentV
 pub fn set_document_status(
     state: State<'_, AppState>,
     id: i64,
-    status: String,
+    status: DocumentStatus,
 ) -> CmdResult<DocumentRow> {
-    if !matches!(status.as_str(), "new" | "needs-action" | "filed") {
-        return Err(AppError::new(
-            "invalid_status",
-            format!("\"{status}\" is not a document status"),
-        ));
-    }
     state.with_store(|s| {
-        if !s.set_document_status(id, &status)? {
+        if !s.set_document_status(id, status)? {
             return Err(not_found(id));
         }
         Ok(s.document(id)?.ok_or_else(|| not_found(id))?.row)
@@ -129,7 +118,7 @@ pub fn save_attachment(
         )
         .map_err(|e| {
             AppError::new(
-                "attachment_save_failed",
+                ErrorCode::AttachmentSaveFailed,
                 format!("cannot save the attachment: {e}"),
             )
         })?;

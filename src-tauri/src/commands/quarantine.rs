@@ -7,6 +7,7 @@ use tauri::State;
 
 use crate::error::{AppError, CmdResult};
 use crate::state::AppState;
+use handover_errors::ErrorCode;
 
 #[tauri::command]
 pub fn list_quarantine(
@@ -31,7 +32,7 @@ pub fn save_quarantined(state: State<'_, AppState>, message_id: i64) -> CmdResul
     state.with_store(|s| {
         s.quarantined(message_id)?.ok_or_else(|| {
             AppError::new(
-                "message_not_found",
+                ErrorCode::MessageNotFound,
                 format!("message {message_id} is not in quarantine"),
             )
         })?;
@@ -42,7 +43,12 @@ pub fn save_quarantined(state: State<'_, AppState>, message_id: i64) -> CmdResul
             "bin",
             &raw,
         )
-        .map_err(|e| AppError::new("save_failed", format!("cannot save the message: {e}")))?;
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::SaveFailed,
+                format!("cannot save the message: {e}"),
+            )
+        })?;
         Ok(path.display().to_string())
     })
 }

@@ -5,4 +5,8 @@ export type QuarantineRow = { message: MessageProvenance, reason: string,
 /**
  * The parser's diagnostics, JSON.
  */
-diagnostics: string, };
+diagnostics: string, 
+/**
+ * What the mailbox said about the message (headers, and why it could not be read), JSON.
+ */
+mailbox_meta: string | null, };

@@ -1,7 +1,9 @@
 // Words and tag colours used across the inbox and the document view (see ui-conventions.md).
+import type { DocumentKind } from "../bindings/DocumentKind";
+import type { DocumentStatus } from "../bindings/DocumentStatus";
 import { h } from "../widgets/dom";
 
-export const KINDS: { id: string; label: string }[] = [
+export const KINDS: { id: DocumentKind; label: string }[] = [
   { id: "inpatient-discharge", label: "Inpatient discharge" },
   { id: "emergency-discharge", label: "Emergency care discharge" },
   { id: "mental-health-discharge", label: "Mental health discharge" },
@@ -10,7 +12,7 @@ export const KINDS: { id: string; label: string }[] = [
   { id: "unknown", label: "Unknown document" },
 ];
 
-export function kindLabel(kind: string): string {
+export function kindLabel(kind: DocumentKind): string {
   return KINDS.find((k) => k.id === kind)?.label ?? kind;
 }
 
@@ -21,7 +23,10 @@ export function tag(text: string, colour: TagColour, extra = ""): HTMLElement {
   return h("strong", { class: `nhsuk-tag nhsuk-tag--${colour} app-tag ${extra}`.trim() }, text);
 }
 
-const STATUS: Record<string, { label: string; colour: TagColour }> = {
+/** The document statuses, and the states the list shows beside them. */
+type Shown = DocumentStatus | "quarantined" | "superseded";
+
+const STATUS: Record<Shown, { label: string; colour: TagColour }> = {
   new: { label: "New", colour: "blue" },
   "needs-action": { label: "Needs action", colour: "orange" },
   filed: { label: "Filed", colour: "green" },
@@ -29,11 +34,11 @@ const STATUS: Record<string, { label: string; colour: TagColour }> = {
   superseded: { label: "Superseded", colour: "grey" },
 };
 
-export function statusLabel(status: string): string {
-  return STATUS[status]?.label ?? status;
+export function statusLabel(status: Shown): string {
+  return STATUS[status].label;
 }
 
-export function statusTag(status: string): HTMLElement {
-  const s = STATUS[status] ?? { label: status, colour: "grey" as const };
+export function statusTag(status: Shown): HTMLElement {
+  const s = STATUS[status];
   return tag(s.label, s.colour, "app-tag--status");
 }

@@ -2,12 +2,16 @@
 // the store's counts and the sequence number that discards a list reload overtaken by another.
 // No DOM: the list pane and the queue navigation are drawn from it.
 import type { AppStatus } from "../bindings/AppStatus";
+import type { DocumentKind } from "../bindings/DocumentKind";
 import type { ListQuery } from "../bindings/ListQuery";
+import type { Queue } from "../bindings/Queue";
+import type { Sort } from "../bindings/Sort";
 import { nextDay, ukDayStartUtc } from "../lib/format";
 
-export type Queue = "new" | "needs-action" | "quarantine" | "filed" | "all";
+/** What the list pane shows: a queue of documents, or the quarantined messages. */
+export type QueueId = Queue | "quarantine";
 
-export const QUEUES: { id: Queue; label: string; count: (s: AppStatus) => number | null }[] = [
+export const QUEUES: { id: QueueId; label: string; count: (s: AppStatus) => number | null }[] = [
   { id: "new", label: "New", count: (s) => s.store.documents.new },
   { id: "needs-action", label: "Needs action", count: (s) => s.store.documents.needs_action },
   { id: "quarantine", label: "Quarantine", count: (s) => s.store.documents.quarantined },
@@ -15,9 +19,9 @@ export const QUEUES: { id: Queue; label: string; count: (s: AppStatus) => number
   { id: "all", label: "All", count: (s) => s.store.documents.total },
 ];
 
-export const DEFAULT_SORT = "received-desc";
+export const DEFAULT_SORT: Sort = "received-desc";
 
-export const SORTS: [string, string][] = [
+export const SORTS: [Sort, string][] = [
   [DEFAULT_SORT, "Newest first"],
   ["received-asc", "Oldest first"],
   ["patient", "Patient name"],
@@ -30,9 +34,9 @@ export const PAGE = 200;
 
 export interface Filters {
   search: string;
-  kind: string;
+  kind: DocumentKind | "";
   sender: string;
-  sort: string;
+  sort: Sort;
   /** UK calendar days, `yyyy-mm-dd` (as the date inputs give them), or "". */
   from: string;
   to: string;
@@ -43,7 +47,7 @@ export type FilterFields = Omit<Filters, "search">;
 
 /** One entry of the queue navigation. */
 export interface QueueEntry {
-  id: Queue;
+  id: QueueId;
   label: string;
   count: number | null;
   current: boolean;
@@ -58,7 +62,7 @@ export type EmptyReason = "no-match" | "no-documents" | "empty-queue";
 
 export class InboxState {
   private appStatus: AppStatus;
-  private current: Queue = "new";
+  private current: QueueId = "new";
   private f: Filters = { search: "", kind: "", sender: "", sort: DEFAULT_SORT, from: "", to: "" };
   private reloadSeq = 0;
 
@@ -70,7 +74,7 @@ export class InboxState {
     return this.appStatus;
   }
 
-  get queue(): Queue {
+  get queue(): QueueId {
     return this.current;
   }
 
@@ -88,7 +92,7 @@ export class InboxState {
   }
 
   /** Shows `queue`; false when it is already shown (nothing to reload). */
-  setQueue(queue: Queue): boolean {
+  setQueue(queue: QueueId): boolean {
     if (queue === this.current) return false;
     this.current = queue;
     return true;
@@ -115,7 +119,7 @@ export class InboxState {
       kind: f.kind || null,
       sender: f.sender || null,
       search: f.search || null,
-      sort: f.sort || null,
+      sort: f.sort,
       // The date inputs are UK calendar days; the store records UTC instants.
       received_from: ukDayStartUtc(f.from) ?? (f.from || null),
       received_to: f.to ? (ukDayStartUtc(nextDay(f.to)) ?? f.to) : null,

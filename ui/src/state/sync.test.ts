@@ -6,7 +6,7 @@ function view(over: Partial<SyncStatusView> = {}): SyncStatusView {
   return {
     configured: true, source: "mesh", mailbox_label: "MESH mailbox X26ABC1", config_error: null,
     state: { mailbox: "X26ABC1", last_attempt_at: "2026-11-22T10:40:00Z", last_success_at: "2026-11-22T10:40:00Z", last_error: null, last_error_code: null, health: "online", failing_since: null, problems: [], more_problems: 0 },
-    freshness: { stale: false, kind: null, as_of: "2026-11-22T10:40:00Z", failing_since: null, last_error: null, threshold_minutes: 15 },
+    freshness: { stale: false, kind: null, as_of: "2026-11-22T10:40:00Z", failing_since: null, last_error: null, last_error_code: null, threshold_minutes: 15 },
     syncing: false, progress: null, last_summary: null, poll_minutes: 5, now: "2026-11-22T11:00:00Z", seq: 1, ...over,
   };
 }

@@ -7,7 +7,7 @@ function view(over: Partial<SyncStatusView> = {}, freshness: Partial<SyncStatusV
   return {
     configured: true, source: "mesh", mailbox_label: "MESH mailbox X26ABC1", config_error: null,
     state: { mailbox: "X26ABC1", last_attempt_at: "2026-11-22T10:40:00Z", last_success_at: "2026-11-22T10:40:00Z", last_error: null, last_error_code: null, health: "online", failing_since: null, problems: [], more_problems: 0 },
-    freshness: { stale: false, kind: null, as_of: "2026-11-22T10:40:00Z", failing_since: null, last_error: null, threshold_minutes: 15, ...freshness },
+    freshness: { stale: false, kind: null, as_of: "2026-11-22T10:40:00Z", failing_since: null, last_error: null, last_error_code: null, threshold_minutes: 15, ...freshness },
     syncing: false, progress: null, last_summary: null, poll_minutes: 5, now: "2026-11-22T11:00:00Z", seq: 1, ...over,
   };
 }
@@ -18,19 +18,24 @@ describe("the stale-data banner", () => {
     expect(renderStaleBanner(view())).toBeNull();
   });
   it("says why, since when and as of when when the mailbox cannot be reached", () => {
-    const n = staleNotice(view({}, { stale: true, kind: "failing", failing_since: "2026-11-22T10:42:00Z", last_error: "connection refused" }));
+    const n = staleNotice(view({}, { stale: true, kind: "failing", failing_since: "2026-11-22T10:42:00Z", last_error: "connection refused", last_error_code: "mesh_connection" }));
     expect(n?.level).toBe("warning");
-    expect(n?.lines).toEqual(["Cannot reach MESH mailbox X26ABC1 since 10:42 (connection refused). Showing records as of 10:40."]);
+    expect(n?.lines).toEqual(["Cannot reach MESH mailbox X26ABC1 since 10:42 (could not connect). Showing records as of 10:40."]);
   });
-  it("gives a plain reason and keeps the technical detail", () => {
+  it("gives a plain reason from the error's code, never from its English, and keeps the detail", () => {
     const error = "could not reach MESH after 4 attempts (list inbox): error sending request: tcp connect error: Connection refused (os error 111)";
-    const v = view({}, { stale: true, kind: "failing", failing_since: "2026-11-22T10:42:00Z", last_error: error });
-    expect(staleNotice(v)?.lines[0]).toBe("Cannot reach MESH mailbox X26ABC1 since 10:42 (connection refused). Showing records as of 10:40.");
+    const v = view({}, { stale: true, kind: "failing", failing_since: "2026-11-22T10:42:00Z", last_error: error, last_error_code: "mesh_connection" });
+    expect(staleNotice(v)?.lines[0]).toBe("Cannot reach MESH mailbox X26ABC1 since 10:42 (could not connect). Showing records as of 10:40.");
     expect(renderStaleBanner(v)?.querySelector("details")?.textContent).toContain(error);
+    // The words come from the code alone: a message that reads like another error is not reworded.
+    const odd = view({}, { stale: true, kind: "failing", failing_since: "2026-11-22T10:42:00Z", last_error: "certificate timeout 401", last_error_code: "mesh_authentication" });
+    expect(staleNotice(odd)?.lines[0]).toContain("(mailbox password or key rejected)");
+    const uncoded = view({}, { stale: true, kind: "failing", failing_since: "2026-11-22T10:42:00Z", last_error: "timed out", last_error_code: null });
+    expect(staleNotice(uncoded)?.lines[0]).toContain("(timed out)");
   });
   it("uses UK time (BST in summer) and dates for other days", () => {
     const n = staleNotice(
-      view({ now: "2026-07-02T09:00:00Z" }, { stale: true, kind: "failing", failing_since: "2026-07-01T09:42:00Z", as_of: "2026-07-01T09:40:00Z", last_error: "timed out" }),
+      view({ now: "2026-07-02T09:00:00Z" }, { stale: true, kind: "failing", failing_since: "2026-07-01T09:42:00Z", as_of: "2026-07-01T09:40:00Z", last_error: "timed out", last_error_code: "mesh_timeout" }),
     );
     expect(n?.lines[0]).toBe("Cannot reach MESH mailbox X26ABC1 since 01-Jul-2026 10:42 (no answer in time). Showing records as of 01-Jul-2026 10:40.");
   });
@@ -43,7 +48,7 @@ describe("the stale-data banner", () => {
     expect(n?.lines[0]).toBe("Last synced at 10:40 (more than 15 minutes ago). Showing records as of 10:40. New documents from MESH mailbox X26ABC1 may not be shown.");
   });
   it("is a plain notice when no mailbox is configured", () => {
-    const n = staleNotice(view({ configured: false, source: "none", config_error: { code: "mesh_config", message: "HANDOVER_MESH_PASSWORD is not set" } }));
+    const n = staleNotice(view({ configured: false, source: null, config_error: { code: "mesh_config", message: "HANDOVER_MESH_PASSWORD is not set" } }));
     expect(n?.level).toBe("info");
     expect(n?.title).toBe("No mailbox is configured");
     expect(n?.lines[1]).toBe("Configuration problem: HANDOVER_MESH_PASSWORD is not set");
@@ -71,11 +76,11 @@ describe("a sync that finished with problems", () => {
   const problems: SyncProblem[] = [
     {
       kind: "response",
-      code: "mesh.rejected",
+      code: "mesh_rejected",
       message: "response 20013 to X26HOSP9: MESH rejected the message (417): unknown recipient",
       subject: "response 20013 to X26HOSP9",
     },
-    { kind: "download", code: "mesh.server_error", message: "message 2026112210-0001: MESH server error (500)", subject: "message 2026112210-0001" },
+    { kind: "download", code: "mesh_server_error", message: "message 2026112210-0001: MESH server error (500)", subject: "message 2026112210-0001" },
   ];
   const detailOf = (p: SyncProblem) => `[${p.code}] ${p.message}`;
   it("is told, with each problem in the details, while records stay current", () => {
@@ -101,7 +106,7 @@ describe("a sync that finished with problems", () => {
   it("shows a single short problem in the details too", () => {
     const one: SyncProblem = {
       kind: "response",
-      code: "mesh.rejected",
+      code: "mesh_rejected",
       message: "response 20013 to RTHOT004: unknown recipient",
       subject: "response 20013 to RTHOT004",
     };
@@ -125,11 +130,11 @@ describe("a sync that finished with problems", () => {
   it("counts problems by kind, including those not kept, and names skipped folder files", () => {
     const file: SyncProblem = {
       kind: "mailbox-file",
-      code: "mailbox.skipped_file",
+      code: "mailbox_skipped_file",
       message: "/inbox/x.dat: a .dat file without its .ctl control file (there for 12 minutes)",
       subject: "/inbox/x.dat",
     };
-    const damaged: SyncProblem = { kind: "undecodable", code: "mesh.undecodable", message: "broken gzip", subject: "M1" };
+    const damaged: SyncProblem = { kind: "undecodable", code: "mesh_undecodable", message: "broken gzip", subject: "M1" };
     const v = view({ state: { ...view().state, health: "degraded", problems: [...problems, file, damaged], more_problems: 12 } });
     expect(staleNotice(v)?.lines[0]).toBe(
       "1 acknowledgement to a sending hospital could not be sent; 1 message could not be fetched or confirmed with the mailbox; 1 message arrived damaged and will be kept in Quarantine if it fails again; 1 file in the mailbox folder cannot be read; and 12 more problems. Handover tries again at every sync. Documents already fetched are shown as normal.",

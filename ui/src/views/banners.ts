@@ -1,6 +1,7 @@
 // The global stale-data banner (says what is shown, as of when, and why), the "last sync
 // finished with problems" notice and the sync indicator in the header. Built only from the
 // backend's SyncStatusView (never from guesses in the window).
+import type { ErrorCode } from "../bindings/ErrorCode";
 import type { ProblemKind } from "../bindings/ProblemKind";
 import type { SyncStatusView } from "../bindings/SyncStatusView";
 import { clear, h } from "../widgets/dom";
@@ -21,21 +22,27 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-const PLAIN: [RegExp, string][] = [
-  [/connection refused/i, "connection refused"],
-  [/timed? ?out|timeout/i, "no answer in time"],
-  [/dns|failed to lookup|name or service not known|resolve/i, "server name not found"],
-  [/certificate|tls|ssl|handshake/i, "secure connection failed"],
-  [/\b(401|403)\b|unauthori[sz]ed|forbidden|authentication/i, "mailbox password or key rejected"],
-  [/connection reset|broken pipe|connection closed/i, "connection dropped"],
-  [/network is unreachable|no route to host/i, "network unreachable"],
-  [/\b5\d\d\b|server error/i, "MESH server error"],
-];
+/** Plain words for the sync errors a person can do something about, by code. */
+const PLAIN: Partial<Record<ErrorCode, string>> = {
+  mesh_connection: "could not connect",
+  mesh_timeout: "no answer in time",
+  mesh_tls: "secure connection failed",
+  mesh_authentication: "mailbox password or key rejected",
+  mesh_unknown_mailbox: "the mailbox id is not known to MESH",
+  mesh_server_error: "MESH server error",
+  mesh_rate_limited: "MESH asked Handover to slow down",
+  mesh_insecure_url: "the MESH address is not secure",
+  mesh_config: "the mailbox settings are not valid",
+  mesh_config_incomplete: "the mailbox settings are incomplete",
+  mesh_secret_missing: "the mailbox password or key is missing from the keyring",
+  mailbox_folder_missing: "the mailbox folder does not exist",
+  keyring_unavailable: "the keyring could not be read",
+};
 
-/** A short, plain reason for a sync error ("connection refused"); the full text stays available. */
-export function plainError(error: string | null): string | null {
+/** A short, plain reason for a sync error ("could not connect"); the full text stays available. */
+export function plainError(code: ErrorCode | null, error: string | null): string | null {
+  if (code && PLAIN[code]) return PLAIN[code] ?? null;
   if (!error) return null;
-  for (const [re, text] of PLAIN) if (re.test(error)) return text;
   return error.length > 120 ? `${error.slice(0, 117)}…` : error;
 }
 
@@ -55,7 +62,7 @@ export function staleNotice(view: SyncStatusView): StaleNotice | null {
   switch (f.kind) {
     case "failing": {
       const since = f.failing_since ? ` since ${when(f.failing_since, view.now)}` : "";
-      const reason = plainError(f.last_error);
+      const reason = plainError(f.last_error_code, f.last_error);
       const why = reason ? ` (${reason})` : "";
       return {
         level: "warning",
@@ -66,7 +73,7 @@ export function staleNotice(view: SyncStatusView): StaleNotice | null {
     }
     case "never-synced": {
       const lines = [`Not yet synced with ${label}: no records have been fetched.`];
-      if (f.last_error) lines.push(`Last attempt failed: ${plainError(f.last_error)}.`);
+      if (f.last_error) lines.push(`Last attempt failed: ${plainError(f.last_error_code, f.last_error)}.`);
       return { level: "warning", title: "Records may be out of date", lines, detail: f.last_error };
     }
     case "overdue":
@@ -163,7 +170,7 @@ export function renderStaleBanner(view: SyncStatusView): HTMLElement | null {
       notice.title,
     ),
     notice.lines.map((line) => h("p", { class: "app-stale__text" }, line)),
-    notice.detail && (notice.kind === "problems" || notice.detail !== plainError(notice.detail))
+    notice.detail
       ? h(
           "details",
           { class: "app-stale__details" },

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Document } from "../bindings/Document";
+import type { DocumentRow } from "../bindings/DocumentRow";
 import type { DocumentView } from "../bindings/DocumentView";
+import type { MessageProvenance } from "../bindings/MessageProvenance";
 import type { Patient } from "../bindings/Patient";
 import type { Section } from "../bindings/Section";
 import { isProminent, patientName, renderDocument, renderPatientBanner, sectionTables, type DocumentHandlers } from "./document";
@@ -23,7 +25,7 @@ function documentOf(over: Partial<Document> = {}): Document {
   };
 }
 
-const row = {
+const row: DocumentRow = {
   id: 3, kind: "inpatient-discharge", nhs_number: "9434765919", patient_name: "LIST NAME", birth_date: null, title: "Discharge summary",
   sender: "Trust", care_setting: null, document_date: null, received_at: "2026-11-22T10:40:00Z", status: "new", superseded_by: null, replaces: null,
   flags: { medication_changes: 0, medications: 0, attachments: 0, allergies: 0, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0 },
@@ -121,7 +123,7 @@ describe("replacement banners", () => {
 });
 
 describe("identity and deliveries", () => {
-  const provenance = (id: number, at: string, from: string | null) => ({
+  const provenance = (id: number, at: string, from: string | null): MessageProvenance => ({
     message_id: id, source: "mesh", mailbox: "X26ABC1", source_id: `M${id}`, workflow_id: null, sender_mailbox: from,
     received_at: at, acknowledged_at: null, sha256: "00", size: 10,
   });

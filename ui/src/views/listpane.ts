@@ -80,7 +80,10 @@ export class ListPane {
 
   /** The filter controls' values. */
   fields(): FilterFields {
-    return { kind: this.kindSelect.value, sender: this.senderSelect.value, sort: this.sortSelect.value, from: this.fromInput.value, to: this.toInput.value };
+    // Read back through the typed lists the options were made from: never an unchecked string.
+    const kind = KINDS.find((k) => k.id === this.kindSelect.value)?.id ?? "";
+    const sort = SORTS.find(([v]) => v === this.sortSelect.value)?.[0] ?? DEFAULT_SORT;
+    return { kind, sender: this.senderSelect.value, sort, from: this.fromInput.value, to: this.toInput.value };
   }
 
   /** Puts the filter controls back to no filters and the default sort. */

@@ -1,12 +1,12 @@
 // The queue navigation (left pane): New, Needs action, Quarantine, Filed, All, with counts.
-import type { Queue, QueueEntry } from "../state/inbox";
+import type { QueueEntry, QueueId } from "../state/inbox";
 import { clear, h } from "../widgets/dom";
 
 export class QueueNav {
   readonly list = h("ul", { class: "app-queues__list" });
   readonly element = h("nav", { class: "app-queues", "aria-label": "Queues" }, this.list);
 
-  constructor(private readonly onSelect: (queue: Queue) => void) {}
+  constructor(private readonly onSelect: (queue: QueueId) => void) {}
 
   render(entries: QueueEntry[]): void {
     clear(this.list);

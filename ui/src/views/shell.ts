@@ -2,6 +2,7 @@
 // the inbox when the encrypted store could not be opened.
 import type { CommandError } from "../api";
 import type { AppStatus } from "../bindings/AppStatus";
+import type { ErrorCode } from "../bindings/ErrorCode";
 import { h } from "../widgets/dom";
 
 export function header(extra?: HTMLElement): HTMLElement {
@@ -19,7 +20,7 @@ export function header(extra?: HTMLElement): HTMLElement {
   );
 }
 
-const ADVICE: Record<string, string> = {
+const ADVICE: Partial<Record<ErrorCode, string>> = {
   keyring_unavailable:
     "Handover keeps the key to its encrypted records in your computer's keyring. Unlock the keyring (or sign in to the desktop again) and restart Handover.",
   database_key_missing:

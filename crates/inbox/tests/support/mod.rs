@@ -109,7 +109,7 @@ pub fn with_inf_ack(bytes: &[u8], requested: bool) -> Vec<u8> {
 
 /// Generated ToC fixtures, addressed back to [`HOSPITAL`], as messages to send.
 pub fn toc_messages(count: usize, seed: u64, inf_ack: bool) -> Vec<Outgoing> {
-    handover_toc::fixtures::generate(count, seed)
+    handover_fixtures::generate(count, seed)
         .into_iter()
         .map(|f| {
             let bytes = with_inf_ack(&with_source_endpoint(&f.bytes, HOSPITAL), inf_ack);

@@ -1,0 +1,148 @@
+//! The desktop shell's commands through Tauri's mock runtime: the real command handlers, state
+//! and sync service, over a real encrypted store and a real folder mailbox. Only the OS keyring
+//! is replaced (by a map in memory), so the test needs no desktop session.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use handover_desktop::state::AppState;
+use handover_store::{DataDir, KeyStore, KeyStoreError};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+
+#[derive(Default)]
+struct MemoryKeys(Mutex<HashMap<String, String>>);
+
+impl KeyStore for MemoryKeys {
+    fn backend(&self) -> &'static str {
+        "memory"
+    }
+    fn get(&self, account: &str) -> Result<Option<String>, KeyStoreError> {
+        Ok(self.0.lock().unwrap().get(account).cloned())
+    }
+    fn set(&self, account: &str, secret: &str) -> Result<(), KeyStoreError> {
+        self.0.lock().unwrap().insert(account.into(), secret.into());
+        Ok(())
+    }
+}
+
+fn invoke(
+    webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    get_ipc_response(
+        webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn the_commands_sync_list_open_and_file_documents_and_report_coded_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let fixtures = handover_fixtures::generate(3, 5);
+    for f in &fixtures {
+        std::fs::write(inbox.join(&f.file_name), &f.bytes).unwrap();
+    }
+    std::fs::write(inbox.join("zz-garbage.xml"), b"not a message").unwrap();
+    // The mailbox the app uses comes from its environment, as in `make run`.
+    std::env::set_var("HANDOVER_MAILBOX_DIR", &inbox);
+    std::env::remove_var("HANDOVER_MESH_URL");
+    let keys: Arc<dyn KeyStore + Send + Sync> = Arc::new(MemoryKeys::default());
+    let state = AppState::open_in(DataDir::new(tmp.path().join("data")), keys);
+    assert!(state.store_ok());
+    let app = handover_desktop::setup(mock_builder(), state)
+        .build(mock_context(noop_assets()))
+        .expect("the app builds");
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+
+    // Sync now: the status afterwards says synced (the start-up sync may have run first).
+    let view = invoke(&webview, "sync_now", json!({})).unwrap();
+    assert_eq!(view["configured"], true);
+    assert_eq!(view["source"], "folder");
+    assert_eq!(view["freshness"]["stale"], false, "{view}");
+    assert_eq!(view["state"]["health"], "online");
+
+    let status = invoke(&webview, "app_status", json!({})).unwrap();
+    assert_eq!(status["store"]["documents"]["total"], 3);
+    assert_eq!(status["store"]["documents"]["quarantined"], 1);
+
+    let page = invoke(
+        &webview,
+        "list_documents",
+        json!({"query": {"queue": "new", "offset": 0, "limit": 50}}),
+    )
+    .unwrap();
+    assert_eq!(page["total"], 3);
+    let id = page["rows"][0]["id"].as_i64().unwrap();
+
+    let doc = invoke(&webview, "open_document", json!({"id": id})).unwrap();
+    assert_eq!(doc["row"]["id"], id);
+    assert!(
+        doc["parsed"]["document"]["sections"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 1
+    );
+
+    let row = invoke(
+        &webview,
+        "set_document_status",
+        json!({"id": id, "status": "filed"}),
+    )
+    .unwrap();
+    assert_eq!(row["status"], "filed");
+    let filed = invoke(
+        &webview,
+        "list_documents",
+        json!({"query": {"queue": "filed", "offset": 0, "limit": 50}}),
+    )
+    .unwrap();
+    assert_eq!(filed["total"], 1);
+
+    // A status that is not one is refused before anything changes.
+    assert!(invoke(
+        &webview,
+        "set_document_status",
+        json!({"id": id, "status": "binned"}),
+    )
+    .is_err());
+
+    // Errors carry their stable code for the window to branch on.
+    let err = invoke(&webview, "open_document", json!({"id": 999_999})).unwrap_err();
+    assert_eq!(err["code"], "document_not_found", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("999999"));
+
+    let quarantine = invoke(
+        &webview,
+        "list_quarantine",
+        json!({"offset": 0, "limit": 10}),
+    )
+    .unwrap();
+    let message_id = quarantine[0]["message"]["message_id"].as_i64().unwrap();
+    let q = invoke(
+        &webview,
+        "open_quarantined",
+        json!({"messageId": message_id}),
+    )
+    .unwrap();
+    assert_eq!(q["preview"], "not a message");
+    let err = invoke(&webview, "open_quarantined", json!({"messageId": 999_999})).unwrap_err();
+    assert_eq!(err["code"], "message_not_found");
+}
