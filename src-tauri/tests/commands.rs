@@ -2,31 +2,15 @@
 //! and sync service, over a real encrypted store and a real folder mailbox. Only the OS keyring
 //! is replaced (by a map in memory), so the test needs no desktop session.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use handover_desktop::state::AppState;
-use handover_store::{DataDir, KeyStore, KeyStoreError};
+use handover_store::testing::MemoryKeyStore;
+use handover_store::{DataDir, KeyStore};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-
-#[derive(Default)]
-struct MemoryKeys(Mutex<HashMap<String, String>>);
-
-impl KeyStore for MemoryKeys {
-    fn backend(&self) -> &'static str {
-        "memory"
-    }
-    fn get(&self, account: &str) -> Result<Option<String>, KeyStoreError> {
-        Ok(self.0.lock().unwrap().get(account).cloned())
-    }
-    fn set(&self, account: &str, secret: &str) -> Result<(), KeyStoreError> {
-        self.0.lock().unwrap().insert(account.into(), secret.into());
-        Ok(())
-    }
-}
 
 fn invoke(
     webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
@@ -61,7 +45,7 @@ fn the_commands_sync_list_open_and_file_documents_and_report_coded_errors() {
     // The mailbox the app uses comes from its environment, as in `make run`.
     std::env::set_var("HANDOVER_MAILBOX_DIR", &inbox);
     std::env::remove_var("HANDOVER_MESH_URL");
-    let keys: Arc<dyn KeyStore + Send + Sync> = Arc::new(MemoryKeys::default());
+    let keys: Arc<dyn KeyStore + Send + Sync> = Arc::new(MemoryKeyStore::default());
     let state = AppState::open_in(DataDir::new(tmp.path().join("data")), keys);
     assert!(state.store_ok());
     let app = handover_desktop::setup(mock_builder(), state)

@@ -70,8 +70,7 @@ pub fn classify(parsed: &Parsed, is_report: bool) -> Classified {
             inf_ack_requested: Some(false),
         };
     }
-    let code = ResponseCode::from_code(response::suggested_infrastructure_code(parsed))
-        .unwrap_or(ResponseCode::PayloadInvalid);
+    let code = response::suggested_infrastructure_code(parsed);
     match (&parsed.document, code) {
         (Some(doc), ResponseCode::Success) => Classified {
             classification: Classification::Document {

@@ -246,25 +246,7 @@ impl MailboxSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use handover_store::KeyStoreError;
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-
-    #[derive(Default)]
-    struct MemoryKeys(Mutex<HashMap<String, String>>);
-
-    impl KeyStore for MemoryKeys {
-        fn backend(&self) -> &'static str {
-            "memory"
-        }
-        fn get(&self, account: &str) -> Result<Option<String>, KeyStoreError> {
-            Ok(self.0.lock().unwrap().get(account).cloned())
-        }
-        fn set(&self, account: &str, secret: &str) -> Result<(), KeyStoreError> {
-            self.0.lock().unwrap().insert(account.into(), secret.into());
-            Ok(())
-        }
-    }
+    use handover_store::testing::MemoryKeyStore;
 
     #[test]
     fn stored_settings_take_their_secrets_from_the_keyring() {
@@ -275,7 +257,7 @@ mod tests {
             client_key: Some("/etc/mesh/c.key".into()),
             ca_bundle: None,
         };
-        let keys = MemoryKeys::default();
+        let keys = MemoryKeyStore::default();
         let err = MailboxSettings::from_stored(&stored, &keys).unwrap_err();
         assert_eq!(err.code(), "mesh_secret_missing");
         assert!(err.to_string().contains("password"), "{err}");

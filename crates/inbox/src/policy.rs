@@ -68,6 +68,23 @@ fn why_not_same(a: &PriorDocument, record: &DocumentRecord) -> &'static str {
     }
 }
 
+/// A warning on both documents: on the new one (`here`) and on the stored one `other` (`there`),
+/// each naming the other.
+fn warn_both(links: &mut DocumentLinks, kind: IssueKind, other: i64, here: String, there: String) {
+    links.issues.push(IssueNote {
+        on: IssueSubject::This,
+        kind,
+        other: Some(IssueSubject::Stored(other)),
+        detail: here,
+    });
+    links.issues.push(IssueNote {
+        on: IssueSubject::Stored(other),
+        kind,
+        other: Some(IssueSubject::This),
+        detail: there,
+    });
+}
+
 /// Decides what `record` is, given the stored documents its identifiers lead to.
 pub fn place(record: &DocumentRecord, matches: &IdentityMatches) -> Placement {
     // The same content under a shared identifier: a duplicate (20007 by message id first).
@@ -105,23 +122,18 @@ pub fn place(record: &DocumentRecord, matches: &IdentityMatches) -> Placement {
         } else {
             "another patient"
         };
-        links.issues.push(IssueNote {
-            on: IssueSubject::This,
-            kind: IssueKind::IdentifierConflict,
-            other: Some(IssueSubject::Stored(p.id)),
-            detail: format!(
+        warn_both(
+            &mut links,
+            IssueKind::IdentifierConflict,
+            p.id,
+            format!(
                 "This document reuses the {what} of document {} ({patient}). Both are kept; neither replaces the other.",
                 p.id
             ),
-        });
-        links.issues.push(IssueNote {
-            on: IssueSubject::Stored(p.id),
-            kind: IssueKind::IdentifierConflict,
-            other: Some(IssueSubject::This),
-            detail: format!(
+            format!(
                 "A later document was sent with this document's {what} ({patient}). Both are kept; neither replaces the other."
             ),
-        });
+        );
     }
 
     // A replacement: it supersedes what it names only from the same sender about the same
@@ -132,23 +144,18 @@ pub fn place(record: &DocumentRecord, matches: &IdentityMatches) -> Placement {
         } else {
             code = ResponseCode::ReplacementNotProcessed;
             let why = why_not_same(p, record);
-            links.issues.push(IssueNote {
-                on: IssueSubject::This,
-                kind: IssueKind::ReplacementMismatch,
-                other: Some(IssueSubject::Stored(p.id)),
-                detail: format!(
+            warn_both(
+                &mut links,
+                IssueKind::ReplacementMismatch,
+                p.id,
+                format!(
                     "This document says it replaces document {}, which is {why}. Nothing was replaced: both are shown.",
                     p.id
                 ),
-            });
-            links.issues.push(IssueNote {
-                on: IssueSubject::Stored(p.id),
-                kind: IssueKind::ReplacementMismatch,
-                other: Some(IssueSubject::This),
-                detail: format!(
+                format!(
                     "A later document, {why}, says it replaces this one. It was not allowed to: this document is still current."
                 ),
-            });
+            );
         }
     }
     // A replacement received before this document: it supersedes this one if it is its own.
@@ -159,23 +166,18 @@ pub fn place(record: &DocumentRecord, matches: &IdentityMatches) -> Placement {
             }
         } else {
             let why = why_not_same(r, record);
-            links.issues.push(IssueNote {
-                on: IssueSubject::This,
-                kind: IssueKind::ReplacementMismatch,
-                other: Some(IssueSubject::Stored(r.id)),
-                detail: format!(
+            warn_both(
+                &mut links,
+                IssueKind::ReplacementMismatch,
+                r.id,
+                format!(
                     "Document {}, received earlier and {why}, says it replaces this one. It was not allowed to: this document is current.",
                     r.id
                 ),
-            });
-            links.issues.push(IssueNote {
-                on: IssueSubject::Stored(r.id),
-                kind: IssueKind::ReplacementMismatch,
-                other: Some(IssueSubject::This),
-                detail: format!(
+                format!(
                     "The document this one says it replaces has arrived; it is {why}. Nothing was replaced: both are shown."
                 ),
-            });
+            );
         }
     }
     Placement::Document { links, code }

@@ -275,24 +275,7 @@ impl SyncService {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use handover_store::KeyStoreError;
-    use std::collections::HashMap;
-
-    #[derive(Default)]
-    struct MemoryKeys(Mutex<HashMap<String, String>>);
-
-    impl KeyStore for MemoryKeys {
-        fn backend(&self) -> &'static str {
-            "memory"
-        }
-        fn get(&self, account: &str) -> Result<Option<String>, KeyStoreError> {
-            Ok(self.0.lock().unwrap().get(account).cloned())
-        }
-        fn set(&self, account: &str, secret: &str) -> Result<(), KeyStoreError> {
-            self.0.lock().unwrap().insert(account.into(), secret.into());
-            Ok(())
-        }
-    }
+    use handover_store::testing::MemoryKeyStore;
 
     #[derive(Default)]
     struct Collect(Mutex<Vec<SyncStatusView>>);
@@ -311,7 +294,7 @@ mod tests {
         for f in handover_fixtures::generate(3, 4) {
             std::fs::write(inbox.join(&f.file_name), &f.bytes).unwrap();
         }
-        let keys: Arc<dyn KeyStore + Send + Sync> = Arc::new(MemoryKeys::default());
+        let keys: Arc<dyn KeyStore + Send + Sync> = Arc::new(MemoryKeyStore::default());
         let data_dir = DataDir::new(tmp.path().join("data"));
         let reader = Store::open(&data_dir, keys.as_ref()).unwrap();
         // The folder comes from the settings the service is given, as the app gets them.

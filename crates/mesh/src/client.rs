@@ -259,6 +259,19 @@ impl MeshClient {
         .map_err(|f| f.error)
     }
 
+    /// A GET, retried when that is safe, its body read up to [`CONTROL_BODY_LIMIT`].
+    async fn get(&self, operation: &str, url: reqwest::Url) -> Result<Exchange, MeshError> {
+        self.execute(
+            operation,
+            Method::GET,
+            url,
+            &HeaderMap::new(),
+            None,
+            RetryMode::Safe,
+        )
+        .await
+    }
+
     /// A GET whose body is read up to `limit` bytes (a message chunk).
     async fn get_bounded(
         &self,
@@ -476,16 +489,7 @@ impl MeshClient {
         let mut listing = InboxListing::default();
         let mut seen_links = std::collections::HashSet::new();
         for _ in 0..MAX_PAGES {
-            let ex = self
-                .execute(
-                    "list inbox",
-                    Method::GET,
-                    url.clone(),
-                    &HeaderMap::new(),
-                    None,
-                    RetryMode::Safe,
-                )
-                .await?;
+            let ex = self.get("list inbox", url.clone()).await?;
             if ex.status != StatusCode::OK {
                 return Err(self.status_error("list inbox", &ex, None));
             }
@@ -930,16 +934,7 @@ impl MeshClient {
             .map_err(|_| MeshError::Config("the MESH URL cannot hold a path".into()))?
             .pop_if_empty()
             .push(local_id);
-        let ex = self
-            .execute(
-                op,
-                Method::GET,
-                url,
-                &HeaderMap::new(),
-                None,
-                RetryMode::Safe,
-            )
-            .await?;
+        let ex = self.get(op, url).await?;
         match ex.status.as_u16() {
             200 => {
                 let v: serde_json::Value =
@@ -969,16 +964,7 @@ impl MeshClient {
         let mut url = self.url(&format!("messageexchange/{}/outbox/tracking", self.mailbox))?;
         url.query_pairs_mut()
             .append_pair("messageID", message_id.trim());
-        let ex = self
-            .execute(
-                "tracking",
-                Method::GET,
-                url,
-                &HeaderMap::new(),
-                None,
-                RetryMode::Safe,
-            )
-            .await?;
+        let ex = self.get("tracking", url).await?;
         if ex.status != StatusCode::OK {
             return Err(self.status_error("tracking", &ex, Some(message_id)));
         }

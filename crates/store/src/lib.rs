@@ -16,6 +16,8 @@ mod queries;
 mod raw;
 pub mod schema;
 mod settings;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 mod vocab;
 
 use std::io::Read;

@@ -2,12 +2,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::codes;
+use crate::codes::{self, ResponseCode as Rc};
 use crate::model::*;
 use crate::nhs;
 use crate::tree::{self, Node};
 
-/// Inputs above this are refused outright (fatal 20015); above 5 MB is an error but read.
+/// Inputs above this are refused outright (fatal Rc::TooLarge); above 5 MB is an error but read.
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
 const MAX_SECTION_DEPTH: u32 = 32;
 
@@ -17,32 +17,32 @@ impl Diags {
     fn push(
         &mut self,
         severity: Severity,
-        itk_code: Option<u32>,
+        itk_code: Option<Rc>,
         location: impl Into<String>,
         message: impl Into<String>,
     ) {
         self.0.push(Diagnostic {
             severity,
-            itk_code,
+            itk_code: itk_code.map(Rc::code),
             location: location.into(),
             message: message.into(),
             attention: false,
         });
     }
     /// A warning a reader of the document must see (see [`Diagnostic::attention`]).
-    fn notice(&mut self, code: Option<u32>, loc: impl Into<String>, msg: impl Into<String>) {
+    fn notice(&mut self, code: Option<Rc>, loc: impl Into<String>, msg: impl Into<String>) {
         self.push(Severity::Warning, code, loc, msg);
         if let Some(d) = self.0.last_mut() {
             d.attention = true;
         }
     }
-    fn fatal(&mut self, code: u32, loc: &str, msg: impl Into<String>) {
+    fn fatal(&mut self, code: Rc, loc: &str, msg: impl Into<String>) {
         self.push(Severity::Fatal, Some(code), loc, msg);
     }
-    fn error(&mut self, code: u32, loc: impl Into<String>, msg: impl Into<String>) {
+    fn error(&mut self, code: Rc, loc: impl Into<String>, msg: impl Into<String>) {
         self.push(Severity::Error, Some(code), loc, msg);
     }
-    fn warn(&mut self, code: Option<u32>, loc: impl Into<String>, msg: impl Into<String>) {
+    fn warn(&mut self, code: Option<Rc>, loc: impl Into<String>, msg: impl Into<String>) {
         self.push(Severity::Warning, code, loc, msg);
     }
 }
@@ -63,7 +63,7 @@ pub fn parse(bytes: &[u8]) -> Parsed {
 fn read(bytes: &[u8], p: &mut Parsed, d: &mut Diags) {
     if bytes.len() > MAX_INPUT_BYTES {
         d.fatal(
-            20015,
+            Rc::TooLarge,
             "",
             format!(
                 "input is {} bytes, above the {} byte limit; not read",
@@ -75,7 +75,7 @@ fn read(bytes: &[u8], p: &mut Parsed, d: &mut Diags) {
     }
     if bytes.len() > codes::MESSAGE_SIZE_LIMIT {
         d.error(
-            20015,
+            Rc::TooLarge,
             "",
             format!(
                 "message is {} bytes, above the recommended 5 MB ITK3 limit",
@@ -85,7 +85,11 @@ fn read(bytes: &[u8], p: &mut Parsed, d: &mut Diags) {
     }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if body.starts_with(b"\xFF\xFE") || body.starts_with(b"\xFE\xFF") {
-        d.fatal(10009, "", "UTF-16 input is not supported (expected UTF-8)");
+        d.fatal(
+            Rc::Unreadable,
+            "",
+            "UTF-16 input is not supported (expected UTF-8)",
+        );
         return;
     }
     let first = body.iter().copied().find(|b| !b.is_ascii_whitespace());
@@ -95,7 +99,7 @@ fn read(bytes: &[u8], p: &mut Parsed, d: &mut Diags) {
         Some(b'<') => {
             p.format = InputFormat::Xml;
             let Ok(text) = std::str::from_utf8(body) else {
-                d.fatal(10009, "", "XML input is not valid UTF-8");
+                d.fatal(Rc::Unreadable, "", "XML input is not valid UTF-8");
                 return;
             };
             match tree::parse_xml(text) {
@@ -117,28 +121,28 @@ fn read(bytes: &[u8], p: &mut Parsed, d: &mut Diags) {
             }
         }
         None => {
-            d.fatal(10009, "", "input is empty");
+            d.fatal(Rc::Unreadable, "", "input is empty");
             return;
         }
         Some(_) => {
-            d.fatal(10009, "", "input is neither XML nor JSON");
+            d.fatal(Rc::Unreadable, "", "input is neither XML nor JSON");
             return;
         }
     };
     let built = match built {
         Ok(b) => b,
         Err(tree::TreeError::Unreadable(msg)) => {
-            d.fatal(10009, "", msg);
+            d.fatal(Rc::Unreadable, "", msg);
             return;
         }
     };
     for note in built.notes {
-        d.error(20009, "", note);
+        d.error(Rc::PayloadInvalid, "", note);
     }
     let root = &built.root;
     if root.name != "Bundle" {
         d.fatal(
-            10009,
+            Rc::Unreadable,
             root.name,
             format!(
                 "root resource is {}, not a Bundle (message or document)",
@@ -157,7 +161,7 @@ fn read(bytes: &[u8], p: &mut Parsed, d: &mut Diags) {
         other => {
             if bundle_resources(root).any(|r| r.name == "MessageHeader") {
                 d.error(
-                    20006,
+                    Rc::HeaderInvalid,
                     "Bundle.type",
                     format!(
                         "Bundle.type is {:?}; read as a message because it holds a MessageHeader",
@@ -167,7 +171,7 @@ fn read(bytes: &[u8], p: &mut Parsed, d: &mut Diags) {
                 read_message(root, p, d);
             } else if bundle_resources(root).any(|r| r.name == "Composition") {
                 d.error(
-                    20009,
+                    Rc::PayloadInvalid,
                     "Bundle.type",
                     format!(
                         "Bundle.type is {:?}; read as a document because it holds a Composition",
@@ -179,7 +183,7 @@ fn read(bytes: &[u8], p: &mut Parsed, d: &mut Diags) {
                 p.document = Some(doc);
             } else {
                 d.fatal(
-                    10009,
+                    Rc::Unreadable,
                     "Bundle.type",
                     format!(
                         "Bundle of type {:?} is neither a message nor a document",
@@ -397,14 +401,18 @@ fn read_message(root: &Node, p: &mut Parsed, d: &mut Diags) {
         _ => match bundle_resources(root).find(|r| r.name == "MessageHeader") {
             Some(h) => {
                 d.error(
-                    20006,
+                    Rc::HeaderInvalid,
                     "Bundle.entry[0]",
                     "MessageHeader is not the first entry of the message Bundle",
                 );
                 h
             }
             None => {
-                d.fatal(10009, "Bundle", "message Bundle has no MessageHeader");
+                d.fatal(
+                    Rc::Unreadable,
+                    "Bundle",
+                    "message Bundle has no MessageHeader",
+                );
                 return;
             }
         },
@@ -417,7 +425,7 @@ fn read_message(root: &Node, p: &mut Parsed, d: &mut Diags) {
     m.message_id = s(header.val("id"));
     if m.message_id.is_none() {
         d.error(
-            20006,
+            Rc::HeaderInvalid,
             "MessageHeader.id",
             "MessageHeader has no id; responses will use UNREADABLE-IN-ORIGINAL-MESSAGE",
         );
@@ -428,7 +436,7 @@ fn read_message(root: &Node, p: &mut Parsed, d: &mut Diags) {
     }
     let Some(event) = m.event_code.clone() else {
         d.error(
-            20006,
+            Rc::HeaderInvalid,
             "MessageHeader.event",
             "MessageHeader has no event code",
         );
@@ -438,7 +446,7 @@ fn read_message(root: &Node, p: &mut Parsed, d: &mut Diags) {
     let kind = DocumentKind::from_event(&event);
     if kind == DocumentKind::Unknown {
         d.error(
-            10004,
+            Rc::MessageDefinitionError,
             "MessageHeader.event",
             format!("event code {event} is not a Transfer of Care or response event"),
         );
@@ -464,7 +472,7 @@ fn finish_message(
     m.sender = party_ref(header.child("sender"), ctx);
     if m.sender.is_none() {
         d.error(
-            20006,
+            Rc::HeaderInvalid,
             "MessageHeader.sender",
             "MessageHeader has no resolvable sender",
         );
@@ -473,7 +481,7 @@ fn finish_message(
     m.sender_mailbox = s(header.path_val(&["source", "endpoint"]));
     if m.sender_mailbox.is_none() {
         d.error(
-            20006,
+            Rc::HeaderInvalid,
             "MessageHeader.source.endpoint",
             "MessageHeader has no source.endpoint (sender MESH mailbox)",
         );
@@ -481,7 +489,7 @@ fn finish_message(
     m.timestamp = s(header.val("timestamp"));
     if m.timestamp.is_none() {
         d.error(
-            20006,
+            Rc::HeaderInvalid,
             "MessageHeader.timestamp",
             "MessageHeader has no timestamp",
         );
@@ -500,7 +508,7 @@ fn finish_message(
         .filter(|n| n.name == "Bundle");
     if focus_ref.is_some() && focused.is_none() {
         d.error(
-            20006,
+            Rc::HeaderInvalid,
             "MessageHeader.focus",
             "MessageHeader.focus does not resolve to a Bundle in the message",
         );
@@ -510,7 +518,7 @@ fn finish_message(
         Some(b) => {
             if b.val("type") != Some("document") {
                 d.error(
-                    20009,
+                    Rc::PayloadInvalid,
                     "Bundle.entry.resource.Bundle.type",
                     "payload Bundle is not of type document",
                 );
@@ -524,14 +532,18 @@ fn finish_message(
         None => {
             if bundle_resources(root).any(|r| r.name == "Composition") {
                 d.error(
-                    20009,
+                    Rc::PayloadInvalid,
                     "Bundle",
                     "Composition sent directly in the message Bundle instead of a document Bundle",
                 );
                 let doc = read_document(root, None, Some(kind), d);
                 p.document = Some(doc);
             } else {
-                d.error(20009, "Bundle", "message carries no document Bundle");
+                d.error(
+                    Rc::PayloadInvalid,
+                    "Bundle",
+                    "message carries no document Bundle",
+                );
             }
         }
     }
@@ -592,7 +604,7 @@ fn read_handling(header: &Node, h: &mut Handling, d: &mut Diags, is_response: bo
     }
     if !found {
         d.error(
-            10001,
+            Rc::HandlingSpecificationError,
             "MessageHeader.extension",
             "no ITK handling specification (Extension-ITK-MessageHandling-2)",
         );
@@ -601,7 +613,7 @@ fn read_handling(header: &Node, h: &mut Handling, d: &mut Diags, is_response: bo
     if !h.legacy && !is_response {
         if h.bus_ack_requested.is_none() || h.inf_ack_requested.is_none() {
             d.error(
-                10001,
+                Rc::HandlingSpecificationError,
                 "MessageHeader.extension",
                 "handling specification lacks a readable BusAckRequested or InfAckRequested flag",
             );
@@ -609,19 +621,19 @@ fn read_handling(header: &Node, h: &mut Handling, d: &mut Diags, is_response: bo
         match h.recipient_type.as_deref() {
             Some("FA" | "FI") => {}
             Some(other) => d.error(
-                10010,
+                Rc::RecipientTypeError,
                 "MessageHeader.extension.RecipientType",
                 format!("recipient type {other:?} is not FA or FI"),
             ),
             None => d.error(
-                10010,
+                Rc::RecipientTypeError,
                 "MessageHeader.extension.RecipientType",
                 "no recipient type",
             ),
         }
         if h.message_definition.is_none() {
             d.error(
-                10004,
+                Rc::MessageDefinitionError,
                 "MessageHeader.extension.MessageDefinition",
                 "no MessageDefinition in the handling specification",
             );
@@ -648,7 +660,7 @@ fn read_response(
     let resp = header.child("response");
     if resp.is_none() {
         d.error(
-            20006,
+            Rc::HeaderInvalid,
             "MessageHeader.response",
             "response message has no MessageHeader.response",
         );
@@ -678,7 +690,7 @@ fn read_response(
             .is_some_and(|e| e.starts_with("ITK002"));
     if r.code.is_none() && !r.legacy {
         d.error(
-            20006,
+            Rc::HeaderInvalid,
             "OperationOutcome.issue.details",
             "response has no response code",
         );
@@ -687,7 +699,7 @@ fn read_response(
         if let Some(info) = codes::response_code(n) {
             if info.response_code != rc {
                 d.warn(
-                    Some(20006),
+                    Some(Rc::HeaderInvalid),
                     "MessageHeader.response.code",
                     format!(
                         "response code {n} should have MessageHeader.response.code {}, not {rc}",
@@ -753,20 +765,24 @@ fn read_document(
     };
     if doc.bundle_id.is_none() {
         d.error(
-            20009,
+            Rc::PayloadInvalid,
             "Bundle.id",
             "document Bundle has no id (needed for duplicate detection)",
         );
     }
     let comp = bundle_resources(bundle).find(|r| r.name == "Composition");
     let Some(comp) = comp else {
-        d.error(20009, "Bundle", "document Bundle has no Composition");
+        d.error(
+            Rc::PayloadInvalid,
+            "Bundle",
+            "document Bundle has no Composition",
+        );
         collect_entries(bundle, &ctx, &mut doc, d);
         return doc;
     };
     if bundle_resources(bundle).next().map(|r| r.name) != Some("Composition") {
         d.warn(
-            Some(20009),
+            Some(Rc::PayloadInvalid),
             "Bundle.entry[0]",
             "Composition is not the first entry of the document Bundle",
         );
@@ -776,7 +792,7 @@ fn read_document(
         Some(k) if k != DocumentKind::Unknown && k != DocumentKind::Response => {
             if pk != DocumentKind::Unknown && pk != k {
                 d.warn(
-                    Some(20009),
+                    Some(Rc::PayloadInvalid),
                     "Composition.meta.profile",
                     format!(
                         "Composition profile suggests {} but the message event says {}",
@@ -791,7 +807,7 @@ fn read_document(
     };
     if doc.kind == DocumentKind::Unknown {
         d.warn(
-            Some(20009),
+            Some(Rc::PayloadInvalid),
             "Composition",
             "document kind could not be determined from the event or Composition profile",
         );
@@ -801,7 +817,7 @@ fn read_document(
         .find_map(|i| s(i.val("value")));
     if doc.composition_id.is_none() {
         d.error(
-            20009,
+            Rc::PayloadInvalid,
             "Composition.identifier",
             "Composition has no identifier",
         );
@@ -824,7 +840,7 @@ fn read_document(
                 .or_else(|| s(rel.path_val(&["targetReference", "reference"])));
             if doc.replaces.is_none() {
                 d.error(
-                    20009,
+                    Rc::PayloadInvalid,
                     "Composition.relatesTo",
                     "replacement document does not identify the document it replaces",
                 );
@@ -837,7 +853,7 @@ fn read_document(
     match ctx.resolve_ref(comp.child("subject")) {
         Some(pat) if pat.name == "Patient" => doc.patient = Some(read_patient(pat, &ctx, d)),
         _ => d.error(
-            20009,
+            Rc::PayloadInvalid,
             "Composition.subject",
             "Composition subject does not resolve to a Patient in the document",
         ),
@@ -845,7 +861,11 @@ fn read_document(
     let mut n = 0usize;
     read_sections(comp, 0, &ctx, &mut doc, &mut n, d);
     if doc.sections.is_empty() {
-        d.error(20009, "Composition.section", "Composition has no sections");
+        d.error(
+            Rc::PayloadInvalid,
+            "Composition.section",
+            "Composition has no sections",
+        );
     }
     if doc
         .patient
@@ -893,14 +913,18 @@ fn read_sections(
             ..Default::default()
         };
         if section.title.is_none() {
-            d.warn(Some(20009), loc.clone(), "section has no title");
+            d.warn(
+                Some(Rc::PayloadInvalid),
+                loc.clone(),
+                "section has no title",
+            );
             section.title = known_title
                 .map(str::to_string)
                 .or_else(|| section.code_display.clone());
         }
         if !section.known {
             d.warn(
-                Some(20009),
+                Some(Rc::PayloadInvalid),
                 loc.clone(),
                 format!("section {:?} (code {}) is not a recognised Transfer of Care heading; kept for display", section.title.as_deref().unwrap_or(""), code.as_deref().unwrap_or("none")),
             );
@@ -913,7 +937,7 @@ fn read_sections(
                 section.text = x.text;
             }
             None => d.error(
-                20009,
+                Rc::PayloadInvalid,
                 format!("{loc}.text"),
                 format!(
                     "section {:?} has no narrative text",
@@ -928,7 +952,7 @@ fn read_sections(
             let res = ctx.resolve(&r);
             if res.is_none() {
                 d.warn(
-                    Some(20009),
+                    Some(Rc::PayloadInvalid),
                     format!("{loc}.entry"),
                     format!("entry reference {r} does not resolve in the document"),
                 );
@@ -944,7 +968,7 @@ fn read_sections(
             read_sections(sct, level + 1, ctx, doc, n, d);
         } else if sct.child("section").is_some() {
             d.error(
-                20009,
+                Rc::PayloadInvalid,
                 loc,
                 format!("sub-sections nested deeper than {MAX_SECTION_DEPTH} levels were not read"),
             );
@@ -1045,14 +1069,14 @@ fn read_patient(pat: &Node, ctx: &Ctx, d: &mut Diags) -> Patient {
             p.nhs_number_valid = nhs::nhs_number_valid(n);
             if !p.nhs_number_valid {
                 d.error(
-                    20009,
+                    Rc::PayloadInvalid,
                     "Patient.identifier",
                     format!("NHS number {n} is invalid: it fails the modulus 11 check"),
                 );
             }
         }
         None => d.warn(
-            Some(20009),
+            Some(Rc::PayloadInvalid),
             "Patient.identifier",
             "patient has no NHS number",
         ),
@@ -1069,7 +1093,7 @@ fn collect_entries(bundle: &Node, ctx: &Ctx, doc: &mut Document, d: &mut Diags) 
             let Some(res) = ctx.resolve_ref(Some(item)) else {
                 if let Some(r) = item.val("reference") {
                     d.warn(
-                        Some(20009),
+                        Some(Rc::PayloadInvalid),
                         "List.entry.item",
                         format!("list item {r} does not resolve in the document"),
                     );
@@ -1106,7 +1130,7 @@ fn collect_entries(bundle: &Node, ctx: &Ctx, doc: &mut Document, d: &mut Diags) 
                 let size = crate::base64::decoded_len(&data);
                 if size.is_none() {
                     d.error(
-                        20009,
+                        Rc::PayloadInvalid,
                         "Binary.content",
                         "attachment content is not valid base64",
                     );
@@ -1122,7 +1146,7 @@ fn collect_entries(bundle: &Node, ctx: &Ctx, doc: &mut Document, d: &mut Diags) 
                 });
                 if !supported {
                     d.error(
-                        20005,
+                        Rc::UnsupportedAttachment,
                         "Binary.contentType",
                         format!(
                             "attachment type {:?} is not supported",
@@ -1150,7 +1174,7 @@ fn collect_entries(bundle: &Node, ctx: &Ctx, doc: &mut Document, d: &mut Diags) 
                     narrative.map(|n| n.text),
                 );
                 d.warn(
-                    Some(20009),
+                    Some(Rc::PayloadInvalid),
                     t.to_string(),
                     format!("resource type {t} is not recognised; kept for display"),
                 );
@@ -1170,7 +1194,7 @@ fn collect_entries(bundle: &Node, ctx: &Ctx, doc: &mut Document, d: &mut Diags) 
 fn narrative_notes(n: &crate::xhtml::Narrative, loc: &str, d: &mut Diags) {
     if n.unparsed {
         d.notice(
-            Some(20009),
+            Some(Rc::PayloadInvalid),
             loc,
             "narrative is not well-formed XHTML; it was read as HTML and every word kept",
         );
@@ -1248,7 +1272,7 @@ fn add_clinical(res: &Node, list_code: Option<&str>, ctx: &Ctx, doc: &mut Docume
             notes: annotations(res),
         }),
         other => d.warn(
-            Some(20009),
+            Some(Rc::PayloadInvalid),
             "List.entry.item",
             format!("list item of type {other} is not a clinical entry"),
         ),
@@ -1284,7 +1308,7 @@ fn read_medication(ms: &Node, list_code: Option<&str>, ctx: &Ctx, d: &mut Diags)
             .child("medicationReference")
             .and_then(|r| s(r.val("display")));
         d.warn(
-            Some(20009),
+            Some(Rc::PayloadInvalid),
             "MedicationStatement.medication",
             "medication reference does not resolve in the document",
         );
@@ -1331,7 +1355,7 @@ fn read_medication(ms: &Node, list_code: Option<&str>, ctx: &Ctx, d: &mut Diags)
             Some("on-hold") => Some(MedicationChange::OnHold),
             Some(other) => {
                 d.warn(
-                    Some(20009),
+                    Some(Rc::PayloadInvalid),
                     "MedicationStatement.extension.changeSummary",
                     format!("medication change status {other:?} is not recognised"),
                 );
@@ -1351,7 +1375,7 @@ fn read_medication(ms: &Node, list_code: Option<&str>, ctx: &Ctx, d: &mut Diags)
         && list_code == Some(codes::LIST_ACTIVE_MEDICATIONS)
     {
         d.warn(
-            Some(20009),
+            Some(Rc::PayloadInvalid),
             "MedicationStatement.status",
             format!(
                 "{} is stopped but listed as an active medication",

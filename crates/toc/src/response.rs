@@ -5,7 +5,7 @@
 //! `source.endpoint`, and holds no patient-identifiable data: only the responder
 //! organisation, the code and the correlation id.
 
-use crate::codes::{self, ResponseCodeInfo};
+use crate::codes::{self, ResponseCode, ResponseCodeInfo};
 use crate::model::{Parsed, ResponseInfo, Severity};
 use crate::writer::{self, El};
 
@@ -222,25 +222,35 @@ pub fn parse(bytes: &[u8]) -> Option<ResponseInfo> {
 /// diagnostic, else of the most significant error (handling 10xxx, header 20006, size 20015,
 /// attachment 20005, payload 20009), else 20013 (success). Policy (e.g. accepting a payload
 /// error for clinical review) is the caller's.
-pub fn suggested_infrastructure_code(p: &Parsed) -> u32 {
+pub fn suggested_infrastructure_code(p: &Parsed) -> ResponseCode {
+    use ResponseCode as Rc;
+    let code = |d: &crate::Diagnostic| d.itk_code.and_then(ResponseCode::from_code);
     if let Some(c) = p
         .diagnostics
         .iter()
         .find(|d| d.severity == Severity::Fatal)
-        .and_then(|d| d.itk_code)
+        .and_then(code)
     {
         return c;
     }
-    let errors: Vec<u32> = p
+    let errors: Vec<ResponseCode> = p
         .diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
-        .filter_map(|d| d.itk_code)
+        .filter_map(code)
         .collect();
-    for prefer in [10001, 10004, 10010, 20006, 20015, 20005, 20009] {
+    for prefer in [
+        Rc::HandlingSpecificationError,
+        Rc::MessageDefinitionError,
+        Rc::RecipientTypeError,
+        Rc::HeaderInvalid,
+        Rc::TooLarge,
+        Rc::UnsupportedAttachment,
+        Rc::PayloadInvalid,
+    ] {
         if errors.contains(&prefer) {
             return prefer;
         }
     }
-    errors.first().copied().unwrap_or(20013)
+    errors.first().copied().unwrap_or(Rc::Success)
 }

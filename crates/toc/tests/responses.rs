@@ -196,7 +196,7 @@ fn every_code_round_trips_and_matches_the_corpus_example() {
 fn unreadable_messages_get_10009_with_the_fixed_identifier() {
     let bad = parse(b"<Bundle xmlns=\"http://hl7.org/fhir\"><unclosed>");
     assert!(bad.is_fatal());
-    assert_eq!(response::suggested_infrastructure_code(&bad), 10009);
+    assert_eq!(response::suggested_infrastructure_code(&bad).code(), 10009);
     let built = response::build(
         &bad,
         10009,
@@ -233,17 +233,17 @@ fn unreadable_messages_get_10009_with_the_fixed_identifier() {
 #[test]
 fn suggested_code_follows_the_diagnostics() {
     let good = parse(&fixtures::generate(1, 5)[0].bytes);
-    assert_eq!(response::suggested_infrastructure_code(&good), 20013);
+    assert_eq!(response::suggested_infrastructure_code(&good).code(), 20013);
     let xml = String::from_utf8(fixtures::generate(1, 5)[0].bytes.clone()).unwrap();
     let no_endpoint = xml.replacen("<endpoint value=", "<nothing value=", 1);
     assert_eq!(
-        response::suggested_infrastructure_code(&parse(no_endpoint.as_bytes())),
+        response::suggested_infrastructure_code(&parse(no_endpoint.as_bytes())).code(),
         20006
     );
     let bad_type = xml.replacen("application/pdf", "application/x-msdownload", 1);
     if bad_type != xml {
         assert_eq!(
-            response::suggested_infrastructure_code(&parse(bad_type.as_bytes())),
+            response::suggested_infrastructure_code(&parse(bad_type.as_bytes())).code(),
             20005
         );
     }
