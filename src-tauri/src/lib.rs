@@ -23,6 +23,10 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> 
             commands::quarantine::list_quarantine,
             commands::quarantine::open_quarantined,
             commands::quarantine::save_quarantined,
+            commands::quarantine::mark_quarantine_dealt_with,
+            commands::settings::mailbox_settings,
+            commands::settings::save_mailbox,
+            commands::settings::test_mailbox_now,
             commands::sync::sync_status,
             commands::sync::sync_now,
         ])

@@ -13,6 +13,8 @@ use crate::error::{AppError, CmdResult};
 pub struct AppState {
     store: Mutex<Result<Store, AppError>>,
     pub sync: Arc<SyncService>,
+    /// Where secrets go (the OS keyring; tests give their own).
+    pub keys: Arc<dyn KeyStore + Send + Sync>,
 }
 
 impl AppState {
@@ -31,10 +33,11 @@ impl AppState {
         if let Err(e) = &store {
             eprintln!("handover: error [{}]: {}", e.code, e.message);
         }
-        let sync = SyncService::configure(store.as_ref().ok(), keys, ServiceOptions::from_env(dir));
+        let sync = SyncService::configure(store.as_ref().ok(), keys.clone(), ServiceOptions::from_env(dir));
         AppState {
             store: Mutex::new(store),
             sync,
+            keys,
         }
     }
 
@@ -42,8 +45,9 @@ impl AppState {
         eprintln!("handover: error [{}]: {}", error.code, error.message);
         let dir = DataDir::new(std::env::temp_dir());
         AppState {
-            sync: SyncService::configure(None, keys, ServiceOptions::from_env(dir)),
+            sync: SyncService::configure(None, keys.clone(), ServiceOptions::from_env(dir)),
             store: Mutex::new(Err(error)),
+            keys,
         }
     }
 

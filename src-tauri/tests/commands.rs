@@ -85,13 +85,23 @@ fn the_commands_sync_list_open_and_file_documents_and_report_coded_errors() {
             > 1
     );
 
+    let version = doc["row"]["version"].as_i64().unwrap();
     let row = invoke(
         &webview,
         "set_document_status",
-        json!({"id": id, "status": "filed"}),
+        json!({"id": id, "status": "filed", "expectedVersion": version}),
     )
     .unwrap();
     assert_eq!(row["status"], "filed");
+    assert_eq!(row["version"], version + 1);
+    // A window acting on what it showed before that change is told so, and nothing changes.
+    let err = invoke(
+        &webview,
+        "set_document_status",
+        json!({"id": id, "status": "needs-action", "expectedVersion": version}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "document_changed", "{err}");
     let filed = invoke(
         &webview,
         "list_documents",
@@ -104,7 +114,7 @@ fn the_commands_sync_list_open_and_file_documents_and_report_coded_errors() {
     assert!(invoke(
         &webview,
         "set_document_status",
-        json!({"id": id, "status": "binned"}),
+        json!({"id": id, "status": "binned", "expectedVersion": version + 1}),
     )
     .is_err());
 
@@ -129,4 +139,28 @@ fn the_commands_sync_list_open_and_file_documents_and_report_coded_errors() {
     assert_eq!(q["preview"], "not a message");
     let err = invoke(&webview, "open_quarantined", json!({"messageId": 999_999})).unwrap_err();
     assert_eq!(err["code"], "message_not_found");
+
+    // Dealing with a quarantined message needs a note of what was done; it stays listed.
+    let err = invoke(
+        &webview,
+        "mark_quarantine_dealt_with",
+        json!({"messageId": message_id, "note": "  "}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "input");
+    let q = invoke(
+        &webview,
+        "mark_quarantine_dealt_with",
+        json!({"messageId": message_id, "note": "Asked the hospital to resend"}),
+    )
+    .unwrap();
+    assert_eq!(q["dealt_with_note"], "Asked the hospital to resend", "{q}");
+    assert!(q["dealt_with_at"].is_string());
+    let quarantine = invoke(&webview, "list_quarantine", json!({"offset": 0, "limit": 10})).unwrap();
+    assert_eq!(quarantine.as_array().unwrap().len(), 1);
+
+    // The settings screen sees the folder mailbox from the environment, and cannot change it.
+    let settings = invoke(&webview, "mailbox_settings", json!({})).unwrap();
+    assert_eq!(settings["from_environment"], true);
+    assert_eq!(settings["mailbox"]["kind"], "folder", "{settings}");
 }

@@ -10,12 +10,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use handover_inbox::MailboxSettings;
-use handover_mesh::{MeshClient, MeshConfig};
-use handover_store::{
-    mesh_password_account, mesh_shared_key_account, KeyStore, MeshSettings, OsKeyring,
-};
-use serde::Serialize;
+use handover_inbox::{save_mesh_mailbox, test_mailbox, MailboxSettings, MeshMailboxInput};
+use handover_store::{MeshSettings, OsKeyring};
 
 use crate::{open_store, print_json, CliError};
 use handover_errors::ErrorCode;
@@ -181,28 +177,17 @@ fn add(
     };
     let password = input.secret("Mailbox password: ")?;
     let shared_key = input.secret("Environment shared key: ")?;
-
-    let mut config = MeshConfig::new(&settings.url, &settings.mailbox, &password, &shared_key);
-    config.client_cert = settings.client_cert.as_ref().map(PathBuf::from);
-    config.client_key = settings.client_key.as_ref().map(PathBuf::from);
-    config.ca_bundle = settings.ca_bundle.as_ref().map(PathBuf::from);
-    // Builds the client: checks the URL, the mailbox id and the TLS files.
-    let client = MeshClient::new(config)?;
-    if !no_check {
-        runtime()?.block_on(client.handshake())?;
-    }
-
+    let new = MeshMailboxInput {
+        url: settings.url.clone(),
+        mailbox: settings.mailbox.clone(),
+        password,
+        shared_key,
+        client_cert: settings.client_cert.clone(),
+        client_key: settings.client_key.clone(),
+        ca_bundle: settings.ca_bundle.clone(),
+    };
     let mut store = open_store()?;
-    let keyring = OsKeyring;
-    let keyring_error =
-        |e: handover_store::KeyStoreError| CliError::new(ErrorCode::KeyringUnavailable, e.0);
-    keyring
-        .set(&mesh_password_account(&settings.mailbox), &password)
-        .map_err(keyring_error)?;
-    keyring
-        .set(&mesh_shared_key_account(&settings.url), &shared_key)
-        .map_err(keyring_error)?;
-    store.save_mesh_settings(&settings)?;
+    runtime()?.block_on(save_mesh_mailbox(&mut store, &OsKeyring, &new, !no_check))?;
     eprintln!(
         "saved MESH mailbox {} at {}{} (secrets in the OS keyring)",
         settings.mailbox,
@@ -210,13 +195,6 @@ fn add(
         if no_check { "" } else { "; handshake OK" }
     );
     Ok(())
-}
-
-#[derive(Serialize)]
-struct TestReport {
-    mailbox: handover_inbox::MailboxDescription,
-    handshake: bool,
-    waiting: usize,
 }
 
 fn test(json: bool) -> Result<(), CliError> {
@@ -227,16 +205,7 @@ fn test(json: bool) -> Result<(), CliError> {
     let Some(settings) = settings else {
         return Err(no_mailbox());
     };
-    let (mailbox, _) = settings.open()?;
-    let rt = runtime()?;
-    use handover_mesh::Mailbox;
-    rt.block_on(mailbox.handshake())?;
-    let listing = rt.block_on(mailbox.list_inbox(None))?;
-    let report = TestReport {
-        mailbox: settings.describe(),
-        handshake: true,
-        waiting: listing.message_ids.len(),
-    };
+    let report = runtime()?.block_on(test_mailbox(&settings))?;
     if json {
         print_json(&report);
     } else {

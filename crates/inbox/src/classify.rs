@@ -2,7 +2,8 @@
 
 use handover_store::DocumentRecord;
 use handover_toc::{
-    response, DocumentKind, MedicationChange, MedicationStatus, Parsed, ResponseCode, Severity,
+    response, DocumentKind, MedicationChange, MedicationList, MedicationStatus, Parsed,
+    ResponseCode, Severity,
 };
 use sha2::{Digest, Sha256};
 
@@ -113,31 +114,51 @@ pub fn classify(parsed: &Parsed, is_report: bool) -> Classified {
     }
 }
 
-/// SNOMED CT code of the PRSB "Plan and requested actions" section.
-const PLAN_AND_REQUESTED_ACTIONS: &str = "887201000000105";
-
 /// The document's "Plan and requested actions" section has something in it.
 fn requested_actions(doc: &handover_toc::Document) -> bool {
     doc.sections.iter().any(|s| {
-        let is_plan = s.code.as_deref() == Some(PLAN_AND_REQUESTED_ACTIONS)
-            || s.title
-                .as_deref()
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("plan and requested actions"));
-        is_plan && !s.text.trim().is_empty()
+        s.code.as_deref() == Some(handover_toc::actions::PLAN_AND_REQUESTED_ACTIONS)
+            && !s.text.trim().is_empty()
     })
+}
+
+/// How a patient is named in lists: "SMITH, Jane" (family name first, in capitals), as in the
+/// patient banner, so the two read the same.
+pub fn list_name(p: &handover_toc::Patient) -> Option<String> {
+    match &p.family {
+        Some(family) if !family.trim().is_empty() => {
+            let given = p.given.join(" ");
+            Some(if given.is_empty() {
+                family.to_uppercase()
+            } else {
+                format!("{}, {given}", family.to_uppercase())
+            })
+        }
+        _ => p.name.clone(),
+    }
 }
 
 /// The store's summary of a document, with the full model as JSON.
 pub fn document_record(parsed: &Parsed, doc: &handover_toc::Document) -> DocumentRecord {
     let patient = doc.patient.as_ref();
-    let changes = doc
-        .medications
-        .iter()
-        .filter(|m| {
-            m.status == MedicationStatus::Stopped
-                || matches!(m.change, Some(c) if c != MedicationChange::Continued)
-        })
-        .count();
+    let stopped = |m: &&handover_toc::Medication| {
+        m.list == MedicationList::Discontinued || m.status == MedicationStatus::Stopped
+    };
+    let count = |c: MedicationChange| {
+        doc.medications
+            .iter()
+            .filter(|m| !stopped(m) && m.change == Some(c))
+            .count()
+    };
+    let (added, amended, on_hold) = (
+        count(MedicationChange::Added),
+        count(MedicationChange::Amended),
+        count(MedicationChange::OnHold),
+    );
+    let stopped = doc.medications.iter().filter(stopped).count();
+    let changes = added + amended + on_hold + stopped;
+    let actions = handover_toc::actions::requested_actions(doc);
+    let open_actions: Vec<_> = actions.iter().filter(|a| a.needs_disposition()).collect();
     let mut search = String::new();
     for s in &doc.sections {
         for part in [s.title.as_deref(), Some(s.text.as_str())]
@@ -173,6 +194,13 @@ pub fn document_record(parsed: &Parsed, doc: &handover_toc::Document) -> Documen
         "allergies": doc.allergies.len(),
         "superseding": doc.replaces.is_some(),
         "requested_actions": requested_actions(doc),
+        "added": added,
+        "amended": amended,
+        "stopped": stopped,
+        "on_hold": on_hold,
+        "practice_actions": open_actions.len(),
+        "first_action": open_actions.first().map(|a| first_line(&a.text)),
+        "high_risk_medicines": doc.medications.iter().filter(|m| m.high_risk.is_some()).count(),
         // Only what a reader must look at (content removed, markup read as HTML, ...), not every
         // technical warning (an unrecognised local heading is kept and shown as it is).
         "warnings": parsed.diagnostics.iter().filter(|d| d.attention || d.severity == Severity::Error).count(),
@@ -193,7 +221,7 @@ pub fn document_record(parsed: &Parsed, doc: &handover_toc::Document) -> Documen
         composition_id: doc.composition_id.clone(),
         replaces: doc.replaces.clone(),
         nhs_number: patient.and_then(|p| p.nhs_number.clone()),
-        patient_name: patient.and_then(|p| p.name.clone()),
+        patient_name: patient.and_then(list_name),
         birth_date: patient.and_then(|p| p.birth_date.clone()),
         title: doc.title.clone(),
         sender: doc
@@ -213,6 +241,8 @@ pub fn document_record(parsed: &Parsed, doc: &handover_toc::Document) -> Documen
             .and_then(|c| c.display.clone().or_else(|| c.code.clone())),
         document_date: doc.date.clone(),
         flags: flags.to_string(),
+        med_changes: changes as u32,
+        practice_actions: open_actions.len() as u32,
         model: stored_model_json(parsed),
         search_text: search,
     }
@@ -235,6 +265,16 @@ pub fn content_sha256(doc: &handover_toc::Document) -> String {
     let mut w = HashWriter(Sha256::new());
     serde_json::to_writer(&mut w, doc).expect("the document model serialises");
     hex::encode(w.0.finalize())
+}
+
+/// The first line of an action, cut at a sentence end or 160 characters, for a list row.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.chars().count() <= 160 {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(159).collect();
+    format!("{cut}…")
 }
 
 /// The parse model as stored: attachment contents are left out (they stay in the raw message,

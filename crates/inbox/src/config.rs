@@ -47,6 +47,9 @@ pub enum ConfigError {
     Keyring { what: &'static str, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The folder mailbox does not exist (it is never created silently).
+    #[error("the mailbox folder {} does not exist: create it, or correct HANDOVER_MAILBOX_DIR", .0.display())]
+    FolderMissing(PathBuf),
 }
 
 impl ConfigError {
@@ -57,8 +60,121 @@ impl ConfigError {
             ConfigError::MissingSecret { .. } => ErrorCode::MeshSecretMissing,
             ConfigError::Keyring { .. } => ErrorCode::KeyringUnavailable,
             ConfigError::Store(e) => e.code(),
+            ConfigError::FolderMissing(_) => ErrorCode::MailboxFolderMissing,
         }
     }
+}
+
+/// A MESH mailbox as a person sets it up: what `handover mailbox add` and the app's settings
+/// screen ask for. The secrets go to the OS keyring only.
+#[derive(Clone, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct MeshMailboxInput {
+    pub url: String,
+    pub mailbox: String,
+    pub password: String,
+    pub shared_key: String,
+    pub client_cert: Option<String>,
+    pub client_key: Option<String>,
+    pub ca_bundle: Option<String>,
+}
+
+impl std::fmt::Debug for MeshMailboxInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MeshMailboxInput")
+            .field("url", &self.url)
+            .field("mailbox", &self.mailbox)
+            .field("password", &"<redacted>")
+            .field("shared_key", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// What testing a mailbox found.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct MailboxTest {
+    pub mailbox: MailboxDescription,
+    /// The mailbox answered and accepted the credentials.
+    pub handshake: bool,
+    /// Messages waiting in it.
+    #[ts(type = "number")]
+    pub waiting: u64,
+}
+
+/// Handshakes with the mailbox and counts what is waiting.
+pub async fn test_mailbox(settings: &MailboxSettings) -> Result<MailboxTest, ConfigError> {
+    use handover_mesh::Mailbox;
+    let (mailbox, _) = settings.open()?;
+    mailbox.handshake().await?;
+    let listing = mailbox.list_inbox(None).await?;
+    Ok(MailboxTest {
+        mailbox: settings.describe(),
+        handshake: true,
+        waiting: listing.message_ids.len() as u64,
+    })
+}
+
+/// Checks a MESH mailbox (the URL, mailbox id and TLS files; and, when `check`, a handshake with
+/// the credentials) and only then saves it: the password and shared key in `keys`, the rest in
+/// the store. Nothing is saved when the check fails.
+pub async fn save_mesh_mailbox(
+    store: &mut Store,
+    keys: &dyn KeyStore,
+    input: &MeshMailboxInput,
+    check: bool,
+) -> Result<MailboxSettings, ConfigError> {
+    let checked = check_mesh_mailbox(input, check).await?;
+    store_mesh_mailbox(store, keys, &checked, input)
+}
+
+/// A MESH mailbox checked by [`check_mesh_mailbox`], ready to store.
+pub struct CheckedMailbox {
+    stored: MeshSettings,
+    config: MeshConfig,
+}
+
+/// The checking half of [`save_mesh_mailbox`] (no store needed, so it can wait on the network
+/// without holding the store).
+pub async fn check_mesh_mailbox(
+    input: &MeshMailboxInput,
+    check: bool,
+) -> Result<CheckedMailbox, ConfigError> {
+    let blank = |s: &Option<String>| s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let stored = MeshSettings {
+        url: input.url.trim().trim_end_matches('/').to_string(),
+        mailbox: input.mailbox.trim().to_ascii_uppercase(),
+        client_cert: blank(&input.client_cert),
+        client_key: blank(&input.client_key),
+        ca_bundle: blank(&input.ca_bundle),
+    };
+    let mut config = MeshConfig::new(&stored.url, &stored.mailbox, &input.password, &input.shared_key);
+    config.client_cert = stored.client_cert.as_ref().map(PathBuf::from);
+    config.client_key = stored.client_key.as_ref().map(PathBuf::from);
+    config.ca_bundle = stored.ca_bundle.as_ref().map(PathBuf::from);
+    // Building the client checks the URL, the mailbox id and the TLS files.
+    let client = MeshClient::new(config.clone())?;
+    if check {
+        client.handshake().await?;
+    }
+    Ok(CheckedMailbox { stored, config })
+}
+
+/// The storing half of [`save_mesh_mailbox`]: the secrets in `keys`, the rest in the store.
+pub fn store_mesh_mailbox(
+    store: &mut Store,
+    keys: &dyn KeyStore,
+    checked: &CheckedMailbox,
+    input: &MeshMailboxInput,
+) -> Result<MailboxSettings, ConfigError> {
+    let stored = &checked.stored;
+    let keyring = |what: &'static str| move |e: handover_store::KeyStoreError| ConfigError::Keyring { what, message: e.0 };
+    keys.set(&mesh_password_account(&stored.mailbox), &input.password)
+        .map_err(keyring("password"))?;
+    keys.set(&mesh_shared_key_account(&stored.url), &input.shared_key)
+        .map_err(keyring("shared key"))?;
+    store.save_mesh_settings(stored)?;
+    Ok(MailboxSettings::Mesh(Box::new(checked.config.clone())))
 }
 
 impl Coded for ConfigError {
@@ -68,10 +184,11 @@ impl Coded for ConfigError {
 }
 
 /// The mailbox settings as they may be shown (`handover status`, the app): never a secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct MailboxDescription {
     /// `mesh` or `folder`.
-    pub kind: &'static str,
+    pub kind: MessageSource,
     /// MESH base URL (MESH only).
     pub url: Option<String>,
     /// MESH mailbox id, or the folder path.
@@ -156,7 +273,7 @@ impl MailboxSettings {
         let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
         match self {
             MailboxSettings::Mesh(c) => MailboxDescription {
-                kind: "mesh",
+                kind: MessageSource::Mesh,
                 url: Some(c.url.clone()),
                 mailbox: c.mailbox.trim().to_ascii_uppercase(),
                 client_cert: path(&c.client_cert),
@@ -164,7 +281,7 @@ impl MailboxSettings {
                 ca_bundle: path(&c.ca_bundle),
             },
             MailboxSettings::Folder(d) => MailboxDescription {
-                kind: "folder",
+                kind: MessageSource::Folder,
                 url: None,
                 mailbox: d.display().to_string(),
                 client_cert: None,
@@ -207,10 +324,10 @@ impl MailboxSettings {
                 (AnyMailbox::Mesh(Box::new(client)), options)
             }
             MailboxSettings::Folder(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| MeshError::Io {
-                    context: format!("cannot create the mailbox folder {}", dir.display()),
-                    source: e,
-                })?;
+                // Never created here: a mistyped path must not look like an empty mailbox.
+                if !dir.is_dir() {
+                    return Err(ConfigError::FolderMissing(dir.clone()));
+                }
                 let key = dir
                     .canonicalize()
                     .unwrap_or_else(|_| dir.clone())

@@ -33,10 +33,13 @@ mod sync;
 pub mod views;
 
 pub use classify::{
-    ack_workflow, classify, content_sha256, document_record, stored_model_json, Classification,
-    Classified,
+    ack_workflow, classify, content_sha256, document_record, list_name, stored_model_json,
+    Classification, Classified,
 };
-pub use config::{ConfigError, MailboxDescription, MailboxSettings};
+pub use config::{
+    check_mesh_mailbox, save_mesh_mailbox, store_mesh_mailbox, test_mailbox, CheckedMailbox,
+    ConfigError, MailboxDescription, MailboxSettings, MailboxTest, MeshMailboxInput,
+};
 pub use freshness::{assess, Freshness, StaleKind};
 pub use sync::{
     now_rfc3339, SyncEngine, SyncError, SyncOptions, SyncProgress, SyncSummary, MAX_DECODE_ATTEMPTS,

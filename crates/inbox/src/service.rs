@@ -90,12 +90,48 @@ struct Progress {
     seq: u64,
 }
 
-/// The desktop's background sync: see the module docs.
-pub struct SyncService {
+/// Which mailbox the service syncs, as resolved from the environment or the stored settings.
+#[derive(Clone)]
+struct Configured {
     settings: Option<MailboxSettings>,
     config_error: Option<ErrorReport>,
     mailbox_key: String,
     label: String,
+}
+
+impl Configured {
+    fn resolve(store: Option<&Store>, keys: &dyn KeyStore) -> Self {
+        let resolved = match store {
+            Some(store) => MailboxSettings::resolve(store, keys),
+            None => MailboxSettings::from_env(),
+        };
+        let (settings, config_error) = match resolved {
+            Ok(s) => (s, None),
+            Err(e) => (None, Some(ErrorReport::from(e))),
+        };
+        let (mailbox_key, label, config_error) = match &settings {
+            Some(s) => match s.open() {
+                Ok((_, o)) => (o.mailbox_key, s.label(), config_error),
+                Err(e) => (String::new(), s.label(), Some(ErrorReport::from(e))),
+            },
+            None => (String::new(), "no mailbox".to_string(), config_error),
+        };
+        Configured {
+            settings,
+            config_error,
+            mailbox_key,
+            label,
+        }
+    }
+
+    fn usable(&self) -> bool {
+        self.settings.is_some() && self.config_error.is_none()
+    }
+}
+
+/// The desktop's background sync: see the module docs.
+pub struct SyncService {
+    config: std::sync::RwLock<Configured>,
     options: ServiceOptions,
     keys: Arc<dyn KeyStore + Send + Sync>,
     progress: Mutex<Progress>,
@@ -113,26 +149,8 @@ impl SyncService {
         keys: Arc<dyn KeyStore + Send + Sync>,
         options: ServiceOptions,
     ) -> Arc<Self> {
-        let resolved = match store {
-            Some(store) => MailboxSettings::resolve(store, keys.as_ref()),
-            None => MailboxSettings::from_env(),
-        };
-        let (settings, config_error) = match resolved {
-            Ok(s) => (s, None),
-            Err(e) => (None, Some(ErrorReport::from(e))),
-        };
-        let (mailbox_key, label, config_error) = match &settings {
-            Some(s) => match s.open() {
-                Ok((_, o)) => (o.mailbox_key, s.label(), config_error),
-                Err(e) => (String::new(), s.label(), Some(ErrorReport::from(e))),
-            },
-            None => (String::new(), "no mailbox".to_string(), config_error),
-        };
         Arc::new(SyncService {
-            settings,
-            config_error,
-            mailbox_key,
-            label,
+            config: std::sync::RwLock::new(Configured::resolve(store, keys.as_ref())),
             options,
             keys,
             progress: Mutex::new(Progress::default()),
@@ -141,9 +159,33 @@ impl SyncService {
         })
     }
 
+    fn config(&self) -> Configured {
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// A mailbox is configured and usable.
     pub fn is_configured(&self) -> bool {
-        self.settings.is_some() && self.config_error.is_none()
+        self.config().usable()
+    }
+
+    /// The mailbox settings in use, if any.
+    pub fn settings(&self) -> Option<MailboxSettings> {
+        self.config().settings
+    }
+
+    /// The mailbox as it may be shown (never a secret), or None.
+    pub fn mailbox(&self) -> Option<crate::MailboxDescription> {
+        self.config().settings.as_ref().map(MailboxSettings::describe)
+    }
+
+    /// Resolves the mailbox again (after its settings were saved) and syncs at once.
+    pub fn reconfigure(&self, store: &Store) {
+        let fresh = Configured::resolve(Some(store), self.keys.as_ref());
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        self.poke();
     }
 
     /// The status as of now, read from `store`'s sync state.
@@ -153,15 +195,16 @@ impl SyncService {
             p.seq += 1;
             p.seq
         });
-        let state = store.sync_state(&self.mailbox_key)?;
+        let config = self.config();
+        let state = store.sync_state(&config.mailbox_key)?;
         let now = chrono::Utc::now();
         let (syncing, progress, last_summary) =
             self.with_progress(|p| (p.syncing, p.progress, p.last_summary.clone()));
         Ok(SyncStatusView {
-            configured: self.is_configured(),
-            source: self.settings.as_ref().map(|s| s.source()),
-            mailbox_label: self.label.clone(),
-            config_error: self.config_error.clone(),
+            configured: config.usable(),
+            source: config.settings.as_ref().map(|s| s.source()),
+            mailbox_label: config.label.clone(),
+            config_error: config.config_error.clone(),
             freshness: assess(&state, now, self.options.stale_after),
             state,
             syncing,
@@ -211,15 +254,16 @@ impl SyncService {
         self: &Arc<Self>,
         sink: Arc<dyn StatusSink>,
     ) -> Result<SyncSummary, ErrorReport> {
-        let Some(settings) = &self.settings else {
-            return Err(self.config_error.clone().unwrap_or_else(|| {
+        let config = self.config();
+        let Some(settings) = &config.settings else {
+            return Err(config.config_error.clone().unwrap_or_else(|| {
                 ErrorReport::new(
                     ErrorCode::NoMailbox,
                     "no mailbox is configured, so nothing can be fetched",
                 )
             }));
         };
-        if let Some(e) = &self.config_error {
+        if let Some(e) = &config.config_error {
             return Err(e.clone());
         }
         let mut guard = self.running.lock().await;
@@ -255,14 +299,13 @@ impl SyncService {
     }
 
     /// The polling loop: a sync at start-up, then every poll interval, or sooner when poked.
-    /// Returns at once when no usable mailbox is configured.
+    /// Without a usable mailbox it waits until one is configured (and the service poked).
     pub async fn run(self: Arc<Self>, sink: Arc<dyn StatusSink>) {
-        if !self.is_configured() {
-            return;
-        }
         loop {
-            if let Err(e) = self.sync_once(Arc::clone(&sink)).await {
-                eprintln!("handover: sync failed [{}]: {}", e.code, e.message);
+            if self.is_configured() {
+                if let Err(e) = self.sync_once(Arc::clone(&sink)).await {
+                    eprintln!("handover: sync failed [{}]: {}", e.code, e.message);
+                }
             }
             tokio::select! {
                 _ = tokio::time::sleep(self.options.poll) => {}
@@ -307,12 +350,12 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::NoMailbox);
 
-        let service = Arc::new(SyncService {
+        *service.config.write().unwrap() = Configured {
             settings: Some(MailboxSettings::Folder(inbox.clone())),
+            config_error: None,
             mailbox_key: inbox.canonicalize().unwrap().display().to_string(),
             label: "folder".into(),
-            ..Arc::into_inner(service).unwrap()
-        });
+        };
         let before = service.status(&reader).unwrap();
         assert!(before.freshness.stale, "never synced is stale");
         let sink = Arc::new(Collect::default());

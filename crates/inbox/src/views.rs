@@ -22,6 +22,8 @@ pub struct DocumentView {
     pub deliveries: Vec<Delivery>,
     /// Identity warnings: a reused identifier, a replacement that does not match.
     pub issues: Vec<DocumentIssue>,
+    /// What the document asks someone to do, read from its plan and follow-up sections.
+    pub actions: Vec<handover_toc::actions::RequestedAction>,
 }
 
 /// How much of a quarantined message the window gets as text.
@@ -34,7 +36,15 @@ pub const QUARANTINE_PREVIEW_BYTES: usize = 256 * 1024;
 #[ts(export)]
 pub struct QuarantinedView {
     pub provenance: MessageProvenance,
+    /// Why, in plain words, and what to do ("Cut off in transit: ask the sender to resend it.").
+    pub plain_reason: String,
+    /// Why, as the parser or the mailbox put it.
     pub reason: String,
+    /// The organisation that sent it, where it can be read (name and ODS code).
+    pub sender: Option<String>,
+    /// When someone marked it as dealt with, and their note (it is kept either way).
+    pub dealt_with_at: Option<String>,
+    pub dealt_with_note: Option<String>,
     pub diagnostics: Vec<handover_toc::Diagnostic>,
     /// The first [`QUARANTINE_PREVIEW_BYTES`] as text (invalid UTF-8 replaced).
     pub preview: String,
@@ -122,7 +132,13 @@ pub fn document_view(store: &Store, id: i64) -> Result<DocumentView, ViewError> 
             supersedes.push(d.row);
         }
     }
+    let actions = parsed
+        .document
+        .as_ref()
+        .map(handover_toc::actions::requested_actions)
+        .unwrap_or_default();
     Ok(DocumentView {
+        actions,
         deliveries: store.document_deliveries(id)?,
         issues: store.document_issues(id)?,
         row: stored.row,
@@ -131,6 +147,46 @@ pub fn document_view(store: &Store, id: i64) -> Result<DocumentView, ViewError> 
         superseded_by,
         supersedes,
     })
+}
+
+/// Why a message is in quarantine, in plain words, and what to do about it: from the ITK3 code
+/// of its most serious diagnostic.
+pub fn plain_reason(diagnostics: &[handover_toc::Diagnostic], content_encoding: Option<&str>) -> String {
+    use handover_toc::{ResponseCode as Rc, Severity};
+    let worst = diagnostics
+        .iter()
+        .filter(|d| d.severity >= Severity::Error)
+        .max_by_key(|d| (d.severity == Severity::Fatal, d.itk_code.is_some()));
+    let code = worst.and_then(|d| d.itk_code).and_then(Rc::from_code);
+    let message = worst.map(|d| d.message.to_lowercase()).unwrap_or_default();
+    let cut_off = ["never closed", "unexpected end", "eof", "truncated", "unclosed"]
+        .iter()
+        .any(|w| message.contains(w));
+    match code {
+        _ if content_encoding.is_some() => {
+            "It arrived damaged (its compression is broken): ask the sender to resend it.".into()
+        }
+        Some(Rc::TooLarge) => {
+            "Too large to read: ask the sender to resend it smaller (for example with large attachments sent another way).".into()
+        }
+        Some(Rc::Unreadable) if cut_off => "Cut off in transit: ask the sender to resend it.".into(),
+        Some(Rc::Unreadable) => {
+            "Not a Transfer of Care message Handover can read: ask the sender to check what they sent and resend it.".into()
+        }
+        Some(Rc::PayloadInvalid) if message.contains("nhs number") => {
+            "The NHS number fails its check: confirm the patient's identity with the sender before using this document.".into()
+        }
+        Some(Rc::PayloadInvalid) => {
+            "The document is not complete or not valid: ask the sender to check it and resend it.".into()
+        }
+        Some(Rc::HeaderInvalid) | Some(Rc::HandlingSpecificationError) | Some(Rc::MessageDefinitionError) => {
+            "The message's envelope is not valid ITK3: ask the sender's IT team to check it and resend it.".into()
+        }
+        Some(Rc::UnsupportedAttachment) | Some(Rc::NonApprovedAttachment) => {
+            "It carries an attachment of a type that cannot be accepted: ask the sender to resend it without it.".into()
+        }
+        _ => "It could not be accepted as it is: look at the details below, and contact the sender.".into(),
+    }
 }
 
 /// A quarantined message for the window: see [`QuarantinedView`].
@@ -169,8 +225,30 @@ pub fn quarantined_view(store: &Store, message_id: i64) -> Result<QuarantinedVie
             }
             p
         });
+    let diagnostics: Vec<handover_toc::Diagnostic> =
+        serde_json::from_str(&row.diagnostics).unwrap_or_default();
+    let sender = parsed
+        .as_ref()
+        .and_then(|p| {
+            p.message
+                .as_ref()
+                .and_then(|m| m.sender.clone())
+                .or_else(|| p.document.as_ref().and_then(|d| d.custodian.clone()))
+        })
+        .map(|s| {
+            [s.name, s.ods_code.map(|o| format!("({o})"))]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|s| !s.is_empty());
     Ok(QuarantinedView {
-        diagnostics: serde_json::from_str(&row.diagnostics).unwrap_or_default(),
+        plain_reason: plain_reason(&diagnostics, content_encoding.as_deref()),
+        sender,
+        dealt_with_at: row.dealt_with_at,
+        dealt_with_note: row.dealt_with_note,
+        diagnostics,
         provenance: row.message,
         reason: row.reason,
         preview_truncated: head.len() < raw.len(),

@@ -85,6 +85,15 @@ pub enum StoreError {
     )]
     MessageBytesDamaged { message_id: i64, detail: String },
 
+    #[error("document {id} has changed since it was shown (version {expected}, now {current}): look at it again before acting on it")]
+    DocumentChanged { id: i64, expected: i64, current: i64 },
+
+    #[error("document {id} is not in the store")]
+    DocumentNotFound { id: i64 },
+
+    #[error("message {id} is not in quarantine")]
+    MessageNotFound { id: i64 },
+
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -103,6 +112,9 @@ impl StoreError {
             StoreError::DataDirInsecure { .. } => ErrorCode::DataDirInsecure,
             StoreError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             StoreError::MessageBytesDamaged { .. } => ErrorCode::MessageBytesDamaged,
+            StoreError::DocumentChanged { .. } => ErrorCode::DocumentChanged,
+            StoreError::DocumentNotFound { .. } => ErrorCode::DocumentNotFound,
+            StoreError::MessageNotFound { .. } => ErrorCode::MessageNotFound,
             StoreError::Sqlite(_) => ErrorCode::DatabaseError,
         }
     }

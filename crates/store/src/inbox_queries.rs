@@ -30,6 +30,12 @@ pub struct ListQuery {
     /// Received on or before this UTC date (`yyyy-mm-dd`, the whole day), or before this
     /// instant (RFC 3339 in UTC, exclusive: the UI sends the start of the next UK day).
     pub received_to: Option<String>,
+    /// Only documents that add, change, stop or hold a medicine.
+    #[serde(default)]
+    pub with_medicine_changes: bool,
+    /// Only documents that ask something of the practice not yet done.
+    #[serde(default)]
+    pub with_practice_actions: bool,
     pub offset: u32,
     pub limit: u32,
 }
@@ -63,6 +69,10 @@ pub struct DocumentRow {
     /// match): a person must look at them.
     #[ts(type = "number")]
     pub identity_warnings: u32,
+    /// Raised by every change: an action names the version it was made on, and is refused
+    /// when the document changed since (see [`Store::set_document_status`]).
+    #[ts(type = "number")]
+    pub version: i64,
 }
 
 /// The list flags of a row.
@@ -87,6 +97,22 @@ pub struct RowFlags {
     pub requested_actions: bool,
     #[ts(type = "number")]
     pub warnings: u32,
+    /// Medicines by change: added, amended (dose or form changed), stopped, on hold.
+    #[ts(type = "number")]
+    pub added: u32,
+    #[ts(type = "number")]
+    pub amended: u32,
+    #[ts(type = "number")]
+    pub stopped: u32,
+    #[ts(type = "number")]
+    pub on_hold: u32,
+    /// Actions for the practice not yet done, and the first of them, word for word.
+    #[ts(type = "number")]
+    pub practice_actions: u32,
+    pub first_action: Option<String>,
+    /// High-risk medicines in the document (anticoagulants, insulin, opioids, ...).
+    #[ts(type = "number")]
+    pub high_risk_medicines: u32,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
@@ -101,6 +127,21 @@ pub struct DocumentPage {
     pub rows: Vec<DocumentRow>,
     /// Why a search found nothing without looking (it held no letters or digits), in plain words.
     pub search_hint: Option<String>,
+    /// For a search: how many of its matches are in each status (whatever queue is shown), so
+    /// the window can say "0 in New, 2 in Filed".
+    pub search_by_status: Option<StatusCounts>,
+}
+
+/// Documents by status.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+pub struct StatusCounts {
+    #[ts(type = "number")]
+    pub new: u64,
+    #[ts(type = "number")]
+    pub needs_action: u64,
+    #[ts(type = "number")]
+    pub filed: u64,
 }
 
 /// A stored document: its row, the parse model (JSON) and where it came from.
@@ -137,6 +178,9 @@ pub struct QuarantineRow {
     pub diagnostics: String,
     /// What the mailbox said about the message (headers, and why it could not be read), JSON.
     pub mailbox_meta: Option<String>,
+    /// When someone marked it as dealt with, and their note (the message is kept either way).
+    pub dealt_with_at: Option<String>,
+    pub dealt_with_note: Option<String>,
 }
 
 /// A search counts its matches up to this many; the list pages through the newest of them.
@@ -146,10 +190,10 @@ const ROW_COLUMNS: &str = "d.id, d.kind, d.nhs_number, d.patient_name, d.birth_d
      d.care_setting, d.document_date, d.received_at, d.status, d.superseded_by, d.replaces, d.flags, \
      (SELECT m2.source_id FROM messages m2 WHERE m2.id = d.message_id AND m2.source = 'mesh'), \
      1 + (SELECT count(*) FROM messages m3 WHERE m3.duplicate_of = d.id), \
-     (SELECT count(*) FROM document_issues i WHERE i.document_id = d.id)";
+     (SELECT count(*) FROM document_issues i WHERE i.document_id = d.id), d.version";
 
 /// The number of columns in [`ROW_COLUMNS`].
-const ROW_COLUMN_COUNT: usize = 17;
+const ROW_COLUMN_COUNT: usize = 18;
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
     let flags: String = r.get(13)?;
@@ -172,6 +216,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
         mesh_message_id: r.get(14)?,
         times_received: r.get(15)?,
         identity_warnings: r.get(16)?,
+        version: r.get(17)?,
     })
 }
 
@@ -221,6 +266,8 @@ fn quarantine_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QuarantineRow> {
         reason: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
         diagnostics: r.get(11)?,
         mailbox_meta: r.get(12)?,
+        dealt_with_at: r.get(13)?,
+        dealt_with_note: r.get(14)?,
     })
 }
 
@@ -279,6 +326,12 @@ impl Store {
             conditions.push(format!("{weak}d.received_at >= ?"));
             args.push(Value::Text(from.into()));
         }
+        if q.with_medicine_changes {
+            conditions.push("d.med_changes > 0".into());
+        }
+        if q.with_practice_actions {
+            conditions.push("d.practice_actions > 0".into());
+        }
         if let Some(to) = q.received_to.as_deref().filter(|s| !s.is_empty()) {
             conditions.push(format!("{weak}d.received_at < ?"));
             args.push(Value::Text(if to.len() == 10 {
@@ -300,6 +353,7 @@ impl Store {
                     "Search for a name, an NHS number or words: punctuation alone matches nothing."
                         .into(),
                 ),
+                search_by_status: None,
             });
         }
         let limit = q.limit.clamp(1, 500);
@@ -339,6 +393,7 @@ impl Store {
             offset: q.offset,
             rows,
             search_hint: None,
+            search_by_status: None,
         })
     }
 
@@ -408,7 +463,31 @@ impl Store {
             offset: q.offset,
             rows,
             search_hint: None,
+            search_by_status: Some(self.search_status_counts(fts)?),
         })
+    }
+
+    /// How the newest [`SEARCH_COUNT_CAP`] matches of a full-text query fall into the statuses.
+    fn search_status_counts(&self, fts: &str) -> Result<StatusCounts, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT d.status, count(*) FROM documents d WHERE d.id IN
+                (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?1
+                 ORDER BY rowid DESC LIMIT {SEARCH_COUNT_CAP})
+             GROUP BY d.status"
+        ))?;
+        let mut counts = StatusCounts::default();
+        let rows = stmt.query_map(params![fts], |r| {
+            Ok((r.get::<_, DocumentStatus>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
+        for row in rows {
+            let (status, n) = row?;
+            match status {
+                DocumentStatus::New => counts.new = n,
+                DocumentStatus::NeedsAction => counts.needs_action = n,
+                DocumentStatus::Filed => counts.filed = n,
+            }
+        }
+        Ok(counts)
     }
 
     /// Up to `limit` documents from `offset`, newest first: the inbox's rows, for scripts
@@ -507,17 +586,75 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    pub fn set_document_status(&self, id: i64, status: DocumentStatus) -> Result<bool, StoreError> {
-        Ok(self.conn.execute(
-            "UPDATE documents SET status = ?2 WHERE id = ?1",
-            params![id, status],
-        )? == 1)
+    /// Moves a document to `status`, if it is still at `expected_version` (the version the
+    /// person saw when they acted): a document changed since is refused with
+    /// [`StoreError::DocumentChanged`], never changed blindly. Returns the new version.
+    pub fn set_document_status(
+        &self,
+        id: i64,
+        status: DocumentStatus,
+        expected_version: i64,
+    ) -> Result<i64, StoreError> {
+        let changed = self.conn.query_row(
+            "UPDATE documents SET status = ?2, version = version + 1
+             WHERE id = ?1 AND version = ?3 RETURNING version",
+            params![id, status, expected_version],
+            |r| r.get::<_, i64>(0),
+        );
+        match changed.optional()? {
+            Some(version) => Ok(version),
+            None => {
+                let current: Option<i64> = self
+                    .conn
+                    .query_row(
+                        "SELECT version FROM documents WHERE id = ?1",
+                        params![id],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                Err(match current {
+                    Some(current) => StoreError::DocumentChanged {
+                        id,
+                        expected: expected_version,
+                        current,
+                    },
+                    None => StoreError::DocumentNotFound { id },
+                })
+            }
+        }
+    }
+
+    /// Marks a quarantined message as dealt with, with a note (the message is kept).
+    pub fn mark_quarantine_dealt_with(
+        &self,
+        message_id: i64,
+        note: &str,
+        by_user: Option<&str>,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        let quarantined: bool = self.conn.query_row(
+            "SELECT count(*) > 0 FROM messages WHERE id = ?1 AND outcome = 'quarantined'",
+            params![message_id],
+            |r| r.get(0),
+        )?;
+        if !quarantined {
+            return Err(StoreError::MessageNotFound { id: message_id });
+        }
+        self.conn.execute(
+            "INSERT INTO quarantine_notes (message_id, dealt_with_at, note, by_user) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (message_id) DO UPDATE SET dealt_with_at = excluded.dealt_with_at,
+                 note = excluded.note, by_user = excluded.by_user",
+            params![message_id, at, note, by_user],
+        )?;
+        Ok(())
     }
 
     /// Quarantined messages, newest first.
     pub fn quarantine(&self, limit: u32, offset: u32) -> Result<Vec<QuarantineRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {PROVENANCE_COLUMNS}, m.quarantine_reason, m.diagnostics, m.mailbox_meta FROM messages m
+            "SELECT {PROVENANCE_COLUMNS}, m.quarantine_reason, m.diagnostics, m.mailbox_meta,
+                    q.dealt_with_at, q.note
+             FROM messages m LEFT JOIN quarantine_notes q ON q.message_id = m.id
              WHERE m.outcome = 'quarantined' ORDER BY m.received_at DESC, m.id DESC LIMIT ?1 OFFSET ?2"
         ))?;
         let rows = stmt
@@ -529,7 +666,9 @@ impl Store {
     /// One quarantined message.
     pub fn quarantined(&self, message_id: i64) -> Result<Option<QuarantineRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {PROVENANCE_COLUMNS}, m.quarantine_reason, m.diagnostics, m.mailbox_meta FROM messages m
+            "SELECT {PROVENANCE_COLUMNS}, m.quarantine_reason, m.diagnostics, m.mailbox_meta,
+                    q.dealt_with_at, q.note
+             FROM messages m LEFT JOIN quarantine_notes q ON q.message_id = m.id
              WHERE m.outcome = 'quarantined' AND m.id = ?1"
         ))?;
         Ok(stmt

@@ -48,6 +48,10 @@ pub struct DocumentRecord {
     /// SHA-256 of the document's content (the parsed document, attachments included): two
     /// deliveries are the same document only when this is equal.
     pub content_sha256: Option<String>,
+    /// Medicines added, amended, stopped or put on hold.
+    pub med_changes: u32,
+    /// Requested actions for the practice that are not done yet.
+    pub practice_actions: u32,
     /// JSON object of list flags (medication changes, attachments, ...).
     pub flags: String,
     pub model: String,
@@ -755,8 +759,9 @@ fn insert_document(
     tx.prepare_cached(
         "INSERT INTO documents (message_id, kind, document_bundle_id, composition_id, replaces, nhs_number,
                                 patient_name, birth_date, title, sender, care_setting, document_date,
-                                received_at, flags, sender_org, content_sha256, superseded_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                                received_at, flags, sender_org, content_sha256, superseded_by,
+                                med_changes, practice_actions)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?
     .execute(params![
         message_id,
@@ -776,6 +781,8 @@ fn insert_document(
         d.sender_org,
         d.content_sha256,
         links.superseded_by,
+        d.med_changes,
+        d.practice_actions,
     ])?;
     let document_id = tx.last_insert_rowid();
     tx.prepare_cached("INSERT INTO document_models (document_id, model) VALUES (?1, ?2)")?

@@ -735,7 +735,23 @@ fn the_inbox_pages_filters_and_searches() {
     assert_eq!((all.total, all.search_hint), (30, None));
 
     let id = page.rows[0].id;
-    assert!(s.set_document_status(id, DocumentStatus::Filed).unwrap());
+    let version = page.rows[0].version;
+    let next = s
+        .set_document_status(id, DocumentStatus::Filed, version)
+        .unwrap();
+    assert_eq!(next, version + 1);
+    // A second desk acting on what it saw before the first change is refused,
+    // and the document keeps the first change.
+    match s.set_document_status(id, DocumentStatus::New, version) {
+        Err(StoreError::DocumentChanged {
+            expected, current, ..
+        }) => assert_eq!((expected, current), (version, next)),
+        other => panic!("stale change must be refused, got {other:?}"),
+    }
+    assert!(matches!(
+        s.set_document_status(987_654, DocumentStatus::Filed, 1),
+        Err(StoreError::DocumentNotFound { id: 987_654 })
+    ));
     let filed = s
         .query_documents(&ListQuery {
             queue: Some(Queue::Filed),

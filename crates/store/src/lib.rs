@@ -30,7 +30,7 @@ pub use datadir::{DataDir, DATABASE_FILE, DATA_DIR_ENV};
 pub use error::StoreError;
 pub use inbox_queries::{
     fts_query, Delivery, DocumentIssue, DocumentPage, DocumentRow, ListQuery, MessageProvenance,
-    QuarantineRow, RowFlags, StoredDocument,
+    QuarantineRow, RowFlags, StatusCounts, StoredDocument,
 };
 pub use ingest::{
     sha256_hex, Disposition, DocumentIdentity, DocumentLinks, DocumentRecord, IdentityMatches,

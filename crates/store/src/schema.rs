@@ -165,6 +165,28 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (source, mailbox, source_id)
     ) STRICT;
     "#,
+    // 6: the reading view and triage. Each document has a version, raised by every change of
+    // status, so an action made on what was shown is refused when the document changed since.
+    // Medicine changes and actions for the practice are columns, so the list can filter on
+    // them. A quarantined message can be marked as dealt with (never deleted).
+    r#"
+    ALTER TABLE documents ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE documents ADD COLUMN med_changes INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE documents ADD COLUMN practice_actions INTEGER NOT NULL DEFAULT 0;
+    UPDATE documents SET
+        med_changes = coalesce(json_extract(flags, '$.medication_changes'), 0),
+        practice_actions = CASE WHEN json_extract(flags, '$.requested_actions') THEN 1 ELSE 0 END;
+    CREATE INDEX documents_med_changes ON documents(received_at DESC, id DESC) WHERE med_changes > 0;
+    CREATE INDEX documents_practice_actions ON documents(received_at DESC, id DESC)
+        WHERE practice_actions > 0;
+
+    CREATE TABLE quarantine_notes (
+        message_id   INTEGER PRIMARY KEY REFERENCES messages(id),
+        dealt_with_at TEXT NOT NULL,
+        note         TEXT NOT NULL,
+        by_user      TEXT
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

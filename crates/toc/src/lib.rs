@@ -11,7 +11,9 @@
 //!   allowlisted markup around the same text.
 //! * ITK3 responses are built with [`response::build`] and read with [`response::parse`].
 
+pub mod actions;
 mod base64;
+pub mod medicines;
 pub mod codes;
 pub mod inspect;
 pub mod model;

@@ -314,6 +314,9 @@ pub struct Medication {
     pub effective: Option<String>,
     pub quantity: Option<String>,
     pub notes: Vec<String>,
+    /// A medicine where an error harms most (see [`crate::medicines::high_risk`]).
+    #[serde(default)]
+    pub high_risk: Option<crate::medicines::HighRisk>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -1383,5 +1383,6 @@ fn read_medication(ms: &Node, list_code: Option<&str>, ctx: &Ctx, d: &mut Diags)
             ),
         );
     }
+    m.high_risk = m.name.as_deref().and_then(crate::medicines::high_risk);
     m
 }

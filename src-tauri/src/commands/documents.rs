@@ -45,17 +45,18 @@ pub fn open_document(state: State<'_, AppState>, id: i64) -> CmdResult<DocumentV
     state.with_store(|s| Ok(document_view(s, id)?))
 }
 
-/// Moves a document between the New, Needs action and Filed queues.
+/// Moves a document between the New, Needs action and Filed queues. `expected_version` is the
+/// version of the document the person saw: if it changed since, nothing changes and the error is
+/// `document_changed`.
 #[tauri::command]
 pub fn set_document_status(
     state: State<'_, AppState>,
     id: i64,
     status: DocumentStatus,
+    expected_version: i64,
 ) -> CmdResult<DocumentRow> {
     state.with_store(|s| {
-        if !s.set_document_status(id, status)? {
-            return Err(not_found(id));
-        }
+        s.set_document_status(id, status, expected_version)?;
         Ok(s.document(id)?.ok_or_else(|| not_found(id))?.row)
     })
 }

@@ -4,3 +4,4 @@ pub mod documents;
 pub mod quarantine;
 pub mod status;
 pub mod sync;
+pub mod settings;

@@ -25,6 +25,26 @@ pub fn open_quarantined(state: State<'_, AppState>, message_id: i64) -> CmdResul
     state.with_store(|s| Ok(quarantined_view(s, message_id)?))
 }
 
+/// Marks a quarantined message as dealt with, with a note; it is kept, and stays listed.
+#[tauri::command]
+pub fn mark_quarantine_dealt_with(
+    state: State<'_, AppState>,
+    message_id: i64,
+    note: String,
+) -> CmdResult<QuarantinedView> {
+    if note.trim().is_empty() {
+        return Err(AppError::new(
+            ErrorCode::Input,
+            "say what was done about this message (for example \"asked the hospital to resend\")",
+        ));
+    }
+    state.with_store(|s| {
+        let at = handover_inbox::now_rfc3339();
+        s.mark_quarantine_dealt_with(message_id, note.trim(), None, &at)?;
+        Ok(quarantined_view(s, message_id)?)
+    })
+}
+
 /// Saves the quarantined message, byte for byte as received, to a new file in Downloads;
 /// returns the path.
 #[tauri::command]

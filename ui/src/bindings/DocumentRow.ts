@@ -19,4 +19,9 @@ times_received: number,
  * Identity warnings on the document (a reused identifier, a replacement that does not
  * match): a person must look at them.
  */
-identity_warnings: number, };
+identity_warnings: number, 
+/**
+ * Raised by every change: an action names the version it was made on, and is refused
+ * when the document changed since (see [`Store::set_document_status`]).
+ */
+version: number, };

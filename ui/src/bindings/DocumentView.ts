@@ -4,6 +4,7 @@ import type { DocumentIssue } from "./DocumentIssue";
 import type { DocumentRow } from "./DocumentRow";
 import type { MessageProvenance } from "./MessageProvenance";
 import type { Parsed } from "./Parsed";
+import type { RequestedAction } from "./RequestedAction";
 
 /**
  * Everything the document view shows.
@@ -29,4 +30,8 @@ deliveries: Array<Delivery>,
 /**
  * Identity warnings: a reused identifier, a replacement that does not match.
  */
-issues: Array<DocumentIssue>, };
+issues: Array<DocumentIssue>, 
+/**
+ * What the document asks someone to do, read from its plan and follow-up sections.
+ */
+actions: Array<RequestedAction>, };

@@ -36,4 +36,12 @@ received_from: string | null,
  * Received on or before this UTC date (`yyyy-mm-dd`, the whole day), or before this
  * instant (RFC 3339 in UTC, exclusive: the UI sends the start of the next UK day).
  */
-received_to: string | null, offset: number, limit: number, };
+received_to: string | null, 
+/**
+ * Only documents that add, change, stop or hold a medicine.
+ */
+with_medicine_changes: boolean, 
+/**
+ * Only documents that ask something of the practice not yet done.
+ */
+with_practice_actions: boolean, offset: number, limit: number, };

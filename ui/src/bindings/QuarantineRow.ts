@@ -9,4 +9,8 @@ diagnostics: string,
 /**
  * What the mailbox said about the message (headers, and why it could not be read), JSON.
  */
-mailbox_meta: string | null, };
+mailbox_meta: string | null, 
+/**
+ * When someone marked it as dealt with, and their note (the message is kept either way).
+ */
+dealt_with_at: string | null, dealt_with_note: string | null, };

@@ -8,7 +8,23 @@ import type { Parsed } from "./Parsed";
  * document it holds when it could be read (refused for another reason, such as an NHS number
  * that fails its check). The whole message is saved to a file on request, never sent whole.
  */
-export type QuarantinedView = { provenance: MessageProvenance, reason: string, diagnostics: Array<Diagnostic>, 
+export type QuarantinedView = { provenance: MessageProvenance, 
+/**
+ * Why, in plain words, and what to do ("Cut off in transit: ask the sender to resend it.").
+ */
+plain_reason: string, 
+/**
+ * Why, as the parser or the mailbox put it.
+ */
+reason: string, 
+/**
+ * The organisation that sent it, where it can be read (name and ODS code).
+ */
+sender: string | null, 
+/**
+ * When someone marked it as dealt with, and their note (it is kept either way).
+ */
+dealt_with_at: string | null, dealt_with_note: string | null, diagnostics: Array<Diagnostic>, 
 /**
  * The first [`QUARANTINE_PREVIEW_BYTES`] as text (invalid UTF-8 replaced).
  */

@@ -11,4 +11,16 @@ superseding: boolean,
 /**
  * The "Plan and requested actions" section asks something of the practice (it has text).
  */
-requested_actions: boolean, warnings: number, };
+requested_actions: boolean, warnings: number, 
+/**
+ * Medicines by change: added, amended (dose or form changed), stopped, on hold.
+ */
+added: number, amended: number, stopped: number, on_hold: number, 
+/**
+ * Actions for the practice not yet done, and the first of them, word for word.
+ */
+practice_actions: number, first_action: string | null, 
+/**
+ * High-risk medicines in the document (anticoagulants, insulin, opioids, ...).
+ */
+high_risk_medicines: number, };

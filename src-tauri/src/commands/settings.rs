@@ -1,0 +1,65 @@
+//! The mailbox settings screen: what is configured (never a secret), saving a MESH mailbox after
+//! checking it, and testing the connection.
+
+use handover_inbox::{
+    check_mesh_mailbox, store_mesh_mailbox, test_mailbox, MailboxDescription, MailboxSettings,
+    MailboxTest, MeshMailboxInput,
+};
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::{AppError, CmdResult};
+use crate::state::AppState;
+
+/// The mailbox as the settings screen shows it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct MailboxSettingsView {
+    /// The mailbox in use, if any (never its secrets).
+    pub mailbox: Option<MailboxDescription>,
+    /// It comes from the environment (`HANDOVER_MESH_*`, `HANDOVER_MAILBOX_DIR`), which
+    /// overrides saved settings: the screen cannot change it.
+    pub from_environment: bool,
+    /// Why the mailbox cannot be used, if so.
+    pub error: Option<AppError>,
+}
+
+#[tauri::command]
+pub fn mailbox_settings(state: State<'_, AppState>) -> CmdResult<MailboxSettingsView> {
+    let from_environment = matches!(MailboxSettings::from_env(), Ok(Some(_)) | Err(_));
+    let view = state.with_store(|s| state.sync.status(s))?;
+    Ok(MailboxSettingsView {
+        mailbox: state.sync.mailbox(),
+        from_environment,
+        error: view.config_error,
+    })
+}
+
+/// Checks the MESH mailbox (its address, id, TLS files and a handshake with the credentials),
+/// saves it (secrets in the OS keyring), switches the sync to it and syncs; returns what testing
+/// it found. Nothing is saved when the check fails.
+#[tauri::command]
+pub async fn save_mailbox(
+    state: State<'_, AppState>,
+    input: MeshMailboxInput,
+) -> CmdResult<MailboxTest> {
+    let checked = check_mesh_mailbox(&input, true).await?;
+    let settings = state.with_store(|s| {
+        let settings = store_mesh_mailbox(s, state.keys.as_ref(), &checked, &input)?;
+        state.sync.reconfigure(s);
+        Ok(settings)
+    })?;
+    Ok(test_mailbox(&settings).await?)
+}
+
+/// Handshakes with the mailbox in use and counts what is waiting.
+#[tauri::command]
+pub async fn test_mailbox_now(state: State<'_, AppState>) -> CmdResult<MailboxTest> {
+    let settings = state.sync.settings().ok_or_else(|| {
+        AppError::new(
+            handover_errors::ErrorCode::NoMailbox,
+            "no mailbox is configured",
+        )
+    })?;
+    Ok(test_mailbox(&settings).await?)
+}
