@@ -50,8 +50,10 @@ export const api = {
   listDocuments: (query: ListQuery) => call<DocumentPage>("list_documents", { query }),
   listSenders: () => call<string[]>("list_senders"),
   openDocument: (id: number) => call<DocumentView>("open_document", { id }),
-  setDocumentStatus: (id: number, status: DocumentStatus) =>
-    call<DocumentRow>("set_document_status", { id, status }),
+  /** `expectedVersion` is the version the person saw: the core refuses the change
+   * (`document_changed`) when the document has changed since. */
+  setDocumentStatus: (id: number, status: DocumentStatus, expectedVersion: number) =>
+    call<DocumentRow>("set_document_status", { id, status, expectedVersion }),
   openAttachment: (documentId: number, index: number) =>
     call<AttachmentData>("open_attachment", { documentId, index }),
   saveAttachment: (documentId: number, index: number) =>

@@ -250,7 +250,7 @@ export class App {
     }
     if (target.view.row.status === status) return;
     try {
-      const row = await api.setDocumentStatus(target.id, status);
+      const row = await api.setDocumentStatus(target.id, status, target.view.row.version);
       this.toast.show(`${STATUS_WORDS[status]}: ${row.patient_name ?? "document"}${row.title ? `, ${row.title}` : ""}.`);
       await this.openDocument(row.id, false);
       await this.refreshLists();

@@ -18,7 +18,7 @@ describe("the list query", () => {
     const inbox = new InboxState(status());
     expect(inbox.queue).toBe("new");
     expect(inbox.query(0, 200)).toEqual({
-      queue: "new", kind: null, sender: null, search: null, sort: "received-desc", received_from: null, received_to: null, offset: 0, limit: 200,
+      queue: "new", kind: null, sender: null, search: null, sort: "received-desc", received_from: null, received_to: null, with_medicine_changes: false, with_practice_actions: false, offset: 0, limit: 200,
     });
   });
 

@@ -123,6 +123,8 @@ export class InboxState {
       // The date inputs are UK calendar days; the store records UTC instants.
       received_from: ukDayStartUtc(f.from) ?? (f.from || null),
       received_to: f.to ? (ukDayStartUtc(nextDay(f.to)) ?? f.to) : null,
+      with_medicine_changes: false,
+      with_practice_actions: false,
       offset,
       limit,
     };

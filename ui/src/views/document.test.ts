@@ -28,10 +28,11 @@ function documentOf(over: Partial<Document> = {}): Document {
 const row: DocumentRow = {
   id: 3, kind: "inpatient-discharge", nhs_number: "9434765919", patient_name: "LIST NAME", birth_date: null, title: "Discharge summary",
   sender: "Trust", care_setting: null, document_date: null, received_at: "2026-11-22T10:40:00Z", status: "new", superseded_by: null, replaces: null,
-  flags: { medication_changes: 0, medications: 0, attachments: 0, allergies: 0, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0 },
+  flags: { medication_changes: 0, medications: 0, attachments: 0, allergies: 0, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0, added: 0, amended: 0, stopped: 0, on_hold: 0, practice_actions: 0, first_action: null, high_risk_medicines: 0 },
     mesh_message_id: null,
     times_received: 1,
     identity_warnings: 0,
+    version: 1,
 };
 
 function viewOf(doc: Document, over: Partial<DocumentView> = {}): DocumentView {
@@ -43,6 +44,7 @@ function viewOf(doc: Document, over: Partial<DocumentView> = {}): DocumentView {
     supersedes: [],
     deliveries: [],
     issues: [],
+    actions: [],
     ...over,
   };
 }
@@ -80,7 +82,7 @@ describe("sections", () => {
         section({ title: "Medications and medical devices", entries: [{ reference: "MedicationStatement/1", resource_type: "MedicationStatement", recognised: true }] }),
       ],
       medications: [
-        { code: null, name: "Ramipril 5mg capsules", form: null, dosage: "One daily", route: "Oral", additional_instructions: [], patient_instruction: null, status: "active", status_raw: "active", list: "active", list_code: null, change: "amended", change_raw: "amended", change_date: null, change_details: "Dose increased", change_indication: null, effective: null, quantity: null, notes: [] },
+        { code: null, name: "Ramipril 5mg capsules", form: null, dosage: "One daily", route: "Oral", additional_instructions: [], patient_instruction: null, status: "active", status_raw: "active", list: "active", list_code: null, change: "amended", change_raw: "amended", change_date: null, change_details: "Dose increased", change_indication: null, effective: null, quantity: null, notes: [], high_risk: null },
       ],
     });
     const el = renderDocument(viewOf(doc), handlers);

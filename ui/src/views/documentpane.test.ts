@@ -9,10 +9,11 @@ function viewOf(id: number, attachments = 0): DocumentView {
   const row = {
     id, kind: "inpatient-discharge", nhs_number: "9434765919", patient_name: "SMITH, Sam", birth_date: null, title: "Discharge summary",
     sender: "Trust", care_setting: null, document_date: null, received_at: "2026-11-22T10:40:00Z", status: "new", superseded_by: null, replaces: null,
-    flags: { medication_changes: 0, medications: 0, attachments, allergies: 0, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0 },
+    flags: { medication_changes: 0, medications: 0, attachments, allergies: 0, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0, added: 0, amended: 0, stopped: 0, on_hold: 0, practice_actions: 0, first_action: null, high_risk_medicines: 0 },
     mesh_message_id: null,
     times_received: 1,
     identity_warnings: 0,
+    version: 1,
   };
   return {
     row,
@@ -22,6 +23,7 @@ function viewOf(id: number, attachments = 0): DocumentView {
     supersedes: [],
     deliveries: [],
     issues: [],
+    actions: [],
   } as DocumentView;
 }
 
@@ -29,7 +31,8 @@ function quarantined(messageId: number): QuarantinedView {
   return {
     provenance: { message_id: messageId, source: "folder", mailbox: "/tmp/x", source_id: "g.xml", workflow_id: null, sender_mailbox: null, received_at: "2026-11-22T10:40:00Z", acknowledged_at: null, sha256: "00", size: 10 },
     reason: "not a FHIR bundle", diagnostics: [], preview: "<garbage/>", preview_truncated: false, binary: false,
-    content_encoding: null, parsed: null,
+    content_encoding: null, parsed: null, plain_reason: "Not a Transfer of Care message", sender: null,
+    dealt_with_at: null, dealt_with_note: null,
   };
 }
 

@@ -7,7 +7,7 @@ function med(over: Partial<Medication>): Medication {
     code: null, name: "Aspirin 75mg dispersible tablets", form: null, dosage: "One daily", route: "Oral",
     additional_instructions: [], patient_instruction: null, status: "active", status_raw: "active",
     list: "active", list_code: null, change: null, change_raw: null, change_date: null,
-    change_details: null, change_indication: null, effective: null, quantity: null, notes: [], ...over,
+    change_details: null, change_indication: null, effective: null, quantity: null, notes: [], high_risk: null, ...over,
   };
 }
 

@@ -7,6 +7,10 @@ function view(over: Partial<QuarantinedView> = {}): QuarantinedView {
   return {
     provenance: { message_id: 4, source: "mesh", mailbox: "X26ABC1", source_id: "M4", workflow_id: "TOC_FHIR_IP_DISCH", sender_mailbox: "X26ABC2", received_at: "2026-11-22T10:40:00Z", acknowledged_at: null, sha256: "00", size: 3 * 1024 * 1024 },
     reason: "(10009) not well-formed XML",
+    plain_reason: "Cut off in transit: ask the sender to resend it",
+    sender: null,
+    dealt_with_at: null,
+    dealt_with_note: null,
     diagnostics: [],
     preview: "<Bundle><oops",
     preview_truncated: false,

@@ -7,10 +7,11 @@ function row(over: Partial<DocumentRow> = {}): DocumentRow {
     id: 7, kind: "inpatient-discharge", nhs_number: "9434765919", patient_name: "Sam Smith", birth_date: "1957-01-01",
     title: "Discharge summary", sender: "South Devon Healthcare NHS Foundation Trust", care_setting: "Cardiology",
     document_date: null, received_at: "2026-11-22T10:40:00Z", status: "new", superseded_by: null, replaces: null,
-    flags: { medication_changes: 3, medications: 5, attachments: 1, allergies: 2, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0 },
+    flags: { medication_changes: 3, medications: 5, attachments: 1, allergies: 2, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0, added: 0, amended: 0, stopped: 0, on_hold: 0, practice_actions: 0, first_action: null, high_risk_medicines: 0 },
     mesh_message_id: null,
     times_received: 1,
     identity_warnings: 0,
+    version: 1,
     ...over,
   };
 }
