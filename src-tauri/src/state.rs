@@ -33,7 +33,11 @@ impl AppState {
         if let Err(e) = &store {
             eprintln!("handover: error [{}]: {}", e.code, e.message);
         }
-        let sync = SyncService::configure(store.as_ref().ok(), keys.clone(), ServiceOptions::from_env(dir));
+        let sync = SyncService::configure(
+            store.as_ref().ok(),
+            keys.clone(),
+            ServiceOptions::from_env(dir),
+        );
         AppState {
             store: Mutex::new(store),
             sync,

@@ -156,7 +156,12 @@ fn the_commands_sync_list_open_and_file_documents_and_report_coded_errors() {
     .unwrap();
     assert_eq!(q["dealt_with_note"], "Asked the hospital to resend", "{q}");
     assert!(q["dealt_with_at"].is_string());
-    let quarantine = invoke(&webview, "list_quarantine", json!({"offset": 0, "limit": 10})).unwrap();
+    let quarantine = invoke(
+        &webview,
+        "list_quarantine",
+        json!({"offset": 0, "limit": 10}),
+    )
+    .unwrap();
     assert_eq!(quarantine.as_array().unwrap().len(), 1);
 
     // The settings screen sees the folder mailbox from the environment, and cannot change it.

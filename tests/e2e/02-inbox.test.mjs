@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { axeViolations, fixtureMailbox, inspect, launch, press, repoRoot, screenshot, until } from "./harness.mjs";
+import { axeViolations, fixtureMailbox, inspect, launch, listName, press, repoRoot, screenshot, until } from "./harness.mjs";
 
 const GARBAGE = '<?xml version="1.0"?><notABundle><script>window.__handoverPwned = true</script>not a ToC message</notABundle>';
 
@@ -82,7 +82,7 @@ test("search finds a patient by NHS number, with or without spaces", async () =>
   const found = await rowData(browser);
   assert.ok(found.length >= 1);
   for (const r of found) assert.ok(r.text.includes(`${nhs.slice(0, 3)} ${nhs.slice(3, 6)} ${nhs.slice(6)}`), r.text);
-  assert.ok(found.some((r) => r.text.includes(doc.patient.name)));
+  assert.ok(found.some((r) => r.text.includes(listName(doc.patient))));
   // Arrow down from the search box moves into the results; Enter opens the selected document.
   await press(browser, "ArrowDown");
   await until(async () => (await browser.execute(() => document.activeElement?.id)) === "inbox-list", { message: "list focused" });
@@ -119,7 +119,7 @@ test("a discharge summary shows every section title and its medicines with chang
   await searchFor(browser, doc.patient.nhs_number);
   // 0001 is an original (a later fixture may replace it, about the same patient).
   const found = (await rowData(browser)).filter(
-    (r) => r.text.includes(doc.patient.name) && r.text.includes("Inpatient discharge") && !r.text.includes("Replacement"),
+    (r) => r.text.includes(listName(doc.patient)) && r.text.includes("Inpatient discharge") && !r.text.includes("Replacement"),
   );
   assert.equal(found.length, 1, JSON.stringify(found));
   await openRow(browser, found[0].id);
@@ -169,7 +169,7 @@ test("a document with hostile narrative shows its text and runs no script", asyn
   // Fixture 0004 carries script in its narrative that would set window.__handoverPwned.
   const doc = inspect(path.join(fixtures.pristine, "0004-outpatient-letter.xml"));
   await searchFor(browser, doc.patient.nhs_number);
-  const found = (await rowData(browser)).filter((r) => r.text.includes(doc.patient.name) && r.text.includes("Outpatient letter"));
+  const found = (await rowData(browser)).filter((r) => r.text.includes(listName(doc.patient)) && r.text.includes("Outpatient letter"));
   assert.equal(found.length, 1, JSON.stringify(found));
   await openRow(browser, found[0].id);
   await until(async () => (await (await browser.$("#document-title")).getText()) === doc.title, { message: "hostile document open" });
@@ -245,7 +245,7 @@ test("a PDF attachment opens inside the window, drawn by pdf.js (nothing execute
   const { browser } = session;
   await press(browser, "1");
   await searchFor(browser, pdfDoc.patient.nhs_number);
-  const found = (await rowData(browser)).filter((r) => r.text.includes(pdfDoc.patient.name));
+  const found = (await rowData(browser)).filter((r) => r.text.includes(listName(pdfDoc.patient)));
   assert.equal(found.length, 1, JSON.stringify(found));
   await openRow(browser, found[0].id);
   await until(async () => (await (await browser.$("#document-title")).getText()) === pdfDoc.title, { message: "PDF document open" });

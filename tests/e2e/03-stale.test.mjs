@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { homedir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { axeViolations, fixtureMailbox, inspect, launch, repoRoot, screenshot, until } from "./harness.mjs";
+import { axeViolations, fixtureMailbox, inspect, launch, listName, repoRoot, screenshot, until } from "./harness.mjs";
 
 const venv = process.env.HANDOVER_TEST_VENV ?? path.join(homedir(), ".cache/handover/venv");
 const python = path.join(venv, "bin/python");
@@ -98,7 +98,7 @@ test("the app syncs from mesh-sandbox and lists the document, with no stale bann
   const { browser } = session;
   await until(async () => /New: 1 document$/.test(await (await browser.$("#list-summary")).getText()), { timeout: 30000, message: "one new document" });
   const text = await browser.execute(() => document.querySelector("#inbox-list [data-id]")?.textContent ?? "");
-  assert.ok(text.includes(doc.patient.name), text);
+  assert.ok(text.includes(listName(doc.patient)), text);
   assert.match(await (await browser.$("#sync-indicator")).getText(), /^Synced at \d\d:\d\d$/);
   assert.equal(await banner(browser), null);
 });

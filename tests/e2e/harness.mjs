@@ -129,6 +129,14 @@ export function inspect(file) {
   return JSON.parse(cli(["inspect", "--json", file]));
 }
 
+/** A patient as the inbox list names them: `SURNAME, Given` (as crates/inbox's list_name). */
+export function listName(patient) {
+  const family = (patient.family ?? "").trim();
+  if (!family) return patient.name;
+  const given = (patient.given ?? []).join(" ");
+  return given ? `${family.toUpperCase()}, ${given}` : family.toUpperCase();
+}
+
 /** Polls `fn` (async, returns truthy when done) until it succeeds or `timeout` ms pass. */
 export async function until(fn, { timeout = 20000, interval = 100, message = "condition" } = {}) {
   const started = Date.now();

@@ -140,7 +140,11 @@ pub async fn check_mesh_mailbox(
     input: &MeshMailboxInput,
     check: bool,
 ) -> Result<CheckedMailbox, ConfigError> {
-    let blank = |s: &Option<String>| s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let blank = |s: &Option<String>| {
+        s.as_ref()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let stored = MeshSettings {
         url: input.url.trim().trim_end_matches('/').to_string(),
         mailbox: input.mailbox.trim().to_ascii_uppercase(),
@@ -148,7 +152,12 @@ pub async fn check_mesh_mailbox(
         client_key: blank(&input.client_key),
         ca_bundle: blank(&input.ca_bundle),
     };
-    let mut config = MeshConfig::new(&stored.url, &stored.mailbox, &input.password, &input.shared_key);
+    let mut config = MeshConfig::new(
+        &stored.url,
+        &stored.mailbox,
+        &input.password,
+        &input.shared_key,
+    );
     config.client_cert = stored.client_cert.as_ref().map(PathBuf::from);
     config.client_key = stored.client_key.as_ref().map(PathBuf::from);
     config.ca_bundle = stored.ca_bundle.as_ref().map(PathBuf::from);
@@ -168,7 +177,9 @@ pub fn store_mesh_mailbox(
     input: &MeshMailboxInput,
 ) -> Result<MailboxSettings, ConfigError> {
     let stored = &checked.stored;
-    let keyring = |what: &'static str| move |e: handover_store::KeyStoreError| ConfigError::Keyring { what, message: e.0 };
+    let keyring = |what: &'static str| {
+        move |e: handover_store::KeyStoreError| ConfigError::Keyring { what, message: e.0 }
+    };
     keys.set(&mesh_password_account(&stored.mailbox), &input.password)
         .map_err(keyring("password"))?;
     keys.set(&mesh_shared_key_account(&stored.url), &input.shared_key)

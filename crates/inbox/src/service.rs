@@ -178,7 +178,10 @@ impl SyncService {
 
     /// The mailbox as it may be shown (never a secret), or None.
     pub fn mailbox(&self) -> Option<crate::MailboxDescription> {
-        self.config().settings.as_ref().map(MailboxSettings::describe)
+        self.config()
+            .settings
+            .as_ref()
+            .map(MailboxSettings::describe)
     }
 
     /// Resolves the mailbox again (after its settings were saved) and syncs at once.

@@ -151,7 +151,10 @@ pub fn document_view(store: &Store, id: i64) -> Result<DocumentView, ViewError> 
 
 /// Why a message is in quarantine, in plain words, and what to do about it: from the ITK3 code
 /// of its most serious diagnostic.
-pub fn plain_reason(diagnostics: &[handover_toc::Diagnostic], content_encoding: Option<&str>) -> String {
+pub fn plain_reason(
+    diagnostics: &[handover_toc::Diagnostic],
+    content_encoding: Option<&str>,
+) -> String {
     use handover_toc::{ResponseCode as Rc, Severity};
     let worst = diagnostics
         .iter()
@@ -159,9 +162,15 @@ pub fn plain_reason(diagnostics: &[handover_toc::Diagnostic], content_encoding: 
         .max_by_key(|d| (d.severity == Severity::Fatal, d.itk_code.is_some()));
     let code = worst.and_then(|d| d.itk_code).and_then(Rc::from_code);
     let message = worst.map(|d| d.message.to_lowercase()).unwrap_or_default();
-    let cut_off = ["never closed", "unexpected end", "eof", "truncated", "unclosed"]
-        .iter()
-        .any(|w| message.contains(w));
+    let cut_off = [
+        "never closed",
+        "unexpected end",
+        "eof",
+        "truncated",
+        "unclosed",
+    ]
+    .iter()
+    .any(|w| message.contains(w));
     match code {
         _ if content_encoding.is_some() => {
             "It arrived damaged (its compression is broken): ask the sender to resend it.".into()

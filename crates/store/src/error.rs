@@ -86,7 +86,11 @@ pub enum StoreError {
     MessageBytesDamaged { message_id: i64, detail: String },
 
     #[error("document {id} has changed since it was shown (version {expected}, now {current}): look at it again before acting on it")]
-    DocumentChanged { id: i64, expected: i64, current: i64 },
+    DocumentChanged {
+        id: i64,
+        expected: i64,
+        current: i64,
+    },
 
     #[error("document {id} is not in the store")]
     DocumentNotFound { id: i64 },

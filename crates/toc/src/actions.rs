@@ -75,7 +75,10 @@ pub fn is_action_section(s: &Section) -> bool {
 
 /// Every requested action of `doc`, in document order.
 pub fn requested_actions(doc: &Document) -> Vec<RequestedAction> {
-    let practice = doc.patient.as_ref().and_then(|p| p.gp_practice_name.clone());
+    let practice = doc
+        .patient
+        .as_ref()
+        .and_then(|p| p.gp_practice_name.clone());
     let mut out = Vec::new();
     for (i, s) in doc.sections.iter().enumerate() {
         if !is_action_section(s) {
@@ -125,7 +128,10 @@ fn text_of(n: roxmltree::Node) -> String {
 }
 
 fn is_heading_element(n: roxmltree::Node) -> bool {
-    matches!(name(n).as_str(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "caption")
+    matches!(
+        name(n).as_str(),
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "caption"
+    )
 }
 
 /// A paragraph that is only bold text ("<p><b>Actions for the GP</b></p>") reads as a heading.
@@ -174,7 +180,12 @@ impl Reader {
                     _ => lines_of(c, &mut pending),
                 }
             } else if c.is_text() {
-                let t = c.text().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+                let t = c
+                    .text()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 if !t.is_empty() {
                     pending.push(Line::Text(t));
                 }
@@ -244,7 +255,10 @@ impl Reader {
             let Line::Text(t) = line else {
                 continue;
             };
-            if let Some(who) = after_label(&t, &["person responsible", "responsible person", "responsible"]) {
+            if let Some(who) = after_label(
+                &t,
+                &["person responsible", "responsible person", "responsible"],
+            ) {
                 match current.as_mut() {
                     Some(a) if a.responsible.is_none() => a.responsible = Some(who),
                     _ => {}
@@ -292,8 +306,19 @@ fn lines_of(node: roxmltree::Node, out: &mut Vec<Line>) {
                 let tag = name(c);
                 let block = matches!(
                     tag.as_str(),
-                    "p" | "div" | "li" | "tr" | "dd" | "dt" | "h1" | "h2" | "h3" | "h4" | "h5"
-                        | "h6" | "blockquote" | "pre"
+                    "p" | "div"
+                        | "li"
+                        | "tr"
+                        | "dd"
+                        | "dt"
+                        | "h1"
+                        | "h2"
+                        | "h3"
+                        | "h4"
+                        | "h5"
+                        | "h6"
+                        | "blockquote"
+                        | "pre"
                 );
                 if tag == "br" || tag == "hr" {
                     push(buf, out);
@@ -324,7 +349,10 @@ fn after_label(line: &str, labels: &[&str]) -> Option<String> {
     for label in labels {
         if let Some(rest) = l.strip_prefix(label) {
             let rest_trim = rest.trim_start();
-            if let Some(after) = rest_trim.strip_prefix(':').or_else(|| rest_trim.strip_prefix('-')) {
+            if let Some(after) = rest_trim
+                .strip_prefix(':')
+                .or_else(|| rest_trim.strip_prefix('-'))
+            {
                 let start = line.len() - after.len();
                 let value = line[start..].trim();
                 return (!value.is_empty()).then(|| value.to_string());
@@ -365,9 +393,21 @@ fn for_practice(a: &RequestedAction, practice: Option<&str>) -> bool {
         return names_practice(who, practice);
     }
     let text = lower(&a.text);
-    let nothing = ["no actions", "no action", "none", "nil", "n/a", "not applicable"]
-        .iter()
-        .any(|n| text == *n || text.starts_with(&format!("{n} ")) || text.starts_with(&format!("{n}.")) || text.starts_with(&format!("{n} for")));
+    let nothing = [
+        "no actions",
+        "no action",
+        "none",
+        "nil",
+        "n/a",
+        "not applicable",
+    ]
+    .iter()
+    .any(|n| {
+        text == *n
+            || text.starts_with(&format!("{n} "))
+            || text.starts_with(&format!("{n}."))
+            || text.starts_with(&format!("{n} for"))
+    });
     !nothing
 }
 
@@ -416,13 +456,22 @@ mod tests {
         );
         assert_eq!(a[0].status.as_deref(), Some("Completed"));
         assert!(a[0].completed() && !a[0].needs_disposition());
-        assert_eq!(a[2].responsible.as_deref(), Some("Dr. C. O'Reilly - GP, Canvas Health Centre."));
+        assert_eq!(
+            a[2].responsible.as_deref(),
+            Some("Dr. C. O'Reilly - GP, Canvas Health Centre.")
+        );
         assert_eq!(a[3].status.as_deref(), Some("Requested"));
         let for_practice: Vec<bool> = a.iter().map(|x| x.for_practice).collect();
         assert_eq!(for_practice, [false, false, true, false, false]);
         assert!(a.iter().all(|x| x.section == 1));
-        assert_eq!(a[4].heading.as_deref(), Some("Actions for patient or their carer"));
-        assert_eq!(a[0].heading.as_deref(), Some("Actions for healthcare professionals"));
+        assert_eq!(
+            a[4].heading.as_deref(),
+            Some("Actions for patient or their carer")
+        );
+        assert_eq!(
+            a[0].heading.as_deref(),
+            Some("Actions for healthcare professionals")
+        );
     }
 
     #[test]
@@ -430,7 +479,9 @@ mod tests {
         let html = "<div><table><tr><th>Actions for healthcare professionals</th></tr><tr><td>Arrange a blood glucose check next week.</td></tr><tr><td>Professor Hawkins to consider radiotherapy.</td></tr></table></div>";
         let a = requested_actions(&doc(html));
         assert_eq!(a.len(), 2);
-        assert!(a.iter().all(|x| x.heading.as_deref() == Some("Actions for healthcare professionals")));
+        assert!(a
+            .iter()
+            .all(|x| x.heading.as_deref() == Some("Actions for healthcare professionals")));
         assert!(a.iter().all(|x| x.for_practice && x.needs_disposition()));
     }
 
@@ -440,7 +491,14 @@ mod tests {
             "<div><p><b>Actions for the GP</b></p><ul><li>Check U&amp;E in one week.</li><li>Review ramipril.</li></ul><p>No actions for the patient.</p></div>",
         ));
         let texts: Vec<&str> = a.iter().map(|x| x.text.as_str()).collect();
-        assert_eq!(texts, ["Check U&E in one week.", "Review ramipril.", "No actions for the patient."]);
+        assert_eq!(
+            texts,
+            [
+                "Check U&E in one week.",
+                "Review ramipril.",
+                "No actions for the patient."
+            ]
+        );
         assert_eq!(a[0].heading.as_deref(), Some("Actions for the GP"));
         assert!(a[0].for_practice && a[1].for_practice);
         assert!(!a[2].for_practice, "says there is nothing to do");

@@ -34,6 +34,8 @@ pub fn to_json(p: &Parsed) -> Value {
             "nhs_number": pt.nhs_number,
             "nhs_number_valid": pt.nhs_number_valid,
             "name": pt.name,
+            "family": pt.family,
+            "given": pt.given,
             "birth_date": pt.birth_date,
             "gender": pt.gender,
             "gp_practice_ods": pt.gp_practice_ods,

@@ -13,9 +13,9 @@
 
 pub mod actions;
 mod base64;
-pub mod medicines;
 pub mod codes;
 pub mod inspect;
+pub mod medicines;
 pub mod model;
 pub mod nhs;
 mod parse;

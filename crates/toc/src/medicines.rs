@@ -36,8 +36,17 @@ const GROUPS: &[(HighRisk, &[&str])] = &[
     (
         HighRisk::Anticoagulant,
         &[
-            "warfarin", "apixaban", "rivaroxaban", "edoxaban", "dabigatran", "heparin",
-            "enoxaparin", "dalteparin", "tinzaparin", "fondaparinux", "acenocoumarol",
+            "warfarin",
+            "apixaban",
+            "rivaroxaban",
+            "edoxaban",
+            "dabigatran",
+            "heparin",
+            "enoxaparin",
+            "dalteparin",
+            "tinzaparin",
+            "fondaparinux",
+            "acenocoumarol",
             "phenindione",
         ],
     ),
@@ -45,21 +54,48 @@ const GROUPS: &[(HighRisk, &[&str])] = &[
     (
         HighRisk::Opioid,
         &[
-            "morphine", "oxycodone", "fentanyl", "buprenorphine", "codeine", "dihydrocodeine",
-            "tramadol", "methadone", "diamorphine", "tapentadol", "hydromorphone", "pethidine",
+            "morphine",
+            "oxycodone",
+            "fentanyl",
+            "buprenorphine",
+            "codeine",
+            "dihydrocodeine",
+            "tramadol",
+            "methadone",
+            "diamorphine",
+            "tapentadol",
+            "hydromorphone",
+            "pethidine",
             // co-codamol and co-dydramol (codeine and dihydrocodeine with paracetamol)
-            "codamol", "dydramol",
+            "codamol",
+            "dydramol",
         ],
     ),
     (
         HighRisk::Antiepileptic,
         &[
-            "levetiracetam", "valproate", "valproic", "carbamazepine", "lamotrigine", "phenytoin",
-            "topiramate", "lacosamide", "oxcarbazepine", "zonisamide", "phenobarbital",
-            "brivaracetam", "perampanel", "eslicarbazepine", "ethosuximide", "primidone",
+            "levetiracetam",
+            "valproate",
+            "valproic",
+            "carbamazepine",
+            "lamotrigine",
+            "phenytoin",
+            "topiramate",
+            "lacosamide",
+            "oxcarbazepine",
+            "zonisamide",
+            "phenobarbital",
+            "brivaracetam",
+            "perampanel",
+            "eslicarbazepine",
+            "ethosuximide",
+            "primidone",
         ],
     ),
-    (HighRisk::Lithium, &["lithium", "priadel", "camcolit", "liskonum"]),
+    (
+        HighRisk::Lithium,
+        &["lithium", "priadel", "camcolit", "liskonum"],
+    ),
     (HighRisk::Methotrexate, &["methotrexate"]),
 ];
 
@@ -84,18 +120,45 @@ mod tests {
 
     #[test]
     fn high_risk_medicines_by_name() {
-        assert_eq!(high_risk("Warfarin 1mg tablets"), Some(HighRisk::Anticoagulant));
-        assert_eq!(high_risk("Apixaban 5mg tablets (Bristol-Myers Squibb)"), Some(HighRisk::Anticoagulant));
-        assert_eq!(high_risk("Insulin glargine 100units/ml"), Some(HighRisk::Insulin));
-        assert_eq!(high_risk("Morphine sulfate 10mg/5ml oral solution"), Some(HighRisk::Opioid));
-        assert_eq!(high_risk("Sodium valproate 200mg gastro-resistant tablets"), Some(HighRisk::Antiepileptic));
-        assert_eq!(high_risk("Lithium carbonate 400mg modified-release tablets"), Some(HighRisk::Lithium));
-        assert_eq!(high_risk("Methotrexate 2.5mg tablets"), Some(HighRisk::Methotrexate));
+        assert_eq!(
+            high_risk("Warfarin 1mg tablets"),
+            Some(HighRisk::Anticoagulant)
+        );
+        assert_eq!(
+            high_risk("Apixaban 5mg tablets (Bristol-Myers Squibb)"),
+            Some(HighRisk::Anticoagulant)
+        );
+        assert_eq!(
+            high_risk("Insulin glargine 100units/ml"),
+            Some(HighRisk::Insulin)
+        );
+        assert_eq!(
+            high_risk("Morphine sulfate 10mg/5ml oral solution"),
+            Some(HighRisk::Opioid)
+        );
+        assert_eq!(
+            high_risk("Sodium valproate 200mg gastro-resistant tablets"),
+            Some(HighRisk::Antiepileptic)
+        );
+        assert_eq!(
+            high_risk("Lithium carbonate 400mg modified-release tablets"),
+            Some(HighRisk::Lithium)
+        );
+        assert_eq!(
+            high_risk("Methotrexate 2.5mg tablets"),
+            Some(HighRisk::Methotrexate)
+        );
         assert_eq!(high_risk("Ramipril 2.5mg capsules"), None);
         assert_eq!(high_risk("Paracetamol 500mg tablets"), None);
         // Whole words: a heparinoid cream is not heparin.
         assert_eq!(high_risk("Heparinoid 0.3% cream"), None);
-        assert_eq!(high_risk("Co-codamol 30mg/500mg tablets"), Some(HighRisk::Opioid));
-        assert_eq!(high_risk("Codeine phosphate 30mg tablets"), Some(HighRisk::Opioid));
+        assert_eq!(
+            high_risk("Co-codamol 30mg/500mg tablets"),
+            Some(HighRisk::Opioid)
+        );
+        assert_eq!(
+            high_risk("Codeine phosphate 30mg tablets"),
+            Some(HighRisk::Opioid)
+        );
     }
 }

@@ -135,6 +135,8 @@ fn known_cases_keep_every_word() {
         "<div>a<script>b</script>c<style>d</style>e</div><p>",
         "<div><textarea><b>inside</b></textarea><title>t</title><xmp>x<y</xmp></div><",
         "<div>\u{0}null</div><",
+        "<div>dose\u{1}\u{7f} 5mg\u{b}daily</div>",
+        "<div><span title=\"a\u{1}b\" class=x>Apixaban</span> 5\u{c}mg</div>",
         "<div><plaintext><b>everything after is text</b></div>",
         "<div><svg><script>evil()</script><text>label</text></svg></div>x",
     ] {

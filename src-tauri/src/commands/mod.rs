@@ -2,6 +2,6 @@
 
 pub mod documents;
 pub mod quarantine;
+pub mod settings;
 pub mod status;
 pub mod sync;
-pub mod settings;
