@@ -40,6 +40,8 @@ const STATUS_NAMES: Record<DocumentStatus, string> = { filed: "Filed", "needs-ac
 const NARROW_REM = 80;
 /** Below this width the list and the document take turns (Enter shows the document, Esc the list). */
 const SINGLE_REM = 48;
+/** Below this height (in rem) the document scrolls as one, only the patient banner staying in view. */
+const SHORT_REM = 40;
 /** How long the selection waits before fetching, so holding j down does not fetch every row. */
 const FOLLOW_DELAY_MS = 60;
 
@@ -204,6 +206,12 @@ export class App {
     this.applyPrefs();
     this.wireSplitter();
     window.addEventListener("resize", () => this.applyLayout());
+    // The window never scrolls as a whole (each pane scrolls itself); a browser's scroll-into-view
+    // of a tall element could otherwise push the header and the patient banner off the top.
+    document.addEventListener("scroll", () => {
+      const root = document.scrollingElement;
+      if (root && (root.scrollTop || root.scrollLeft)) root.scrollTo(0, 0);
+    });
     document.addEventListener("keydown", (e) => this.onKey(e));
     void this.reload();
     void this.loadSenders();
@@ -246,8 +254,12 @@ export class App {
   /** Narrow windows (or large text) fold the queues into a strip; very narrow ones show the list or the document. */
   private applyLayout(): void {
     const widthRem = window.innerWidth / this.remPx(1);
+    const heightRem = window.innerHeight / this.remPx(1);
     this.panes.classList.toggle("app-panes--narrow", widthRem < NARROW_REM);
     this.panes.classList.toggle("app-panes--single", widthRem < SINGLE_REM);
+    this.panes.classList.toggle("app-panes--short", heightRem < SHORT_REM);
+    document.body.classList.toggle("app-narrow", widthRem < NARROW_REM);
+    document.body.classList.toggle("app-single", widthRem < SINGLE_REM);
     const list = this.listPane.element.getBoundingClientRect().width;
     this.splitter.setAttribute("aria-valuenow", String(Math.round(list / this.remPx(1))));
     this.splitter.setAttribute("aria-valuemin", String(LIST_MIN_REM));
@@ -273,17 +285,17 @@ export class App {
     };
     this.splitter.addEventListener("pointerdown", (e) => {
       e.preventDefault();
-      this.splitter.setPointerCapture(e.pointerId);
       const left = this.listPane.element.getBoundingClientRect().left;
       const move = (ev: PointerEvent) => setWidth(ev.clientX - left, false);
       const up = (ev: PointerEvent) => {
-        this.splitter.releasePointerCapture(ev.pointerId);
-        this.splitter.removeEventListener("pointermove", move);
-        this.splitter.removeEventListener("pointerup", up);
+        window.removeEventListener("pointermove", move);
+        window.removeEventListener("pointerup", up);
+        document.body.classList.remove("app-resizing");
         setWidth(ev.clientX - left, true);
       };
-      this.splitter.addEventListener("pointermove", move);
-      this.splitter.addEventListener("pointerup", up);
+      document.body.classList.add("app-resizing");
+      window.addEventListener("pointermove", move);
+      window.addEventListener("pointerup", up);
     });
     this.splitter.addEventListener("keydown", (e) => {
       const width = this.listPane.element.getBoundingClientRect().width;
@@ -553,26 +565,21 @@ export class App {
 
   /**
    * An action was refused. `document_changed`: someone else changed the document since it was
-   * shown; it is reloaded and nothing else happens. `document_not_found`: it is gone; the lists
-   * are fetched again.
+   * shown; it is reloaded in the pane (its row stays selected) and nothing else happens: the
+   * person looks again and decides. `document_not_found`: it is gone; the lists are fetched again.
    */
   private async actionFailed(error: unknown, id: number, what: string): Promise<void> {
     const e = toCommandError(error);
     if (e.code === "document_changed") {
       this.undo.clear();
-      this.toast.show("This document was changed elsewhere; it has been reloaded. Nothing was changed: check it and try again.", true);
-      await this.refreshLists();
-      const at = this.docs.findIndex((r) => r.id === id);
-      if (!this.inbox.quarantine && at >= 0) {
-        if (this.docs.selected !== at) this.docs.select(at);
-        // Reload it whatever the list said, so the pane shows the version now stored.
+      void this.refreshCounts();
+      if (this.selection.selected?.kind === "document" && this.selection.selected.id === id) {
+        this.toast.show("This document was changed elsewhere; it has been reloaded. Nothing was changed: check it and try again.", true);
         const ticket = this.selection.select(documentTarget(id));
         this.docPane.render(this.selection.pane);
         await this.load(ticket);
       } else {
-        // It left this list (filed elsewhere, say): shown on its own, so nothing else opens in its place.
-        this.docs.clearSelection();
-        await this.showAlone(id, false);
+        this.toast.show(`${what}: the document was changed elsewhere since.`, true);
       }
       return;
     }
@@ -655,7 +662,13 @@ export class App {
       }
       return;
     }
-    if (this.settings.open) return;
+    if (this.settings.open) {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        this.settings.close();
+      }
+      return;
+    }
     // Buttons and links keep Enter and Space for themselves.
     if ((tagName === "BUTTON" || tagName === "A" || tagName === "SUMMARY") && (e.key === "Enter" || e.key === " ")) return;
     const action = keyAction({ key: e.key, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, inField, inSearch, inDocument });

@@ -592,12 +592,29 @@ function renderIndex(doc: Document | null, view: DocumentView): HTMLElement {
   );
 }
 
-/** Scrolls the document to `el`, below the sticky index, and moves focus to its heading. */
-function scrollToElement(root: HTMLElement, el: Element): boolean {
+/**
+ * What scrolls: the content under the fixed banner and actions, or (in a short window, where
+ * only the banner stays) the whole document.
+ */
+function scroller(root: HTMLElement): HTMLElement | null {
   const scroll = root.querySelector<HTMLElement>(".app-doc__scroll");
+  const scrolls = (e: HTMLElement) => /(auto|scroll)/.test(getComputedStyle(e).overflowY);
+  if (scroll && scrolls(scroll)) return scroll;
+  return scrolls(root) ? root : scroll;
+}
+
+/** What stays in view at the top of the scroller: the sticky index, or the sticky banner. */
+function stuckHeight(root: HTMLElement, scroll: HTMLElement): number {
+  return [...root.querySelectorAll<HTMLElement>(".app-index, .app-banner")]
+    .filter((e) => getComputedStyle(e).position === "sticky" && scroll.contains(e))
+    .reduce((sum, e) => sum + e.offsetHeight, 0);
+}
+
+/** Scrolls the document to `el`, below what stays in view, and moves focus to its heading. */
+function scrollToElement(root: HTMLElement, el: Element): boolean {
+  const scroll = scroller(root);
   if (!scroll) return false;
-  const index = scroll.querySelector<HTMLElement>(".app-index");
-  const offset = (index?.offsetHeight ?? 0) + 4;
+  const offset = stuckHeight(root, scroll) + 4;
   const top = el.getBoundingClientRect().top - scroll.getBoundingClientRect().top + scroll.scrollTop - offset;
   scroll.scrollTop = Math.max(0, top);
   const focusable = el.matches("[tabindex], summary") ? (el as HTMLElement) : el.querySelector<HTMLElement>("[tabindex='-1'], summary, h3, h4");
@@ -620,10 +637,9 @@ export function jumpWithin(root: HTMLElement, target: JumpTarget | number): bool
     return el ? scrollToElement(root, el) : false;
   }
   if (target === "next" || target === "previous") {
-    const scroll = root.querySelector<HTMLElement>(".app-doc__scroll");
+    const scroll = scroller(root);
     if (!scroll) return false;
-    const index = scroll.querySelector<HTMLElement>(".app-index");
-    const line = scroll.getBoundingClientRect().top + (index?.offsetHeight ?? 0) + 8;
+    const line = scroll.getBoundingClientRect().top + stuckHeight(root, scroll) + 8;
     const all = jumpTargets(root).filter((e) => /\b(section|summary|changes)\b/.test(e.dataset.jump ?? ""));
     const tops = all.map((e) => e.getBoundingClientRect().top);
     const el = target === "next" ? all.find((_, i) => tops[i] > line + 1) : [...all].reverse().find((_, i) => tops[all.length - 1 - i] < line - 1);

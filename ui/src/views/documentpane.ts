@@ -124,7 +124,9 @@ export class DocumentPane {
 
   /** Moves focus into the document's scrolling content. */
   focusContent(): void {
-    (this.element.querySelector(".app-doc__scroll") as HTMLElement | null)?.focus();
+    const scroll = this.element.querySelector<HTMLElement>(".app-doc__scroll");
+    // Focus without letting the browser scroll anything to show it (the document starts at its top).
+    scroll?.focus({ preventScroll: true });
   }
 
   contains(node: Node | null): boolean {

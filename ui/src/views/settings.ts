@@ -165,6 +165,7 @@ export class SettingsDialog {
                   result.append(errorResult(err, "The test failed."));
                 } finally {
                   button.disabled = false;
+                  button.focus();
                 }
               },
             },
