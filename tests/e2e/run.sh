@@ -14,7 +14,8 @@ mkdir -p "$HANDOVER_E2E_ARTIFACTS"
 # A free X display for our own Xvfb.
 display=99
 while [ -e "/tmp/.X${display}-lock" ] || [ -e "/tmp/.X11-unix/X${display}" ]; do display=$((display + 1)); done
-Xvfb ":$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+# Large enough for the 1920x1080 screenshots; the window opens at its configured 1280x800.
+Xvfb ":$display" -screen 0 "${HANDOVER_E2E_SCREEN:-1920x1080x24}" -nolisten tcp >/dev/null 2>&1 &
 xvfb_pid=$!
 trap 'kill $xvfb_pid 2>/dev/null || true' EXIT
 export DISPLAY=":$display"

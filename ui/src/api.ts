@@ -14,6 +14,9 @@ import type { ListQuery } from "./bindings/ListQuery";
 import type { QuarantinedView } from "./bindings/QuarantinedView";
 import type { QuarantineRow } from "./bindings/QuarantineRow";
 import type { SyncStatusView } from "./bindings/SyncStatusView";
+import type { MailboxSettingsView } from "./bindings/MailboxSettingsView";
+import type { MailboxTest } from "./bindings/MailboxTest";
+import type { MeshMailboxInput } from "./bindings/MeshMailboxInput";
 
 /** A command failure with the stable `code` the Rust side assigned. */
 export class CommandError extends Error {
@@ -50,8 +53,11 @@ export const api = {
   listDocuments: (query: ListQuery) => call<DocumentPage>("list_documents", { query }),
   listSenders: () => call<string[]>("list_senders"),
   openDocument: (id: number) => call<DocumentView>("open_document", { id }),
-  /** `expectedVersion` is the version the person saw: the core refuses the change
-   * (`document_changed`) when the document has changed since. */
+  /**
+   * Moves document `id` to `status`, if it is still at `expectedVersion` (the version the user
+   * saw); resolves to the updated row. Fails with `document_changed` when it changed since (and
+   * nothing changes), `document_not_found` when it is gone.
+   */
   setDocumentStatus: (id: number, status: DocumentStatus, expectedVersion: number) =>
     call<DocumentRow>("set_document_status", { id, status, expectedVersion }),
   openAttachment: (documentId: number, index: number) =>
@@ -63,6 +69,13 @@ export const api = {
   openQuarantined: (messageId: number) => call<QuarantinedView>("open_quarantined", { messageId }),
   /** Saves a quarantined message, byte for byte as received, to a new file; resolves to its path. */
   saveQuarantined: (messageId: number) => call<string>("save_quarantined", { messageId }),
+  /** Marks a quarantined message as dealt with (the note is required; the message is kept). */
+  markQuarantineDealtWith: (messageId: number, note: string) =>
+    call<QuarantinedView>("mark_quarantine_dealt_with", { messageId, note }),
+  mailboxSettings: () => call<MailboxSettingsView>("mailbox_settings", {}),
+  /** Tests the MESH mailbox, then saves it (secrets to the OS keyring) and syncs. */
+  saveMailbox: (input: MeshMailboxInput) => call<MailboxTest>("save_mailbox", { input }),
+  testMailboxNow: () => call<MailboxTest>("test_mailbox_now", {}),
   /** Calls `handler` with every `sync-status` event; resolves to an unsubscribe function. */
   onSyncStatus: async (handler: (view: SyncStatusView) => void): Promise<() => void> =>
     listen<SyncStatusView>("sync-status", (event) => handler(event.payload)),

@@ -33,9 +33,28 @@ describe("keyboard shortcuts", () => {
   it("ignore browser and system shortcuts", () => {
     expect(keyAction({ key: "f", ctrlKey: true })).toBeNull();
     expect(keyAction({ key: "a", metaKey: true })).toBeNull();
+    expect(keyAction({ key: "f", altKey: true })).toBeNull();
+  });
+  it("undo, and jump within the document", () => {
+    expect(keyAction({ key: "u" })).toBe("undo");
+    expect(keyAction({ key: "g" })).toBe("jump-summary");
+    expect(keyAction({ key: "m" })).toBe("jump-medicines");
+    expect(keyAction({ key: "p" })).toBe("jump-actions");
+    expect(keyAction({ key: "]" })).toBe("next-section");
+    expect(keyAction({ key: "[" })).toBe("previous-section");
+    expect(keyAction({ key: "m", inDocument: true })).toBe("jump-medicines");
+    expect(keyAction({ key: "m", inField: true })).toBeNull();
+  });
+  it("size the text with Ctrl and =, - or 0, even in a field", () => {
+    expect(keyAction({ key: "=", ctrlKey: true })).toBe("zoom-in");
+    expect(keyAction({ key: "+", ctrlKey: true })).toBe("zoom-in");
+    expect(keyAction({ key: "-", ctrlKey: true })).toBe("zoom-out");
+    expect(keyAction({ key: "0", ctrlKey: true, inField: true })).toBe("zoom-reset");
+    expect(keyAction({ key: "0" })).toBeNull();
+    expect(keyAction({ key: "-" })).toBeNull();
   });
   it("list every key once", () => {
-    const keys = SHORTCUTS.flatMap((s) => s.keys);
+    const keys = SHORTCUTS.map((s) => s.keys.map((k) => `${s.ctrl ? "ctrl+" : ""}${k}`)).flat();
     expect(new Set(keys).size).toBe(keys.length);
   });
 });

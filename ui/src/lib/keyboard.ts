@@ -10,29 +10,57 @@ export type Action =
   | "file"
   | "needs-action"
   | "mark-new"
+  | "undo"
   | "sync"
   | "queue-new"
   | "queue-needs-action"
   | "queue-quarantine"
   | "queue-filed"
-  | "queue-all";
+  | "queue-all"
+  | "jump-summary"
+  | "jump-medicines"
+  | "jump-actions"
+  | "next-section"
+  | "previous-section"
+  | "zoom-in"
+  | "zoom-out"
+  | "zoom-reset";
 
-export const SHORTCUTS: { keys: string[]; action: Action; description: string }[] = [
-  { keys: ["j", "ArrowDown"], action: "next", description: "Next document in the list" },
-  { keys: ["k", "ArrowUp"], action: "previous", description: "Previous document in the list" },
-  { keys: ["Enter"], action: "open", description: "Open the selected document" },
-  { keys: ["Escape"], action: "back", description: "Back to the list (or close this panel)" },
-  { keys: ["/"], action: "search", description: "Search patient name, NHS number or document text" },
-  { keys: ["f"], action: "file", description: "File the open document" },
-  { keys: ["a"], action: "needs-action", description: "Mark the open document as needs action" },
-  { keys: ["n"], action: "mark-new", description: "Move the open document back to New" },
-  { keys: ["s"], action: "sync", description: "Sync now" },
-  { keys: ["1"], action: "queue-new", description: "Show the New queue" },
-  { keys: ["2"], action: "queue-needs-action", description: "Show the Needs action queue" },
-  { keys: ["3"], action: "queue-quarantine", description: "Show the Quarantine queue" },
-  { keys: ["4"], action: "queue-filed", description: "Show the Filed queue" },
-  { keys: ["5"], action: "queue-all", description: "Show all documents" },
-  { keys: ["?"], action: "help", description: "Show or hide these shortcuts" },
+export interface Shortcut {
+  keys: string[];
+  /** Pressed with Ctrl (or Cmd). */
+  ctrl?: boolean;
+  action: Action;
+  description: string;
+  /** The help panel's group. */
+  group: "List" | "Document" | "Queues" | "Window";
+}
+
+export const SHORTCUTS: Shortcut[] = [
+  { keys: ["j", "ArrowDown"], action: "next", description: "Next document in the list (it opens beside the list)", group: "List" },
+  { keys: ["k", "ArrowUp"], action: "previous", description: "Previous document in the list", group: "List" },
+  { keys: ["Enter"], action: "open", description: "Move into the open document to read it", group: "List" },
+  { keys: ["Escape"], action: "back", description: "Back to the list (or close this panel)", group: "List" },
+  { keys: ["/"], action: "search", description: "Search patient name, NHS number or document text, in every queue", group: "List" },
+  { keys: ["f"], action: "file", description: "File the open document (the next one opens)", group: "Document" },
+  { keys: ["a"], action: "needs-action", description: "Mark the open document as needs action (the next one opens)", group: "Document" },
+  { keys: ["n"], action: "mark-new", description: "Move the open document back to New", group: "Document" },
+  { keys: ["u"], action: "undo", description: "Undo the last File or Needs action (while its message shows)", group: "Document" },
+  { keys: ["g"], action: "jump-summary", description: "Go to the summary at the top of the document", group: "Document" },
+  { keys: ["m"], action: "jump-medicines", description: "Go to the medicines", group: "Document" },
+  { keys: ["p"], action: "jump-actions", description: "Go to the plan and requested actions", group: "Document" },
+  { keys: ["]"], action: "next-section", description: "Go to the next section", group: "Document" },
+  { keys: ["["], action: "previous-section", description: "Go to the previous section", group: "Document" },
+  { keys: ["1"], action: "queue-new", description: "Show the New queue", group: "Queues" },
+  { keys: ["2"], action: "queue-needs-action", description: "Show the Needs action queue", group: "Queues" },
+  { keys: ["3"], action: "queue-quarantine", description: "Show the Quarantine queue", group: "Queues" },
+  { keys: ["4"], action: "queue-filed", description: "Show the Filed queue", group: "Queues" },
+  { keys: ["5"], action: "queue-all", description: "Show all documents", group: "Queues" },
+  { keys: ["s"], action: "sync", description: "Sync now", group: "Window" },
+  { keys: ["=", "+"], ctrl: true, action: "zoom-in", description: "Larger text", group: "Window" },
+  { keys: ["-"], ctrl: true, action: "zoom-out", description: "Smaller text", group: "Window" },
+  { keys: ["0"], ctrl: true, action: "zoom-reset", description: "Text back to normal size", group: "Window" },
+  { keys: ["?"], action: "help", description: "Show or hide these shortcuts", group: "Window" },
 ];
 
 export interface KeyInput {
@@ -50,18 +78,23 @@ export interface KeyInput {
 
 /** The action for a key press, or null to let the browser handle it. */
 export function keyAction(e: KeyInput): Action | null {
-  if (e.ctrlKey || e.metaKey || e.altKey) return null;
+  if (e.altKey) return null;
+  if (e.ctrlKey || e.metaKey) {
+    // Only the text size keys, which work everywhere (in fields too).
+    const hit = SHORTCUTS.find((s) => s.ctrl && s.keys.includes(e.key));
+    return hit ? hit.action : null;
+  }
   if (e.key === "Escape") return "back";
   if (e.inSearch && (e.key === "ArrowDown" || e.key === "Enter")) return "next";
   if (e.inField) return null;
   if (e.inDocument && (e.key === "ArrowDown" || e.key === "ArrowUp" || e.key === "Enter")) return null;
-  const hit = SHORTCUTS.find((s) => s.keys.includes(e.key));
+  const hit = SHORTCUTS.find((s) => !s.ctrl && s.keys.includes(e.key));
   return hit ? hit.action : null;
 }
 
 /** "ArrowDown" -> "↓" for the help panel. */
-export function keyName(key: string): string {
-  return (
-    { ArrowDown: "↓ (down arrow)", ArrowUp: "↑ (up arrow)", Escape: "Esc", Enter: "Enter" } as Record<string, string>
-  )[key] ?? key;
+export function keyName(key: string, ctrl = false): string {
+  const name =
+    ({ ArrowDown: "↓ (down arrow)", ArrowUp: "↑ (up arrow)", Escape: "Esc", Enter: "Enter" } as Record<string, string>)[key] ?? key;
+  return ctrl ? `Ctrl + ${name}` : name;
 }

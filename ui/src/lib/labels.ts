@@ -42,3 +42,17 @@ export function statusTag(status: Shown): HTMLElement {
   const s = STATUS[status];
   return tag(s.label, s.colour, "app-tag--status");
 }
+
+/** Each kind of document has its own colour (with its name: never colour alone). */
+const KIND_COLOUR: Record<DocumentKind, "blue" | "red" | "purple" | "green" | "grey"> = {
+  "inpatient-discharge": "blue",
+  "emergency-discharge": "red",
+  "mental-health-discharge": "purple",
+  "outpatient-letter": "green",
+  response: "grey",
+  unknown: "grey",
+};
+
+export function kindColour(kind: DocumentKind): string {
+  return KIND_COLOUR[kind] ?? "grey";
+}

@@ -18,21 +18,22 @@ describe("the list query", () => {
     const inbox = new InboxState(status());
     expect(inbox.queue).toBe("new");
     expect(inbox.query(0, 200)).toEqual({
-      queue: "new", kind: null, sender: null, search: null, sort: "received-desc", received_from: null, received_to: null, with_medicine_changes: false, with_practice_actions: false, offset: 0, limit: 200,
+      queue: "new", kind: null, sender: null, search: null, sort: "received-desc", received_from: null, received_to: null,
+      with_medicine_changes: false, with_practice_actions: false, offset: 0, limit: 200,
     });
   });
 
   it("carries the trimmed search, filters and sort, keeping the search when filters change", () => {
     const inbox = new InboxState(status());
     inbox.setSearch("  943 476 5919 ");
-    inbox.setFilters({ kind: "outpatient-letter", sender: "Leeds Teaching Hospitals", sort: "patient", from: "", to: "" });
+    inbox.setFilters({ kind: "outpatient-letter", sender: "Leeds Teaching Hospitals", sort: "patient", from: "", to: "", medicineChanges: false, practiceActions: false });
     const q = inbox.query(400, 200);
     expect(q).toMatchObject({ search: "943 476 5919", kind: "outpatient-letter", sender: "Leeds Teaching Hospitals", sort: "patient", offset: 400, limit: 200 });
   });
 
   it("turns UK calendar days into the UTC instants they start at, the end day inclusive", () => {
     const inbox = new InboxState(status());
-    inbox.setFilters({ kind: "", sender: "", sort: "received-desc", from: "2026-07-02", to: "2026-07-03" });
+    inbox.setFilters({ kind: "", sender: "", sort: "received-desc", from: "2026-07-02", to: "2026-07-03", medicineChanges: false, practiceActions: false });
     const q = inbox.query(0, 200);
     // British Summer Time: a UK day starts at 23:00 UTC the day before.
     expect(q.received_from).toBe("2026-07-01T23:00:00.000Z");
@@ -57,16 +58,16 @@ describe("filters", () => {
     expect(inbox.activeFilterCount()).toBe(0);
     inbox.setSearch("smith");
     expect(inbox.activeFilterCount()).toBe(0);
-    inbox.setFilters({ kind: "outpatient-letter", sender: "", sort: "received-asc", from: "2026-07-01", to: "" });
+    inbox.setFilters({ kind: "outpatient-letter", sender: "", sort: "received-asc", from: "2026-07-01", to: "", medicineChanges: false, practiceActions: false });
     expect(inbox.activeFilterCount()).toBe(3);
   });
 
   it("clear to none and the default sort, keeping the search", () => {
     const inbox = new InboxState(status());
     inbox.setSearch("smith");
-    inbox.setFilters({ kind: "outpatient-letter", sender: "X", sort: "patient", from: "2026-07-01", to: "2026-07-02" });
+    inbox.setFilters({ kind: "outpatient-letter", sender: "X", sort: "patient", from: "2026-07-01", to: "2026-07-02", medicineChanges: false, practiceActions: false });
     inbox.clearFilters();
-    expect(inbox.filters).toEqual({ search: "smith", kind: "", sender: "", sort: "received-desc", from: "", to: "" });
+    expect(inbox.filters).toEqual({ search: "smith", kind: "", sender: "", sort: "received-desc", from: "", to: "", medicineChanges: false, practiceActions: false });
   });
 });
 
@@ -78,10 +79,11 @@ describe("the list summary and the empty list", () => {
     expect(inbox.summary(1)).toBe("New: 1 document");
     expect(inbox.summary(12345)).toBe("New: 12,345 documents");
     // A sort alone does not narrow the list.
-    inbox.setFilters({ kind: "", sender: "", sort: "patient", from: "", to: "" });
+    inbox.setFilters({ kind: "", sender: "", sort: "patient", from: "", to: "", medicineChanges: false, practiceActions: false });
     expect(inbox.summary(41)).toBe("New: 41 documents");
     inbox.setSearch("smith");
-    expect(inbox.summary(2)).toBe("New: 2 documents matching");
+    expect(inbox.summary(2)).toBe("All queues: 2 documents matching");
+    expect(inbox.summary(2000, true)).toBe("All queues: the newest 2,000 documents matching");
   });
 
   it("counts messages in quarantine, where the search does not apply", () => {
@@ -97,7 +99,7 @@ describe("the list summary and the empty list", () => {
     const inbox = new InboxState(status());
     inbox.setQueue("needs-action");
     expect(inbox.emptyReason()).toBe("empty-queue");
-    inbox.setFilters({ kind: "response", sender: "", sort: "received-desc", from: "", to: "" });
+    inbox.setFilters({ kind: "response", sender: "", sort: "received-desc", from: "", to: "", medicineChanges: false, practiceActions: false });
     expect(inbox.emptyReason()).toBe("no-match");
   });
 });
@@ -142,5 +144,67 @@ describe("reloads", () => {
     const b = inbox.beginReload();
     expect(inbox.isCurrentReload(a)).toBe(false);
     expect(inbox.isCurrentReload(b)).toBe(true);
+  });
+});
+
+describe("search across queues", () => {
+  it("looks in every queue by default (queue null), each row showing its status", () => {
+    const inbox = new InboxState(status());
+    inbox.setSearch("smith");
+    expect(inbox.searchingEveryQueue).toBe(true);
+    expect(inbox.query(0, 200).queue).toBeNull();
+    expect(inbox.summary(3)).toBe("All queues: 3 documents matching");
+    // No queue is marked current while the search looks everywhere.
+    expect(inbox.queues().filter((q) => q.current)).toEqual([]);
+  });
+  it("narrows to a queue chosen while searching, and back to every queue on request", () => {
+    const inbox = new InboxState(status());
+    inbox.setSearch("smith");
+    expect(inbox.setQueue("new")).toBe(true);
+    expect(inbox.searchingEveryQueue).toBe(false);
+    expect(inbox.query(0, 200).queue).toBe("new");
+    expect(inbox.summary(0)).toBe("New: 0 documents matching");
+    expect(inbox.searchEveryQueue()).toBe(true);
+    expect(inbox.query(0, 200).queue).toBeNull();
+    expect(inbox.searchEveryQueue()).toBe(false);
+  });
+  it("starts each new search across every queue again", () => {
+    const inbox = new InboxState(status());
+    inbox.setSearch("smith");
+    inbox.setQueue("filed");
+    inbox.setSearch("smithson"); // typed further: same scope
+    expect(inbox.query(0, 200).queue).toBe("filed");
+    inbox.setSearch("");
+    expect(inbox.query(0, 200).queue).toBe("filed");
+    inbox.setSearch("jones");
+    expect(inbox.query(0, 200).queue).toBeNull();
+  });
+  it("says where an empty queue's matches are: 0 in New, 2 in Filed", () => {
+    const inbox = new InboxState(status());
+    inbox.setSearch("smith");
+    inbox.setQueue("new");
+    expect(inbox.searchElsewhere({ new: 0, needs_action: 0, filed: 2 })).toEqual({ text: "0 in New, 2 in Filed", total: 2 });
+    expect(inbox.searchElsewhere({ new: 0, needs_action: 1, filed: 2 })?.text).toBe("0 in New, 1 in Needs action, 2 in Filed");
+    expect(inbox.searchElsewhere({ new: 0, needs_action: 0, filed: 0 })).toBeNull();
+    expect(inbox.searchElsewhere(null)).toBeNull();
+  });
+});
+
+describe("the medicine and practice-action filters", () => {
+  it("are sent as the list query's flags and count as filters", () => {
+    const inbox = new InboxState(status());
+    inbox.setFilters({ kind: "", sender: "", sort: "received-desc", from: "", to: "", medicineChanges: true, practiceActions: true });
+    expect(inbox.query(0, 200)).toMatchObject({ with_medicine_changes: true, with_practice_actions: true });
+    expect(inbox.activeFilterCount()).toBe(2);
+    expect(inbox.summary(5)).toBe("New: 5 documents matching");
+  });
+});
+
+describe("an empty list during the first sync or with no mailbox", () => {
+  it("says it is fetching, or that no mailbox is set up, not that there are no documents", () => {
+    const none = new InboxState(status({ total: 0, new: 0, filed: 0, quarantined: 0 }));
+    expect(none.emptyReason({ configured: true, syncing: true })).toBe("first-sync");
+    expect(none.emptyReason({ configured: false, syncing: false })).toBe("no-mailbox");
+    expect(none.emptyReason({ configured: true, syncing: false })).toBe("no-documents");
   });
 });

@@ -2,6 +2,7 @@
 // the store's counts and the sequence number that discards a list reload overtaken by another.
 // No DOM: the list pane and the queue navigation are drawn from it.
 import type { AppStatus } from "../bindings/AppStatus";
+import type { StatusCounts } from "../bindings/StatusCounts";
 import type { DocumentKind } from "../bindings/DocumentKind";
 import type { ListQuery } from "../bindings/ListQuery";
 import type { Queue } from "../bindings/Queue";
@@ -37,9 +38,13 @@ export interface Filters {
   kind: DocumentKind | "";
   sender: string;
   sort: Sort;
-  /** UK calendar days, `yyyy-mm-dd` (as the date inputs give them), or "". */
+  /** UK calendar days, `yyyy-mm-dd` (read from what was typed, see lib/dates.ts), or "". */
   from: string;
   to: string;
+  /** Only documents that start, change, stop or hold a medicine. */
+  medicineChanges: boolean;
+  /** Only documents that ask something of the practice not yet done. */
+  practiceActions: boolean;
 }
 
 /** Everything but the search, as the filter controls set it. */
@@ -58,12 +63,28 @@ export interface QueueEntry {
 }
 
 /** Why the list is empty: drives the wording of the empty list. */
-export type EmptyReason = "no-match" | "no-documents" | "empty-queue";
+export type EmptyReason = "no-match" | "no-documents" | "empty-queue" | "no-mailbox" | "first-sync";
+
+/** What the empty list needs to know about the mailbox. */
+export interface MailboxContext {
+  configured: boolean;
+  syncing: boolean;
+}
+
+const STATUS_WORDS: [keyof StatusCounts, string, Queue][] = [
+  ["new", "New", "new"],
+  ["needs_action", "Needs action", "needs-action"],
+  ["filed", "Filed", "filed"],
+];
+
+const NO_FILTERS = { kind: "", sender: "", sort: DEFAULT_SORT, from: "", to: "", medicineChanges: false, practiceActions: false } as const;
 
 export class InboxState {
   private appStatus: AppStatus;
   private current: QueueId = "new";
-  private f: Filters = { search: "", kind: "", sender: "", sort: DEFAULT_SORT, from: "", to: "" };
+  private f: Filters = { search: "", ...NO_FILTERS };
+  /** A search looks in every queue until a queue is chosen while searching. */
+  private everyQueue = true;
   private reloadSeq = 0;
 
   constructor(status: AppStatus) {
@@ -86,20 +107,43 @@ export class InboxState {
     return this.current === "quarantine";
   }
 
+  /** A search is shown, across every queue (each row shows its status). */
+  get searchingEveryQueue(): boolean {
+    return !!this.f.search && this.everyQueue && !this.quarantine;
+  }
+
   /** New counts from the store. */
   setStatus(status: AppStatus): void {
     this.appStatus = status;
   }
 
-  /** Shows `queue`; false when it is already shown (nothing to reload). */
+  /**
+   * Shows `queue`; false when it is already shown (nothing to reload). Choosing a queue while a
+   * search looks in every queue narrows the search to that queue.
+   */
   setQueue(queue: QueueId): boolean {
+    if (this.searchingEveryQueue && queue !== "quarantine") {
+      this.everyQueue = false;
+      this.current = queue;
+      return true;
+    }
     if (queue === this.current) return false;
     this.current = queue;
     return true;
   }
 
+  /** The search looks in every queue again ("show them"). */
+  searchEveryQueue(): boolean {
+    if (this.everyQueue) return false;
+    this.everyQueue = true;
+    return true;
+  }
+
   setSearch(text: string): void {
-    this.f = { ...this.f, search: text.trim() };
+    const search = text.trim();
+    // A new search starts across every queue; a search typed further keeps its scope.
+    if (!search || !this.f.search) this.everyQueue = true;
+    this.f = { ...this.f, search };
   }
 
   setFilters(fields: FilterFields): void {
@@ -108,14 +152,14 @@ export class InboxState {
 
   /** Back to no filters and the default sort; the search is kept. */
   clearFilters(): void {
-    this.f = { search: this.f.search, kind: "", sender: "", sort: DEFAULT_SORT, from: "", to: "" };
+    this.f = { search: this.f.search, ...NO_FILTERS };
   }
 
   /** The query for rows [offset, offset + limit) of the current queue. */
   query(offset: number, limit: number): ListQuery {
     const f = this.f;
     return {
-      queue: this.current === "quarantine" ? "all" : this.current,
+      queue: this.searchingEveryQueue ? null : this.current === "quarantine" ? "all" : this.current,
       kind: f.kind || null,
       sender: f.sender || null,
       search: f.search || null,
@@ -123,8 +167,8 @@ export class InboxState {
       // The date inputs are UK calendar days; the store records UTC instants.
       received_from: ukDayStartUtc(f.from) ?? (f.from || null),
       received_to: f.to ? (ukDayStartUtc(nextDay(f.to)) ?? f.to) : null,
-      with_medicine_changes: false,
-      with_practice_actions: false,
+      with_medicine_changes: f.medicineChanges,
+      with_practice_actions: f.practiceActions,
       offset,
       limit,
     };
@@ -133,36 +177,58 @@ export class InboxState {
   /** Filters other than the search that are set (a sort other than the default counts). */
   activeFilterCount(): number {
     const f = this.f;
-    return [f.kind, f.sender, f.from, f.to].filter(Boolean).length + (f.sort !== DEFAULT_SORT ? 1 : 0);
+    return [f.kind, f.sender, f.from, f.to, f.medicineChanges, f.practiceActions].filter(Boolean).length + (f.sort !== DEFAULT_SORT ? 1 : 0);
+  }
+
+  /** Filters other than the search narrow the list (the sort does not). */
+  filtered(): boolean {
+    const f = this.f;
+    return !!(f.kind || f.sender || f.from || f.to || f.medicineChanges || f.practiceActions);
   }
 
   /** The search or a filter narrows the list (the sort does not). */
   narrowed(): boolean {
-    const f = this.f;
-    return !!(f.search || f.kind || f.sender || f.from || f.to);
+    return !!this.f.search || this.filtered();
   }
 
   /** The list summary: "New: 1,234 documents matching", or "New: loading…" before the total is known. */
-  summary(total: number): string {
-    const label = QUEUES.find((q) => q.id === this.current)?.label ?? "";
+  summary(total: number, capped = false): string {
+    const label = this.searchingEveryQueue ? "All queues" : (QUEUES.find((q) => q.id === this.current)?.label ?? "");
     if (total < 0) return `${label}: loading…`;
     const what = this.quarantine ? (total === 1 ? "message" : "messages") : total === 1 ? "document" : "documents";
     const filtered = !this.quarantine && this.narrowed();
-    return `${label}: ${total.toLocaleString("en-GB")} ${what}${filtered ? " matching" : ""}`;
+    return `${label}: ${capped ? "the newest " : ""}${total.toLocaleString("en-GB")} ${what}${filtered ? " matching" : ""}`;
   }
 
   /** Why the document list is empty. */
-  emptyReason(): EmptyReason {
+  emptyReason(mailbox: MailboxContext = { configured: true, syncing: false }): EmptyReason {
     if (this.narrowed()) return "no-match";
-    if (this.appStatus.store.documents.total === 0) return "no-documents";
+    if (this.appStatus.store.documents.total === 0) {
+      if (mailbox.syncing) return "first-sync";
+      if (!mailbox.configured) return "no-mailbox";
+      return "no-documents";
+    }
     return "empty-queue";
+  }
+
+  /**
+   * Where an empty search's matches are, when they are in other queues: "0 in New, 2 in Filed".
+   * Null when the search found nothing anywhere (or is not limited to a queue).
+   */
+  searchElsewhere(counts: StatusCounts | null): { text: string; total: number } | null {
+    if (!counts || !this.f.search) return null;
+    const total = counts.new + counts.needs_action + counts.filed;
+    if (!total) return null;
+    const current = this.current;
+    const parts = STATUS_WORDS.filter(([k, , q]) => counts[k] > 0 || q === current).map(([k, word]) => `${counts[k].toLocaleString("en-GB")} in ${word}`);
+    return { text: parts.join(", "), total };
   }
 
   /** The queue navigation, in order. */
   queues(): QueueEntry[] {
     return QUEUES.map((q, i) => {
       const count = q.count(this.appStatus);
-      return { id: q.id, label: q.label, count, current: q.id === this.current, alert: q.id === "quarantine" && (count ?? 0) > 0, key: String(i + 1) };
+      return { id: q.id, label: q.label, count, current: q.id === this.current && !this.searchingEveryQueue, alert: q.id === "quarantine" && (count ?? 0) > 0, key: String(i + 1) };
     });
   }
 

@@ -4,8 +4,8 @@ import type { QuarantinedView } from "../bindings/QuarantinedView";
 import { documentTarget, quarantinedTarget, sameTarget, SelectionState } from "./selection";
 
 /** Just the parts of a document view the selection reads. */
-function viewOf(id: number, status = "new"): DocumentView {
-  return { row: { id, status } } as unknown as DocumentView;
+function viewOf(id: number, status = "new", version = 1): DocumentView {
+  return { row: { id, status, version } } as unknown as DocumentView;
 }
 
 function messageOf(messageId: number): QuarantinedView {
@@ -103,13 +103,68 @@ describe("the selection", () => {
   });
 });
 
+describe("following the list's selected row", () => {
+  const docRow = (id: number, version = 1) => ({ kind: "document" as const, row: { id, version } });
+  it("loads the row's document, and nothing else is shown meanwhile", () => {
+    const s = new SelectionState();
+    const t = s.follow(docRow(3));
+    expect(t?.target).toEqual(documentTarget(3));
+    expect(s.pane.kind).toBe("loading");
+    s.showDocument(t!, viewOf(3));
+    // j to another row: the pane is for the new row at once (never the old document).
+    const u = s.follow(docRow(4));
+    expect(s.pane).toMatchObject({ kind: "loading", target: documentTarget(4) });
+    expect(s.actionTarget()).toBeNull();
+    // The old answer arriving late changes nothing.
+    expect(s.showDocument(t!, viewOf(3))).toBe(false);
+    expect(s.showDocument(u!, viewOf(4))).toBe(true);
+    expect(s.actionTarget()?.id).toBe(4);
+  });
+  it("does nothing for the row already shown at the version listed, or already loading", () => {
+    const s = new SelectionState();
+    const t = s.follow(docRow(3, 2));
+    expect(s.follow(docRow(3, 2))).toBeNull();
+    s.showDocument(t!, viewOf(3, "new", 2));
+    expect(s.follow(docRow(3, 2))).toBeNull();
+    expect(s.pane.kind).toBe("document");
+  });
+  it("reloads the document when the list has a newer version of it", () => {
+    const s = new SelectionState();
+    const t = s.follow(docRow(3, 1));
+    s.showDocument(t!, viewOf(3, "new", 1));
+    const again = s.follow(docRow(3, 2));
+    expect(again).not.toBeNull();
+    expect(s.pane.kind).toBe("loading");
+  });
+  it("clears the pane when no row is selected (an empty queue, a new search loading)", () => {
+    const s = new SelectionState();
+    const t = s.follow(docRow(3));
+    s.showDocument(t!, viewOf(3));
+    expect(s.follow(null)).toBeNull();
+    expect(s.pane.kind).toBe("empty");
+    expect(s.actionTarget()).toBeNull();
+  });
+  it("follows quarantined messages too, reloading one whose dealt-with state changed", () => {
+    const s = new SelectionState();
+    const row = (dealt: string | null) => ({ kind: "quarantined" as const, row: { message: { message_id: 5 } as never, dealt_with_at: dealt } });
+    const t = s.follow(row(null));
+    expect(t?.target).toEqual(quarantinedTarget(5));
+    s.showQuarantined(t!, { ...messageOf(5), dealt_with_at: null } as never);
+    expect(s.follow(row(null))).toBeNull();
+    expect(s.follow(row("2026-11-22T10:00:00Z"))).not.toBeNull();
+    // From a message to a document: the message is gone from the pane at once.
+    s.follow(docRow(5));
+    expect(s.pane).toMatchObject({ kind: "loading", target: documentTarget(5) });
+  });
+});
+
 describe("the target of an action", () => {
-  it("is the selected document once the pane shows it", () => {
+  it("is the selected document once the pane shows it, with the version shown", () => {
     const s = new SelectionState();
     const t = s.select(documentTarget(9));
     expect(s.actionTarget()).toBeNull(); // still loading
-    s.showDocument(t, viewOf(9));
-    expect(s.actionTarget()?.id).toBe(9);
+    s.showDocument(t, viewOf(9, "new", 7));
+    expect(s.actionTarget()).toMatchObject({ id: 9, expectedVersion: 7 });
   });
 
   it("is nothing while another selection loads, so the old document's buttons do nothing", () => {

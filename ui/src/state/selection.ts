@@ -1,20 +1,24 @@
-// Selection state: which document (or quarantined message) the user has selected and what the
-// document pane holds for it. No DOM.
+// Selection state: which document (or quarantined message) is selected and what the document
+// pane holds for it. No DOM.
 //
 // The invariant, enforced here and nowhere else: the document pane shows the selected row's
-// document or nothing. The pane's content is a `Pane` derived from the selection:
-//   - `select(target)` is the only way to choose what the pane is for; it discards whatever
-//     was shown or loading for an earlier selection (and every response still on its way, by
-//     sequence number);
-//   - a response is accepted only with the ticket of the current selection and only if it is
-//     the selected document;
-//   - an action (file, needs action, back to New) gets its target from `actionTarget`, which
-//     names the selected document only once that document is what the pane shows.
-//
-// The list's keyboard highlight (the row j/k move to, `VirtualList.selected`) is not the
-// selection: it becomes the selection when the user opens it (Enter or a click).
+// document or nothing.
+//   - The selection follows the list: the window calls `follow` with the list's selected row
+//     whenever it changes (j/k, a click, a new queue or search, a refresh that moved the rows,
+//     a row whose version changed). A row that is not the one shown makes the pane "loading",
+//     which is drawn as nothing (never the previous patient's document).
+//   - `select(target)` is the only other way to choose what the pane is for (a link to another
+//     document); it too discards whatever was shown or loading, and every response still on its
+//     way (by sequence number).
+//   - A response is accepted only with the ticket of the current selection and only if it is
+//     the selected document.
+//   - An action (file, needs action, back to New) gets its target from `actionTarget`: the
+//     document the pane shows, with the version the user saw, and only once it is shown. The
+//     core refuses the action if the document changed since (`document_changed`).
+import type { DocumentRow } from "../bindings/DocumentRow";
 import type { DocumentView } from "../bindings/DocumentView";
 import type { QuarantinedView } from "../bindings/QuarantinedView";
+import type { QuarantineRow } from "../bindings/QuarantineRow";
 
 export type DocumentTarget = { kind: "document"; id: number };
 export type QuarantinedTarget = { kind: "quarantined"; messageId: number };
@@ -33,6 +37,16 @@ export interface Ticket {
   readonly seq: number;
   readonly target: Target;
 }
+
+/** What an action on the shown document names: the document and the version the user saw. */
+export interface ActionTarget {
+  id: number;
+  expectedVersion: number;
+  view: DocumentView;
+}
+
+/** The list's selected row, as the selection follows it. */
+export type SelectedRow = { kind: "document"; row: Pick<DocumentRow, "id" | "version"> } | { kind: "quarantined"; row: Pick<QuarantineRow, "message" | "dealt_with_at"> };
 
 export function documentTarget(id: number): DocumentTarget {
   return { kind: "document", id };
@@ -83,6 +97,27 @@ export class SelectionState {
     this.shown = { kind: "empty" };
   }
 
+  /**
+   * The list's selected row is now `row` (or none): the selection follows it. Returns the ticket
+   * to load it with, or null when there is nothing to load (no row: the pane is cleared; the row
+   * is already shown, at the version listed, or already loading).
+   */
+  follow(selected: SelectedRow | null): Ticket | null {
+    if (!selected) {
+      if (this.shown.kind !== "empty") this.clear();
+      return null;
+    }
+    const target = selected.kind === "document" ? documentTarget(selected.row.id) : quarantinedTarget(selected.row.message.message_id);
+    const p = this.shown;
+    if (p.kind !== "empty" && sameTarget(p.target, target)) {
+      if (p.kind === "loading") return null;
+      // Shown already: load again only if the list has a newer version than the pane.
+      if (p.kind === "document" && selected.kind === "document" && selected.row.version === p.view.row.version) return null;
+      if (p.kind === "quarantined" && selected.kind === "quarantined" && selected.row.dealt_with_at === p.message.dealt_with_at) return null;
+    }
+    return this.select(target);
+  }
+
   /** `ticket` is for the current selection (no later `select` or `clear`). */
   isCurrent(ticket: Ticket): boolean {
     return ticket.seq === this.seq && this.shown.kind !== "empty";
@@ -125,13 +160,21 @@ export class SelectionState {
 
   /**
    * The document an action applies to: the selected document, once the pane shows it (not while
-   * it loads, nor after it failed to load). With `expectedId` (the document whose button was
-   * pressed), null unless that is the one.
+   * it loads, nor after it failed to load), with the version shown. With `expectedId` (the
+   * document whose button was pressed), null unless that is the one.
    */
-  actionTarget(expectedId?: number): { id: number; view: DocumentView } | null {
+  actionTarget(expectedId?: number): ActionTarget | null {
     const p = this.shown;
     if (p.kind !== "document") return null;
     if (expectedId !== undefined && expectedId !== p.target.id) return null;
-    return { id: p.target.id, view: p.view };
+    return { id: p.target.id, expectedVersion: p.view.row.version, view: p.view };
+  }
+
+  /** The quarantined message the pane shows, or null. */
+  shownMessageId(expectedId?: number): number | null {
+    const p = this.shown;
+    if (p.kind !== "quarantined") return null;
+    if (expectedId !== undefined && expectedId !== p.target.messageId) return null;
+    return p.target.messageId;
   }
 }

@@ -52,6 +52,17 @@ describe("the stale-data banner", () => {
     expect(n?.level).toBe("info");
     expect(n?.title).toBe("No mailbox is configured");
     expect(n?.lines[1]).toBe("Configuration problem: HANDOVER_MESH_PASSWORD is not set");
+    // It offers the mailbox settings.
+    let opened = 0;
+    const el = renderStaleBanner(view({ configured: false, source: null, config_error: null }), () => opened++);
+    (el?.querySelector("[data-testid=banner-settings]") as HTMLButtonElement).click();
+    expect(opened).toBe(1);
+  });
+  it("says what the first sync is doing, not that nothing has been fetched", () => {
+    const n = staleNotice(view({ syncing: true, progress: { done: 256, total: 400 } }, { stale: true, kind: "never-synced", as_of: null }));
+    expect(n).toMatchObject({ level: "info", kind: "first-sync", title: "Fetching documents for the first time" });
+    expect(n?.lines.join(" ")).toContain("256 of 400 messages so far");
+    expect(n?.lines.join(" ")).not.toMatch(/no records have been fetched/i);
   });
   it("renders as a warning callout with text only", () => {
     const el = renderStaleBanner(view({ mailbox_label: "<img src=x onerror=alert(1)>" }, { stale: true, kind: "failing", last_error: "<b>x</b>" }));

@@ -14,6 +14,8 @@ export interface StaleNotice {
   level: "warning" | "info";
   /** What the banner is about, for tests and styling; the freshness kind when stale. */
   kind?: string;
+  /** Offer the mailbox settings (no usable mailbox). */
+  settings?: boolean;
   title: string;
   lines: string[];
 }
@@ -53,9 +55,20 @@ export function staleNotice(view: SyncStatusView): StaleNotice | null {
       "Handover is not receiving documents, so new discharge summaries and letters will not appear. Showing only records already stored on this computer.",
     ];
     if (view.config_error) lines.push(`Configuration problem: ${view.config_error.message}`);
-    return { level: "info", title: "No mailbox is configured", lines };
+    return { level: "info", title: "No mailbox is configured", lines, settings: true };
   }
   const f = view.freshness;
+  // The first sync is running: say what it is doing, not that nothing has been fetched.
+  if (view.syncing && f.kind === "never-synced") {
+    const p = view.progress;
+    const progress = p && p.total > 0 ? `${p.done} of ${p.total} messages so far` : "starting";
+    return {
+      level: "info",
+      kind: "first-sync",
+      title: "Fetching documents for the first time",
+      lines: [`Syncing with ${view.mailbox_label}: ${progress}. Documents appear in the list as they are stored.`],
+    };
+  }
   if (!f.stale) return problemsNotice(view);
   const label = view.mailbox_label;
   const asOf = f.as_of ? `Showing records as of ${when(f.as_of, view.now)}.` : "No records have been fetched yet.";
@@ -151,7 +164,7 @@ function problemsNotice(view: SyncStatusView): StaleNotice | null {
 }
 
 /** The banner element (full width, NHS warning callout), or null when nothing is stale. */
-export function renderStaleBanner(view: SyncStatusView): HTMLElement | null {
+export function renderStaleBanner(view: SyncStatusView, openSettings: (() => void) | null = null): HTMLElement | null {
   const notice = staleNotice(view);
   if (!notice) return null;
   const cls = notice.level === "warning" ? "nhsuk-warning-callout app-stale" : "nhsuk-inset-text app-stale app-stale--info";
@@ -170,6 +183,9 @@ export function renderStaleBanner(view: SyncStatusView): HTMLElement | null {
       notice.title,
     ),
     notice.lines.map((line) => h("p", { class: "app-stale__text" }, line)),
+    notice.settings && openSettings
+      ? h("p", { class: "app-stale__text" }, h("button", { type: "button", class: "app-linkbutton", "data-testid": "banner-settings", onclick: () => openSettings() }, "Open the mailbox settings"))
+      : null,
     notice.detail
       ? h(
           "details",
@@ -198,13 +214,15 @@ export function syncIndicatorText(view: SyncStatusView): string {
 export class StaleSlot {
   readonly element = h("div", { class: "app-stale-slot", id: "stale-slot" });
 
+  constructor(private readonly openSettings: (() => void) | null = null) {}
+
   /**
    * Shows the banner for `view`. It is replaced only when what it says changes, so screen
    * readers do not hear the alert again on every refresh and an open "Technical details" stays
    * open.
    */
   show(view: SyncStatusView): void {
-    const banner = renderStaleBanner(view);
+    const banner = renderStaleBanner(view, this.openSettings);
     const current = this.element.firstElementChild;
     if (!banner) clear(this.element);
     else if (!current || current.textContent !== banner.textContent) {

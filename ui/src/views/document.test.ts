@@ -5,7 +5,7 @@ import type { DocumentView } from "../bindings/DocumentView";
 import type { MessageProvenance } from "../bindings/MessageProvenance";
 import type { Patient } from "../bindings/Patient";
 import type { Section } from "../bindings/Section";
-import { isProminent, patientName, renderDocument, renderPatientBanner, sectionTables, type DocumentHandlers } from "./document";
+import { isProminent, jumpWithin, patientAddress, patientName, renderDocument, renderPatientBanner, sectionTables, type DocumentHandlers } from "./document";
 
 const patient: Patient = {
   nhs_number: "9434765919", nhs_number_valid: true, name: "Sam Smith", family: "Smith", given: ["Sam", "J"],
@@ -29,10 +29,10 @@ const row: DocumentRow = {
   id: 3, kind: "inpatient-discharge", nhs_number: "9434765919", patient_name: "LIST NAME", birth_date: null, title: "Discharge summary",
   sender: "Trust", care_setting: null, document_date: null, received_at: "2026-11-22T10:40:00Z", status: "new", superseded_by: null, replaces: null,
   flags: { medication_changes: 0, medications: 0, attachments: 0, allergies: 0, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0, added: 0, amended: 0, stopped: 0, on_hold: 0, practice_actions: 0, first_action: null, high_risk_medicines: 0 },
-    mesh_message_id: null,
-    times_received: 1,
-    identity_warnings: 0,
-    version: 1,
+  mesh_message_id: null,
+  times_received: 1,
+  identity_warnings: 0,
+  version: 1,
 };
 
 function viewOf(doc: Document, over: Partial<DocumentView> = {}): DocumentView {
@@ -61,6 +61,15 @@ describe("the patient banner", () => {
     expect(text).toContain("NHS No. 943 476 5919");
     expect(text).toContain("GP practice The Health Centre (B83019)");
     expect(text).not.toContain("Invalid");
+  });
+  it("shows the address with the postcode once, and the kind of document", () => {
+    expect(patientAddress({ ...patient, address: "1 High Street, Leeds", postcode: "LS1 1AA" })).toBe("1 High Street, Leeds, LS1 1AA");
+    expect(patientAddress({ ...patient, address: "1 High Street, Leeds, LS1 1AA", postcode: "LS11AA" })).toBe("1 High Street, Leeds, LS1 1AA");
+    expect(patientAddress({ ...patient, address: null, postcode: "LS1 1AA" })).toBe("LS1 1AA");
+    expect(patientAddress(patient)).toBeNull();
+    const el = renderPatientBanner({ ...patient, address: "1 High Street, Leeds", postcode: "LS1 1AA" }, new Date(2026, 10, 22), "mental-health-discharge");
+    expect(el.textContent).toContain("Address 1 High Street, Leeds, LS1 1AA");
+    expect(el.querySelector("[data-testid=document-kind]")?.textContent).toBe("Mental health discharge");
   });
   it("flags an NHS number whose check digit fails", () => {
     const text = renderPatientBanner({ ...patient, nhs_number: "9434765918", nhs_number_valid: false }).textContent;
@@ -105,6 +114,73 @@ describe("sections", () => {
     });
     const el = renderDocument(viewOf(doc), handlers);
     expect(el.querySelector("[data-testid=procedures]")?.textContent).toContain("Angiogram");
+  });
+});
+
+describe("the reading order", () => {
+  const meds = [
+    { code: null, name: "Warfarin 1mg tablets", form: null, dosage: "As INR", route: "Oral", additional_instructions: [], patient_instruction: null, status: "active" as const, status_raw: "active", list: "active" as const, list_code: null, change: "added" as const, change_raw: "added", change_date: null, change_details: null, change_indication: null, effective: null, quantity: null, notes: [], high_risk: "anticoagulant" as const },
+  ];
+  const medSection = section({
+    title: "Medications and medical devices",
+    html: "<table><thead><tr><th>Medication</th><th>Status</th></tr></thead><tbody><tr><td>Warfarin 1mg tablets</td><td>Added</td></tr><tr><td>Apixaban 5mg</td><td>Continued</td></tr></tbody></table>",
+    entries: [{ reference: "MedicationStatement/1", resource_type: "MedicationStatement", recognised: true }],
+  });
+  const d = documentOf({
+    custodian: { resource_type: "Organization", ods_code: "RR8", identifier: null, name: "Leeds Teaching Hospitals" },
+    sections: [section({ title: "Clinical summary" }), medSection, section({ title: "Plan and requested actions", html: "<p>GP to check INR.</p>" })],
+    medications: meds,
+  });
+  it("puts the summary first, then every section in order; administrative fields behind Document details", () => {
+    const el = renderDocument(viewOf(d, { actions: [{ text: "GP to check INR.", heading: null, responsible: "GP", status: "Requested", for_practice: true, section: 2 }] }), handlers);
+    const summary = el.querySelector("[data-testid=summary]") as Element;
+    const firstSection = el.querySelector("[data-testid=section]") as Element;
+    expect(summary.compareDocumentPosition(firstSection) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(summary.querySelector("[data-testid=summary-medicines]")?.textContent).toContain("Warfarin 1mg tablets");
+    expect(summary.querySelector("[data-testid=summary-actions]")?.textContent).toContain("For the practice GP to check INR.");
+    expect(summary.querySelector("[data-testid=summary-actions]")?.textContent).toContain("Person responsible: GP");
+    const details = el.querySelector("details[data-testid=document-details]") as HTMLDetailsElement;
+    expect(details.open).toBe(false);
+    expect(details.textContent).toContain("Custodian Leeds Teaching Hospitals (RR8)");
+    expect(details.textContent).toContain("Document status final");
+    expect(el.querySelector(".app-doc__facts")?.textContent).toContain("From Leeds Teaching Hospitals (RR8)");
+  });
+  it("puts the coded medicines first in their section, then the hospital's own list, flagged where they disagree", () => {
+    const el = renderDocument(viewOf(d), handlers);
+    const sec = [...el.querySelectorAll("[data-testid=section]")][1];
+    const table = sec.querySelector("[data-testid=medicines]") as Element;
+    const label = sec.querySelector(".app-hospital-table__label") as Element;
+    const narrative = sec.querySelector(".app-narrative") as Element;
+    expect(label.textContent).toBe("The hospital's own list, as written");
+    expect(table.compareDocumentPosition(label) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(label.compareDocumentPosition(narrative) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(sec.querySelector("[data-testid=medicine-disagreement]")?.textContent).toContain("Apixaban 5mg: in the hospital's table, not in the coded list");
+    expect(table.querySelector(".app-med__risk")?.textContent).toBe("High risk: anticoagulant");
+  });
+  it("has an index of jump targets and every section, and jumps to them", () => {
+    const el = renderDocument(viewOf(d), handlers);
+    document.body.append(el);
+    const index = el.querySelector("[data-testid=section-index]") as Element;
+    expect([...index.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["Summaryg", "Medicinesm", "Planp"]);
+    expect([...index.querySelectorAll("option")].map((o) => o.textContent)).toEqual(["Go to section…", "Clinical summary", "Medications and medical devices", "Plan and requested actions"]);
+    expect(jumpWithin(el, "actions")).toBe(true);
+    expect(document.activeElement?.id).toBe("section-2");
+    expect(jumpWithin(el, "medicines")).toBe(true);
+    expect(document.activeElement?.id).toBe("section-1");
+    expect(jumpWithin(el, "summary")).toBe(true);
+    expect(document.activeElement?.id).toBe("summary-title");
+    expect(jumpWithin(el, 0)).toBe(true);
+    expect(document.activeElement?.id).toBe("section-0");
+    expect(jumpWithin(el, "attachments")).toBe(false);
+    el.remove();
+  });
+  it("marks a mental health discharge's kind and keeps every section after the summary", () => {
+    const mh = documentOf({ kind: "mental-health-discharge", sections: [section({ title: "Safety alerts", html: "<table><tr><th>Risks to self</th><td>Low.</td></tr></table>" })] });
+    const el = renderDocument(viewOf(mh), handlers);
+    expect(el.getAttribute("data-kind")).toBe("mental-health-discharge");
+    expect(el.querySelector("[data-testid=document-kind]")?.textContent).toBe("Mental health discharge");
+    expect(el.querySelector("[data-testid=summary-mh-facts]")?.textContent).toContain("Risks to self: Low.");
+    expect(el.querySelectorAll("[data-testid=section]")).toHaveLength(1);
   });
 });
 

@@ -1,8 +1,12 @@
-// The document view: patient banner (never scrolls away), replacement banners, actions, the
-// document header, every section in order with its narrative, structured tables, attachments.
+// The document view: patient banner (never scrolls away), replacement banners, actions; then a
+// sticky section index, the document header (administrative details collapsed), what changed
+// from a replaced version, the summary (what matters clinically, first), and every section in
+// order with its narrative and structured tables (the coded medicines first in theirs),
+// attachments and the message details.
 import type { Allergy } from "../bindings/Allergy";
 import type { Condition } from "../bindings/Condition";
 import type { Document } from "../bindings/Document";
+import type { DocumentKind } from "../bindings/DocumentKind";
 import type { DocumentView } from "../bindings/DocumentView";
 import type { Diagnostic } from "../bindings/Diagnostic";
 import type { Party } from "../bindings/Party";
@@ -11,9 +15,12 @@ import type { Procedure } from "../bindings/Procedure";
 import type { Section } from "../bindings/Section";
 import { h } from "../widgets/dom";
 import { age, formatBytes, formatDate, formatDateTime, formatNhsNumber, isValidNhsNumber } from "../lib/format";
-import { kindLabel, statusTag, tag } from "../lib/labels";
-import { renderMedicines } from "./medicines";
+import { kindColour, kindLabel, statusTag, tag } from "../lib/labels";
+import { compareMedicines, disagrees } from "../lib/medcompare";
+import { buildSummary } from "../lib/summary";
+import { renderDisagreement, renderMedicines } from "./medicines";
 import { renderNarrative } from "./narrative";
+import { renderSummary } from "./summary";
 
 export interface DocumentHandlers {
   setStatus: (status: "new" | "needs-action" | "filed") => void;
@@ -21,6 +28,9 @@ export interface DocumentHandlers {
   viewAttachment: (index: number, target: HTMLElement) => void;
   saveAttachment: (index: number, target: HTMLElement) => void;
 }
+
+/** Where the jump keys and the section index go. */
+export type JumpTarget = "summary" | "medicines" | "actions" | "attachments" | "changes" | "details" | "next" | "previous";
 
 /** "SMITH, Sam (Mrs)" from the document's Patient resource. */
 export function patientName(p: Patient): string {
@@ -41,7 +51,7 @@ function field(label: string, value: Node | string | null | undefined, cls = "")
 }
 
 /** The CUI patient banner, built only from the document's own Patient resource. */
-export function renderPatientBanner(p: Patient | null, today: Date = new Date()): HTMLElement {
+export function renderPatientBanner(p: Patient | null, today: Date = new Date(), kind: DocumentKind | null = null): HTMLElement {
   if (!p) {
     return h(
       "div",
@@ -56,7 +66,7 @@ export function renderPatientBanner(p: Patient | null, today: Date = new Date())
   return h(
     "div",
     { class: "app-banner", role: "region", "aria-label": "Patient", "data-testid": "patient-banner" },
-    h("p", { class: "app-banner__name" }, patientName(p)),
+    h("p", { class: "app-banner__name" }, patientName(p), kind ? h("span", { class: `app-banner__kind app-kind--${kindColour(kind)}`, "data-testid": "document-kind" }, kindLabel(kind)) : null),
     h(
       "div",
       { class: "app-banner__details" },
@@ -72,9 +82,19 @@ export function renderPatientBanner(p: Patient | null, today: Date = new Date())
         ),
         "app-field--nhs",
       ),
+      field("Address", patientAddress(p), "app-field--address"),
       field("GP practice", practice || "Not given"),
     ),
   );
+}
+
+/** The patient's address with the postcode (once), or null. */
+export function patientAddress(p: Patient): string | null {
+  const address = (p.address ?? "").trim();
+  const postcode = (p.postcode ?? "").trim();
+  if (!address) return postcode || null;
+  if (!postcode || address.replace(/\s/g, "").toUpperCase().includes(postcode.replace(/\s/g, "").toUpperCase())) return address;
+  return `${address}, ${postcode}`;
 }
 
 function partyText(p: Party | null): string | null {
@@ -218,47 +238,58 @@ function renderActions(view: DocumentView, handlers: DocumentHandlers): HTMLElem
     "div",
     { class: "app-actions", role: "group", "aria-label": "Document actions" },
     h("span", { class: "app-actions__status" }, "Status ", statusTag(status), view.row.superseded_by !== null ? tag("Superseded", "grey") : null),
-    status !== "needs-action" ? button("Mark as needs action", "a", "needs-action", "app-action--secondary") : null,
     status !== "filed" ? button("File", "f", "filed", "app-action--primary") : null,
+    status !== "needs-action" ? button("Needs action", "a", "needs-action", "app-action--secondary") : null,
     status !== "new" ? button("Move to New", "n", "new", "app-action--secondary") : null,
     h("span", { class: "app-actions__message", role: "status", "aria-live": "polite", id: "action-message" }),
   );
 }
 
+/** The header: title and the facts a reader needs; administrative fields behind "Document details". */
 function renderHeader(doc: Document, view: DocumentView): HTMLElement {
   const e = doc.encounter;
-  const encounterBits = e
-    ? [
-        field("Admitted", formatDateTime(e.admission_date)),
-        field("Attended", formatDateTime(e.attendance_date)),
-        field("Discharged", formatDateTime(e.discharge_date)),
-        !e.admission_date && !e.attendance_date ? field("Encounter start", formatDateTime(e.start)) : null,
-        !e.discharge_date ? field("Encounter end", formatDateTime(e.end)) : null,
-        field("Encounter type", e.encounter_type ?? e.class),
-        field("Admission method", e.admission_method),
-        field("Admission source", e.admission_source),
-        field("Discharge method", e.discharge_method),
-        field("Discharge destination", e.discharge_destination),
-        field("Location", e.location),
-      ]
-    : [];
+  const from = partyText(doc.custodian) ?? partyText(view.parsed.message?.sender ?? null) ?? view.row.sender;
+  const details: (HTMLElement | null)[] = [
+    field("Document", kindLabel(doc.kind)),
+    field("Care setting", doc.care_setting?.display ?? view.row.care_setting),
+    field("Document date", formatDateTime(doc.date)),
+    field("Received", formatDateTime(view.row.received_at)),
+    field("Author", partyText(doc.author)),
+    field("Custodian", partyText(doc.custodian)),
+    senderIfDifferent(partyText(view.parsed.message?.sender ?? null) ?? view.row.sender, partyText(doc.custodian)),
+    field("Document status", doc.status),
+    otherPractitioners(doc),
+  ];
+  if (e) {
+    details.push(
+      !e.admission_date && !e.attendance_date ? field("Encounter start", formatDateTime(e.start)) : null,
+      !e.discharge_date ? field("Encounter end", formatDateTime(e.end)) : null,
+      field("Encounter type", e.encounter_type ?? e.class),
+      field("Encounter status", e.status),
+      field("Admission method", e.admission_method),
+      field("Admission source", e.admission_source),
+      field("Discharge method", e.discharge_method),
+      field("Location", e.location),
+    );
+  }
   return h(
     "header",
-    { class: "app-doc__header" },
+    { class: `app-doc__header app-kind-accent--${kindColour(doc.kind)}` },
     h("h2", { class: "nhsuk-heading-m app-doc__title", id: "document-title", tabindex: "-1" }, doc.title ?? kindLabel(doc.kind)),
     h(
       "div",
-      { class: "app-fields" },
-      field("Document", kindLabel(doc.kind)),
-      field("Care setting", doc.care_setting?.display ?? view.row.care_setting),
-      field("Document date", formatDateTime(doc.date)),
+      { class: "app-doc__facts" },
+      field("From", from),
+      e ? field("Admitted", formatDateTime(e.admission_date)) : null,
+      e ? field("Attended", formatDateTime(e.attendance_date)) : null,
+      e ? field("Discharged", formatDateTime(e.discharge_date)) : null,
       field("Received", formatDateTime(view.row.received_at)),
-      field("Author", partyText(doc.author)),
-      field("Custodian", partyText(doc.custodian)),
-      senderIfDifferent(partyText(view.parsed.message?.sender ?? null) ?? view.row.sender, partyText(doc.custodian)),
-      field("Document status", doc.status),
-      otherPractitioners(doc),
-      ...encounterBits,
+    ),
+    h(
+      "details",
+      { class: "nhsuk-details app-doc__details", "data-jump": "details", "data-testid": "document-details" },
+      h("summary", { class: "nhsuk-details__summary" }, h("span", { class: "nhsuk-details__summary-text" }, "Document details")),
+      h("div", { class: "nhsuk-details__text app-fields" }, details),
     ),
   );
 }
@@ -369,42 +400,66 @@ function table(kind: TableKind, doc: Document): HTMLElement | null {
   }
 }
 
-/** Every section in order, each structured table once (in the section that refers to it). */
+/**
+ * Every section in order, each structured table once (in the section that refers to it). The
+ * coded medicines come first in theirs, then the hospital's own narrative, labelled as such and
+ * flagged where the two disagree.
+ */
 export function renderSections(doc: Document): HTMLElement {
   const placed = new Set<TableKind>();
   const sections = doc.sections.map((s, i) => {
     const tables: HTMLElement[] = [];
+    let medicines: HTMLElement | null = null;
     for (const k of sectionTables(s)) {
       if (placed.has(k)) continue;
       const t = table(k, doc);
       if (t) {
         placed.add(k);
-        tables.push(t);
+        if (k === "medications") medicines = t;
+        else tables.push(t);
       }
     }
     const prominent = isProminent(s);
     const heading = s.level === 0 ? "h3" : "h4";
+    const hasNarrative = !!(s.html.trim() || s.text.trim());
+    const disagreement = medicines ? compareMedicines(doc.medications, [s]) : null;
+    const plan = isPlan(s);
     return h(
       "section",
       {
         class: `app-section${prominent ? " app-section--prominent" : ""}${s.known ? "" : " app-section--unknown"} app-section--level-${Math.min(s.level, 3)}`,
+        id: `doc-section-${i}`,
         "aria-labelledby": `section-${i}`,
         "data-testid": "section",
+        "data-jump": plan ? "actions section" : "section",
+        "data-section-index": i,
       },
       h(
         heading,
-        { class: "app-section__title", id: `section-${i}` },
+        { class: "app-section__title", id: `section-${i}`, tabindex: "-1" },
         h("span", { class: "app-section__title-text" }, s.title ?? s.code_display ?? "Untitled section"),
         s.known ? null : tag("not recognised", "grey", "app-tag--small"),
       ),
+      medicines ? h("div", { "data-jump": "medicines", class: "app-med-block" }, medicines) : null,
+      medicines && hasNarrative
+        ? h(
+            "div",
+            { class: "app-hospital-table" },
+            h("p", { class: "app-hospital-table__label" }, "The hospital's own list, as written"),
+            disagrees(disagreement) && disagreement ? renderDisagreement(disagreement) : null,
+          )
+        : null,
       renderNarrative(s.html, s.text),
-      !s.html.trim() && !s.text.trim() && tables.length === 0 ? h("p", { class: "app-muted app-small" }, "No narrative in this section.") : null,
+      !hasNarrative && tables.length === 0 && !medicines ? h("p", { class: "app-muted app-small" }, "No narrative in this section.") : null,
       tables,
     );
   });
   const rest = (["medications", "allergies", "conditions", "procedures"] as TableKind[])
     .filter((k) => !placed.has(k))
-    .map((k) => table(k, doc))
+    .map((k) => {
+      const t = table(k, doc);
+      return t && k === "medications" ? h("div", { "data-jump": "medicines" }, t) : t;
+    })
     .filter((t): t is HTMLElement => t !== null);
   return h(
     "div",
@@ -413,16 +468,16 @@ export function renderSections(doc: Document): HTMLElement {
     rest.length
       ? h(
           "section",
-          { class: "app-section", "aria-labelledby": "section-structured" },
-          h("h3", { class: "app-section__title", id: "section-structured" }, "Structured entries not in a section"),
+          { class: "app-section", "aria-labelledby": "section-structured", "data-jump": "section" },
+          h("h3", { class: "app-section__title", id: "section-structured", tabindex: "-1" }, "Structured entries not in a section"),
           rest,
         )
       : null,
     doc.unrecognised_entries.length
       ? h(
           "section",
-          { class: "app-section app-section--unknown", "aria-labelledby": "section-unrecognised" },
-          h("h3", { class: "app-section__title", id: "section-unrecognised" }, "Entries not recognised ", tag("not recognised", "grey", "app-tag--small")),
+          { class: "app-section app-section--unknown", "aria-labelledby": "section-unrecognised", "data-jump": "section" },
+          h("h3", { class: "app-section__title", id: "section-unrecognised", tabindex: "-1" }, "Entries not recognised ", tag("not recognised", "grey", "app-tag--small")),
           h(
             "ul",
             { class: "nhsuk-list app-unrecognised" },
@@ -433,13 +488,20 @@ export function renderSections(doc: Document): HTMLElement {
   );
 }
 
+const PLAN_CODE = "887201000000105";
+
+/** The "Plan and requested actions" section (by code, else title). */
+export function isPlan(s: Section): boolean {
+  return s.code === PLAN_CODE || /^plan and requested actions$/i.test((s.title ?? "").trim());
+}
+
 function renderAttachments(view: DocumentView, handlers: DocumentHandlers): HTMLElement | null {
   const atts = view.parsed.document?.attachments ?? [];
   if (!atts.length) return null;
   return h(
     "section",
-    { class: "app-section app-attachments", "aria-labelledby": "section-attachments" },
-    h("h3", { class: "app-section__title", id: "section-attachments" }, `Attachments (${atts.length})`),
+    { class: "app-section app-attachments", "aria-labelledby": "section-attachments", "data-jump": "attachments section" },
+    h("h3", { class: "app-section__title", id: "section-attachments", tabindex: "-1" }, `Attachments (${atts.length})`),
     h(
       "ul",
       { class: "app-attachments__list" },
@@ -508,27 +570,143 @@ function renderProvenance(view: DocumentView): HTMLElement {
   );
 }
 
-/** The whole document view. */
-export function renderDocument(view: DocumentView, handlers: DocumentHandlers, today: Date = new Date()): HTMLElement {
+/** The sticky index: the jump targets with their keys, and every section. */
+function renderIndex(doc: Document | null, view: DocumentView): HTMLElement {
+  const link = (label: string, target: JumpTarget, key: string | null) =>
+    h("button", { type: "button", class: "app-index__link", "data-target": target, "aria-keyshortcuts": key }, label, key ? h("span", { class: "app-action__key", "aria-hidden": "true" }, key) : null);
+  const select = h(
+    "select",
+    { class: "nhsuk-select app-index__select", id: "section-index", "aria-label": "Go to section", title: "Go to a section; [ and ] go to the previous and next section" },
+    h("option", { value: "" }, "Go to section…"),
+    (doc?.sections ?? []).map((s, i) => h("option", { value: String(i) }, `${s.level > 0 ? "– " : ""}${s.title ?? s.code_display ?? "Untitled section"}`)),
+    doc?.attachments.length ? h("option", { value: "attachments" }, `Attachments (${doc.attachments.length})`) : null,
+  );
+  return h(
+    "nav",
+    { class: "app-index", "aria-label": "Sections of this document", "data-testid": "section-index" },
+    link("Summary", "summary", "g"),
+    view.supersedes.length ? link("Changes", "changes", null) : null,
+    doc?.medications.length ? link("Medicines", "medicines", "m") : null,
+    doc?.sections.some(isPlan) ? link("Plan", "actions", "p") : null,
+    select,
+  );
+}
+
+/**
+ * What scrolls: the content under the fixed banner and actions, or (in a short window, where
+ * only the banner stays) the whole document.
+ */
+function scroller(root: HTMLElement): HTMLElement | null {
+  const scroll = root.querySelector<HTMLElement>(".app-doc__scroll");
+  const scrolls = (e: HTMLElement) => /(auto|scroll)/.test(getComputedStyle(e).overflowY);
+  if (scroll && scrolls(scroll)) return scroll;
+  return scrolls(root) ? root : scroll;
+}
+
+/** What stays in view at the top of the scroller: the sticky index, or the sticky banner. */
+function stuckHeight(root: HTMLElement, scroll: HTMLElement): number {
+  return [...root.querySelectorAll<HTMLElement>(".app-index, .app-banner")]
+    .filter((e) => getComputedStyle(e).position === "sticky" && scroll.contains(e))
+    .reduce((sum, e) => sum + e.offsetHeight, 0);
+}
+
+/** Scrolls the document to `el`, below what stays in view, and moves focus to its heading. */
+function scrollToElement(root: HTMLElement, el: Element): boolean {
+  const scroll = scroller(root);
+  if (!scroll) return false;
+  const offset = stuckHeight(root, scroll) + 4;
+  const top = el.getBoundingClientRect().top - scroll.getBoundingClientRect().top + scroll.scrollTop - offset;
+  scroll.scrollTop = Math.max(0, top);
+  const focusable = el.matches("[tabindex], summary") ? (el as HTMLElement) : el.querySelector<HTMLElement>("[tabindex='-1'], summary, h3, h4");
+  focusable?.focus({ preventScroll: true });
+  return true;
+}
+
+/** The jump targets in document order (sections, summary, medicines, attachments...). */
+function jumpTargets(root: HTMLElement): HTMLElement[] {
+  return [...root.querySelectorAll<HTMLElement>("[data-jump]")].filter((e) => !e.closest(".app-doc__fixed"));
+}
+
+/**
+ * Jumps within the document `root` shows: to the summary, the medicines, the plan, ..., or to
+ * the next or previous section from where the document is scrolled. False when there is none.
+ */
+export function jumpWithin(root: HTMLElement, target: JumpTarget | number): boolean {
+  if (typeof target === "number") {
+    const el = root.querySelector(`#doc-section-${target}`);
+    return el ? scrollToElement(root, el) : false;
+  }
+  if (target === "next" || target === "previous") {
+    const scroll = scroller(root);
+    if (!scroll) return false;
+    const line = scroll.getBoundingClientRect().top + stuckHeight(root, scroll) + 8;
+    const all = jumpTargets(root).filter((e) => /\b(section|summary|changes)\b/.test(e.dataset.jump ?? ""));
+    const tops = all.map((e) => e.getBoundingClientRect().top);
+    const el = target === "next" ? all.find((_, i) => tops[i] > line + 1) : [...all].reverse().find((_, i) => tops[all.length - 1 - i] < line - 1);
+    return el ? scrollToElement(root, el) : false;
+  }
+  let el: Element | undefined = jumpTargets(root).find((e) => (e.dataset.jump ?? "").split(" ").includes(target));
+  if (!el) return false;
+  // The coded medicines open their section: show the section's heading with them.
+  if (target === "medicines") el = el.closest("[data-section-index]") ?? el;
+  if (target === "details") (el as HTMLDetailsElement).open = true;
+  return scrollToElement(root, el);
+}
+
+/** The whole document view. `comparison`: where the comparison with a replaced version goes, filled in when it arrives. */
+export function renderDocument(view: DocumentView, handlers: DocumentHandlers, today: Date = new Date(), comparison: HTMLElement | null = null): HTMLElement {
   const doc = view.parsed.document;
   const fixed = h(
     "div",
     { class: "app-doc__fixed" },
-    renderPatientBanner(doc?.patient ?? null, today),
+    renderPatientBanner(doc?.patient ?? null, today, doc?.kind ?? view.row.kind),
     renderIdentityIssues(view, handlers),
     renderReplacementBanners(view, handlers),
     renderActions(view, handlers),
   );
+  const article = h("article", { class: "app-doc", "data-document-id": view.row.id, "data-kind": doc?.kind ?? view.row.kind, "aria-labelledby": "document-title" });
+  const jump = (t: JumpTarget | number) => void jumpWithin(article, t);
+  const summary = doc
+    ? renderSummary(
+        buildSummary(doc, view.actions),
+        doc.sections.map((s) => s.title ?? s.code_display ?? "Untitled section"),
+        doc.medications.length,
+        { jumpToSection: (i) => jump(i), jumpTo: (t) => jump(t) },
+      )
+    : null;
+  const index = renderIndex(doc, view);
+  index.addEventListener("click", (e) => {
+    const t = (e.target as Element).closest?.("[data-target]");
+    if (t) jump(t.getAttribute("data-target") as JumpTarget);
+  });
+  const select = index.querySelector("select") as HTMLSelectElement;
+  select.addEventListener("change", () => {
+    const v = select.value;
+    if (v === "attachments") jump("attachments");
+    else if (v) jump(Number(v));
+    select.value = "";
+  });
   const body = h(
     "div",
     { class: "app-doc__scroll", id: "document-scroll", tabindex: "0", role: "region", "aria-label": "Document content" },
+    index,
     doc ? renderHeader(doc, view) : h("h2", { class: "nhsuk-heading-m", id: "document-title", tabindex: "-1" }, kindLabel(view.row.kind)),
     renderDeliveries(view),
     renderAttentionNotes(view.parsed.diagnostics),
-    renderDiagnostics(view.parsed.diagnostics),
+    summary,
+    view.supersedes.length && comparison
+      ? h(
+          "section",
+          { class: "app-compare", "data-jump": "changes", "aria-labelledby": "compare-title", "data-testid": "changes" },
+          h("h3", { class: "app-compare__heading", id: "compare-title", tabindex: "-1" }, "What changed from the version it replaces"),
+          comparison,
+        )
+      : null,
     doc ? renderSections(doc) : h("p", { class: "nhsuk-body" }, "This message holds no clinical document."),
     renderAttachments(view, handlers),
+    renderDiagnostics(view.parsed.diagnostics),
     renderProvenance(view),
   );
-  return h("article", { class: "app-doc", "data-document-id": view.row.id, "aria-labelledby": "document-title" }, fixed, body);
+  article.append(fixed, body);
+  return article;
 }

@@ -30,9 +30,8 @@ function viewOf(id: number, attachments = 0): DocumentView {
 function quarantined(messageId: number): QuarantinedView {
   return {
     provenance: { message_id: messageId, source: "folder", mailbox: "/tmp/x", source_id: "g.xml", workflow_id: null, sender_mailbox: null, received_at: "2026-11-22T10:40:00Z", acknowledged_at: null, sha256: "00", size: 10 },
-    reason: "not a FHIR bundle", diagnostics: [], preview: "<garbage/>", preview_truncated: false, binary: false,
-    content_encoding: null, parsed: null, plain_reason: "Not a Transfer of Care message", sender: null,
-    dealt_with_at: null, dealt_with_note: null,
+    plain_reason: "Not a Transfer of Care message.", reason: "not a FHIR bundle", sender: null, dealt_with_at: null, dealt_with_note: null, diagnostics: [], preview: "<garbage/>", preview_truncated: false, binary: false,
+    content_encoding: null, parsed: null,
   };
 }
 
@@ -48,6 +47,8 @@ function setup() {
     },
     saveAttachment: (id, i) => calls.push(`save ${id} ${i}`),
     saveQuarantined: (id) => calls.push(`save quarantined ${id}`),
+    markDealtWith: (id, note) => calls.push(`dealt ${id} ${note}`),
+    fetchDocument: async (id) => viewOf(id),
   };
   const pane = new DocumentPane(actions);
   document.body.append(pane.element);
@@ -74,7 +75,7 @@ describe("the document pane", () => {
     expect(calls).toEqual(["status 7 filed"]);
   });
 
-  it("keeps the previous document visible, marked busy, while the next one loads", () => {
+  it("never shows the previous document while the next one loads", () => {
     const { pane, selection } = setup();
     const t = selection.select(documentTarget(7));
     selection.showDocument(t, viewOf(7));
@@ -82,7 +83,10 @@ describe("the document pane", () => {
     selection.select(documentTarget(8));
     pane.render(selection.pane);
     expect(pane.element.getAttribute("aria-busy")).toBe("true");
-    expect(pane.element.querySelector(".app-doc")?.getAttribute("data-document-id")).toBe("7");
+    // No patient banner, no document: only "Opening…".
+    expect(pane.element.querySelector(".app-doc")).toBeNull();
+    expect(pane.element.querySelector("[data-testid=patient-banner]")).toBeNull();
+    expect(pane.element.textContent).toContain("Opening…");
     // The old document's buttons no longer act: the selection names no target while loading.
     expect(selection.actionTarget(7)).toBeNull();
   });

@@ -1,11 +1,14 @@
 // The document pane (right): draws what the selection state says it holds (see
-// state/selection.ts): nothing yet, a document, a quarantined message or why it could not be
-// opened. While the next selection loads, what was shown stays, marked busy.
+// state/selection.ts): nothing, a document, a quarantined message or why it could not be opened.
+// While the next selection loads the pane shows no document at all: never the previous patient.
 import type { DocumentStatus } from "../api";
+import type { DocumentView } from "../bindings/DocumentView";
+import { diffDocuments } from "../lib/diff";
 import type { Pane } from "../state/selection";
 import { CancelToken } from "../widgets/cancel";
 import { clear, h } from "../widgets/dom";
-import { renderDocument } from "./document";
+import { renderComparison } from "./compare";
+import { jumpWithin, renderDocument, type JumpTarget } from "./document";
 import { renderQuarantined } from "./quarantine";
 
 /** What the pane's controls ask for; each names the document it was drawn for. */
@@ -15,12 +18,25 @@ export interface DocumentPaneActions {
   /** `scope` is cancelled when the pane shows something else. */
   viewAttachment: (documentId: number, index: number, target: HTMLElement, scope: CancelToken) => void;
   saveAttachment: (documentId: number, index: number, target: HTMLElement, scope: CancelToken) => void;
+  /** Fetches a document to compare with (the version a replacement replaces). */
+  fetchDocument: (documentId: number) => Promise<DocumentView>;
   /** Saves a quarantined message as received. */
   saveQuarantined: (messageId: number) => void;
+  /** Records that a quarantined message was dealt with. */
+  markDealtWith: (messageId: number, note: string) => void;
 }
 
 export function renderEmptyDocument(): HTMLElement {
-  return h("div", { class: "app-document__empty" }, h("p", { class: "nhsuk-body app-muted" }, "Select a document to read it here."), h("p", { class: "nhsuk-body-s app-muted" }, "Press ? for keyboard shortcuts."));
+  return h(
+    "div",
+    { class: "app-document__empty", "data-testid": "empty-document" },
+    h("p", { class: "nhsuk-body app-muted" }, "Select a document to read it here."),
+    h("p", { class: "nhsuk-body-s app-muted" }, "Press ? for keyboard shortcuts."),
+  );
+}
+
+function renderOpening(): HTMLElement {
+  return h("div", { class: "app-document__empty", "data-testid": "opening-document" }, h("p", { class: "nhsuk-body app-muted" }, "Opening…"));
 }
 
 export class DocumentPane {
@@ -39,25 +55,38 @@ export class DocumentPane {
         this.replace(renderEmptyDocument());
         return;
       case "loading":
+        this.replace(renderOpening());
         this.element.setAttribute("aria-busy", "true");
         return;
       case "document": {
         const view = pane.view;
         const id = view.row.id;
+        const comparison = view.supersedes.length ? h("div", { class: "app-compare__slot" }, h("p", { class: "app-muted app-small" }, "Comparing with the version it replaces…")) : null;
         const scope = this.replace();
         this.element.append(
-          renderDocument(view, {
-            setStatus: (s) => this.actions.setStatus(id, s),
-            openDocument: (other) => this.actions.openDocument(other),
-            viewAttachment: (i, target) => this.actions.viewAttachment(id, i, target, scope),
-            saveAttachment: (i, target) => this.actions.saveAttachment(id, i, target, scope),
-          }),
+          renderDocument(
+            view,
+            {
+              setStatus: (s) => this.actions.setStatus(id, s),
+              openDocument: (other) => this.actions.openDocument(other),
+              viewAttachment: (i, target) => this.actions.viewAttachment(id, i, target, scope),
+              saveAttachment: (i, target) => this.actions.saveAttachment(id, i, target, scope),
+            },
+            new Date(),
+            comparison,
+          ),
         );
+        if (comparison) void this.compare(view, comparison, scope);
         return;
       }
       case "quarantined": {
         const id = pane.message.provenance.message_id;
-        this.replace(renderQuarantined(pane.message, { saveOriginal: () => this.actions.saveQuarantined(id) }));
+        this.replace(
+          renderQuarantined(pane.message, {
+            saveOriginal: () => this.actions.saveQuarantined(id),
+            markDealtWith: (note) => this.actions.markDealtWith(id, note),
+          }),
+        );
         return;
       }
       case "error":
@@ -66,9 +95,38 @@ export class DocumentPane {
     }
   }
 
+  /** Fetches the newest version `view` replaces and draws the comparison into `slot`, unless the pane moved on. */
+  private async compare(view: DocumentView, slot: HTMLElement, scope: CancelToken): Promise<void> {
+    const earlier = [...view.supersedes].sort((a, b) => b.received_at.localeCompare(a.received_at))[0];
+    let text: HTMLElement;
+    try {
+      const before = await this.actions.fetchDocument(earlier.id);
+      if (scope.cancelled) return;
+      const a = before.parsed.document;
+      const b = view.parsed.document;
+      text =
+        a && b
+          ? renderComparison(diffDocuments(a, b), earlier.received_at, (i) => void jumpWithin(this.element, i))
+          : h("p", { class: "app-small" }, "The version it replaces holds no readable document to compare with.");
+    } catch (e) {
+      if (scope.cancelled) return;
+      text = h("p", { class: "nhsuk-error-message" }, `The version it replaces could not be opened to compare: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    clear(slot);
+    slot.append(text);
+  }
+
+  /** Jumps within the shown document; false when nothing is shown or there is no such place. */
+  jump(target: JumpTarget): boolean {
+    const article = this.element.querySelector<HTMLElement>(".app-doc[data-document-id]");
+    return article ? jumpWithin(article, target) : false;
+  }
+
   /** Moves focus into the document's scrolling content. */
   focusContent(): void {
-    (this.element.querySelector(".app-doc__scroll") as HTMLElement | null)?.focus();
+    const scroll = this.element.querySelector<HTMLElement>(".app-doc__scroll");
+    // Focus without letting the browser scroll anything to show it (the document starts at its top).
+    scroll?.focus({ preventScroll: true });
   }
 
   contains(node: Node | null): boolean {

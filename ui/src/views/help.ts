@@ -17,11 +17,14 @@ export class HelpPanel {
           "table",
           { class: "nhsuk-table app-help__table" },
           h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Key"), h("th", { scope: "col" }, "Action"))),
-          h(
-            "tbody",
-            {},
-            SHORTCUTS.map((s) =>
-              h("tr", {}, h("td", {}, s.keys.flatMap((k, i) => [i ? " or " : "", h("kbd", {}, keyName(k))])), h("td", {}, s.description)),
+          (["List", "Document", "Queues", "Window"] as const).map((group) =>
+            h(
+              "tbody",
+              {},
+              h("tr", {}, h("th", { scope: "colgroup", colspan: "2", class: "app-help__group" }, group)),
+              SHORTCUTS.filter((s) => s.group === group).map((s) =>
+                h("tr", {}, h("td", {}, s.keys.flatMap((k, i) => [i ? " or " : "", h("kbd", {}, keyName(k, s.ctrl))])), h("td", {}, s.description)),
+              ),
             ),
           ),
         ),

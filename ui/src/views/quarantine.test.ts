@@ -6,8 +6,8 @@ import { renderQuarantined } from "./quarantine";
 function view(over: Partial<QuarantinedView> = {}): QuarantinedView {
   return {
     provenance: { message_id: 4, source: "mesh", mailbox: "X26ABC1", source_id: "M4", workflow_id: "TOC_FHIR_IP_DISCH", sender_mailbox: "X26ABC2", received_at: "2026-11-22T10:40:00Z", acknowledged_at: null, sha256: "00", size: 3 * 1024 * 1024 },
+    plain_reason: "Cut off in transit: ask the sender to resend it.",
     reason: "(10009) not well-formed XML",
-    plain_reason: "Cut off in transit: ask the sender to resend it",
     sender: null,
     dealt_with_at: null,
     dealt_with_note: null,
@@ -22,9 +22,38 @@ function view(over: Partial<QuarantinedView> = {}): QuarantinedView {
 }
 
 describe("a quarantined message", () => {
+  it("says first, in plain words, why and what to do; then who sent it and how to reach them; the technical reason after", () => {
+    const el = renderQuarantined(view({ sender: "Leeds Teaching Hospitals NHS Trust (RR8)" }), { saveOriginal: () => {}, markDealtWith: () => {} });
+    const plain = el.querySelector("[data-testid=quarantine-plain-reason]");
+    expect(plain?.textContent).toBe("Cut off in transit: ask the sender to resend it.");
+    expect(el.querySelector("[data-testid=quarantine-sender]")?.textContent).toBe("Sent by: Leeds Teaching Hospitals NHS Trust (RR8) · Contact: MESH mailbox X26ABC2");
+    const technical = el.querySelector("[data-testid=quarantine-reason]") as Element;
+    expect(plain!.compareDocumentPosition(technical) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(el.querySelector("[data-testid=unverified-patient]")).toBeNull();
+  });
+  it("is marked as dealt with only with a note, and then shows when and the note", () => {
+    const notes: string[] = [];
+    const el = renderQuarantined(view(), { saveOriginal: () => {}, markDealtWith: (n) => notes.push(n) });
+    document.body.append(el);
+    const form = el.querySelector("[data-testid=dealt-with-form]") as HTMLFormElement;
+    const note = el.querySelector("[data-testid=dealt-note]") as HTMLTextAreaElement;
+    note.value = "   ";
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(notes).toEqual([]);
+    expect(el.querySelector("#dealt-note-error")?.textContent).toContain("Write what was done");
+    expect(note.getAttribute("aria-invalid")).toBe("true");
+    note.value = " Asked the trust to resend ";
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(notes).toEqual(["Asked the trust to resend"]);
+    el.remove();
+    const done = renderQuarantined(view({ dealt_with_at: "2026-11-22T11:00:00Z", dealt_with_note: "Asked the trust to resend" }), { saveOriginal: () => {}, markDealtWith: () => {} });
+    expect(done.querySelector("[data-testid=dealt-with-form]")).toBeNull();
+    expect(done.querySelector("[data-testid=dealt-with]")?.textContent).toContain("Dealt with 22-Nov-2026 11:00");
+    expect(done.querySelector("[data-testid=dealt-with]")?.textContent).toContain("Note: Asked the trust to resend");
+  });
   it("shows a bounded preview, says when it is cut, and saves the original on request", () => {
     let saved = 0;
-    const el = renderQuarantined(view({ preview_truncated: true }), { saveOriginal: () => saved++ });
+    const el = renderQuarantined(view({ preview_truncated: true }), { saveOriginal: () => saved++, markDealtWith: () => {} });
     expect(el.querySelector("[data-testid=quarantine-reason]")?.textContent).toBe("(10009) not well-formed XML");
     expect(el.querySelector("[data-testid=quarantine-raw]")?.textContent).toBe("<Bundle><oops");
     expect(el.querySelector("[data-testid=preview-truncated]")?.textContent).toContain("of 3.0 MB");
@@ -43,10 +72,13 @@ describe("a quarantined message", () => {
     } as unknown as Document;
     const el = renderQuarantined(
       view({ reason: "Patient (20009): NHS number fails its check digit", parsed: { format: "xml", kind: "inpatient-discharge", input_size: 1, message: null, document: doc, response: null, diagnostics: [] } }),
-      { saveOriginal: () => {} },
+      { saveOriginal: () => {}, markDealtWith: () => {} },
     );
-    expect(el.querySelector("[data-testid=unverified-patient]")?.textContent).toContain("Unverified");
-    expect(el.querySelector("[data-testid=patient-banner]")?.textContent).toContain("Invalid NHS number");
+    const hint = el.querySelector("[data-testid=unverified-patient]")?.textContent ?? "";
+    expect(hint).toContain("Not verified");
+    expect(hint).toContain("SMITH, Sam · NHS No. 943 476 5918 (invalid NHS number: check digit fails) · Born 01-Jan-1957");
+    // Never drawn as the trusted patient banner.
+    expect(el.querySelector("[data-testid=patient-banner]")).toBeNull();
     expect(el.querySelector("[data-testid=quarantined-document]")?.textContent).toContain("GP to review.");
     // The raw text is still there, folded away.
     expect(el.querySelector("details.app-raw-details")?.hasAttribute("open")).toBe(false);

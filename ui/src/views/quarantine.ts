@@ -1,20 +1,93 @@
-// A quarantined message: why it was quarantined, the document it holds when it could be read
-// (under a banner: never shown as a trusted document), and a bounded preview of its raw content
-// as text (never markup). "Save the original" writes every byte, as received, to a file.
+// A quarantined message: first, in plain words, why and what to do; then who sent it and how to
+// reach them, the patient it seems to be about (never verified), and the technical reason. A
+// person marks it as dealt with, with a note (recorded; the message is never deleted). Then the
+// document it holds when it could be read (never shown as a trusted document), and a bounded
+// preview of its raw content as text. "Save the original" writes every byte, as received.
+import type { Patient } from "../bindings/Patient";
 import type { QuarantinedView } from "../bindings/QuarantinedView";
 import { h } from "../widgets/dom";
-import { formatBytes, formatDateTime } from "../lib/format";
+import { formatBytes, formatDate, formatDateTime, formatNhsNumber, isValidNhsNumber } from "../lib/format";
 import { tag } from "../lib/labels";
-import { renderAttentionNotes, renderDiagnostics, renderPatientBanner, renderSections } from "./document";
+import { patientName, renderAttentionNotes, renderDiagnostics, renderSections } from "./document";
 
 export interface QuarantineHandlers {
   /** Saves the message, byte for byte as received, to a new file. */
   saveOriginal: () => void;
+  /** Records that it was dealt with, and how (the note is required). */
+  markDealtWith: (note: string) => void;
 }
 
-export function renderQuarantined(q: QuarantinedView, handlers: QuarantineHandlers, today: Date = new Date()): HTMLElement {
+/** The patient the message names, labelled as not verified. */
+export function unverifiedPatient(p: Patient | null): HTMLElement | null {
+  if (!p || (!p.nhs_number && !p.family && !p.name && !p.birth_date)) return null;
+  const valid = p.nhs_number ? p.nhs_number_valid && isValidNhsNumber(p.nhs_number) : false;
+  return h(
+    "div",
+    { class: "app-unverified", "data-testid": "unverified-patient" },
+    h("p", { class: "app-unverified__title" }, tag("Not verified", "orange"), " The message seems to be about this patient. Do not file anything against them until the sender confirms."),
+    h(
+      "p",
+      { class: "app-unverified__details" },
+      h("strong", {}, patientName(p)),
+      p.nhs_number
+        ? [" · NHS No. ", formatNhsNumber(p.nhs_number), valid ? null : h("strong", { class: "app-unverified__invalid" }, " (invalid NHS number: check digit fails)")]
+        : " · no NHS number",
+      p.birth_date ? ` · Born ${formatDate(p.birth_date)}` : null,
+    ),
+  );
+}
+
+function contactOf(q: QuarantinedView): string[] {
+  const out: string[] = [];
+  if (q.provenance.sender_mailbox) out.push(`MESH mailbox ${q.provenance.sender_mailbox}`);
+  for (const p of q.parsed?.document?.practitioners ?? []) {
+    if (p.telecom.length) out.push(`${p.name ?? "Contact"}: ${p.telecom.join(", ")}`);
+  }
+  return out;
+}
+
+function dealtWith(q: QuarantinedView, handlers: QuarantineHandlers): HTMLElement {
+  if (q.dealt_with_at) {
+    return h(
+      "div",
+      { class: "app-dealt", "data-testid": "dealt-with" },
+      h("p", {}, tag("Dealt with", "green"), ` ${formatDateTime(q.dealt_with_at)}`),
+      q.dealt_with_note ? h("p", { class: "app-dealt__note" }, h("span", { class: "app-muted" }, "Note: "), q.dealt_with_note) : null,
+      h("p", { class: "app-small app-muted" }, "The message is kept as received."),
+    );
+  }
+  const note = h("textarea", { class: "nhsuk-textarea app-dealt__input", id: "dealt-note", rows: "2", "aria-describedby": "dealt-note-hint dealt-note-error", "data-testid": "dealt-note" });
+  const error = h("p", { class: "nhsuk-error-message", id: "dealt-note-error", role: "alert", hidden: true });
+  const form = h(
+    "form",
+    { class: "app-dealt app-dealt--form", "data-testid": "dealt-with-form", novalidate: true },
+    h("label", { class: "nhsuk-label app-dealt__label", for: "dealt-note" }, "Mark as dealt with"),
+    h("p", { class: "app-small app-muted", id: "dealt-note-hint" }, "Say what was done, for example “Asked the hospital to resend”. The note is recorded; the message is never deleted."),
+    error,
+    note,
+    h("button", { type: "submit", class: "nhsuk-button nhsuk-button--secondary app-small-button", "data-testid": "mark-dealt-with" }, "Mark as dealt with"),
+  );
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = note.value.trim();
+    if (!text) {
+      error.textContent = "Write what was done about this message before marking it as dealt with.";
+      error.hidden = false;
+      note.setAttribute("aria-invalid", "true");
+      note.focus();
+      return;
+    }
+    error.hidden = true;
+    note.removeAttribute("aria-invalid");
+    handlers.markDealtWith(text);
+  });
+  return form;
+}
+
+export function renderQuarantined(q: QuarantinedView, handlers: QuarantineHandlers): HTMLElement {
   const p = q.provenance;
   const doc = q.parsed?.document ?? null;
+  const contact = contactOf(q);
   const fields: [string, string | null][] = [
     ["Received", formatDateTime(p.received_at)],
     ["From", p.sender_mailbox ? `MESH mailbox ${p.sender_mailbox}` : p.source],
@@ -25,9 +98,7 @@ export function renderQuarantined(q: QuarantinedView, handlers: QuarantineHandle
     ["Encoding", q.content_encoding ? `${q.content_encoding} (kept as received, not decoded)` : null],
     ["SHA-256", p.sha256],
   ];
-  const previewTitle = q.binary
-    ? "Raw content (not text: invalid characters replaced)"
-    : "Raw content, as received";
+  const previewTitle = q.binary ? "Raw content (not text: invalid characters replaced)" : "Raw content, as received";
   return h(
     "article",
     { class: "app-doc", "aria-labelledby": "document-title", "data-quarantine-id": p.message_id },
@@ -40,33 +111,46 @@ export function renderQuarantined(q: QuarantinedView, handlers: QuarantineHandle
         h(
           "p",
           { class: "app-banner__name" },
-          tag("Quarantined", "red"),
+          q.dealt_with_at ? tag("Dealt with", "green") : tag("Quarantined", "red"),
           doc ? " This document was not accepted into the inbox" : " This message could not be read as a Transfer of Care document",
         ),
-        h("p", { class: "app-quarantine-reason__text", "data-testid": "quarantine-reason" }, q.reason),
+        h("p", { class: "app-quarantine-reason__plain", "data-testid": "quarantine-plain-reason" }, q.plain_reason),
         h(
           "p",
-          { class: "app-small" },
-          doc
-            ? "It is shown below as the hospital sent it, but it has not been checked: confirm the patient's identity with the sender before acting on it."
-            : "No patient is shown because the message could not be trusted. Contact the sender if it may hold clinical information.",
+          { class: "app-small", "data-testid": "quarantine-sender" },
+          h("span", { class: "app-muted" }, "Sent by: "),
+          q.sender ?? "the sending organisation could not be read",
+          contact.length ? [h("span", { class: "app-muted" }, " · Contact: "), contact.join("; ")] : null,
         ),
+      ),
+      unverifiedPatient(doc?.patient ?? null),
+    ),
+    h(
+      "div",
+      { class: "app-doc__scroll", id: "document-scroll", tabindex: "0", role: "region", "aria-label": "Quarantined message content" },
+      h("h2", { class: "nhsuk-heading-m", id: "document-title", tabindex: "-1" }, doc?.title ?? "Quarantined message"),
+      dealtWith(q, handlers),
+      h(
+        "div",
+        { class: "app-quarantine-technical" },
+        h("p", { class: "app-small" }, h("span", { class: "app-muted" }, "Technical reason: "), h("span", { "data-testid": "quarantine-reason" }, q.reason)),
         h(
           "button",
           { type: "button", class: "nhsuk-button nhsuk-button--secondary app-small-button", "data-testid": "save-original", onclick: () => handlers.saveOriginal() },
           "Save the original",
         ),
       ),
-      doc ? h("div", { class: "app-unverified", "data-testid": "unverified-patient" }, h("p", { class: "app-small" }, tag("Unverified", "orange"), " Patient as written in the quarantined document"), renderPatientBanner(doc.patient, today)) : null,
-    ),
-    h(
-      "div",
-      { class: "app-doc__scroll", tabindex: "0", role: "region", "aria-label": "Quarantined message content" },
-      h("h2", { class: "nhsuk-heading-m", id: "document-title", tabindex: "-1" }, doc?.title ?? "Quarantined message"),
       h("div", { class: "app-fields" }, fields.filter(([, v]) => v).map(([l, v]) => h("div", { class: "app-field" }, h("span", { class: "app-field__label" }, l), " ", h("span", { class: "app-field__value" }, v ?? "")))),
       renderAttentionNotes(q.diagnostics),
       renderDiagnostics(q.diagnostics, "Problems found"),
-      doc ? h("div", { "data-testid": "quarantined-document" }, renderSections(doc)) : null,
+      doc
+        ? h(
+            "div",
+            { "data-testid": "quarantined-document" },
+            h("p", { class: "app-small app-unverified__note" }, tag("Not verified", "orange"), " The document as the hospital sent it, unchecked: confirm the patient's identity with the sender before acting on it."),
+            renderSections(doc),
+          )
+        : h("p", { class: "app-small" }, "No patient is shown because the message could not be trusted. Contact the sender if it may hold clinical information."),
       h(
         "details",
         { class: "nhsuk-details app-raw-details", open: doc ? undefined : "open" },

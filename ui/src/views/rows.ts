@@ -1,32 +1,67 @@
-// One compact inbox row: line 1 patient, NHS number and age; line 2 kind, sender, care setting
-// and received time; line 3 status and flags.
+// One inbox row, sized in rem (it grows with the text size): line 1 the patient (SURNAME, Given
+// first, then date of birth dd-Mmm-yyyy and age) and the time received; line 2 the NHS number,
+// kind and sender; line 3 status and the tags worth a look (medicine changes by kind, high-risk
+// medicines, identity); line 4 the first thing asked of the practice, word for word.
 import type { DocumentRow } from "../bindings/DocumentRow";
 import type { QuarantineRow } from "../bindings/QuarantineRow";
 import { h } from "../widgets/dom";
-import { age, formatDateTime, formatNhsNumber, relativeTime, when } from "../lib/format";
+import { age, formatDate, formatDateTime, formatNhsNumber, relativeTime, when } from "../lib/format";
+import { changeCounts } from "../lib/summary";
 import { kindLabel, statusTag, tag } from "../lib/labels";
 
-export const ROW_HEIGHT = 76;
+/** Row heights in rem: the list converts them to pixels at the current text size. */
+export const ROW_REM = 5.75;
+export const QUARANTINE_ROW_REM = 5;
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** The flag tags of a row, most important first. */
+/** "SMITH, Sam" as the list shows it: the family name in capitals before the comma. */
+export function listName(name: string | null): string {
+  if (!name) return "Unknown patient";
+  const i = name.indexOf(",");
+  if (i < 0) return name;
+  return `${name.slice(0, i).toUpperCase()}${name.slice(i)}`;
+}
+
+/** A tag whose words are completed for screen readers (and the tooltip) beyond what fits. */
+function labelled(el: HTMLElement, before: string, after = ""): HTMLElement {
+  const text = el.textContent ?? "";
+  el.title = `${before}${text}${after}`;
+  if (before) el.prepend(h("span", { class: "nhsuk-u-visually-hidden" }, before));
+  if (after) el.append(h("span", { class: "nhsuk-u-visually-hidden" }, after));
+  return el;
+}
+
+/** The tags of a row, most important first: only what a person must look at, and what changed. */
 export function rowFlags(row: DocumentRow): HTMLElement[] {
   const f = row.flags;
   const out: HTMLElement[] = [];
   // A reused identifier or a replacement that names another patient's document: look first.
   if (row.identity_warnings > 0) out.push(tag("Check identity", "red", "app-tag--flag"));
-  if (row.superseded_by !== null) out.push(tag("Superseded", "grey"));
-  if (f.superseding) out.push(tag("Replacement", "purple"));
-  if (f.requested_actions) out.push(tag("Actions requested", "orange", "app-tag--flag"));
-  if (f.medication_changes > 0) out.push(tag(plural(f.medication_changes, "med change", "med changes"), "orange", "app-tag--flag"));
-  if (f.attachments > 0) out.push(tag(plural(f.attachments, "attachment", "attachments"), "white", "app-tag--flag"));
-  if (f.unrecognised > 0) out.push(tag(`${f.unrecognised} not recognised`, "grey", "app-tag--flag"));
+  if (row.superseded_by !== null) out.push(tag("Superseded", "grey", "app-tag--flag"));
+  if (f.superseding) out.push(tag("Replacement", "purple", "app-tag--flag"));
+  const changes = changeCounts({ added: f.added ?? 0, amended: f.amended ?? 0, stopped: f.stopped ?? 0, on_hold: f.on_hold ?? 0 });
+  if (changes) out.push(labelled(tag(changes, "orange", "app-tag--flag app-tag--meds"), "Medicine changes: "));
+  else if (f.medication_changes > 0) out.push(tag(plural(f.medication_changes, "medicine change", "medicine changes"), "orange", "app-tag--flag app-tag--meds"));
+  if ((f.high_risk_medicines ?? 0) > 0) out.push(labelled(tag(`${f.high_risk_medicines} high-risk`, "purple", "app-tag--flag"), "", f.high_risk_medicines === 1 ? " medicine" : " medicines"));
   if (f.warnings > 0) out.push(tag(plural(f.warnings, "warning", "warnings"), "yellow", "app-tag--flag"));
-  if (row.times_received > 1) out.push(tag(`Received ${row.times_received} times`, "grey", "app-tag--flag"));
+  if (f.attachments > 0) out.push(tag(plural(f.attachments, "attachment", "attachments"), "white", "app-tag--flag"));
   return out;
+}
+
+/** Line 4: the first open action for the practice, word for word, and how many more. */
+export function actionLine(row: DocumentRow): HTMLElement {
+  const f = row.flags;
+  const n = f.practice_actions ?? 0;
+  if (!f.first_action) return h("div", { class: "app-row__action app-row__action--none" });
+  return h(
+    "div",
+    { class: "app-row__action", title: f.first_action },
+    h("span", { class: "app-row__action-label" }, n > 1 ? `For the practice (${n}): ` : "For the practice: "),
+    f.first_action,
+  );
 }
 
 export function receivedText(receivedAt: string, now: Date): string {
@@ -36,8 +71,9 @@ export function receivedText(receivedAt: string, now: Date): string {
 export function renderRow(row: DocumentRow, index: number, total: number, selected: boolean, now: Date): HTMLElement {
   const nhs = row.nhs_number ? formatNhsNumber(row.nhs_number) : "No NHS number";
   const years = age(row.birth_date, now);
-  const line2 = [kindLabel(row.kind), row.sender, row.care_setting].filter((x): x is string => !!x).join(" · ");
+  const line2 = [kindLabel(row.kind), row.sender].filter((x): x is string => !!x).join(" · ");
   const received = receivedText(row.received_at, now);
+  const flags = rowFlags(row);
   return h(
     "div",
     {
@@ -46,6 +82,7 @@ export function renderRow(row: DocumentRow, index: number, total: number, select
       id: `row-${index}`,
       "data-index": index,
       "data-id": row.id,
+      "data-nhs": row.nhs_number ?? "",
       "aria-selected": selected ? "true" : "false",
       "aria-posinset": index + 1,
       "aria-setsize": total,
@@ -53,22 +90,23 @@ export function renderRow(row: DocumentRow, index: number, total: number, select
     h(
       "div",
       { class: "app-row__line1" },
-      h("span", { class: "app-row__patient", title: row.patient_name ?? "" }, row.patient_name ?? "Unknown patient"),
+      h("span", { class: "app-row__patient", title: row.patient_name ?? "" }, listName(row.patient_name)),
+      h("span", { class: "app-row__born", title: "Date of birth" }, row.birth_date ? `${formatDate(row.birth_date)}${years ? ` (${years})` : ""}` : "Born: not given"),
+    ),
+    h(
+      "div",
+      { class: "app-row__line2" },
       h("span", { class: "app-row__nhs" }, nhs),
       !row.flags.nhs_number_valid && row.nhs_number ? h("span", { class: "app-row__invalid" }, "invalid") : null,
-      years ? h("span", { class: "app-row__age" }, years) : null,
-      h("span", { class: "app-row__spacer" }),
+      h("span", { class: "app-row__meta", title: line2 }, line2),
       h(
         "time",
         { class: "app-row__time", datetime: row.received_at, title: `Received ${formatDateTime(row.received_at)} (${relativeTime(row.received_at, now)})` },
         received,
       ),
     ),
-    h("div", { class: "app-row__line2" }, h("span", { class: "app-row__meta", title: line2 }, line2)),
-    (() => {
-      const flags = rowFlags(row);
-      return h("div", { class: "app-row__flags", title: flags.map((f) => f.textContent).join(", ") }, statusTag(row.status), flags);
-    })(),
+    h("div", { class: "app-row__flags", title: flags.map((f) => f.textContent).join(", ") }, statusTag(row.status), flags),
+    actionLine(row),
   );
 }
 
@@ -83,10 +121,11 @@ export function renderPendingRow(index: number, total: number): HTMLElement {
 
 export function renderQuarantineRow(q: QuarantineRow, index: number, total: number, selected: boolean, now: Date): HTMLElement {
   const m = q.message;
+  const dealt = !!q.dealt_with_at;
   return h(
     "div",
     {
-      class: `app-row${selected ? " app-row--selected" : ""}`,
+      class: `app-row app-row--quarantine${selected ? " app-row--selected" : ""}${dealt ? " app-row--dealt" : ""}`,
       role: "option",
       id: `row-${index}`,
       "data-index": index,
@@ -100,14 +139,14 @@ export function renderQuarantineRow(q: QuarantineRow, index: number, total: numb
       { class: "app-row__line1" },
       h("span", { class: "app-row__patient" }, m.sender_mailbox ? `From mailbox ${m.sender_mailbox}` : `Message ${m.source_id}`),
       h("span", { class: "app-row__spacer" }),
-      tag("Quarantined", "red", "app-tag--status"),
-    ),
-    h(
-      "div",
-      { class: "app-row__line2" },
-      h("span", { class: "app-row__meta", title: q.reason }, q.reason),
       h("time", { class: "app-row__time", datetime: m.received_at, title: `Received ${formatDateTime(m.received_at)}` }, receivedText(m.received_at, now)),
     ),
-    h("div", { class: "app-row__flags app-muted" }, `${m.source} · ${m.workflow_id ?? "no workflow"}`),
+    h("div", { class: "app-row__line2" }, h("span", { class: "app-row__meta", title: q.reason }, q.reason)),
+    h(
+      "div",
+      { class: "app-row__flags" },
+      dealt ? tag("Dealt with", "green", "app-tag--status") : tag("Needs looking at", "red", "app-tag--status"),
+      dealt && q.dealt_with_note ? h("span", { class: "app-row__note", title: q.dealt_with_note }, `${formatDate(q.dealt_with_at)}: ${q.dealt_with_note}`) : null,
+    ),
   );
 }

@@ -78,14 +78,52 @@ export class StatusBar {
   }
 }
 
-/** A short message at the bottom of the window that fades after five seconds. */
-export class Toast {
-  readonly element = h("div", { class: "app-toast", role: "status", "aria-live": "polite", id: "toast" });
+/** A button in a toast ("Undo"). */
+export interface ToastAction {
+  label: string;
+  run: () => void;
+}
 
-  show(text: string, error = false): void {
-    this.element.textContent = text;
+/**
+ * A short message at the bottom of the window that fades after a while (five seconds, or as long
+ * as its action is offered). The message is announced; its button is reachable by Tab and by the
+ * shortcut its label names.
+ */
+export class Toast {
+  private readonly text = h("span", { class: "app-toast__text", role: "status", "aria-live": "polite", id: "toast" });
+  readonly element = h("div", { class: "app-toast" }, this.text);
+  private timer = 0;
+
+  show(text: string, error = false, action: ToastAction | null = null, ms = 5000): void {
+    window.clearTimeout(this.timer);
+    this.text.textContent = text;
+    this.element.querySelector(".app-toast__action")?.remove();
+    if (action) {
+      this.element.append(
+        h(
+          "button",
+          {
+            type: "button",
+            class: "app-toast__action",
+            "data-testid": "toast-action",
+            onclick: () => {
+              this.hide();
+              action.run();
+            },
+          },
+          action.label,
+        ),
+      );
+    }
     this.element.classList.toggle("app-toast--error", error);
+    this.element.classList.toggle("app-toast--action", !!action);
     this.element.classList.add("app-toast--shown");
-    window.setTimeout(() => this.element.classList.remove("app-toast--shown"), 5000);
+    this.timer = window.setTimeout(() => this.hide(), ms);
+  }
+
+  hide(): void {
+    window.clearTimeout(this.timer);
+    this.element.classList.remove("app-toast--shown", "app-toast--action");
+    this.element.querySelector(".app-toast__action")?.remove();
   }
 }

@@ -20,6 +20,13 @@ export interface VirtualListOptions<T> {
   renderError: (error: unknown) => HTMLElement;
   onOpen: (item: T, index: number) => void;
   onTotal?: (total: number) => void;
+  /** Identifies an item (and its version): a change of the selected item's key is a new selection. */
+  key?: (item: T) => string;
+  /**
+   * The selected row changed: another index, another item at it (after a refresh), or none
+   * (undefined: nothing selected, or its page is not loaded yet).
+   */
+  onSelect?: (item: T | undefined, index: number) => void;
 }
 
 export class VirtualList<T> {
@@ -29,6 +36,10 @@ export class VirtualList<T> {
   private pending = new Set<number>();
   private generation = 0;
   private frame = 0;
+  /** The key of the selected item last reported to `onSelect` (null: none reported yet). */
+  private reported: string | null = null;
+  /** The selection was cleared on purpose (a document opened from a link): refreshes keep it so. */
+  private detached = false;
   total = -1;
   selected = -1;
   error: unknown = null;
@@ -49,29 +60,77 @@ export class VirtualList<T> {
     new ResizeObserver(() => this.schedule()).observe(options.viewport);
   }
 
-  /** Starts again from the first row (a new query). */
+  /** Row height in pixels (rows are sized in rem: it changes with the text size). */
+  get rowHeight(): number {
+    return this.o.rowHeight;
+  }
+
+  setRowHeight(px: number): void {
+    if (px === this.o.rowHeight || !(px > 0)) return;
+    const first = this.o.rowHeight ? this.o.viewport.scrollTop / this.o.rowHeight : 0;
+    this.o.rowHeight = px;
+    this.o.viewport.scrollTop = first * px;
+    this.render();
+    if (this.selected >= 0) this.select(this.selected);
+  }
+
+  /** Starts again from the first row (a new query); the first row is selected once it arrives. */
   async reset(): Promise<void> {
     this.generation++;
     this.pages.clear();
     this.pending.clear();
     this.total = -1;
     this.selected = -1;
+    this.detached = false;
     this.error = null;
     this.o.viewport.scrollTop = 0;
+    // Nothing is selected until the new rows arrive: the document pane follows, at once.
+    this.render();
     await this.load(0);
     if (this.total > 0) this.selected = 0;
     this.render();
   }
 
-  /** Re-fetches the rows in view, keeping the scroll position and the selection. */
+  /**
+   * Re-fetches the rows in view, keeping the scroll position and the selected item: if it moved
+   * (new documents arrived above it), the selection moves with it; if it left the list, the row
+   * now at its place is selected.
+   */
   async refresh(): Promise<void> {
+    const before = this.selectedItem();
+    const key = before !== undefined && this.o.key ? this.o.key(before) : null;
+    const id = key?.split(":")[0] ?? null;
     this.generation++;
     this.pages.clear();
     this.pending.clear();
     const range = this.range();
     const wanted = pagesFor(range, this.o.pageSize);
     await Promise.all((wanted.length ? wanted : [0]).map((p) => this.load(p)));
-    this.selected = clampIndex(this.selected, this.total);
+    if (id !== null) {
+      const at = this.findIndex((item) => this.o.key?.(item).split(":")[0] === id);
+      if (at >= 0 && at !== this.selected) {
+        this.select(at);
+        return;
+      }
+    }
+    // No row selected on purpose (a document opened from a link) stays so; otherwise a row is.
+    if (!this.detached) this.selected = clampIndex(this.selected, this.total);
+    this.render();
+  }
+
+  /** The index of the first loaded item `match` accepts, or -1. */
+  findIndex(match: (item: T) => boolean): number {
+    for (const [page, rows] of [...this.pages.entries()].sort((a, b) => a[0] - b[0])) {
+      const i = rows.findIndex(match);
+      if (i >= 0) return page * this.o.pageSize + i;
+    }
+    return -1;
+  }
+
+  /** No row selected (a document opened from a link is not a row of this list). */
+  clearSelection(): void {
+    this.selected = -1;
+    this.detached = true;
     this.render();
   }
 
@@ -84,6 +143,7 @@ export class VirtualList<T> {
   }
 
   select(index: number): void {
+    this.detached = false;
     this.selected = clampIndex(index, this.total);
     if (this.selected < 0) return;
     const v = this.o.viewport;
@@ -147,12 +207,14 @@ export class VirtualList<T> {
       this.spacer.style.height = "auto";
       viewport.append(this.o.renderError(this.error));
       viewport.removeAttribute("aria-activedescendant");
+      this.report();
       return;
     }
     if (this.total === 0) {
       this.spacer.style.height = "auto";
       viewport.append(this.o.renderEmpty());
       viewport.removeAttribute("aria-activedescendant");
+      this.report();
       return;
     }
     this.spacer.style.height = `${total * rowHeight}px`;
@@ -168,5 +230,16 @@ export class VirtualList<T> {
     }
     if (this.selected >= range.start && this.selected < range.end) viewport.setAttribute("aria-activedescendant", `row-${this.selected}`);
     else viewport.removeAttribute("aria-activedescendant");
+    this.report();
+  }
+
+  /** Tells `onSelect` when the selected item (by key) differs from the one last told. */
+  private report(): void {
+    if (!this.o.onSelect) return;
+    const item = this.total > 0 && this.selected >= 0 ? this.item(this.selected) : undefined;
+    const key = item === undefined ? "" : `${this.selected}|${this.o.key ? this.o.key(item) : String(this.selected)}`;
+    if (key === this.reported) return;
+    this.reported = key;
+    this.o.onSelect(item, this.selected);
   }
 }

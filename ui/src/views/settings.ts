@@ -1,0 +1,254 @@
+// The mailbox settings screen: the mailbox in use (never a secret; if it comes from the
+// environment, it cannot be changed here), "Test connection", and a form for the practice's MESH
+// mailbox whose Save tests the mailbox before saving it. Errors are worded from their code.
+import { toCommandError } from "../api";
+import type { ErrorCode } from "../bindings/ErrorCode";
+import type { MailboxDescription } from "../bindings/MailboxDescription";
+import type { MailboxSettingsView } from "../bindings/MailboxSettingsView";
+import type { MailboxTest } from "../bindings/MailboxTest";
+import type { MeshMailboxInput } from "../bindings/MeshMailboxInput";
+import { clear, h } from "../widgets/dom";
+
+export interface SettingsHandlers {
+  load: () => Promise<MailboxSettingsView>;
+  test: () => Promise<MailboxTest>;
+  save: (input: MeshMailboxInput) => Promise<MailboxTest>;
+  /** A mailbox was saved (the sync switches to it). */
+  saved: () => void;
+}
+
+/** What went wrong, in plain words, by error code (the message itself goes under "Technical details"). */
+const WORDS: Partial<Record<ErrorCode, string>> = {
+  mesh_authentication: "MESH did not accept the mailbox password or shared key. Check them with whoever issued the mailbox.",
+  mesh_unknown_mailbox: "MESH does not know this mailbox ID. Check the ID (for example X26ABC1).",
+  mesh_connection: "Handover could not connect to the MESH address. Check the address and the network.",
+  mesh_timeout: "MESH did not answer in time. Try again; if it keeps happening, check the network.",
+  mesh_tls: "The secure connection to MESH failed. Check the client certificate, its key and the CA bundle.",
+  mesh_insecure_url: "The MESH address must start with https://.",
+  mesh_config: "These settings are not valid for a MESH mailbox. Check each field.",
+  mesh_config_incomplete: "Some settings are missing: the address, mailbox ID, password and shared key are all needed.",
+  mesh_secret_missing: "The mailbox password or shared key is missing from this computer's keyring. Enter them again and save.",
+  mesh_server_error: "MESH had a problem of its own. Try again later.",
+  mesh_rate_limited: "MESH asked Handover to slow down. Try again in a few minutes.",
+  mesh_rejected: "MESH refused the request.",
+  keyring_unavailable: "The computer's keyring could not be used to keep the secrets. Unlock the keyring and try again.",
+  keyring_not_persistent: "The computer's keyring does not keep what is stored in it, so the secrets cannot be saved.",
+  no_mailbox: "No mailbox is set up yet.",
+  mailbox_folder_missing: "The mailbox folder does not exist.",
+  file_unreadable: "A certificate, key or CA bundle file could not be read. Check the path.",
+  input: "Some of what was entered is not valid.",
+};
+
+export function errorWords(code: ErrorCode): string {
+  return WORDS[code] ?? "The mailbox could not be used.";
+}
+
+function describe(m: MailboxDescription): [string, string | null][] {
+  return [
+    ["Kind", m.kind === "mesh" ? "MESH mailbox" : m.kind === "folder" ? "Folder (for testing and demonstrations)" : m.kind],
+    [m.kind === "folder" ? "Folder" : "Mailbox ID", m.mailbox],
+    ["MESH address", m.url],
+    ["Client certificate", m.client_cert],
+    ["Client key", m.client_key],
+    ["CA bundle", m.ca_bundle],
+  ];
+}
+
+function fields(list: [string, string | null][]): HTMLElement {
+  return h(
+    "dl",
+    { class: "app-settings__fields" },
+    list.filter(([, v]) => v).flatMap(([l, v]) => [h("dt", {}, l), h("dd", {}, v ?? "")]),
+  );
+}
+
+function testResult(t: MailboxTest): HTMLElement {
+  return h(
+    "div",
+    { class: "app-settings__result app-settings__result--ok", role: "status", "data-testid": "mailbox-test-result" },
+    h("p", {}, h("strong", {}, t.handshake ? "Connected." : "Reached the mailbox."), ` ${t.handshake ? "The mailbox answered and accepted the credentials." : "The handshake was not confirmed."}`),
+    h("p", {}, `${t.waiting} ${t.waiting === 1 ? "message is" : "messages are"} waiting in ${t.mailbox.kind === "mesh" ? `MESH mailbox ${t.mailbox.mailbox}` : `folder ${t.mailbox.mailbox}`}.`),
+  );
+}
+
+function errorResult(e: unknown, prefix: string): HTMLElement {
+  const err = toCommandError(e);
+  return h(
+    "div",
+    { class: "app-settings__result app-settings__result--error", role: "alert", "data-testid": "mailbox-test-error", "data-code": err.code },
+    h("p", {}, h("strong", {}, prefix), ` ${errorWords(err.code)}`),
+    h("details", { class: "app-stale__details" }, h("summary", {}, "Technical details"), h("p", { class: "app-stale__detail" }, `[${err.code}] ${err.message}`)),
+  );
+}
+
+export class SettingsDialog {
+  readonly element = h("div", { class: "app-help app-settings", id: "settings", role: "dialog", "aria-modal": "true", "aria-labelledby": "settings-title", hidden: true, tabindex: "-1" });
+  private readonly body = h("div", { class: "app-settings__body" });
+  private returnTo: HTMLElement | null = null;
+
+  constructor(
+    private readonly handlers: SettingsHandlers,
+    private readonly fallbackFocus: () => HTMLElement,
+  ) {
+    this.element.append(
+      h(
+        "div",
+        { class: "app-help__panel app-settings__panel" },
+        h("h2", { class: "nhsuk-heading-m", id: "settings-title" }, "Mailbox settings"),
+        this.body,
+        h("button", { type: "button", class: "nhsuk-button nhsuk-button--secondary", id: "settings-close", onclick: () => this.close() }, "Close"),
+      ),
+    );
+    this.element.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        this.close();
+      }
+    });
+  }
+
+  get open(): boolean {
+    return !this.element.hidden;
+  }
+
+  async show(): Promise<void> {
+    this.returnTo = document.activeElement as HTMLElement | null;
+    this.element.hidden = false;
+    clear(this.body);
+    this.body.append(h("p", { class: "app-muted" }, "Reading the mailbox settings…"));
+    this.element.focus();
+    try {
+      this.draw(await this.handlers.load());
+    } catch (e) {
+      clear(this.body);
+      this.body.append(errorResult(e, "The settings could not be read."));
+    }
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.element.hidden = true;
+    (this.returnTo && document.contains(this.returnTo) ? this.returnTo : this.fallbackFocus()).focus();
+  }
+
+  private draw(view: MailboxSettingsView): void {
+    clear(this.body);
+    const result = h("div", { class: "app-settings__slot", "data-testid": "settings-result" });
+    const inUse = h(
+      "section",
+      { class: "app-settings__section", "aria-labelledby": "settings-current" },
+      h("h3", { class: "nhsuk-heading-s", id: "settings-current" }, "The mailbox in use"),
+      view.mailbox ? fields(describe(view.mailbox)) : h("p", { "data-testid": "settings-no-mailbox" }, "No mailbox is set up: no documents can arrive until one is."),
+      view.from_environment
+        ? h("p", { class: "app-settings__env", "data-testid": "settings-from-environment" }, "This mailbox is set by the computer's environment (HANDOVER_MESH_* or HANDOVER_MAILBOX_DIR), which overrides saved settings, so it cannot be changed here. Ask IT support to change it.")
+        : null,
+      view.error ? h("div", { class: "app-settings__result app-settings__result--error", role: "alert" }, h("p", {}, h("strong", {}, "This mailbox cannot be used. "), errorWords(view.error.code)), h("p", { class: "app-stale__detail" }, `[${view.error.code}] ${view.error.message}`)) : null,
+      view.mailbox
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "nhsuk-button nhsuk-button--secondary app-small-button",
+              "data-testid": "test-connection",
+              onclick: async (e: Event) => {
+                const button = e.currentTarget as HTMLButtonElement;
+                button.disabled = true;
+                clear(result);
+                result.append(h("p", { class: "app-muted", role: "status" }, "Testing the connection…"));
+                try {
+                  const t = await this.handlers.test();
+                  clear(result);
+                  result.append(testResult(t));
+                } catch (err) {
+                  clear(result);
+                  result.append(errorResult(err, "The test failed."));
+                } finally {
+                  button.disabled = false;
+                  button.focus();
+                }
+              },
+            },
+            "Test connection",
+          )
+        : null,
+      result,
+    );
+    this.body.append(inUse);
+    if (!view.from_environment) this.body.append(this.form(view.mailbox?.kind === "mesh" ? view.mailbox : null));
+  }
+
+  private form(current: MailboxDescription | null): HTMLElement {
+    const input = (id: string, label: string, hint: string | null, attrs: Record<string, string> = {}, value = "") => {
+      const el = h("input", { class: "nhsuk-input app-settings__input", id, name: id, autocomplete: "off", spellcheck: "false", "aria-describedby": hint ? `${id}-hint` : null, ...attrs });
+      el.value = value;
+      return {
+        el,
+        row: h(
+          "div",
+          { class: "nhsuk-form-group app-settings__group" },
+          h("label", { class: "nhsuk-label", for: id }, label),
+          hint ? h("div", { class: "nhsuk-hint app-small", id: `${id}-hint` }, hint) : null,
+          el,
+        ),
+      };
+    };
+    const url = input("mesh-url", "MESH address", "For example https://mesh-sync.spineservices.nhs.uk", { type: "url", required: "" }, current?.url ?? "");
+    const mailbox = input("mesh-mailbox", "Mailbox ID", "For example X26ABC1", { required: "" }, current?.mailbox ?? "");
+    const password = input("mesh-password", "Mailbox password", "Kept in this computer's keyring, never in a file", { type: "password", required: "" });
+    const sharedKey = input("mesh-shared-key", "Shared key", "The environment's MESH shared key; kept in the keyring", { type: "password", required: "" });
+    const cert = input("mesh-client-cert", "Client certificate (optional)", "Path to the PEM file", {}, current?.client_cert ?? "");
+    const key = input("mesh-client-key", "Client key (optional)", "Path to the PEM file", {}, current?.client_key ?? "");
+    const ca = input("mesh-ca-bundle", "CA bundle (optional)", "Path to the PEM file", {}, current?.ca_bundle ?? "");
+    const error = h("div", { class: "app-settings__slot", "data-testid": "save-result" });
+    const save = h("button", { type: "submit", class: "nhsuk-button app-small-button", "data-testid": "save-mailbox" }, "Test and save");
+    const form = h(
+      "form",
+      { class: "app-settings__section", "aria-labelledby": "settings-form-title", novalidate: true },
+      h("h3", { class: "nhsuk-heading-s", id: "settings-form-title" }, current ? "Change the MESH mailbox" : "Set up the practice's MESH mailbox"),
+      h("p", { class: "app-small" }, "Save tests the mailbox first: nothing is saved unless MESH accepts it."),
+      [url, mailbox, password, sharedKey, cert, key, ca].map((f) => f.row),
+      error,
+      save,
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const opt = (v: string) => (v.trim() ? v.trim() : null);
+      const missing = [
+        [url, "the MESH address"],
+        [mailbox, "the mailbox ID"],
+        [password, "the password"],
+        [sharedKey, "the shared key"],
+      ].filter(([f]) => !(f as { el: HTMLInputElement }).el.value.trim());
+      clear(error);
+      if (missing.length) {
+        error.append(h("p", { class: "nhsuk-error-message", role: "alert" }, `Enter ${missing.map(([, w]) => w).join(", ")}.`));
+        return;
+      }
+      save.disabled = true;
+      error.append(h("p", { class: "app-muted", role: "status" }, "Testing the mailbox before saving…"));
+      try {
+        const t = await this.handlers.save({
+          url: url.el.value.trim(),
+          mailbox: mailbox.el.value.trim(),
+          password: password.el.value,
+          shared_key: sharedKey.el.value,
+          client_cert: opt(cert.el.value),
+          client_key: opt(key.el.value),
+          ca_bundle: opt(ca.el.value),
+        });
+        password.el.value = "";
+        sharedKey.el.value = "";
+        clear(error);
+        error.append(h("p", { role: "status" }, h("strong", {}, "Saved. "), "Handover now uses this mailbox and is syncing."), testResult(t));
+        this.handlers.saved();
+      } catch (err) {
+        clear(error);
+        error.append(errorResult(err, "Not saved."));
+      } finally {
+        save.disabled = false;
+      }
+    });
+    return form;
+  }
+}
