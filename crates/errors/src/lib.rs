@@ -89,6 +89,35 @@ error_codes! {
     SaveFailed => "save_failed",
     InvalidStatus => "invalid_status",
 
+    // The workflow: people, permissions, matching, filing, the audit trail.
+    /// No person is chosen (the app asks who is working; the CLI takes `--as NAME`).
+    NoUser => "no_user",
+    /// No local profile has that name.
+    UnknownUser => "unknown_user",
+    /// A profile with that name exists already.
+    UserExists => "user_exists",
+    /// The person's role may not do this (the permission matrix in `crates/workflow`).
+    PermissionDenied => "permission_denied",
+    /// Filing refused: an action for the practice has no decision (done, delegated, not
+    /// applicable).
+    ActionsUndecided => "actions_undecided",
+    /// Filing refused: the document needs a GP's review and the person is not a GP.
+    GpReviewRequired => "gp_review_required",
+    /// Filing refused: the document is not matched to a registered patient.
+    NotMatched => "not_matched",
+    /// Someone else filed the document first.
+    AlreadyFiled => "already_filed",
+    /// The step does not apply to the document as it stands (e.g. undoing a match that was
+    /// never made).
+    InvalidTransition => "invalid_transition",
+    /// No requested action has that number.
+    ActionNotFound => "action_not_found",
+    TaskNotFound => "task_not_found",
+    /// A practice register file could not be imported (nothing was imported).
+    RegisterInvalid => "register_invalid",
+    /// The audit trail does not verify: an event was edited, deleted or reordered.
+    AuditBroken => "audit_broken",
+
     // The command line.
     /// A file to read could not be read.
     FileUnreadable => "file_unreadable",

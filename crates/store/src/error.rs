@@ -98,6 +98,9 @@ pub enum StoreError {
     #[error("message {id} is not in quarantine")]
     MessageNotFound { id: i64 },
 
+    #[error("there is already a profile called {name}")]
+    UserExists { name: String },
+
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -109,6 +112,7 @@ impl StoreError {
             StoreError::KeyringUnavailable { .. } => ErrorCode::KeyringUnavailable,
             StoreError::KeyringNotPersistent { .. } => ErrorCode::KeyringNotPersistent,
             StoreError::KeyMissing { .. } => ErrorCode::DatabaseKeyMissing,
+            StoreError::UserExists { .. } => ErrorCode::UserExists,
             StoreError::KeyMismatch { .. } => ErrorCode::DatabaseKeyMismatch,
             StoreError::NotEncrypted { .. } => ErrorCode::DatabaseNotEncrypted,
             StoreError::SqlCipherMissing => ErrorCode::SqlcipherMissing,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use handover_toc::DocumentKind;
 
-use crate::{DocumentStatus, MessageOutcome, MessageSource, Queue, Sort, Store, StoreError};
+use crate::{DocumentStatus, MatchState, MessageOutcome, MessageSource, Queue, Sort, Store, StoreError};
 
 /// What the inbox list asks for.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
@@ -73,6 +73,12 @@ pub struct DocumentRow {
     /// when the document changed since (see [`Store::set_document_status`]).
     #[ts(type = "number")]
     pub version: i64,
+    /// Whether it is matched to a patient on the practice register.
+    pub match_state: MatchState,
+    /// The person (a name) or role lane (`role:gp`) it is assigned to.
+    pub assigned_to: Option<String>,
+    /// The ITK3 business response code queued or sent for it.
+    pub business_response: Option<String>,
 }
 
 /// The list flags of a row.
@@ -139,9 +145,53 @@ pub struct StatusCounts {
     #[ts(type = "number")]
     pub new: u64,
     #[ts(type = "number")]
+    pub needs_gp_review: u64,
+    #[ts(type = "number")]
     pub needs_action: u64,
     #[ts(type = "number")]
+    pub unmatched: u64,
+    #[ts(type = "number")]
     pub filed: u64,
+    #[ts(type = "number")]
+    pub rejected: u64,
+    #[ts(type = "number")]
+    pub superseded: u64,
+}
+
+impl StatusCounts {
+    pub fn add(&mut self, status: DocumentStatus, n: u64) {
+        *self.get_mut(status) += n;
+    }
+
+    pub fn get(&self, status: DocumentStatus) -> u64 {
+        let mut copy = self.clone();
+        *copy.get_mut(status)
+    }
+
+    fn get_mut(&mut self, status: DocumentStatus) -> &mut u64 {
+        match status {
+            DocumentStatus::New => &mut self.new,
+            DocumentStatus::NeedsGpReview => &mut self.needs_gp_review,
+            DocumentStatus::NeedsAction => &mut self.needs_action,
+            DocumentStatus::Unmatched => &mut self.unmatched,
+            DocumentStatus::Filed => &mut self.filed,
+            DocumentStatus::Rejected => &mut self.rejected,
+            DocumentStatus::Superseded => &mut self.superseded,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        DocumentStatus::ALL.iter().map(|s| self.get(*s)).sum()
+    }
+
+    /// Documents still waiting for someone.
+    pub fn pending(&self) -> u64 {
+        DocumentStatus::ALL
+            .iter()
+            .filter(|s| s.is_pending())
+            .map(|s| self.get(*s))
+            .sum()
+    }
 }
 
 /// A stored document: its row, the parse model (JSON) and where it came from.
@@ -190,10 +240,11 @@ const ROW_COLUMNS: &str = "d.id, d.kind, d.nhs_number, d.patient_name, d.birth_d
      d.care_setting, d.document_date, d.received_at, d.status, d.superseded_by, d.replaces, d.flags, \
      (SELECT m2.source_id FROM messages m2 WHERE m2.id = d.message_id AND m2.source = 'mesh'), \
      1 + (SELECT count(*) FROM messages m3 WHERE m3.duplicate_of = d.id), \
-     (SELECT count(*) FROM document_issues i WHERE i.document_id = d.id), d.version";
+     (SELECT count(*) FROM document_issues i WHERE i.document_id = d.id), d.version, \
+     d.match_state, d.assigned_to, d.business_response";
 
 /// The number of columns in [`ROW_COLUMNS`].
-const ROW_COLUMN_COUNT: usize = 18;
+const ROW_COLUMN_COUNT: usize = 21;
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
     let flags: String = r.get(13)?;
@@ -216,6 +267,9 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
         mesh_message_id: r.get(14)?,
         times_received: r.get(15)?,
         identity_warnings: r.get(16)?,
+        match_state: r.get(18)?,
+        assigned_to: r.get(19)?,
+        business_response: r.get(20)?,
         version: r.get(17)?,
     })
 }
@@ -481,11 +535,7 @@ impl Store {
         })?;
         for row in rows {
             let (status, n) = row?;
-            match status {
-                DocumentStatus::New => counts.new = n,
-                DocumentStatus::NeedsAction => counts.needs_action = n,
-                DocumentStatus::Filed => counts.filed = n,
-            }
+            counts.add(status, n);
         }
         Ok(counts)
     }

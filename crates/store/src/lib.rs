@@ -9,16 +9,20 @@
 
 mod datadir;
 mod error;
+mod events;
 mod inbox_queries;
 mod ingest;
 mod keys;
 mod queries;
 mod raw;
+mod register;
+mod report;
 pub mod schema;
 mod settings;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 mod vocab;
+mod work;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -28,6 +32,13 @@ use serde::Serialize;
 
 pub use datadir::{DataDir, DATABASE_FILE, DATA_DIR_ENV};
 pub use error::StoreError;
+pub use events::{
+    os_user, Actor, AuditQuery, AuditVerification, NewEvent, StoredEvent, GENESIS_HASH,
+    SYSTEM_ACTOR,
+};
+pub use register::{RegisterPatient, RegisterStatus, RegisterWrite};
+pub use report::{ConservationLine, ConservationReport};
+pub use work::{DocumentWork, Task, TaskQuery, TaskWrite, User, WorkUpdate};
 pub use inbox_queries::{
     fts_query, Delivery, DocumentIssue, DocumentPage, DocumentRow, ListQuery, MessageProvenance,
     QuarantineRow, RowFlags, StatusCounts, StoredDocument,
@@ -41,7 +52,10 @@ pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
 pub use queries::{ProblemKind, SyncProblem, SyncState, MAX_KEPT_PROBLEMS};
 pub use raw::RawBody;
 pub use settings::{mesh_password_account, mesh_shared_key_account, MeshSettings};
-pub use vocab::{DocumentStatus, MailboxHealth, MessageOutcome, MessageSource, Queue, Sort};
+pub use vocab::{
+    DocumentStatus, MailboxHealth, MatchState, MessageOutcome, MessageSource, Queue, Registration, Role,
+    Sort, TaskStatus,
+};
 
 const PLAIN_SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
@@ -73,12 +87,8 @@ pub struct StoreStatus {
 pub struct DocumentCounts {
     #[ts(type = "number")]
     pub total: u64,
-    #[ts(type = "number")]
-    pub new: u64,
-    #[ts(type = "number")]
-    pub needs_action: u64,
-    #[ts(type = "number")]
-    pub filed: u64,
+    /// Documents by lane.
+    pub by_status: StatusCounts,
     #[ts(type = "number")]
     pub quarantined: u64,
 }
@@ -200,18 +210,14 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare("SELECT status, count(*) FROM documents GROUP BY status")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, DocumentStatus>(0)?, r.get::<_, i64>(1)?))
+        })?;
         for row in rows {
             let (status, n) = row?;
-            let n = n as u64;
-            counts.total += n;
-            match status.as_str() {
-                "new" => counts.new += n,
-                "needs-action" => counts.needs_action += n,
-                "filed" => counts.filed += n,
-                _ => {}
-            }
+            counts.by_status.add(status, n as u64);
         }
+        counts.total = counts.by_status.total();
         counts.quarantined = self.conn.query_row(
             "SELECT count(*) FROM messages WHERE outcome = 'quarantined'",
             [],

@@ -187,6 +187,154 @@ pub const MIGRATIONS: &[&str] = &[
         by_user      TEXT
     ) STRICT;
     "#,
+    // 7: the workflow. Documents move through lanes (the status CHECK is widened, so the table
+    // is rebuilt, keeping every id), are matched to the practice register, and carry the
+    // projection of their workflow events (crates/workflow folds the events; the store keeps
+    // the result). Every workflow change is an append-only, hash-chained event. People are
+    // local profiles with a role; delegated actions are tasks; the requested actions read from
+    // each document are kept as they were read when it arrived.
+    r#"
+    CREATE TABLE documents_v7 (
+        id                 INTEGER PRIMARY KEY,
+        message_id         INTEGER NOT NULL REFERENCES messages(id),
+        kind               TEXT NOT NULL,
+        document_bundle_id TEXT,
+        composition_id     TEXT,
+        replaces           TEXT,
+        nhs_number         TEXT,
+        patient_name       TEXT,
+        birth_date         TEXT,
+        title              TEXT,
+        sender             TEXT,
+        care_setting       TEXT,
+        document_date      TEXT,
+        received_at        TEXT NOT NULL,
+        status             TEXT NOT NULL DEFAULT 'new'
+                           CHECK (status IN ('new', 'needs-gp-review', 'needs-action', 'unmatched',
+                                             'filed', 'rejected', 'superseded')),
+        superseded_by      INTEGER REFERENCES documents(id),
+        flags              TEXT NOT NULL DEFAULT '{}',
+        content_sha256     TEXT,
+        sender_org         TEXT,
+        version            INTEGER NOT NULL DEFAULT 1,
+        med_changes        INTEGER NOT NULL DEFAULT 0,
+        practice_actions   INTEGER NOT NULL DEFAULT 0,
+        match_state        TEXT NOT NULL DEFAULT 'unchecked'
+                           CHECK (match_state IN ('unchecked', 'matched', 'not-on-register',
+                                  'needs-decision', 'awaiting-registration', 'not-known')),
+        -- Who it is assigned to: a person's name, or 'role:<role>' for a role's lane.
+        assigned_to        TEXT,
+        -- The ITK3 business response code queued for it, if any.
+        business_response  TEXT,
+        -- The rest of its workflow state (JSON, written by crates/workflow); NULL until its
+        -- first workflow event.
+        workflow           TEXT
+    ) STRICT;
+    INSERT INTO documents_v7 (id, message_id, kind, document_bundle_id, composition_id, replaces,
+        nhs_number, patient_name, birth_date, title, sender, care_setting, document_date,
+        received_at, status, superseded_by, flags, content_sha256, sender_org, version,
+        med_changes, practice_actions)
+    SELECT id, message_id, kind, document_bundle_id, composition_id, replaces,
+        nhs_number, patient_name, birth_date, title, sender, care_setting, document_date,
+        received_at, status, superseded_by, flags, content_sha256, sender_org, version,
+        med_changes, practice_actions FROM documents;
+    DROP TABLE documents;
+    ALTER TABLE documents_v7 RENAME TO documents;
+    CREATE INDEX documents_bundle_id ON documents(document_bundle_id)
+        WHERE document_bundle_id IS NOT NULL;
+    CREATE INDEX documents_composition_id ON documents(composition_id);
+    CREATE INDEX documents_replaces ON documents(replaces);
+    CREATE INDEX documents_received ON documents(received_at DESC, id DESC);
+    CREATE INDEX documents_nhs_number ON documents(nhs_number);
+    CREATE INDEX documents_message_id ON documents(message_id);
+    CREATE INDEX documents_superseded_by ON documents(superseded_by) WHERE superseded_by IS NOT NULL;
+    CREATE INDEX documents_status_received ON documents(status, received_at DESC, id DESC);
+    CREATE INDEX documents_kind_received ON documents(kind, received_at DESC, id DESC);
+    CREATE INDEX documents_sender ON documents(sender COLLATE NOCASE, received_at DESC, id DESC);
+    CREATE INDEX documents_patient ON documents(patient_name COLLATE NOCASE, received_at DESC, id DESC);
+    CREATE INDEX documents_med_changes ON documents(received_at DESC, id DESC) WHERE med_changes > 0;
+    CREATE INDEX documents_practice_actions ON documents(received_at DESC, id DESC)
+        WHERE practice_actions > 0;
+    CREATE INDEX documents_assigned ON documents(assigned_to, received_at DESC)
+        WHERE assigned_to IS NOT NULL;
+    CREATE INDEX documents_match_pending ON documents(match_state)
+        WHERE match_state NOT IN ('matched', 'not-known');
+
+    -- The requested actions read from each document when it arrived (JSON array of
+    -- handover_toc::RequestedAction): decisions refer to them by position, so they are kept as
+    -- read, whatever later versions of the reader make of the narrative.
+    CREATE TABLE document_actions (
+        document_id INTEGER PRIMARY KEY REFERENCES documents(id),
+        actions     TEXT NOT NULL
+    ) STRICT;
+
+    -- The audit trail: every workflow change, append-only and hash-chained (see events.rs).
+    CREATE TABLE events (
+        seq          INTEGER PRIMARY KEY,
+        event_id     TEXT NOT NULL UNIQUE,  -- device id + counter: the idempotency key
+        at           TEXT NOT NULL,         -- RFC 3339, UTC
+        actor        TEXT NOT NULL,         -- a person's name, or 'system'
+        role         TEXT,
+        os_user      TEXT NOT NULL,
+        device       TEXT NOT NULL,
+        document_id  INTEGER REFERENCES documents(id),
+        document_key TEXT,                  -- the document's content hash: the same everywhere
+        kind         TEXT NOT NULL,
+        details      TEXT NOT NULL,         -- JSON
+        prev_hash    TEXT NOT NULL,
+        hash         TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX events_document ON events(document_id, seq) WHERE document_id IS NOT NULL;
+    CREATE INDEX events_at ON events(at);
+    CREATE INDEX events_actor ON events(actor COLLATE NOCASE, seq);
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+
+    CREATE TABLE users (
+        name     TEXT PRIMARY KEY COLLATE NOCASE,
+        role     TEXT NOT NULL CHECK (role IN ('gp', 'admin', 'care-coordinator', 'pharmacist',
+                                               'practice-manager')),
+        added_at TEXT NOT NULL
+    ) STRICT;
+
+    -- The practice's registered patients, as last imported.
+    CREATE TABLE register_patients (
+        nhs_number    TEXT PRIMARY KEY,
+        family_name   TEXT NOT NULL,
+        given_name    TEXT NOT NULL DEFAULT '',
+        birth_date    TEXT NOT NULL,
+        gender        TEXT,
+        postcode      TEXT,
+        registration  TEXT NOT NULL CHECK (registration IN ('registered', 'deducted', 'deceased')),
+        deceased_date TEXT,
+        updated_at    TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX register_family_birth ON register_patients(family_name COLLATE NOCASE, birth_date);
+    CREATE INDEX register_birth ON register_patients(birth_date);
+
+    -- Delegated actions (a projection of the events, like the documents' lanes).
+    CREATE TABLE tasks (
+        id            INTEGER PRIMARY KEY,
+        document_id   INTEGER NOT NULL REFERENCES documents(id),
+        action_index  INTEGER NOT NULL,
+        text          TEXT NOT NULL,
+        assignee_user TEXT,
+        assignee_role TEXT,
+        due_date      TEXT NOT NULL,         -- yyyy-mm-dd
+        status        TEXT NOT NULL CHECK (status IN ('open', 'done', 'cancelled')),
+        created_at    TEXT NOT NULL,
+        created_by    TEXT NOT NULL,
+        done_at       TEXT,
+        done_by       TEXT,
+        note          TEXT,
+        UNIQUE (document_id, action_index)
+    ) STRICT;
+    CREATE INDEX tasks_open_due ON tasks(due_date) WHERE status = 'open';
+    CREATE INDEX tasks_user ON tasks(assignee_user COLLATE NOCASE) WHERE status = 'open';
+    CREATE INDEX tasks_role ON tasks(assignee_role) WHERE status = 'open';
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -213,11 +361,36 @@ pub(crate) fn migrate_with(
             known,
         });
     }
-    for (index, sql) in migrations.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (index + 1) as i64)?;
-        tx.commit()?;
+    // A migration may rebuild a table that others refer to (SQLite's documented way to change
+    // a constraint), so foreign keys are off while migrations run, and checked before each
+    // commits: a migration that would leave a dangling reference is rolled back.
+    if current < known {
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
     }
+    let result = (|| {
+        for (index, sql) in migrations.iter().enumerate().skip(current as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            let dangling: i64 = tx.query_row(
+                "SELECT count(*) FROM pragma_foreign_key_check",
+                [],
+                |r| r.get(0),
+            )?;
+            if dangling > 0 {
+                return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+                    Some(format!(
+                        "migration {} would leave {dangling} dangling references",
+                        index + 1
+                    )),
+                )));
+            }
+            tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    })();
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    result?;
     Ok(known)
 }

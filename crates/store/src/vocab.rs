@@ -55,21 +55,121 @@ macro_rules! vocabulary {
 }
 
 vocabulary! {
-    /// Where a document stands in the practice's work.
+    /// Where a document stands in the practice's work: its lane. Derived from the document's
+    /// workflow events (`crates/workflow` decides; the store records it).
     DocumentStatus {
+        /// Received and matched (or no register to match against); nobody has acted yet.
         New => "new",
+        /// Must be reviewed by a GP before it can be filed (mental health discharges, and text
+        /// showing suspected cancer, safeguarding, end of life or learning disability).
+        NeedsGpReview => "needs-gp-review",
+        /// Someone marked it as needing action.
         NeedsAction => "needs-action",
+        /// Not matched to a registered patient: a person must match it, mark it awaiting
+        /// registration, or reject it as not known.
+        Unmatched => "unmatched",
         Filed => "filed",
+        /// Rejected as not known to the practice (the hospital was told: 30002).
+        Rejected => "rejected",
+        /// A later version from the same sender about the same patient replaced it.
+        Superseded => "superseded",
+    }
+}
+
+impl DocumentStatus {
+    /// Still waiting for someone: not filed, rejected or superseded.
+    pub fn is_pending(self) -> bool {
+        !matches!(
+            self,
+            DocumentStatus::Filed | DocumentStatus::Rejected | DocumentStatus::Superseded
+        )
     }
 }
 
 vocabulary! {
-    /// A list of documents the inbox shows: by status, or all of them.
+    /// A list of documents the inbox shows: by lane, or all of them.
     Queue {
         New => "new",
+        NeedsGpReview => "needs-gp-review",
         NeedsAction => "needs-action",
+        Unmatched => "unmatched",
         Filed => "filed",
+        Rejected => "rejected",
+        Superseded => "superseded",
         All => "all",
+    }
+}
+
+vocabulary! {
+    /// Whether a document is matched to a patient on the practice register.
+    MatchState {
+        /// No register had been imported when it was checked: nothing to match against.
+        Unchecked => "unchecked",
+        Matched => "matched",
+        /// Its NHS number is not on the register (or is missing or invalid).
+        NotOnRegister => "not-on-register",
+        /// The register has candidates that do not fully agree (e.g. the same NHS number with
+        /// another birth date): a person must decide.
+        NeedsDecision => "needs-decision",
+        /// A person marked it: the patient is registering with the practice.
+        AwaitingRegistration => "awaiting-registration",
+        /// A person rejected it as not known to the practice.
+        NotKnown => "not-known",
+    }
+}
+
+impl MatchState {
+    /// The word `handover list --json` uses: `matched`, `unmatched` or `awaiting-registration`.
+    pub fn summary(self) -> &'static str {
+        match self {
+            MatchState::Matched => "matched",
+            MatchState::AwaitingRegistration => "awaiting-registration",
+            _ => "unmatched",
+        }
+    }
+}
+
+vocabulary! {
+    /// A person's role in the practice: what they may do follows from it (the permission
+    /// matrix in `crates/workflow`).
+    Role {
+        Gp => "gp",
+        Admin => "admin",
+        CareCoordinator => "care-coordinator",
+        Pharmacist => "pharmacist",
+        PracticeManager => "practice-manager",
+    }
+}
+
+impl Role {
+    /// In plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Gp => "GP",
+            Role::Admin => "Admin",
+            Role::CareCoordinator => "Care coordinator",
+            Role::Pharmacist => "Pharmacist",
+            Role::PracticeManager => "Practice manager",
+        }
+    }
+}
+
+vocabulary! {
+    /// A patient's standing on the practice register.
+    Registration {
+        Registered => "registered",
+        Deducted => "deducted",
+        Deceased => "deceased",
+    }
+}
+
+vocabulary! {
+    /// A delegated action's state.
+    TaskStatus {
+        Open => "open",
+        Done => "done",
+        /// The delegation was replaced (the action re-decided) or the document superseded.
+        Cancelled => "cancelled",
     }
 }
 
@@ -78,8 +178,12 @@ impl Queue {
     pub fn status(self) -> Option<DocumentStatus> {
         match self {
             Queue::New => Some(DocumentStatus::New),
+            Queue::NeedsGpReview => Some(DocumentStatus::NeedsGpReview),
             Queue::NeedsAction => Some(DocumentStatus::NeedsAction),
+            Queue::Unmatched => Some(DocumentStatus::Unmatched),
             Queue::Filed => Some(DocumentStatus::Filed),
+            Queue::Rejected => Some(DocumentStatus::Rejected),
+            Queue::Superseded => Some(DocumentStatus::Superseded),
             Queue::All => None,
         }
     }

@@ -12,6 +12,7 @@
 //! * ITK3 responses are built with [`response::build`] and read with [`response::parse`].
 
 pub mod actions;
+pub use actions::{requested_actions, RequestedAction};
 mod base64;
 pub mod codes;
 pub mod inspect;
