@@ -1,0 +1,16 @@
+//! # handover-workflow (work in progress: see `docs/workflow-design.md`)
+//!
+//! The workflow's policy: who may do what (`permissions`), matching a document to the practice
+//! register and the ITK3 business response that follows (`matching`), which documents need a
+//! GP's review (`review`), reading a register file (`register_file`). The store records what
+//! this crate decides (as with `crates/inbox`'s policy for duplicates and replacements).
+
+pub mod matching;
+pub mod permissions;
+pub mod register_file;
+pub mod review;
+
+pub use matching::{business_code, decide, DocumentPatient, MatchDecision};
+pub use permissions::{allows, permissions_of, Permission};
+pub use register_file::{read_csv, RegisterFile, RejectedRow};
+pub use review::{review_reasons, ReviewReason};
