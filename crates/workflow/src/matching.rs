@@ -57,7 +57,10 @@ pub fn decide(
         );
     }
     let Some(nhs) = patient.nhs_number.filter(|n| !n.is_empty()) else {
-        return unmatched(MatchState::NotOnRegister, "the document gives no NHS number");
+        return unmatched(
+            MatchState::NotOnRegister,
+            "the document gives no NHS number",
+        );
     };
     if !patient.nhs_number_valid {
         return unmatched(
@@ -107,9 +110,13 @@ pub fn business_code(
         Registration::Registered => ResponseCode::PatientKnown,
         Registration::Deducted => ResponseCode::PatientNoLongerHere,
         Registration::Deceased => {
-            let died = deceased_date.and_then(|d| NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok());
+            let died = deceased_date
+                .and_then(|d| NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok());
             match died {
-                Some(d) if d.checked_add_months(Months::new(6)).is_some_and(|six| six > today) => {
+                Some(d)
+                    if d.checked_add_months(Months::new(6))
+                        .is_some_and(|six| six > today) =>
+                {
                     ResponseCode::PatientRecentlyDeceased
                 }
                 // No date recorded: the longer-ago answer is the one that asks nothing more of
@@ -124,7 +131,12 @@ pub fn business_code(
 mod tests {
     use super::*;
 
-    fn reg(nhs: &str, birth: &str, registration: Registration, died: Option<&str>) -> RegisterPatient {
+    fn reg(
+        nhs: &str,
+        birth: &str,
+        registration: Registration,
+        died: Option<&str>,
+    ) -> RegisterPatient {
         RegisterPatient {
             nhs_number: nhs.into(),
             family_name: "Smith".into(),
@@ -155,19 +167,37 @@ mod tests {
         let d = decide(&doc("9434765919", Some("1957-01-02")), Some(&p), false);
         assert_eq!(d.state, MatchState::NeedsDecision);
         assert!(d.reason.contains("1957-01-01"), "{}", d.reason);
-        assert_eq!(decide(&doc("9434765919", None), Some(&p), false).state, MatchState::NeedsDecision);
-        assert_eq!(decide(&doc("9434765919", Some("1957-01-01")), None, false).state, MatchState::NotOnRegister);
+        assert_eq!(
+            decide(&doc("9434765919", None), Some(&p), false).state,
+            MatchState::NeedsDecision
+        );
+        assert_eq!(
+            decide(&doc("9434765919", Some("1957-01-01")), None, false).state,
+            MatchState::NotOnRegister
+        );
         let mut invalid = doc("9434765918", Some("1957-01-01"));
         invalid.nhs_number_valid = false;
-        assert_eq!(decide(&invalid, Some(&p), false).state, MatchState::NeedsDecision);
-        assert_eq!(decide(&doc("9434765919", Some("1957-01-01")), None, true).state, MatchState::Unchecked);
+        assert_eq!(
+            decide(&invalid, Some(&p), false).state,
+            MatchState::NeedsDecision
+        );
+        assert_eq!(
+            decide(&doc("9434765919", Some("1957-01-01")), None, true).state,
+            MatchState::Unchecked
+        );
     }
 
     #[test]
     fn business_codes_follow_registration_and_the_six_month_rule() {
         let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-        assert_eq!(business_code(Registration::Registered, None, today), ResponseCode::PatientKnown);
-        assert_eq!(business_code(Registration::Deducted, None, today), ResponseCode::PatientNoLongerHere);
+        assert_eq!(
+            business_code(Registration::Registered, None, today),
+            ResponseCode::PatientKnown
+        );
+        assert_eq!(
+            business_code(Registration::Deducted, None, today),
+            ResponseCode::PatientNoLongerHere
+        );
         assert_eq!(
             business_code(Registration::Deceased, Some("2026-06-02"), today),
             ResponseCode::PatientRecentlyDeceased

@@ -110,7 +110,11 @@ mod tests {
         ];
         for (permission, row) in table {
             for (role, expected) in roles.iter().zip(row) {
-                assert_eq!(allows(*role, *permission), *expected, "{role:?} {permission:?}");
+                assert_eq!(
+                    allows(*role, *permission),
+                    *expected,
+                    "{role:?} {permission:?}"
+                );
             }
         }
         assert_eq!(table.len(), Permission::ALL.len());

@@ -87,7 +87,10 @@ fn row(f: &[String], today: NaiveDate) -> Result<RegisterPatient, String> {
     let get = |i: usize| f[i].trim();
     let nhs: String = get(0).chars().filter(|c| !c.is_whitespace()).collect();
     if !nhs_number_valid(&nhs) {
-        return Err(format!("NHS number \"{}\" is not valid (10 digits passing the check)", get(0)));
+        return Err(format!(
+            "NHS number \"{}\" is not valid (10 digits passing the check)",
+            get(0)
+        ));
     }
     if get(1).is_empty() {
         return Err("family_name is empty".into());
@@ -99,17 +102,26 @@ fn row(f: &[String], today: NaiveDate) -> Result<RegisterPatient, String> {
     let gender = match get(4).to_lowercase().as_str() {
         "" => None,
         g @ ("male" | "female" | "other" | "unknown") => Some(g.to_string()),
-        other => return Err(format!("gender \"{other}\" is not male, female, other or unknown")),
+        other => {
+            return Err(format!(
+                "gender \"{other}\" is not male, female, other or unknown"
+            ))
+        }
     };
     let registration = Registration::parse(get(6)).ok_or_else(|| {
-        format!("registration \"{}\" is not registered, deducted or deceased", get(6))
+        format!(
+            "registration \"{}\" is not registered, deducted or deceased",
+            get(6)
+        )
     })?;
     let deceased = match get(7) {
         "" => None,
         d => Some(date(d, "deceased_date")?),
     };
     match (registration, &deceased) {
-        (Registration::Deceased, None) => return Err("a deceased patient needs a deceased_date".into()),
+        (Registration::Deceased, None) => {
+            return Err("a deceased patient needs a deceased_date".into())
+        }
         (Registration::Registered | Registration::Deducted, Some(_)) => {
             return Err("deceased_date is given but registration is not deceased".into())
         }
@@ -137,7 +149,10 @@ pub fn read_csv(text: &str, today: NaiveDate) -> Result<RegisterFile, String> {
             None => return Err("the file is empty".into()),
         }
     };
-    let names: Vec<String> = fields(header)?.iter().map(|h| h.trim().to_lowercase()).collect();
+    let names: Vec<String> = fields(header)?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
     if names != CSV_HEADER {
         return Err(format!(
             "the header must be {}; it is {}",
@@ -164,7 +179,10 @@ pub fn read_csv(text: &str, today: NaiveDate) -> Result<RegisterFile, String> {
                     out.patients.push(p);
                 }
             }
-            Err(reason) => out.rejected.push(RejectedRow { line: line_no, reason }),
+            Err(reason) => out.rejected.push(RejectedRow {
+                line: line_no,
+                reason,
+            }),
         }
     }
     Ok(out)

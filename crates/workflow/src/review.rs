@@ -65,11 +65,17 @@ const TOPICS: &[(&str, &[&str])] = &[
     ),
     (
         "learning-disability",
-        &["learning disability", "learning disabilities", "learning-disability"],
+        &[
+            "learning disability",
+            "learning disabilities",
+            "learning-disability",
+        ],
     ),
 ];
 
-const NEGATIONS: &[&str] = &["no ", "nil ", "none", "not ", "no known", "denies", "without "];
+const NEGATIONS: &[&str] = &[
+    "no ", "nil ", "none", "not ", "no known", "denies", "without ",
+];
 const BUT: &[&str] = &[" but ", " however", " although", " though "];
 
 /// Why `kind` with this text needs a GP's review (empty: it does not).
@@ -112,7 +118,9 @@ fn plainly_none(lower: &str) -> bool {
         .split_once(':')
         .map(|(_, rest)| {
             let rest = rest.trim();
-            rest.starts_with("none") || rest.starts_with("nil") || rest.starts_with("no ")
+            rest.starts_with("none")
+                || rest.starts_with("nil")
+                || rest.starts_with("no ")
                 || rest == "no"
         })
         .unwrap_or(false);
@@ -124,7 +132,10 @@ mod tests {
     use super::*;
 
     fn topics(kind: DocumentKind, text: &str) -> Vec<String> {
-        review_reasons(kind, text).into_iter().map(|r| r.topic).collect()
+        review_reasons(kind, text)
+            .into_iter()
+            .map(|r| r.topic)
+            .collect()
     }
 
     #[test]
@@ -144,23 +155,40 @@ mod tests {
         assert_eq!(r[0].topic, "suspected-cancer");
         assert!(r[0].detail.contains("two week wait pathway"));
         assert_eq!(
-            topics(DocumentKind::InpatientDischarge, "DNACPR in place; ReSPECT form completed"),
+            topics(
+                DocumentKind::InpatientDischarge,
+                "DNACPR in place; ReSPECT form completed"
+            ),
             ["end-of-life"]
         );
         assert_eq!(
-            topics(DocumentKind::EmergencyDischarge, "Has a mild learning disability and lives with his mother"),
+            topics(
+                DocumentKind::EmergencyDischarge,
+                "Has a mild learning disability and lives with his mother"
+            ),
             ["learning-disability"]
         );
         assert_eq!(
-            topics(DocumentKind::EmergencyDischarge, "Referral made to the MASH: safeguarding concern about the children"),
+            topics(
+                DocumentKind::EmergencyDischarge,
+                "Referral made to the MASH: safeguarding concern about the children"
+            ),
             ["safeguarding"]
         );
     }
 
     #[test]
     fn a_plain_none_does_not_count_but_a_qualified_one_does() {
-        assert!(topics(DocumentKind::InpatientDischarge, "No safeguarding concerns.").is_empty());
-        assert!(topics(DocumentKind::InpatientDischarge, "Safeguarding: none identified").is_empty());
+        assert!(topics(
+            DocumentKind::InpatientDischarge,
+            "No safeguarding concerns."
+        )
+        .is_empty());
+        assert!(topics(
+            DocumentKind::InpatientDischarge,
+            "Safeguarding: none identified"
+        )
+        .is_empty());
         assert_eq!(
             topics(
                 DocumentKind::InpatientDischarge,
@@ -170,7 +198,10 @@ mod tests {
         );
         // The negation belongs to its own sentence only.
         assert_eq!(
-            topics(DocumentKind::InpatientDischarge, "No chest pain. Safeguarding referral made."),
+            topics(
+                DocumentKind::InpatientDischarge,
+                "No chest pain. Safeguarding referral made."
+            ),
             ["safeguarding"]
         );
     }
