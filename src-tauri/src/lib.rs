@@ -29,6 +29,20 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> 
             commands::settings::test_mailbox_now,
             commands::sync::sync_status,
             commands::sync::sync_now,
+            commands::work::list_users,
+            commands::work::add_user,
+            commands::work::choose_user,
+            commands::work::current_user,
+            commands::work::document_workflow,
+            commands::work::workflow_step,
+            commands::work::document_viewed,
+            commands::work::list_tasks,
+            commands::work::complete_task,
+            commands::work::audit_events,
+            commands::work::verify_audit,
+            commands::work::export_audit,
+            commands::work::conservation_report,
+            commands::work::register_status,
         ])
         .setup(|app| {
             let state = app.state::<state::AppState>();

@@ -15,6 +15,9 @@ pub struct AppState {
     pub sync: Arc<SyncService>,
     /// Where secrets go (the OS keyring; tests give their own).
     pub keys: Arc<dyn KeyStore + Send + Sync>,
+    /// Who is working at this desktop (a profile's name): chosen in the window, or
+    /// HANDOVER_USER at start.
+    user: Mutex<Option<String>>,
 }
 
 impl AppState {
@@ -42,6 +45,7 @@ impl AppState {
             store: Mutex::new(store),
             sync,
             keys,
+            user: Mutex::new(initial_user()),
         }
     }
 
@@ -52,6 +56,17 @@ impl AppState {
             sync: SyncService::configure(None, keys.clone(), ServiceOptions::from_env(dir)),
             store: Mutex::new(Err(error)),
             keys,
+            user: Mutex::new(None),
+        }
+    }
+
+    pub fn current_user(&self) -> Option<String> {
+        self.user.lock().ok().and_then(|u| u.clone())
+    }
+
+    pub fn set_current_user(&self, name: Option<String>) {
+        if let Ok(mut u) = self.user.lock() {
+            *u = name;
         }
     }
 
@@ -72,6 +87,13 @@ impl AppState {
             Err(e) => Err(e.clone()),
         }
     }
+}
+
+fn initial_user() -> Option<String> {
+    std::env::var("HANDOVER_USER")
+        .ok()
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
 }
 
 /// The sync service's reports, as `sync-status` events to the window.

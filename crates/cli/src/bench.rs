@@ -193,8 +193,12 @@ fn ingest(n: usize, json: bool, dir: Option<&std::path::Path>) -> Result<(), Cli
         source: MessageSource::Folder,
         mailbox_key: inbox.display().to_string(),
         workflow_filter: None,
-        practice_ods: "Y99999".into(),
-        practice_name: "Bench Practice".into(),
+        practice: handover_workflow::WorkflowConfig {
+            practice_ods: "Y99999".into(),
+            practice_name: "Bench Practice".into(),
+            unmatched_grace_hours: 48,
+            register_max_age_days: 7,
+        },
     };
     let engine = SyncEngine::new(FolderMailbox::new(&inbox, "FOLDER"), options);
     let runtime = tokio::runtime::Builder::new_multi_thread()

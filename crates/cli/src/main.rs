@@ -2,6 +2,7 @@
 
 mod bench;
 mod mailbox;
+mod work;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,6 +72,46 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         limit: u32,
     },
+    /// Local profiles: who works in Handover, with which role.
+    User {
+        #[command(subcommand)]
+        what: work::UserCommand,
+    },
+    /// The practice register documents are matched against.
+    Register {
+        #[command(subcommand)]
+        what: work::RegisterCommand,
+    },
+    /// Print the requested actions read from a document file (nothing stored).
+    Actions {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A document's workflow: state, requested actions and decisions, tasks, events.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Workflow steps on a document (file, match, reject, decide, assign, ...), as --as NAME.
+    #[command(flatten)]
+    Step(work::StepCommand),
+    /// Delegated actions.
+    Tasks {
+        #[command(subcommand)]
+        what: work::TaskCommand,
+    },
+    /// The audit trail: verify, list, export.
+    Audit {
+        #[command(subcommand)]
+        what: work::AuditCommand,
+    },
+    /// The conservation report: every message received accounted for.
+    Report {
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure performance (see docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
@@ -116,6 +157,14 @@ fn main() -> ExitCode {
         Command::Mailbox { what } => mailbox::run(what),
         Command::List { json, limit } => list(json, limit),
         Command::Bench { what } => bench::run(what),
+        Command::User { what } => work::user(what),
+        Command::Register { what } => work::register(what),
+        Command::Actions { file, json } => work::actions(&file, json),
+        Command::Show { id, json } => work::show(id, json),
+        Command::Step(step) => work::step(step),
+        Command::Tasks { what } => work::tasks(what),
+        Command::Audit { what } => work::audit(what),
+        Command::Report { json } => work::report(json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -133,7 +182,7 @@ pub fn open_store() -> Result<Store, CliError> {
     Ok(Store::open(&data_dir, &OsKeyring)?)
 }
 
-fn print_json(value: &impl serde::Serialize) {
+pub fn print_json(value: &impl serde::Serialize) {
     println!(
         "{}",
         serde_json::to_string_pretty(value).expect("serialisable")
@@ -206,7 +255,16 @@ fn list(json: bool, limit: u32) -> Result<(), CliError> {
     let store = open_store()?;
     let docs = store.list_documents(limit, 0)?;
     if json {
-        print_json(&docs);
+        // Each row also says `match` in one word: matched, unmatched or awaiting-registration.
+        let rows: Vec<serde_json::Value> = docs
+            .iter()
+            .map(|d| {
+                let mut v = serde_json::to_value(d).expect("rows serialise");
+                v["match"] = d.match_state.summary().into();
+                v
+            })
+            .collect();
+        print_json(&rows);
     } else {
         for d in &docs {
             println!(

@@ -124,6 +124,8 @@ error_codes! {
     /// Not a message or document at all.
     Unreadable => "unreadable",
     OutputUnwritable => "output_unwritable",
+    /// A command-line argument is not one the command accepts.
+    InvalidArgument => "invalid_argument",
     /// Input the command asked for could not be read.
     Input => "input",
     BenchFailed => "bench_failed",

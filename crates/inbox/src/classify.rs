@@ -2,7 +2,7 @@
 
 use handover_store::DocumentRecord;
 use handover_toc::{
-    response, DocumentKind, MedicationChange, MedicationList, MedicationStatus, Parsed,
+    response, MedicationChange, MedicationList, MedicationStatus, Parsed,
     ResponseCode, Severity,
 };
 use sha2::{Digest, Sha256};
@@ -289,18 +289,4 @@ pub fn stored_model_json(parsed: &Parsed) -> String {
     serde_json::to_string(&slim).expect("the parse model serialises")
 }
 
-/// The MESH workflow for responses to a message: `<workflow>_ACK`, or from the document kind
-/// when the message did not come with a workflow (folder mailbox).
-pub fn ack_workflow(workflow_id: Option<&str>, kind: DocumentKind) -> String {
-    match workflow_id {
-        Some(w) if !w.is_empty() && w.ends_with("_ACK") => w.to_string(),
-        Some(w) if !w.is_empty() => format!("{w}_ACK"),
-        _ => match kind {
-            DocumentKind::EmergencyDischarge => "TOC_FHIR_EC_DISCH_ACK",
-            DocumentKind::MentalHealthDischarge => "TOC_FHIR_MH_DISCH_ACK",
-            DocumentKind::OutpatientLetter => "TOC_FHIR_OP_ATTEN_ACK",
-            _ => "TOC_FHIR_IP_DISCH_ACK",
-        }
-        .to_string(),
-    }
-}
+pub use handover_toc::codes::ack_workflow;

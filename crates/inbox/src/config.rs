@@ -23,6 +23,7 @@ use handover_store::{
 use serde::Serialize;
 
 use crate::{SyncEngine, SyncOptions};
+use handover_workflow::WorkflowConfig;
 use handover_errors::{Coded, ErrorCode};
 
 /// Where messages come from.
@@ -317,8 +318,7 @@ impl MailboxSettings {
 
     /// The mailbox, and the engine options that go with it.
     pub fn open(&self) -> Result<(AnyMailbox, SyncOptions), ConfigError> {
-        let practice_ods = var("HANDOVER_PRACTICE_ODS").unwrap_or_else(|| "V81999".into());
-        let practice_name = var("HANDOVER_PRACTICE_NAME").unwrap_or_else(|| "GP practice".into());
+        let practice = WorkflowConfig::from_env();
         Ok(match self {
             MailboxSettings::Mesh(config) => {
                 let mut config = (**config).clone();
@@ -329,8 +329,7 @@ impl MailboxSettings {
                     source: MessageSource::Mesh,
                     mailbox_key: client.mailbox().to_string(),
                     workflow_filter: None,
-                    practice_ods,
-                    practice_name,
+                    practice: practice.clone(),
                 };
                 (AnyMailbox::Mesh(Box::new(client)), options)
             }
@@ -348,8 +347,7 @@ impl MailboxSettings {
                     source: MessageSource::Folder,
                     mailbox_key: key,
                     workflow_filter: None,
-                    practice_ods,
-                    practice_name,
+                    practice: practice.clone(),
                 };
                 (
                     AnyMailbox::Folder(

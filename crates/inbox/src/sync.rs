@@ -55,6 +55,7 @@ use handover_store::{
 };
 use handover_toc::response::{self, Responder, ResponseIds};
 use handover_toc::{Diagnostic, ResponseCode, Severity};
+use handover_workflow::WorkflowConfig;
 
 use rand::RngCore;
 use serde::Serialize;
@@ -153,9 +154,9 @@ pub struct SyncOptions {
     pub mailbox_key: String,
     /// Only messages of matching workflows are fetched (MESH filter syntax), e.g. `TOC_FHIR_*`.
     pub workflow_filter: Option<String>,
-    /// Fallback identity for responses when a message does not name its receiver.
-    pub practice_ods: String,
-    pub practice_name: String,
+    /// The practice's identity for responses when a message does not name its receiver, and
+    /// the workflow's settings (grace period for "not known", the register's freshness).
+    pub practice: WorkflowConfig,
 }
 
 /// How far a sync has got: `done` of `total` messages listed in the mailbox.
@@ -322,6 +323,18 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
         }
         self.finish_acknowledgements(store, &seen, &mut summary)
             .await?;
+        // Documents not on the register that have waited their grace period: "not known"
+        // (30002), queued here and sent by the flush below.
+        if let Err(e) =
+            handover_workflow::send_overdue_not_known(store, &self.options.practice, &now_rfc3339())
+        {
+            summary.problems.push(SyncProblem {
+                kind: ProblemKind::Response,
+                code: e.code(),
+                message: format!("business responses not queued: {e}"),
+                subject: None,
+            });
+        }
         if !paused.load(Ordering::SeqCst) {
             self.flush_outbox(store, &mut summary, &tried).await?;
         }
@@ -632,13 +645,39 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
             .and_then(|code| self.infrastructure_response(prepared, code, &received_at))
             .into_iter()
             .collect();
-        store.ingest(
+        let mut ingested = store.ingest(
             &incoming,
             itk_message_id,
             disposition,
             diagnostics,
             &responses,
-        )
+        )?;
+        // The workflow starts in the same transaction: requested actions, matching, GP review,
+        // and the business response a match earns (sent with the infrastructure response).
+        if let IngestOutcome::Stored {
+            document_id,
+            superseded,
+            ..
+        } = &ingested.outcome
+        {
+            let step = |e: handover_workflow::WorkflowError| match e {
+                handover_workflow::WorkflowError::Store(e) => e,
+                other => StoreError::Step(other.to_string()),
+            };
+            handover_workflow::superseded(store, superseded, *document_id, &received_at)
+                .map_err(step)?;
+            let queued = handover_workflow::received(
+                store,
+                *document_id,
+                &prepared.parsed,
+                &prepared.responder,
+                &self.options.practice,
+                &received_at,
+            )
+            .map_err(step)?;
+            ingested.queued.extend(queued);
+        }
+        Ok(ingested)
     }
 
     /// The infrastructure response a message earns, when the sender asked for one (or when its
@@ -975,10 +1014,10 @@ fn prepare(options: &SyncOptions, mailbox_id: &str, id: String, message: Message
     let responder = Responder {
         ods_code: receiver
             .and_then(|r| r.ods_code.clone())
-            .unwrap_or_else(|| options.practice_ods.clone()),
+            .unwrap_or_else(|| options.practice.practice_ods.clone()),
         name: receiver
             .and_then(|r| r.name.clone())
-            .unwrap_or_else(|| options.practice_name.clone()),
+            .unwrap_or_else(|| options.practice.practice_name.clone()),
         mailbox: mailbox_id.to_string(),
     };
     let mailbox_meta =

@@ -18,8 +18,12 @@ fn options(root: &Path) -> SyncOptions {
         source: MessageSource::Folder,
         mailbox_key: root.display().to_string(),
         workflow_filter: None,
-        practice_ods: "Y99999".into(),
-        practice_name: "Test Practice".into(),
+        practice: handover_workflow::WorkflowConfig {
+            practice_ods: "Y99999".into(),
+            practice_name: "Test Practice".into(),
+            unmatched_grace_hours: 48,
+            register_max_age_days: 7,
+        },
     }
 }
 

@@ -101,6 +101,10 @@ pub enum StoreError {
     #[error("there is already a profile called {name}")]
     UserExists { name: String },
 
+    /// A step that runs inside the store's transaction failed for a reason of its own.
+    #[error("{0}")]
+    Step(String),
+
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -123,7 +127,7 @@ impl StoreError {
             StoreError::DocumentChanged { .. } => ErrorCode::DocumentChanged,
             StoreError::DocumentNotFound { .. } => ErrorCode::DocumentNotFound,
             StoreError::MessageNotFound { .. } => ErrorCode::MessageNotFound,
-            StoreError::Sqlite(_) => ErrorCode::DatabaseError,
+            StoreError::Sqlite(_) | StoreError::Step(_) => ErrorCode::DatabaseError,
         }
     }
 }

@@ -260,3 +260,10 @@ mod tests {
         assert_eq!(MailboxHealth::parse("sideways"), None);
     }
 }
+
+impl Default for MatchState {
+    /// Before any register: nothing checked.
+    fn default() -> Self {
+        MatchState::Unchecked
+    }
+}

@@ -269,6 +269,22 @@ pub fn is_legacy_response_code(code: &str) -> bool {
         || ((code.starts_with("41") || code.starts_with("51")) && code.len() == 5)
 }
 
+/// The MESH workflow for responses to a message: `<workflow>_ACK`, or from the document kind
+/// when the message did not come with a workflow (folder mailbox).
+pub fn ack_workflow(workflow_id: Option<&str>, kind: crate::DocumentKind) -> String {
+    match workflow_id {
+        Some(w) if !w.is_empty() && w.ends_with("_ACK") => w.to_string(),
+        Some(w) if !w.is_empty() => format!("{w}_ACK"),
+        _ => match kind {
+            crate::DocumentKind::EmergencyDischarge => "TOC_FHIR_EC_DISCH_ACK",
+            crate::DocumentKind::MentalHealthDischarge => "TOC_FHIR_MH_DISCH_ACK",
+            crate::DocumentKind::OutpatientLetter => "TOC_FHIR_OP_ATTEN_ACK",
+            _ => "TOC_FHIR_IP_DISCH_ACK",
+        }
+        .to_string(),
+    }
+}
+
 #[cfg(test)]
 mod response_code_tests {
     use super::*;
@@ -295,3 +311,4 @@ mod response_code_tests {
         assert_eq!(ResponseCode::from_code(10006), None);
     }
 }
+

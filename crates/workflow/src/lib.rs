@@ -5,12 +5,18 @@
 //! GP's review (`review`), reading a register file (`register_file`). The store records what
 //! this crate decides (as with `crates/inbox`'s policy for duplicates and replacements).
 
+pub mod commands;
 pub mod matching;
 pub mod permissions;
 pub mod register_file;
 pub mod review;
+pub mod state;
+pub mod view;
 
 pub use matching::{business_code, decide, DocumentPatient, MatchDecision};
 pub use permissions::{allows, permissions_of, Permission};
-pub use register_file::{read_csv, RegisterFile, RejectedRow};
+pub use register_file::{read_csv, read_fhir_json, read_register, RegisterFile, RejectedRow};
 pub use review::{review_reasons, ReviewReason};
+pub use commands::*;
+pub use state::{Decision, DecisionRecord, Stamp, WorkEvent, WorkState};
+pub use view::{render_markdown, workflow_view, NoteView, WorkflowView};

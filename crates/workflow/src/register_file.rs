@@ -188,6 +188,103 @@ pub fn read_csv(text: &str, today: NaiveDate) -> Result<RegisterFile, String> {
     Ok(out)
 }
 
+/// Reads a register file: CSV (the header above), or a FHIR STU3 Bundle of Patient resources
+/// in JSON. `Err` only when the file as a whole cannot be read (nothing is imported).
+pub fn read_register(text: &str, today: NaiveDate) -> Result<RegisterFile, String> {
+    let start = text.trim_start_matches('\u{feff}').trim_start();
+    if start.starts_with('{') {
+        read_fhir_json(start, today)
+    } else if start.starts_with('<') {
+        Err("a FHIR XML Bundle cannot be imported yet: export the register as CSV or as a FHIR JSON Bundle".into())
+    } else {
+        read_csv(text, today)
+    }
+}
+
+/// The NHS number identifier system.
+const NHS_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
+
+/// Reads a FHIR STU3 Bundle (JSON) of Patient resources. Each Patient becomes one row, read
+/// and checked exactly as a CSV row is; its "line" in a rejection is its 1-based entry number.
+/// `active: false` means deducted; a deceased date or flag means deceased.
+pub fn read_fhir_json(text: &str, today: NaiveDate) -> Result<RegisterFile, String> {
+    let bundle: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    if bundle["resourceType"] != "Bundle" {
+        return Err("the JSON is not a FHIR Bundle (resourceType must be Bundle)".into());
+    }
+    let entries = bundle["entry"].as_array().cloned().unwrap_or_default();
+    let mut out = RegisterFile::default();
+    let mut seen = std::collections::HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let line = i as u64 + 1;
+        let p = &entry["resource"];
+        if p["resourceType"] != "Patient" {
+            continue;
+        }
+        let s = |v: &serde_json::Value| v.as_str().unwrap_or("").trim().to_string();
+        let nhs = p["identifier"]
+            .as_array()
+            .and_then(|ids| {
+                ids.iter()
+                    .find(|id| id["system"].as_str() == Some(NHS_SYSTEM))
+                    .map(|id| s(&id["value"]))
+            })
+            .unwrap_or_default();
+        let name = p["name"]
+            .as_array()
+            .and_then(|n| {
+                n.iter()
+                    .find(|n| n["use"] == "official")
+                    .or_else(|| n.first())
+                    .cloned()
+            })
+            .unwrap_or_default();
+        let given = name["given"]
+            .as_array()
+            .map(|g| g.iter().map(s).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default();
+        let postcode = p["address"]
+            .as_array()
+            .and_then(|a| a.first().map(|a| s(&a["postalCode"])))
+            .unwrap_or_default();
+        let deceased = s(&p["deceasedDateTime"]);
+        let deceased_flag = p["deceasedBoolean"].as_bool() == Some(true);
+        let registration = if !deceased.is_empty() || deceased_flag {
+            "deceased"
+        } else if p["active"].as_bool() == Some(false) {
+            "deducted"
+        } else {
+            "registered"
+        };
+        let fields = vec![
+            nhs,
+            s(&name["family"]),
+            given,
+            s(&p["birthDate"]),
+            s(&p["gender"]),
+            postcode,
+            registration.to_string(),
+            deceased.get(..10).unwrap_or(&deceased).to_string(),
+        ];
+        match row(&fields, today) {
+            Ok(p) => {
+                if let Some(first) = seen.insert(p.nhs_number.clone(), line) {
+                    out.rejected.push(RejectedRow {
+                        line,
+                        reason: format!("NHS number {} is already in entry {first}", p.nhs_number),
+                    });
+                    seen.insert(p.nhs_number.clone(), first);
+                } else {
+                    out.patients.push(p);
+                }
+            }
+            Err(reason) => out.rejected.push(RejectedRow { line, reason }),
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,8 +45,10 @@ pub fn open_document(state: State<'_, AppState>, id: i64) -> CmdResult<DocumentV
     state.with_store(|s| Ok(document_view(s, id)?))
 }
 
-/// Moves a document between the New, Needs action and Filed queues. `expected_version` is the
-/// version of the document the person saw: if it changed since, nothing changes and the error is
+/// Moves a document between New, Needs action and Filed, as the person working (see
+/// `commands::work`): filing goes through the workflow's checks (every requested action for
+/// the practice decided, a GP's review where one is needed, matched). `expected_version` is the
+/// version the person saw: if it changed since, nothing changes and the error is
 /// `document_changed`.
 #[tauri::command]
 pub fn set_document_status(
@@ -56,7 +58,22 @@ pub fn set_document_status(
     expected_version: i64,
 ) -> CmdResult<DocumentRow> {
     state.with_store(|s| {
-        s.set_document_status(id, status, expected_version)?;
+        let actor = handover_workflow::actor_for(s, state.current_user().as_deref())?;
+        let at = handover_inbox::now_rfc3339();
+        let v = Some(expected_version);
+        match status {
+            DocumentStatus::Filed => handover_workflow::file(s, &actor, id, v, None, &at)?,
+            DocumentStatus::NeedsAction => {
+                handover_workflow::mark_needs_action(s, &actor, id, v, None, &at)?
+            }
+            DocumentStatus::New => handover_workflow::return_to_new(s, &actor, id, v, None, &at)?,
+            other => {
+                return Err(AppError::new(
+                    ErrorCode::InvalidStatus,
+                    format!("a document is not moved to {other} directly: use its workflow step"),
+                ))
+            }
+        };
         Ok(s.document(id)?.ok_or_else(|| not_found(id))?.row)
     })
 }

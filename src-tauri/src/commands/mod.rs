@@ -5,3 +5,4 @@ pub mod quarantine;
 pub mod settings;
 pub mod status;
 pub mod sync;
+pub mod work;

@@ -1,0 +1,273 @@
+//! The workflow: who is working, each document's workflow, steps, tasks, the audit trail, the
+//! conservation report and the register's age. Every step goes through `crates/workflow`, which
+//! checks the person's permission and the version they saw.
+
+use handover_errors::ErrorCode;
+use handover_store::{
+    Actor, AuditQuery, AuditVerification, ConservationReport, DocumentRow, RegisterStatus, Role,
+    StoredEvent, Task, TaskQuery, User,
+};
+use handover_workflow::{self as workflow, Decision, Permission, WorkflowConfig, WorkflowView};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use crate::error::{AppError, CmdResult};
+use crate::state::AppState;
+
+/// The person working, and what their role lets them do (the window hides what the core would
+/// refuse).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct CurrentUser {
+    pub name: String,
+    pub role: Role,
+    pub permissions: Vec<Permission>,
+}
+
+/// A step on a document.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[serde(tag = "step", rename_all = "kebab-case")]
+#[ts(export)]
+pub enum WorkStep {
+    File { note: Option<String> },
+    NeedsAction { note: Option<String> },
+    /// Back to New (unfile, or clear needs action).
+    Reopen { reason: Option<String> },
+    Match { nhs_number: Option<String>, reason: String },
+    UndoMatch { reason: String },
+    AwaitingRegistration { reason: Option<String> },
+    Reject { reason: String },
+    Decide {
+        index: u32,
+        #[ts(type = "Decision")]
+        decision: Decision,
+    },
+    Assign {
+        to_user: Option<String>,
+        to_role: Option<Role>,
+        note: Option<String>,
+    },
+    Claim,
+    SignOff { note: Option<String> },
+    Note { markdown: String },
+}
+
+/// The register: how many patients, when imported, and whether that is too long ago.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct RegisterView {
+    #[serde(flatten)]
+    pub status: RegisterStatus,
+    /// Older than the threshold (HANDOVER_REGISTER_MAX_AGE_DAYS, default 7), or never imported.
+    pub stale: bool,
+    #[ts(type = "number")]
+    pub max_age_days: u32,
+}
+
+fn now() -> String {
+    handover_inbox::now_rfc3339()
+}
+
+fn actor(state: &AppState, store: &handover_store::Store) -> CmdResult<Actor> {
+    let name = state.current_user();
+    Ok(workflow::actor_for(store, name.as_deref())?)
+}
+
+fn current(user: User) -> CurrentUser {
+    CurrentUser {
+        permissions: workflow::permissions_of(user.role),
+        name: user.name,
+        role: user.role,
+    }
+}
+
+#[tauri::command]
+pub fn list_users(state: State<'_, AppState>) -> CmdResult<Vec<User>> {
+    state.with_store(|s| Ok(s.users()?))
+}
+
+/// Adds a profile (recorded in the audit trail).
+#[tauri::command]
+pub fn add_user(state: State<'_, AppState>, name: String, role: Role) -> CmdResult<User> {
+    let name = name.trim().to_string();
+    if name.is_empty() || name.eq_ignore_ascii_case(handover_store::SYSTEM_ACTOR) {
+        return Err(AppError::new(
+            ErrorCode::InvalidArgument,
+            "Give the person's name.",
+        ));
+    }
+    state.with_store(|s| {
+        let at = now();
+        s.atomically(|s| {
+            let user = s.add_user(&name, role, &at)?;
+            let system = workflow::system_actor(s)?;
+            workflow::record(
+                s,
+                &system,
+                &at,
+                &workflow::WorkEvent::UserAdded {
+                    name: user.name.clone(),
+                    role,
+                },
+            )?;
+            Ok::<_, AppError>(user)
+        })
+    })
+}
+
+/// Chooses who is working on this desktop (until the window closes or another is chosen).
+#[tauri::command]
+pub fn choose_user(state: State<'_, AppState>, name: String) -> CmdResult<CurrentUser> {
+    let user = state.with_store(|s| {
+        s.user(&name)?
+            .ok_or_else(|| AppError::from(workflow::WorkflowError::UnknownUser(name.clone())))
+    })?;
+    state.set_current_user(Some(user.name.clone()));
+    Ok(current(user))
+}
+
+#[tauri::command]
+pub fn current_user(state: State<'_, AppState>) -> CmdResult<Option<CurrentUser>> {
+    let Some(name) = state.current_user() else {
+        return Ok(None);
+    };
+    state.with_store(|s| Ok(s.user(&name)?.map(current)))
+}
+
+#[tauri::command]
+pub fn document_workflow(state: State<'_, AppState>, id: i64) -> CmdResult<WorkflowView> {
+    state.with_store(|s| Ok(workflow::workflow_view(s, id)?))
+}
+
+/// One step on a document, refused if the document changed since `expected_version` (the
+/// version the person saw; notes always succeed). Returns the document's row as it now is.
+#[tauri::command]
+pub fn workflow_step(
+    state: State<'_, AppState>,
+    id: i64,
+    expected_version: i64,
+    step: WorkStep,
+) -> CmdResult<DocumentRow> {
+    let config = WorkflowConfig::from_env();
+    state.with_store(|s| {
+        let a = actor(&state, s)?;
+        let at = now();
+        let v = Some(expected_version);
+        match step {
+            WorkStep::File { note } => workflow::file(s, &a, id, v, note, &at)?,
+            WorkStep::NeedsAction { note } => workflow::mark_needs_action(s, &a, id, v, note, &at)?,
+            WorkStep::Reopen { reason } => workflow::return_to_new(s, &a, id, v, reason, &at)?,
+            WorkStep::Match { nhs_number, reason } => {
+                workflow::match_patient(s, &a, id, v, nhs_number, reason, &config, &at)?
+            }
+            WorkStep::UndoMatch { reason } => workflow::undo_match(s, &a, id, v, reason, &at)?,
+            WorkStep::AwaitingRegistration { reason } => {
+                workflow::awaiting_registration(s, &a, id, v, reason, &at)?
+            }
+            WorkStep::Reject { reason } => {
+                workflow::reject_not_known(s, &a, id, v, reason, &config, &at)?
+            }
+            WorkStep::Decide { index, decision } => {
+                workflow::decide_action(s, &a, id, v, index, decision, &at)?
+            }
+            WorkStep::Assign {
+                to_user,
+                to_role,
+                note,
+            } => workflow::assign(s, &a, id, v, to_user, to_role, note, &at)?,
+            WorkStep::Claim => workflow::claim(s, &a, id, v, &at)?,
+            WorkStep::SignOff { note } => workflow::sign_off_review(s, &a, id, v, note, &at)?,
+            WorkStep::Note { markdown } => workflow::add_note(s, &a, id, markdown, &at)?,
+        };
+        Ok(s
+            .document(id)?
+            .ok_or_else(|| AppError::new(ErrorCode::DocumentNotFound, format!("document {id} is not in the store")))?
+            .row)
+    })
+}
+
+/// Records that the person opened a document (the audit trail's "viewed").
+#[tauri::command]
+pub fn document_viewed(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
+    state.with_store(|s| {
+        let a = actor(&state, s)?;
+        workflow::viewed(s, &a, id, &now())?;
+        Ok(())
+    })
+}
+
+#[tauri::command]
+pub fn list_tasks(state: State<'_, AppState>, query: TaskQuery) -> CmdResult<Vec<Task>> {
+    state.with_store(|s| Ok(s.tasks(&query)?))
+}
+
+#[tauri::command]
+pub fn complete_task(
+    state: State<'_, AppState>,
+    task_id: i64,
+    note: Option<String>,
+) -> CmdResult<Task> {
+    state.with_store(|s| {
+        let a = actor(&state, s)?;
+        workflow::complete_task(s, &a, task_id, note, &now())?;
+        s.task(task_id)?
+            .ok_or_else(|| AppError::new(ErrorCode::TaskNotFound, format!("no task {task_id}")))
+    })
+}
+
+#[tauri::command]
+pub fn audit_events(state: State<'_, AppState>, query: AuditQuery) -> CmdResult<Vec<StoredEvent>> {
+    state.with_store(|s| Ok(s.events(&query)?))
+}
+
+#[tauri::command]
+pub fn verify_audit(state: State<'_, AppState>) -> CmdResult<AuditVerification> {
+    state.with_store(|s| {
+        let a = actor(&state, s)?;
+        workflow::require_permission(&a, Permission::VerifyAudit)?;
+        Ok(s.verify_audit()?)
+    })
+}
+
+/// Exports the audit trail as CSV into the Downloads folder (practice manager); returns the path.
+#[tauri::command]
+pub fn export_audit(state: State<'_, AppState>) -> CmdResult<String> {
+    state.with_store(|s| {
+        let a = actor(&state, s)?;
+        workflow::require_permission(&a, Permission::Export)?;
+        let csv = workflow::audit_csv(s)?;
+        let n = csv.lines().count().saturating_sub(1) as u64;
+        let stem = format!(
+            "handover-audit-{}",
+            now().replace([':', '-'], "").get(..15).unwrap_or("export")
+        );
+        let path = handover_inbox::export::save_new_file(
+            &handover_inbox::export::downloads_dir(),
+            &stem,
+            "csv",
+            csv.as_bytes(),
+        )
+        .map_err(|e| AppError::new(ErrorCode::SaveFailed, format!("the audit trail could not be saved: {e}")))?;
+        workflow::record(s, &a, &now(), &workflow::WorkEvent::AuditExported { events: n })?;
+        Ok(path.display().to_string())
+    })
+}
+
+#[tauri::command]
+pub fn conservation_report(state: State<'_, AppState>) -> CmdResult<ConservationReport> {
+    state.with_store(|s| Ok(s.conservation_report(&now())?))
+}
+
+#[tauri::command]
+pub fn register_status(state: State<'_, AppState>) -> CmdResult<RegisterView> {
+    let config = WorkflowConfig::from_env();
+    state.with_store(|s| {
+        let status = s.register_status()?;
+        let stale = !workflow::register_fresh(s, &config, &now())?;
+        Ok(RegisterView {
+            status,
+            stale,
+            max_age_days: config.register_max_age_days,
+        })
+    })
+}
