@@ -3,4 +3,4 @@
 /**
  * Documents by status.
  */
-export type StatusCounts = { new: number, needs_action: number, filed: number, };
+export type StatusCounts = { new: number, needs_gp_review: number, needs_action: number, unmatched: number, filed: number, rejected: number, superseded: number, };
