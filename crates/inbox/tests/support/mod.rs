@@ -107,6 +107,24 @@ pub fn with_inf_ack(bytes: &[u8], requested: bool) -> Vec<u8> {
     out
 }
 
+/// Sets the ITK3 `BusAckRequested` flag (XML or JSON).
+pub fn with_bus_ack(bytes: &[u8], requested: bool) -> Vec<u8> {
+    let p = find(bytes, b"BusAckRequested", 0).expect("BusAckRequested");
+    let (from, to): (&[u8], &[u8]) = if requested {
+        (b"false", b"true")
+    } else {
+        (b"true", b"false")
+    };
+    let Some(q) = find(bytes, from, p) else {
+        return bytes.to_vec();
+    };
+    assert!(q - p < 120, "BusAckRequested value not found near its name");
+    let mut out = bytes[..q].to_vec();
+    out.extend_from_slice(to);
+    out.extend_from_slice(&bytes[q + from.len()..]);
+    out
+}
+
 /// Generated ToC fixtures, addressed back to [`HOSPITAL`], as messages to send.
 pub fn toc_messages(count: usize, seed: u64, inf_ack: bool) -> Vec<Outgoing> {
     handover_fixtures::generate(count, seed)

@@ -1,0 +1,624 @@
+//! The workflow over real syncs of generated ToC messages from a folder mailbox: matching to the
+//! practice register at arrival, ITK3 business responses (at most one per message), filing
+//! rules enforced by the core, delegation and tasks, the hash-chained audit trail, rebuilding
+//! the state from the events, and the conservation report.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{Datelike, Months, NaiveDate};
+use handover_errors::{Coded, ErrorCode};
+use handover_inbox::{SyncEngine, SyncOptions};
+use handover_mesh::FolderMailbox;
+use handover_store::{
+    Actor, DbKey, DocumentStatus, MatchState, MessageSource, Role, Store, TaskQuery,
+};
+use handover_toc::DocumentKind;
+use handover_workflow::{self as workflow, Decision, WorkflowConfig};
+
+fn config(grace_hours: u32) -> WorkflowConfig {
+    WorkflowConfig {
+        practice_ods: "Y99999".into(),
+        practice_name: "Test Practice".into(),
+        unmatched_grace_hours: grace_hours,
+        register_max_age_days: 7,
+    }
+}
+
+fn options(root: &Path, grace_hours: u32) -> SyncOptions {
+    SyncOptions {
+        source: MessageSource::Folder,
+        mailbox_key: root.display().to_string(),
+        workflow_filter: None,
+        practice: config(grace_hours),
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The patient a fixture is about, as its document says.
+#[derive(Debug, Clone)]
+struct Who {
+    nhs: String,
+    family: String,
+    given: String,
+    birth: String,
+}
+
+fn who(bytes: &[u8]) -> Who {
+    let parsed = handover_toc::parse(bytes);
+    let p = parsed
+        .document
+        .as_ref()
+        .and_then(|d| d.patient.clone())
+        .expect("fixtures name their patient");
+    Who {
+        nhs: p.nhs_number.unwrap(),
+        family: p.family.unwrap_or_default(),
+        given: p.given.first().cloned().unwrap_or_default(),
+        birth: p.birth_date.unwrap()[..10].to_string(),
+    }
+}
+
+struct World {
+    _tmp: tempfile::TempDir,
+    inbox: std::path::PathBuf,
+    store: Store,
+    /// Document id by NHS number (the first document for each patient).
+    by_nhs: HashMap<String, i64>,
+    fixtures: Vec<handover_fixtures::Fixture>,
+}
+
+fn world(count: usize) -> World {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let store = Store::open_with_key(&tmp.path().join("h.db"), &DbKey::generate()).unwrap();
+    let fixtures = handover_fixtures::generate(count, 11);
+    World {
+        _tmp: tmp,
+        inbox,
+        store,
+        by_nhs: HashMap::new(),
+        fixtures,
+    }
+}
+
+impl World {
+    fn sync(&mut self, grace_hours: u32, fixtures: &[handover_fixtures::Fixture]) {
+        for f in fixtures {
+            std::fs::write(self.inbox.join(&f.file_name), &f.bytes).unwrap();
+        }
+        let engine = SyncEngine::new(
+            FolderMailbox::new(&self.inbox, "FOLDER"),
+            options(&self.inbox, grace_hours),
+        );
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(engine.sync_once(&mut self.store)).unwrap();
+        self.by_nhs.clear();
+        for row in self.store.list_documents(1000, 0).unwrap() {
+            if let Some(n) = row.nhs_number.clone() {
+                let e = self.by_nhs.entry(n).or_insert(row.id);
+                *e = (*e).min(row.id);
+            }
+        }
+    }
+
+    fn user(&self, name: &str, role: Role) -> Actor {
+        if self.store.user(name).unwrap().is_none() {
+            self.store.add_user(name, role, &now()).unwrap();
+        }
+        workflow::actor_for(&self.store, Some(name)).unwrap()
+    }
+
+    /// (kind, code) of every response queued for a document's message.
+    fn responses(&self, id: i64) -> Vec<(String, String)> {
+        let m = self.store.document_work(id).unwrap().unwrap().message_id;
+        self.store.queued_responses(m).unwrap()
+    }
+
+    fn business(&self, id: i64) -> Vec<String> {
+        self.responses(id)
+            .into_iter()
+            .filter(|(k, _)| k == "business")
+            .map(|(_, c)| c)
+            .collect()
+    }
+
+    fn version(&self, id: i64) -> i64 {
+        self.store.document_work(id).unwrap().unwrap().version
+    }
+
+    fn status(&self, id: i64) -> DocumentStatus {
+        self.store.document_work(id).unwrap().unwrap().status
+    }
+}
+
+fn register_csv(rows: &[(Who, &str, Option<String>, Option<&str>)]) -> String {
+    let mut csv =
+        String::from("nhs_number,family_name,given_name,birth_date,gender,postcode,registration,deceased_date\n");
+    for (w, reg, deceased, birth_override) in rows {
+        csv.push_str(&format!(
+            "{},{},{},{},female,LS1 4AP,{},{}\n",
+            w.nhs,
+            w.family,
+            w.given,
+            birth_override.unwrap_or(&w.birth),
+            reg,
+            deceased.clone().unwrap_or_default()
+        ));
+    }
+    csv
+}
+
+fn import(store: &Store, csv: &str) {
+    let today = chrono::Utc::now().date_naive();
+    let file = workflow::read_register(csv, today).unwrap();
+    assert!(file.rejected.is_empty(), "{:?}", file.rejected);
+    store.write_register(&file.patients, &now()).unwrap();
+}
+
+/// Distinct patients among the original (not replacement) fixtures, with their fixture.
+fn patients(fixtures: &[handover_fixtures::Fixture]) -> Vec<(Who, handover_fixtures::Fixture)> {
+    // Patients none of whose documents is replaced (a replacement supersedes the original).
+    let mut seen: std::collections::HashSet<String> = fixtures
+        .iter()
+        .filter(|f| f.replaces.is_some())
+        .map(|f| f.nhs_number.clone())
+        .collect();
+    fixtures
+        .iter()
+        .filter(|f| f.replaces.is_none() && !f.hostile)
+        .filter_map(|f| {
+            let w = who(&f.bytes);
+            seen.insert(w.nhs.clone()).then(|| (w, f.clone()))
+        })
+        .collect()
+}
+
+#[test]
+fn arrival_matches_the_register_and_answers_the_hospital_once() {
+    let mut w = world(40);
+    let people = patients(&w.fixtures);
+    assert!(people.len() >= 6, "need six distinct patients, got {}", people.len());
+    let today = chrono::Utc::now().date_naive();
+    let recently = (today - chrono::Duration::days(60)).to_string();
+    let long_ago = today
+        .checked_sub_months(Months::new(13))
+        .unwrap()
+        .to_string();
+    let other_birth = {
+        let b = NaiveDate::parse_from_str(&people[4].0.birth, "%Y-%m-%d").unwrap();
+        b.with_year(b.year() - 1).unwrap_or(b).to_string()
+    };
+    // 0 registered, 1 deducted, 2 died two months ago, 3 died 13 months ago, 4 another birth
+    // date on the register, 5 not on the register at all.
+    import(
+        &w.store,
+        &register_csv(&[
+            (people[0].0.clone(), "registered", None, None),
+            (people[1].0.clone(), "deducted", None, None),
+            (people[2].0.clone(), "deceased", Some(recently), None),
+            (people[3].0.clone(), "deceased", Some(long_ago), None),
+            (people[4].0.clone(), "registered", None, Some(&other_birth)),
+        ]),
+    );
+    let fixtures = w.fixtures.clone();
+    w.sync(0, &fixtures);
+    let ids: Vec<i64> = (0..6).map(|i| w.by_nhs[&people[i].0.nhs]).collect();
+    let id = |i: usize| ids[i];
+
+    assert_eq!(w.business(id(0)), vec!["30001"]);
+    assert_eq!(w.business(id(1)), vec!["30003"]);
+    assert_eq!(w.business(id(2)), vec!["30004"]);
+    assert_eq!(w.business(id(3)), vec!["30003"]);
+    // The birth date disagrees: nothing is said until a person decides.
+    assert_eq!(w.business(id(4)), Vec::<String>::new());
+    let d4 = w.store.document_work(id(4)).unwrap().unwrap();
+    assert_eq!(d4.match_state, MatchState::NeedsDecision);
+    assert_eq!(d4.status, DocumentStatus::Unmatched);
+    // Not on the register, grace 0, register fresh: 30002 at once; still Unmatched.
+    assert_eq!(w.business(id(5)), vec!["30002"]);
+    assert_eq!(w.status(id(5)), DocumentStatus::Unmatched);
+    // Every business response follows the positive infrastructure response (20013).
+    for i in 0..6 {
+        let r = w.responses(id(i));
+        assert!(
+            r.iter().any(|(k, c)| k == "infrastructure" && c == "20013"),
+            "{r:?}"
+        );
+    }
+    // Matched documents are in New, or Needs GP review (mental health), never Unmatched.
+    for i in 0..4 {
+        let d = w.store.document_work(id(i)).unwrap().unwrap();
+        assert_eq!(d.match_state, MatchState::Matched);
+        let expected = if people[i].1.kind == DocumentKind::MentalHealthDischarge {
+            DocumentStatus::NeedsGpReview
+        } else {
+            DocumentStatus::New
+        };
+        assert_eq!(d.status, expected, "{:?}", people[i].1.kind);
+    }
+
+    // A person matches 4 after checking: a business response now; never a second one.
+    let admin = w.user("Alex Admin", Role::Admin);
+    let r = workflow::match_patient(
+        &w.store,
+        &admin,
+        id(4),
+        Some(w.version(id(4))),
+        None,
+        "birth date typo at the hospital; confirmed by phone".into(),
+        &config(0),
+        &now(),
+    )
+    .unwrap();
+    assert_eq!(r.match_state, MatchState::Matched);
+    assert_eq!(w.business(id(4)), vec!["30001"]);
+    // Undo and match again: recorded, but the hospital is not told twice.
+    let v = w.version(id(4));
+    workflow::undo_match(&w.store, &admin, id(4), Some(v), "wrong patient".into(), &now())
+        .unwrap();
+    let v = w.version(id(4));
+    workflow::match_patient(
+        &w.store, &admin, id(4), Some(v), None, "checked again".into(), &config(0), &now(),
+    )
+    .unwrap();
+    assert_eq!(w.business(id(4)), vec!["30001"]);
+    // 5 is registered later: the import matches it again, and no second response is sent.
+    import(
+        &w.store,
+        &register_csv(&[(people[5].0.clone(), "registered", None, None)]),
+    );
+    assert_eq!(workflow::rematch_after_import(&w.store, &config(0), &now()).unwrap(), 1);
+    assert_eq!(
+        w.store.document_work(id(5)).unwrap().unwrap().match_state,
+        MatchState::Matched
+    );
+    assert_eq!(w.business(id(5)), vec!["30002"]);
+    // Syncing again (nothing new) queues nothing more.
+    w.sync(0, &[]);
+    for i in 0..6 {
+        assert!(w.business(id(i)).len() <= 1);
+    }
+    let report = w.store.conservation_report(&now()).unwrap();
+    assert!(report.balanced, "{report:?}");
+}
+
+#[test]
+fn no_business_response_when_the_hospital_did_not_ask_or_the_register_is_missing() {
+    // With no register, nothing is matched or answered, and every document can be filed.
+    let mut w = world(6);
+    let fixtures = w.fixtures.clone();
+    w.sync(0, &fixtures);
+    for id in w.by_nhs.values() {
+        assert_eq!(w.business(*id), Vec::<String>::new());
+        assert_eq!(
+            w.store.document_work(*id).unwrap().unwrap().match_state,
+            MatchState::Unchecked
+        );
+    }
+    // A message that did not ask for a business response gets none, even when matched.
+    let mut w = world(3);
+    let f = w.fixtures[0].clone();
+    let text = String::from_utf8(f.bytes.clone()).unwrap();
+    let flag = text.find("BusAckRequested").expect("the flag");
+    let value = flag + text[flag..].find("true").expect("its value");
+    assert!(value - flag < 120);
+    let quiet = format!("{}false{}", &text[..value], &text[value + 4..]);
+    let mut quiet_fixture = f.clone();
+    quiet_fixture.bytes = quiet.into_bytes();
+    import(
+        &w.store,
+        &register_csv(&[(who(&f.bytes), "registered", None, None)]),
+    );
+    w.sync(0, &[quiet_fixture]);
+    let id = w.by_nhs[&who(&f.bytes).nhs];
+    assert_eq!(
+        w.store.document_work(id).unwrap().unwrap().match_state,
+        MatchState::Matched
+    );
+    assert_eq!(w.business(id), Vec::<String>::new());
+}
+
+#[test]
+fn filing_is_refused_until_every_action_is_decided_and_a_gp_has_reviewed() {
+    let mut w = world(30);
+    let fixtures = w.fixtures.clone();
+    w.sync(48, &fixtures);
+    let admin = w.user("Alex Admin", Role::Admin);
+    let gp = w.user("Dr Gita Patel", Role::Gp);
+    let cc = w.user("Carol Coordinator", Role::CareCoordinator);
+
+    // A document asking the practice to do something, not needing GP review.
+    let f = w
+        .fixtures
+        .iter()
+        .find(|f| {
+            f.asks_practice
+                && f.replaces.is_none()
+                && !f.hostile
+                && f.kind != DocumentKind::MentalHealthDischarge
+                && w.status(w.by_nhs[&f.nhs_number]) == DocumentStatus::New
+        })
+        .expect("a fixture asking the practice")
+        .clone();
+    let id = w.by_nhs[&f.nhs_number];
+    let actions = workflow::action_items(&w.store, id).unwrap();
+    let open: Vec<_> = actions.iter().filter(|a| a.needs_decision).collect();
+    assert!(!open.is_empty(), "{actions:?}");
+
+    let err = workflow::file(&w.store, &admin, id, Some(w.version(id)), None, &now()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ActionsUndecided, "{err}");
+    assert_eq!(w.status(id), DocumentStatus::New, "a refused step changes nothing");
+
+    // A stale version is refused whatever the step.
+    let stale = w.version(id) - 1;
+    let err = workflow::decide_action(
+        &w.store,
+        &admin,
+        id,
+        Some(stale),
+        open[0].index,
+        Decision::Done { note: None },
+        &now(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::DocumentChanged);
+
+    // Delegate the first to the care coordinator; the rest are done.
+    let due = (chrono::Utc::now().date_naive() + chrono::Duration::days(7)).to_string();
+    for (n, a) in open.iter().enumerate() {
+        let decision = if n == 0 {
+            Decision::Delegated {
+                to_user: Some("Carol Coordinator".into()),
+                to_role: None,
+                due: due.clone(),
+                note: Some("please book".into()),
+            }
+        } else {
+            Decision::Done { note: None }
+        };
+        workflow::decide_action(&w.store, &admin, id, Some(w.version(id)), a.index, decision, &now())
+            .unwrap();
+    }
+    let filed = workflow::file(&w.store, &admin, id, Some(w.version(id)), None, &now()).unwrap();
+    assert_eq!(filed.status, DocumentStatus::Filed);
+    // Someone else filing the same document is told who did it first.
+    let err = workflow::file(&w.store, &gp, id, None, None, &now()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::AlreadyFiled);
+    assert!(err.to_string().contains("Alex Admin"), "{err}");
+
+    // The care coordinator has the task, and completes it.
+    let tasks = w
+        .store
+        .tasks(&TaskQuery {
+            user: Some("Carol Coordinator".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert_eq!(tasks[0].due_date, due);
+    assert_eq!(tasks[0].text, open[0].action.text);
+    workflow::complete_task(&w.store, &cc, tasks[0].id, Some("booked".into()), &now()).unwrap();
+    assert!(w
+        .store
+        .tasks(&TaskQuery {
+            user: Some("Carol Coordinator".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .is_empty());
+
+    // A care coordinator may not match or reject (the core refuses, not only the window).
+    let other = w
+        .by_nhs
+        .values()
+        .copied()
+        .find(|d| *d != id)
+        .unwrap();
+    let err = workflow::reject_not_known(
+        &w.store,
+        &cc,
+        other,
+        None,
+        "not ours".into(),
+        &config(48),
+        &now(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PermissionDenied);
+
+    // A mental health discharge: an admin may not file it; a GP may (that is the review).
+    if let Some(mh) = w
+        .fixtures
+        .iter()
+        .find(|f| f.kind == DocumentKind::MentalHealthDischarge && f.replaces.is_none())
+    {
+        let id = w.by_nhs[&mh.nhs_number];
+        assert_eq!(w.status(id), DocumentStatus::NeedsGpReview);
+        for a in workflow::action_items(&w.store, id).unwrap() {
+            if a.needs_decision {
+                workflow::decide_action(
+                    &w.store,
+                    &admin,
+                    id,
+                    None,
+                    a.index,
+                    Decision::NotApplicable {
+                        reason: "for the community team".into(),
+                    },
+                    &now(),
+                )
+                .unwrap();
+            }
+        }
+        let err = workflow::file(&w.store, &admin, id, None, None, &now()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::GpReviewRequired, "{err}");
+        let r = workflow::file(&w.store, &gp, id, None, None, &now()).unwrap();
+        assert_eq!(r.status, DocumentStatus::Filed);
+        let state: handover_workflow::WorkState = serde_json::from_str(
+            &w.store.document_work(id).unwrap().unwrap().workflow.unwrap(),
+        )
+        .unwrap();
+        assert_eq!(state.gp_reviewed.unwrap().by, "Dr Gita Patel");
+    } else {
+        panic!("the fixtures include a mental health discharge");
+    }
+
+    // Every step is an event with the person, their role, the OS user and this device.
+    let events = w.store.document_events(id).unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"received"));
+    assert!(kinds.contains(&"action_decided") && kinds.contains(&"filed"), "{kinds:?}");
+    let filed_event = events.iter().find(|e| e.kind == "filed").unwrap();
+    assert_eq!(filed_event.actor, "Alex Admin");
+    assert_eq!(filed_event.role, Some(Role::Admin));
+    assert!(!filed_event.device.is_empty() && !filed_event.os_user.is_empty());
+
+    // The projection is exactly what the events fold to.
+    let before: Vec<_> = w
+        .store
+        .document_ids()
+        .unwrap()
+        .into_iter()
+        .map(|d| w.store.document_work(d).unwrap().unwrap())
+        .map(|d| (d.id, d.status, d.match_state, d.assigned_to, d.business_response, d.workflow))
+        .collect();
+    let tasks_before = w
+        .store
+        .tasks(&TaskQuery {
+            include_closed: true,
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.document_id, t.action_index, t.status, t.due_date))
+        .collect::<Vec<_>>();
+    workflow::rebuild(&w.store).unwrap();
+    let after: Vec<_> = w
+        .store
+        .document_ids()
+        .unwrap()
+        .into_iter()
+        .map(|d| w.store.document_work(d).unwrap().unwrap())
+        .map(|d| (d.id, d.status, d.match_state, d.assigned_to, d.business_response, d.workflow))
+        .collect();
+    assert_eq!(before, after);
+    let tasks_after = w
+        .store
+        .tasks(&TaskQuery {
+            include_closed: true,
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.document_id, t.action_index, t.status, t.due_date))
+        .collect::<Vec<_>>();
+    assert_eq!(tasks_before, tasks_after);
+    assert!(w.store.conservation_report(&now()).unwrap().balanced);
+}
+
+#[test]
+fn the_audit_trail_catches_an_edited_deleted_or_reordered_event() {
+    let mut w = world(8);
+    let fixtures = w.fixtures.clone();
+    w.sync(48, &fixtures);
+    let admin = w.user("Alex Admin", Role::Admin);
+    for id in w.by_nhs.values().copied().collect::<Vec<_>>() {
+        workflow::viewed(&w.store, &admin, id, &now()).unwrap();
+        workflow::add_note(&w.store, &admin, id, "Checked *today*".into(), &now()).unwrap();
+    }
+    let v = w.store.verify_audit().unwrap();
+    assert!(v.ok, "{v:?}");
+    let n = v.events as i64;
+    assert!(n > 10);
+
+    // The triggers refuse edits through SQL as it stands.
+    let conn = w.store.connection();
+    assert!(conn
+        .execute("UPDATE events SET actor = 'Mallory' WHERE seq = 3", [])
+        .is_err());
+    assert!(conn.execute("DELETE FROM events WHERE seq = 3", []).is_err());
+    // Whoever drops them is caught by the chain.
+    conn.execute_batch("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;")
+        .unwrap();
+    let snapshot: Vec<(i64, String, String)> = conn
+        .prepare("SELECT seq, actor, details FROM events ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let restore = |conn: &rusqlite::Connection| {
+        for (seq, actor, details) in &snapshot {
+            conn.execute(
+                "UPDATE events SET actor = ?2, details = ?3 WHERE seq = ?1",
+                rusqlite::params![seq, actor, details],
+            )
+            .unwrap();
+        }
+    };
+
+    // Edited.
+    conn.execute("UPDATE events SET actor = 'Mallory' WHERE seq = 5", [])
+        .unwrap();
+    let v = w.store.verify_audit().unwrap();
+    assert!(!v.ok);
+    assert_eq!(v.first_bad_event, Some(5), "{v:?}");
+    restore(conn);
+    assert!(w.store.verify_audit().unwrap().ok);
+
+    // Reordered: two events' contents swapped.
+    let (a, b) = (&snapshot[6], &snapshot[7]);
+    conn.execute(
+        "UPDATE events SET actor = ?2, details = ?3 WHERE seq = ?1",
+        rusqlite::params![a.0, b.1, b.2],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE events SET actor = ?2, details = ?3 WHERE seq = ?1",
+        rusqlite::params![b.0, a.1, a.2],
+    )
+    .unwrap();
+    let v = w.store.verify_audit().unwrap();
+    assert!(!v.ok);
+    assert_eq!(v.first_bad_event, Some(a.0), "{v:?}");
+    restore(conn);
+    assert!(w.store.verify_audit().unwrap().ok);
+
+    // Deleted from the middle, then from the end.
+    conn.execute("DELETE FROM events WHERE seq = 9", []).unwrap();
+    let v = w.store.verify_audit().unwrap();
+    assert!(!v.ok);
+    assert_eq!(v.first_bad_event, Some(9), "{v:?}");
+    conn.execute("DELETE FROM events WHERE seq = ?1", [n]).unwrap();
+    let v = w.store.verify_audit().unwrap();
+    assert!(!v.ok);
+}
+
+#[test]
+fn a_notes_markup_is_never_markup() {
+    let mut w = world(3);
+    let fixtures = w.fixtures.clone();
+    w.sync(48, &fixtures);
+    let admin = w.user("Alex Admin", Role::Admin);
+    let id = *w.by_nhs.values().next().unwrap();
+    let v = w.version(id);
+    workflow::add_note(
+        &w.store,
+        &admin,
+        id,
+        "Rang ward: **INR 2.5** <img src=x onerror=alert(1)>".into(),
+        &now(),
+    )
+    .unwrap();
+    assert_eq!(w.version(id), v, "a note does not change the document's version");
+    let view = workflow::workflow_view(&w.store, id).unwrap();
+    assert_eq!(view.notes.len(), 1);
+    assert!(view.notes[0].html.contains("<strong>INR 2.5</strong>"));
+    assert!(!view.notes[0].html.contains("<img"), "{}", view.notes[0].html);
+    assert!(view.notes[0].html.contains("&lt;img"), "{}", view.notes[0].html);
+}
