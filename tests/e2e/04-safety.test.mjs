@@ -100,9 +100,9 @@ test("a quarantined document that can be read is shown unverified under its reas
   await (await browser.$$("#quarantine-list [role=option]"))[target].click();
   const doc = await browser.$("[data-testid=quarantined-document]");
   await doc.waitForDisplayed({ timeout: 10000 });
-  assert.match(await (await browser.$("[data-testid=unverified-patient]")).getText(), /Unverified/);
+  assert.match(await (await browser.$("[data-testid=unverified-patient]")).getText(), /Not verified/);
   const banner = await (await browser.$("[data-testid=patient-banner]")).getText();
-  assert.match(banner, /Invalid NHS number/);
+  assert.match(banner, /invalid NHS number/i);
   assert.ok(banner.replace(/\s/g, "").includes(unverified.nhs));
   assert.match(await (await browser.$("[data-testid=quarantine-reason]")).getText(), /NHS number/i);
   await screenshot(browser, "04-quarantined-readable");

@@ -350,26 +350,44 @@ pub fn fts_query(input: &str) -> Option<String> {
     )
 }
 
+/// Document ids as a JSON array, for `json_each`.
+fn id_list(ids: &[i64]) -> Value {
+    let mut text = String::with_capacity(ids.len() * 7 + 2);
+    text.push('[');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&id.to_string());
+    }
+    text.push(']');
+    Value::Text(text)
+}
+
 impl Store {
     /// One page of the inbox.
     pub fn query_documents(&self, q: &ListQuery) -> Result<DocumentPage, StoreError> {
         let mut conditions: Vec<String> = Vec::new();
         let mut args: Vec<Value> = Vec::new();
         // Status, kind and dates narrow the list only a little. Under a name, sender or kind sort
-        // it is faster to walk that sort's index and filter as we go than to sort every match,
-        // so those filter columns are kept away from the planner (unary `+`) in that case.
+        // it is faster to walk an index in that order and filter as we go than to sort every
+        // match. The kind (or, without one, the status) leads such a walk: each has an index with
+        // every sort's columns after it (schema 7), so the walk stays inside that kind or status
+        // instead of skipping the rows of the others (each skipped row is a table row read). The
+        // other filter columns are kept away from the planner (unary `+`) in that case.
         let date_sort = matches!(
             q.sort,
             None | Some(Sort::ReceivedDesc) | Some(Sort::ReceivedAsc)
         );
         // "+d." marks a weak filter column; the count keeps its index.
         let weak = if date_sort { "" } else { "+" };
+        let status_weak = if q.kind.is_some() { weak } else { "" };
         if let Some(status) = q.queue.and_then(Queue::status) {
-            conditions.push(format!("{weak}d.status = ?"));
+            conditions.push(format!("{status_weak}d.status = ?"));
             args.push(Value::Text(status.as_str().into()));
         }
         if let Some(kind) = q.kind {
-            conditions.push(format!("{weak}d.kind = ?"));
+            conditions.push("d.kind = ?".into());
             args.push(Value::Text(kind.as_str().into()));
         }
         if let Some(sender) = q.sender.as_deref().filter(|s| !s.is_empty()) {
@@ -426,18 +444,23 @@ impl Store {
             Sort::Sender => "d.sender COLLATE NOCASE ASC, d.received_at DESC, d.id DESC",
             Sort::ReceivedDesc => "d.received_at DESC, d.id DESC",
         };
-        let total: i64 = self.conn.query_row(
-            &format!(
-                "SELECT count(*) FROM documents d {}",
-                filter.replace("+d.", "d.")
-            ),
-            params_from_iter(args.iter()),
-            |r| r.get(0),
-        )?;
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS} FROM documents d {filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
+        let count_sql = format!(
+            "SELECT count(*) FROM documents d {}",
+            filter.replace("+d.", "d.")
+        );
+        let total: i64 = self
+            .conn
+            .query_row(&count_sql, params_from_iter(args.iter()), |r| r.get(0))?;
+        // The page's ids first, then its columns: the row's subqueries (MESH id, deliveries,
+        // identity warnings) run for the page alone, never for the rows a sort or an offset
+        // passes over. The outer sort orders the page's rows again (the same order, id last).
+        let page_sql = format!(
+            "SELECT {ROW_COLUMNS} FROM
+                (SELECT d.id FROM documents d {filter} ORDER BY {order} LIMIT {limit} OFFSET {}) p
+             CROSS JOIN documents d ON d.id = p.id ORDER BY {order}",
             q.offset
-        ))?;
+        );
+        let mut stmt = self.conn.prepare_cached(&page_sql)?;
         let rows = stmt
             .query_map(params_from_iter(args.iter()), row)?
             .collect::<Result<Vec<_>, _>>()?;
@@ -454,6 +477,11 @@ impl Store {
     /// A search: driven by the full-text index, newest first (document ids follow arrival), so
     /// a page costs the same whether a word matches three documents or all of them. Other sorts
     /// apply within the newest matches.
+    ///
+    /// The full-text query is run once for its newest matches (ids, at most one more than
+    /// [`SEARCH_COUNT_CAP`]); the count, the page and the counts by status are taken from those
+    /// ids. A word that is a prefix of many words is costly to look up, and a search used to
+    /// look it up three times.
     fn search_documents(
         &self,
         fts: &str,
@@ -462,75 +490,115 @@ impl Store {
         q: &ListQuery,
         limit: u32,
     ) -> Result<DocumentPage, StoreError> {
+        let cap = SEARCH_COUNT_CAP as usize;
         args.insert(0, Value::Text(fts.to_string()));
         let extra = if conditions.is_empty() {
             String::new()
         } else {
             format!(" AND {}", conditions.join(" AND "))
         };
-        let matches = format!(
+        // The newest matches of the full-text query alone (the counts by status are of these,
+        // whatever else is filtered).
+        let newest = self.ids(
+            &format!(
+                "SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?
+                 ORDER BY rowid DESC LIMIT {}",
+                cap + 1
+            ),
+            &args[..1],
+        )?;
+        // The newest matches with the other filters; without any, every full-text match is a
+        // document.
+        let matches_sql = format!(
             "SELECT d.id FROM documents_fts f CROSS JOIN documents d ON d.id = f.rowid
              WHERE documents_fts MATCH ?{extra} ORDER BY f.rowid DESC"
         );
-        // Without other filters every full-text match is a document: count in the index alone.
-        let count_sql = if conditions.is_empty() {
-            format!(
-                "SELECT count(*) FROM (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? LIMIT {})",
-                SEARCH_COUNT_CAP + 1
-            )
+        let matches = if conditions.is_empty() {
+            newest.clone()
         } else {
-            format!(
-                "SELECT count(*) FROM ({matches} LIMIT {})",
-                SEARCH_COUNT_CAP + 1
-            )
+            self.ids(&format!("{matches_sql} LIMIT {}", cap + 1), &args)?
         };
-        let counted: i64 = self
-            .conn
-            .query_row(&count_sql, params_from_iter(args.iter()), |r| r.get(0))?;
-        let total_capped = counted as u64 > SEARCH_COUNT_CAP;
-        let order = match q.sort.unwrap_or(Sort::ReceivedDesc) {
-            Sort::ReceivedAsc => Some("d.received_at ASC, d.id ASC"),
-            Sort::Patient => Some("d.patient_name COLLATE NOCASE ASC, d.id DESC"),
-            Sort::Kind => Some("d.kind ASC, d.id DESC"),
-            Sort::Sender => Some("d.sender COLLATE NOCASE ASC, d.id DESC"),
-            Sort::ReceivedDesc => None,
+        let counted = matches.len();
+        let total_capped = counted > cap;
+        let offset = q.offset as usize;
+        let page: Vec<i64> = match q.sort.unwrap_or(Sort::ReceivedDesc) {
+            Sort::ReceivedDesc if !total_capped || offset + limit as usize <= counted => matches
+                .iter()
+                .skip(offset)
+                .take(limit as usize)
+                .copied()
+                .collect(),
+            // A page past the newest matches: from the index, as far as it goes.
+            Sort::ReceivedDesc => self.ids(
+                &format!("{matches_sql} LIMIT {limit} OFFSET {}", q.offset),
+                &args,
+            )?,
+            sort => {
+                let order = match sort {
+                    Sort::ReceivedAsc => "d.received_at ASC, d.id ASC",
+                    Sort::Patient => "d.patient_name COLLATE NOCASE ASC, d.id DESC",
+                    Sort::Kind => "d.kind ASC, d.id DESC",
+                    Sort::Sender => "d.sender COLLATE NOCASE ASC, d.id DESC",
+                    Sort::ReceivedDesc => unreachable!("handled above"),
+                };
+                self.ids(
+                    &format!(
+                        "SELECT d.id FROM documents d WHERE d.id IN (SELECT value FROM json_each(?1))
+                         ORDER BY {order} LIMIT {limit} OFFSET {}",
+                        q.offset
+                    ),
+                    &[id_list(&matches[..counted.min(cap)])],
+                )?
+            }
         };
-        let sql = match order {
-            None => format!(
-                "SELECT {ROW_COLUMNS} FROM documents_fts f CROSS JOIN documents d ON d.id = f.rowid
-                 WHERE documents_fts MATCH ?{extra} ORDER BY f.rowid DESC LIMIT {limit} OFFSET {}",
-                q.offset
-            ),
-            Some(order) => format!(
-                "SELECT {ROW_COLUMNS} FROM documents d WHERE d.id IN ({matches} LIMIT {SEARCH_COUNT_CAP})
-                 ORDER BY {order} LIMIT {limit} OFFSET {}",
-                q.offset
-            ),
-        };
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(params_from_iter(args.iter()), row)?
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = self.rows_in_order(&page)?;
+        let search_by_status = Some(self.status_counts(&newest[..newest.len().min(cap)])?);
         Ok(DocumentPage {
             total: (counted as u64).min(SEARCH_COUNT_CAP),
             total_capped,
             offset: q.offset,
             rows,
             search_hint: None,
-            search_by_status: Some(self.search_status_counts(fts)?),
+            search_by_status,
         })
     }
 
-    /// How the newest [`SEARCH_COUNT_CAP`] matches of a full-text query fall into the statuses.
-    fn search_status_counts(&self, fts: &str) -> Result<StatusCounts, StoreError> {
+    /// The ids a query returns, in its order.
+    fn ids(&self, sql: &str, args: &[Value]) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let ids = stmt
+            .query_map(params_from_iter(args.iter()), |r| r.get(0))?
+            .collect::<Result<Vec<i64>, _>>()?;
+        Ok(ids)
+    }
+
+    /// The inbox rows of these documents, in this order.
+    fn rows_in_order(&self, ids: &[i64]) -> Result<Vec<DocumentRow>, StoreError> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT d.status, count(*) FROM documents d WHERE d.id IN
-                (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?1
-                 ORDER BY rowid DESC LIMIT {SEARCH_COUNT_CAP})
-             GROUP BY d.status"
+            "SELECT {ROW_COLUMNS} FROM json_each(?1) j CROSS JOIN documents d ON d.id = j.value
+             ORDER BY j.key"
         ))?;
+        let rows = stmt
+            .query_map(params![id_list(ids)], row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// How these documents (a search's newest [`SEARCH_COUNT_CAP`] full-text matches) fall into
+    /// the statuses.
+    fn status_counts(&self, ids: &[i64]) -> Result<StatusCounts, StoreError> {
         let mut counts = StatusCounts::default();
-        let rows = stmt.query_map(params![fts], |r| {
+        if ids.is_empty() {
+            return Ok(counts);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.status, count(*) FROM documents d
+             WHERE d.id IN (SELECT value FROM json_each(?1)) GROUP BY d.status",
+        )?;
+        let rows = stmt.query_map(params![id_list(ids)], |r| {
             Ok((r.get::<_, DocumentStatus>(0)?, r.get::<_, i64>(1)? as u64))
         })?;
         for row in rows {

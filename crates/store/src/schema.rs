@@ -187,14 +187,30 @@ pub const MIGRATIONS: &[&str] = &[
         by_user      TEXT
     ) STRICT;
     "#,
-    // 7: the workflow. Documents move through lanes (the status CHECK is widened, so the table
+    // 7: a status or kind filter under a name, sender or kind sort. Walking the sort's own index
+    // and skipping the rows of other kinds or statuses reads the table row of every row skipped:
+    // when the kinds or statuses are not spread evenly through that order (a mental health trust
+    // sends only mental health discharges; old documents are filed) that is most of the table.
+    // With the filter column first, such a page is a range of one index.
+    r#"
+    CREATE INDEX documents_kind_patient
+        ON documents(kind, patient_name COLLATE NOCASE, received_at DESC, id DESC);
+    CREATE INDEX documents_kind_sender
+        ON documents(kind, sender COLLATE NOCASE, received_at DESC, id DESC);
+    CREATE INDEX documents_status_patient
+        ON documents(status, patient_name COLLATE NOCASE, received_at DESC, id DESC);
+    CREATE INDEX documents_status_sender
+        ON documents(status, sender COLLATE NOCASE, received_at DESC, id DESC);
+    CREATE INDEX documents_status_kind ON documents(status, kind, received_at DESC, id DESC);
+    "#,
+    // 8: the workflow. Documents move through lanes (the status CHECK is widened, so the table
     // is rebuilt, keeping every id), are matched to the practice register, and carry the
     // projection of their workflow events (crates/workflow folds the events; the store keeps
     // the result). Every workflow change is an append-only, hash-chained event. People are
     // local profiles with a role; delegated actions are tasks; the requested actions read from
     // each document are kept as they were read when it arrived.
     r#"
-    CREATE TABLE documents_v7 (
+    CREATE TABLE documents_v8 (
         id                 INTEGER PRIMARY KEY,
         message_id         INTEGER NOT NULL REFERENCES messages(id),
         kind               TEXT NOT NULL,
@@ -230,7 +246,7 @@ pub const MIGRATIONS: &[&str] = &[
         -- first workflow event.
         workflow           TEXT
     ) STRICT;
-    INSERT INTO documents_v7 (id, message_id, kind, document_bundle_id, composition_id, replaces,
+    INSERT INTO documents_v8 (id, message_id, kind, document_bundle_id, composition_id, replaces,
         nhs_number, patient_name, birth_date, title, sender, care_setting, document_date,
         received_at, status, superseded_by, flags, content_sha256, sender_org, version,
         med_changes, practice_actions)
@@ -239,7 +255,7 @@ pub const MIGRATIONS: &[&str] = &[
         received_at, status, superseded_by, flags, content_sha256, sender_org, version,
         med_changes, practice_actions FROM documents;
     DROP TABLE documents;
-    ALTER TABLE documents_v7 RENAME TO documents;
+    ALTER TABLE documents_v8 RENAME TO documents;
     CREATE INDEX documents_bundle_id ON documents(document_bundle_id)
         WHERE document_bundle_id IS NOT NULL;
     CREATE INDEX documents_composition_id ON documents(composition_id);
@@ -255,6 +271,15 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX documents_med_changes ON documents(received_at DESC, id DESC) WHERE med_changes > 0;
     CREATE INDEX documents_practice_actions ON documents(received_at DESC, id DESC)
         WHERE practice_actions > 0;
+    CREATE INDEX documents_kind_patient
+        ON documents(kind, patient_name COLLATE NOCASE, received_at DESC, id DESC);
+    CREATE INDEX documents_kind_sender
+        ON documents(kind, sender COLLATE NOCASE, received_at DESC, id DESC);
+    CREATE INDEX documents_status_patient
+        ON documents(status, patient_name COLLATE NOCASE, received_at DESC, id DESC);
+    CREATE INDEX documents_status_sender
+        ON documents(status, sender COLLATE NOCASE, received_at DESC, id DESC);
+    CREATE INDEX documents_status_kind ON documents(status, kind, received_at DESC, id DESC);
     CREATE INDEX documents_assigned ON documents(assigned_to, received_at DESC)
         WHERE assigned_to IS NOT NULL;
     CREATE INDEX documents_match_pending ON documents(match_state)

@@ -294,3 +294,62 @@ fn keys_round_trip_through_hex_and_never_print() {
     assert_eq!(format!("{key:?}"), "DbKey(<redacted>)");
     assert_ne!(DbKey::generate(), key);
 }
+
+#[test]
+fn the_workflow_migration_keeps_every_document_its_id_status_and_references() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("m.db");
+    let key = DbKey::generate();
+    let (mut conn, _) = create_new(&path, &key).unwrap();
+    // A store as the previous release left it (schema 7), with documents in every old status,
+    // one superseded, and rows that refer to documents.
+    schema::migrate_with(&mut conn, &path, &schema::MIGRATIONS[..7]).unwrap();
+    conn.execute_batch(
+        "INSERT INTO messages (id, source, mailbox, source_id, received_at, raw, sha256, outcome)
+             VALUES (1, 'folder', 'F', 'a', '2026-11-01T10:00:00Z', x'00', 'h1', 'stored'),
+                    (2, 'folder', 'F', 'b', '2026-11-02T10:00:00Z', x'00', 'h2', 'stored'),
+                    (3, 'folder', 'F', 'c', '2026-11-03T10:00:00Z', x'00', 'h3', 'stored');
+         INSERT INTO documents (id, message_id, kind, received_at, status, nhs_number, version)
+             VALUES (7, 1, 'inpatient-discharge', '2026-11-01T10:00:00Z', 'filed', '9990000018', 3),
+                    (8, 2, 'outpatient-letter', '2026-11-02T10:00:00Z', 'needs-action', NULL, 2),
+                    (12, 3, 'inpatient-discharge', '2026-11-03T10:00:00Z', 'new', NULL, 1);
+         UPDATE documents SET superseded_by = 12 WHERE id = 7;
+         INSERT INTO document_models (document_id, model) VALUES (7, '{}'), (8, '{}'), (12, '{}');
+         INSERT INTO document_issues (document_id, kind, detail, created_at)
+             VALUES (8, 'identifier-conflict', 'x', '2026-11-02T10:00:00Z');",
+    )
+    .unwrap();
+    schema::migrate(&mut conn, &path).unwrap();
+    let rows: Vec<(i64, String, i64, Option<i64>, String)> = conn
+        .prepare("SELECT id, status, version, superseded_by, match_state FROM documents ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            (7, "filed".into(), 3, Some(12), "unchecked".into()),
+            (8, "needs-action".into(), 2, None, "unchecked".into()),
+            (12, "new".into(), 1, None, "unchecked".into()),
+        ]
+    );
+    let dangling: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(dangling, 0);
+    // The new lanes are accepted; the indexes of earlier migrations are there again.
+    conn.execute("UPDATE documents SET status = 'unmatched' WHERE id = 12", [])
+        .unwrap();
+    for index in ["documents_status_kind", "documents_kind_sender", "documents_received"] {
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                [index],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1, "{index}");
+    }
+}
