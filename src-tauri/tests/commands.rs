@@ -69,11 +69,27 @@ fn the_commands_sync_list_open_and_file_documents_and_report_coded_errors() {
     let page = invoke(
         &webview,
         "list_documents",
-        json!({"query": {"queue": "new", "offset": 0, "limit": 50}}),
+        json!({"query": {"queue": "all", "offset": 0, "limit": 50}}),
     )
     .unwrap();
     assert_eq!(page["total"], 3);
-    let id = page["rows"][0]["id"].as_i64().unwrap();
+    // Each document is in a lane: New, or Needs GP review (mental health discharges and
+    // documents with safeguarding, suspected cancer, end-of-life or learning disability text).
+    for row in page["rows"].as_array().unwrap() {
+        let lane = row["status"].as_str().unwrap();
+        assert!(lane == "new" || lane == "needs-gp-review", "{row}");
+        if row["kind"] == "mental-health-discharge" {
+            assert_eq!(lane, "needs-gp-review");
+        }
+    }
+    let id = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == "new")
+        .expect("a document in New")["id"]
+        .as_i64()
+        .unwrap();
 
     let doc = invoke(&webview, "open_document", json!({"id": id})).unwrap();
     assert_eq!(doc["row"]["id"], id);
@@ -85,7 +101,64 @@ fn the_commands_sync_list_open_and_file_documents_and_report_coded_errors() {
             > 1
     );
 
+    // Nobody is working yet: the core refuses, saying why.
     let version = doc["row"]["version"].as_i64().unwrap();
+    let err = invoke(
+        &webview,
+        "set_document_status",
+        json!({"id": id, "status": "filed", "expectedVersion": version}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "no_user", "{err}");
+    let user = invoke(
+        &webview,
+        "add_user",
+        json!({"name": "Alex Admin", "role": "admin"}),
+    )
+    .unwrap();
+    assert_eq!(user["role"], "admin");
+    let me = invoke(&webview, "choose_user", json!({"name": "alex admin"})).unwrap();
+    assert_eq!(me["name"], "Alex Admin");
+    assert!(me["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p == "file"));
+    assert!(!me["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p == "sign-off"));
+
+    // Every requested action for the practice is decided before filing.
+    let work = invoke(&webview, "document_workflow", json!({"id": id})).unwrap();
+    let mut version = work["version"].as_i64().unwrap();
+    let open: Vec<i64> = work["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["needs_decision"] == true)
+        .map(|a| a["index"].as_i64().unwrap())
+        .collect();
+    if !open.is_empty() {
+        let err = invoke(
+            &webview,
+            "set_document_status",
+            json!({"id": id, "status": "filed", "expectedVersion": version}),
+        )
+        .unwrap_err();
+        assert_eq!(err["code"], "actions_undecided", "{err}");
+    }
+    for index in open {
+        let row = invoke(
+            &webview,
+            "workflow_step",
+            json!({"id": id, "expectedVersion": version, "step": {"step": "decide", "index": index,
+                "decision": {"decision": "not-applicable", "reason": "done by the ward"}}}),
+        )
+        .unwrap();
+        version = row["version"].as_i64().unwrap();
+    }
     let row = invoke(
         &webview,
         "set_document_status",
@@ -109,12 +182,22 @@ fn the_commands_sync_list_open_and_file_documents_and_report_coded_errors() {
     )
     .unwrap();
     assert_eq!(filed["total"], 1);
+    // The audit trail has it, by name.
+    let events = invoke(
+        &webview,
+        "audit_events",
+        json!({"query": {"document_id": id, "newest_first": true, "limit": 10}}),
+    )
+    .unwrap();
+    assert_eq!(events[0]["kind"], "filed");
+    assert_eq!(events[0]["actor"], "Alex Admin");
+    let version = version + 1;
 
     // A status that is not one is refused before anything changes.
     assert!(invoke(
         &webview,
         "set_document_status",
-        json!({"id": id, "status": "binned", "expectedVersion": version + 1}),
+        json!({"id": id, "status": "binned", "expectedVersion": version}),
     )
     .is_err());
 

@@ -53,6 +53,10 @@ pub enum BenchCommand {
         /// data only). Without it the store is thrown away.
         #[arg(long)]
         keep: Option<std::path::PathBuf>,
+        /// Workflow events per document in the filled store (its arrival, matching, then
+        /// "viewed" events): 10 gives 1,000,000 events for 100,000 documents.
+        #[arg(long, default_value_t = 10)]
+        events_per_document: usize,
     },
 }
 
@@ -111,7 +115,8 @@ pub fn run(what: BenchCommand) -> Result<(), CliError> {
             json,
             rounds,
             keep,
-        } => inbox(documents, rounds, json, keep),
+            events_per_document,
+        } => inbox(documents, rounds, json, keep, events_per_document),
     }
 }
 
@@ -265,15 +270,62 @@ fn time_ms(mut f: impl FnMut()) -> f64 {
 
 /// Fills the store from a pool of parsed fixtures, varying identity, patient and date, so the
 /// store holds `n` distinct documents with realistic models.
-fn fill(store: &mut Store, n: usize) -> Result<Vec<String>, CliError> {
+///
+/// Each document enters the workflow as it would on arrival (requested actions, matching
+/// against a register holding 95% of the pool's patients, GP review), then gets "viewed" events
+/// up to `events_per_document`; one in ten with an action for the practice has it delegated to
+/// the care coordinators' lane (a task).
+fn fill(store: &mut Store, n: usize, events_per_document: usize) -> Result<Vec<String>, CliError> {
     let pool: Vec<_> = handover_fixtures::generate(200, 5)
         .into_iter()
         .map(|f| {
             let parsed = handover_toc::parse(&f.bytes);
             let doc = parsed.document.clone().expect("fixtures hold documents");
-            (f.bytes, handover_inbox::document_record(&parsed, &doc))
+            let record = handover_inbox::document_record(&parsed, &doc);
+            (f.bytes, record, parsed)
         })
         .collect();
+    // The register: every pool patient but one in twenty.
+    let register: Vec<handover_store::RegisterPatient> = pool
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 20 != 7)
+        .filter_map(|(_, (_, _, parsed))| {
+            let p = parsed.document.as_ref()?.patient.as_ref()?;
+            Some(handover_store::RegisterPatient {
+                nhs_number: p.nhs_number.clone()?,
+                family_name: p.family.clone().unwrap_or_default(),
+                given_name: p.given.first().cloned().unwrap_or_default(),
+                birth_date: p.birth_date.clone()?.get(..10)?.to_string(),
+                gender: p.gender.clone(),
+                postcode: p.postcode.clone(),
+                registration: handover_store::Registration::Registered,
+                deceased_date: None,
+            })
+        })
+        .collect();
+    let now = handover_inbox::now_rfc3339();
+    store.write_register(&register, &now)?;
+    let config = handover_workflow::WorkflowConfig {
+        practice_ods: "Y99999".into(),
+        practice_name: "Bench Practice".into(),
+        unmatched_grace_hours: 48,
+        register_max_age_days: 7,
+    };
+    let responder = handover_toc::response::Responder {
+        ods_code: "Y99999".into(),
+        name: "Bench Practice".into(),
+        mailbox: "BENCH".into(),
+    };
+    for (name, role) in [
+        ("Bench Admin", handover_store::Role::Admin),
+        ("Bench Coordinator", handover_store::Role::CareCoordinator),
+    ] {
+        if store.user(name)?.is_none() {
+            store.add_user(name, role, &now)?;
+        }
+    }
+    let admin = handover_workflow::actor_for(store, Some("Bench Admin"))?;
     let surnames = [
         "SMITH", "JONES", "TAYLOR", "BROWN", "WILLIAMS", "WILSON", "JOHNSON", "DAVIES", "PATEL",
         "WRIGHT",
@@ -288,7 +340,7 @@ fn fill(store: &mut Store, n: usize) -> Result<Vec<String>, CliError> {
     store.begin_batch()?;
     let no_links = handover_store::DocumentLinks::default();
     for i in 0..n {
-        let (raw, base) = &pool[i % pool.len()];
+        let (raw, base, parsed) = &pool[i % pool.len()];
         let mut record: DocumentRecord = base.clone();
         record.document_bundle_id = Some(format!("bench-bundle-{i}"));
         record.composition_id = Some(format!("bench-composition-{i}"));
@@ -319,7 +371,47 @@ fn fill(store: &mut Store, n: usize) -> Result<Vec<String>, CliError> {
             document: &record,
             links: &no_links,
         };
-        store.ingest(&incoming, Some(&id), disposition, "[]", &[])?;
+        let ingested = store.ingest(&incoming, Some(&id), disposition, "[]", &[])?;
+        if let handover_store::IngestOutcome::Stored { document_id, .. } = ingested.outcome {
+            handover_workflow::received(
+                store,
+                document_id,
+                parsed,
+                &responder,
+                &config,
+                &received,
+            )?;
+            if i % 10 == 3 {
+                if let Some(a) = handover_workflow::action_items(store, document_id)?
+                    .into_iter()
+                    .find(|a| a.needs_decision)
+                {
+                    let due = (start
+                        + chrono::Duration::minutes(30 * i as i64)
+                        + chrono::Duration::days(7))
+                    .format("%Y-%m-%d")
+                    .to_string();
+                    handover_workflow::decide_action(
+                        store,
+                        &admin,
+                        document_id,
+                        None,
+                        a.index,
+                        handover_workflow::Decision::Delegated {
+                            to_user: None,
+                            to_role: Some(handover_store::Role::CareCoordinator),
+                            due,
+                            note: None,
+                        },
+                        &received,
+                    )?;
+                }
+            }
+            let have = store.document_events(document_id)?.len();
+            for _ in have..events_per_document {
+                handover_workflow::viewed(store, &admin, document_id, &received)?;
+            }
+        }
         if i % 5000 == 4999 {
             store.commit_batch()?;
             store.begin_batch()?;
@@ -335,6 +427,7 @@ fn inbox(
     rounds: usize,
     json: bool,
     keep: Option<std::path::PathBuf>,
+    events_per_document: usize,
 ) -> Result<(), CliError> {
     let tmp = match &keep {
         Some(dir) => {
@@ -364,7 +457,7 @@ fn inbox(
         let n = store.document_counts()?.total;
         (0..n).map(handover_toc::nhs::test_nhs_number).collect()
     } else {
-        fill(&mut store, n)?
+        fill(&mut store, n, events_per_document)?
     };
     let n = nhs_numbers.len();
     let fill_secs = fill_start.elapsed().as_secs_f64();
@@ -379,6 +472,9 @@ fn inbox(
     let mut search = Vec::new();
     let mut search_by: [Vec<f64>; 2] = Default::default();
     let mut open = Vec::new();
+    let mut unmatched = Vec::new();
+    let mut tasks = Vec::new();
+    let start_day = chrono::NaiveDate::from_ymd_opt(2021, 1, 1).expect("a date");
     let kinds = [
         DocumentKind::InpatientDischarge,
         DocumentKind::EmergencyDischarge,
@@ -450,6 +546,31 @@ fn inbox(
         });
         search.push(t);
         search_by[r % 2].push(t);
+        unmatched.push(time_ms(|| {
+            std::hint::black_box(
+                store
+                    .query_documents(&page(ListQuery {
+                        queue: Some(Queue::Unmatched),
+                        ..Default::default()
+                    }))
+                    .expect("unmatched"),
+            );
+        }));
+        let today = (start_day + chrono::Duration::days((r * 11 % 2000) as i64))
+            .format("%Y-%m-%d")
+            .to_string();
+        tasks.push(time_ms(|| {
+            std::hint::black_box(
+                store
+                    .tasks(&handover_store::TaskQuery {
+                        role: Some(handover_store::Role::CareCoordinator),
+                        due_by: Some(today.clone()),
+                        limit: 200,
+                        ..Default::default()
+                    })
+                    .expect("tasks"),
+            );
+        }));
         let id = 1 + ((r * 104_729) % n) as i64;
         open.push(time_ms(|| {
             std::hint::black_box(handover_inbox::views::document_view(&store, id).expect("open"));
@@ -462,6 +583,11 @@ fn inbox(
             "filter_p95_ms": p95(filter),
             "search_p95_ms": p95(search),
             "open_p95_ms": p95(open),
+            "unmatched_p95_ms": p95(unmatched),
+            "tasks_p95_ms": p95(tasks),
+            "events": store.event_count()?,
+            "open_tasks": store.tasks(&handover_store::TaskQuery { limit: 2000, ..Default::default() })?.len(),
+            "unmatched_documents": store.document_counts()?.by_status.get(handover_store::DocumentStatus::Unmatched),
             "rounds": rounds,
             "search_p95_ms_by_kind": {
                 "nhs_number": p95(search_by[0].clone()),

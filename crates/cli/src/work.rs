@@ -187,7 +187,11 @@ fn read_text(file: &Path) -> Result<String, CliError> {
 pub fn user(what: UserCommand) -> Result<(), CliError> {
     let store = open_store()?;
     match what {
-        UserCommand::Add { name, role: r, json } => {
+        UserCommand::Add {
+            name,
+            role: r,
+            json,
+        } => {
             let r = role(&r)?;
             let name = name.trim().to_string();
             if name.is_empty() || name.eq_ignore_ascii_case(handover_store::SYSTEM_ACTOR) {
@@ -342,7 +346,11 @@ pub fn actions(file: &Path, json: bool) -> Result<(), CliError> {
                     .as_deref()
                     .map(|r| format!(" [status: {r}]"))
                     .unwrap_or_default(),
-                if a.for_practice { " (for the practice)" } else { "" }
+                if a.for_practice {
+                    " (for the practice)"
+                } else {
+                    ""
+                }
             );
         }
     }
@@ -482,10 +490,9 @@ pub fn step(cmd: StepCommand) -> Result<(), CliError> {
     let actor = on.who.actor(&store)?;
     let (id, v) = (on.id, on.version);
     let (result, what) = match cmd {
-        StepCommand::File { note, .. } => (
-            workflow::file(&store, &actor, id, v, note, &at)?,
-            "filed",
-        ),
+        StepCommand::File { note, .. } => {
+            (workflow::file(&store, &actor, id, v, note, &at)?, "filed")
+        }
         StepCommand::NeedsAction { note, .. } => (
             workflow::mark_needs_action(&store, &actor, id, v, note, &at)?,
             "marked as needing action",
@@ -540,7 +547,9 @@ pub fn step(cmd: StepCommand) -> Result<(), CliError> {
                 "action decided",
             )
         }
-        StepCommand::Assign { to, role: r, note, .. } => (
+        StepCommand::Assign {
+            to, role: r, note, ..
+        } => (
             workflow::assign(
                 &store,
                 &actor,
@@ -748,7 +757,12 @@ pub fn audit(what: AuditCommand) -> Result<(), CliError> {
                     format!("cannot write {}: {e}", out.display()),
                 )
             })?;
-            workflow::record(&store, &actor, &now(), &WorkEvent::AuditExported { events: n })?;
+            workflow::record(
+                &store,
+                &actor,
+                &now(),
+                &WorkEvent::AuditExported { events: n },
+            )?;
             eprintln!("wrote {n} events to {}", out.display());
         }
     }

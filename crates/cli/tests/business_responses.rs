@@ -124,14 +124,22 @@ fn the_hospital_hears_whether_the_practice_knows_the_patient_once_per_message() 
     let register = tmp.path().join("register.csv");
     std::fs::write(&register, csv).unwrap();
     let imported = ok(
-        handover(&sb, &data_dir, &["register", "import", register.to_str().unwrap(), "--json"])
-            .output()
-            .unwrap(),
+        handover(
+            &sb,
+            &data_dir,
+            &["register", "import", register.to_str().unwrap(), "--json"],
+        )
+        .output()
+        .unwrap(),
         "register import",
     );
     assert_eq!(imported["imported"], 6, "{imported}");
     assert_eq!(imported["updated"], 0, "{imported}");
-    assert_eq!(imported["rejected"].as_array().unwrap().len(), 1, "{imported}");
+    assert_eq!(
+        imported["rejected"].as_array().unwrap().len(),
+        1,
+        "{imported}"
+    );
     assert_eq!(imported["rejected"][0]["line"], 8, "{imported}");
 
     let outgoing = |i: usize, bus_ack: bool| {
@@ -157,7 +165,11 @@ fn the_hospital_hears_whether_the_practice_knows_the_patient_once_per_message() 
     assert_eq!(business.get(&id(1)), Some(&vec!["30003".to_string()]));
     assert_eq!(business.get(&id(2)), Some(&vec!["30004".to_string()]));
     assert_eq!(business.get(&id(3)), Some(&vec!["30002".to_string()]));
-    assert_eq!(business.get(&id(4)), None, "birth date disagrees: a person decides first");
+    assert_eq!(
+        business.get(&id(4)),
+        None,
+        "birth date disagrees: a person decides first"
+    );
     assert_eq!(business.get(&id(5)), None, "the message did not ask");
     // Each message also had its infrastructure acknowledgement.
     for i in 0..6 {
@@ -170,9 +182,11 @@ fn the_hospital_hears_whether_the_practice_knows_the_patient_once_per_message() 
     }
     // The business responses carry no patient data: no NHS number, name or birth date.
     {
-        let store =
-            handover_store::Store::open(&handover_store::DataDir::new(&data_dir), &handover_store::OsKeyring)
-                .unwrap();
+        let store = handover_store::Store::open(
+            &handover_store::DataDir::new(&data_dir),
+            &handover_store::OsKeyring,
+        )
+        .unwrap();
         let bodies: Vec<Vec<u8>> = store
             .connection()
             .prepare("SELECT body FROM outbox WHERE kind = 'business'")
@@ -187,14 +201,19 @@ fn the_hospital_hears_whether_the_practice_knows_the_patient_once_per_message() 
             for p in &people {
                 assert!(!text.contains(&p.nhs), "NHS number in a business response");
                 assert!(!text.contains(&p.family), "a name in a business response");
-                assert!(!text.contains(&p.birth), "a birth date in a business response");
+                assert!(
+                    !text.contains(&p.birth),
+                    "a birth date in a business response"
+                );
             }
         }
     }
 
     // `handover list --json` says each document's match and business response.
     let list = ok(
-        handover(&sb, &data_dir, &["list", "--json"]).output().unwrap(),
+        handover(&sb, &data_dir, &["list", "--json"])
+            .output()
+            .unwrap(),
         "list",
     );
     let rows = list.as_array().unwrap();
@@ -215,16 +234,28 @@ fn the_hospital_hears_whether_the_practice_knows_the_patient_once_per_message() 
 
     // A person matches document 4 after checking; the next sync sends 30001.
     ok(
-        handover(&sb, &data_dir, &["user", "add", "Alex Admin", "--role", "admin", "--json"])
-            .output()
-            .unwrap(),
+        handover(
+            &sb,
+            &data_dir,
+            &["user", "add", "Alex Admin", "--role", "admin", "--json"],
+        )
+        .output()
+        .unwrap(),
         "user add",
     );
     let doc4 = row_for(&people[4].nhs)["id"].as_i64().unwrap().to_string();
     let out = handover(
         &sb,
         &data_dir,
-        &["match", &doc4, "--as", "Alex Admin", "--reason", "birth year typo; phoned the ward", "--json"],
+        &[
+            "match",
+            &doc4,
+            "--as",
+            "Alex Admin",
+            "--reason",
+            "birth year typo; phoned the ward",
+            "--json",
+        ],
     )
     .output()
     .unwrap();
@@ -277,7 +308,9 @@ fn the_hospital_hears_whether_the_practice_knows_the_patient_once_per_message() 
     assert_eq!(audit["ok"], true, "{audit}");
     assert!(audit["events"].as_u64().unwrap() >= 8);
     let report = ok(
-        handover(&sb, &data_dir, &["report", "--json"]).output().unwrap(),
+        handover(&sb, &data_dir, &["report", "--json"])
+            .output()
+            .unwrap(),
         "report",
     );
     assert_eq!(report["balanced"], true, "{report}");

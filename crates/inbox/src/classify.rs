@@ -2,8 +2,7 @@
 
 use handover_store::DocumentRecord;
 use handover_toc::{
-    response, MedicationChange, MedicationList, MedicationStatus, Parsed,
-    ResponseCode, Severity,
+    response, MedicationChange, MedicationList, MedicationStatus, Parsed, ResponseCode, Severity,
 };
 use sha2::{Digest, Sha256};
 

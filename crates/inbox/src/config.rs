@@ -23,8 +23,8 @@ use handover_store::{
 use serde::Serialize;
 
 use crate::{SyncEngine, SyncOptions};
-use handover_workflow::WorkflowConfig;
 use handover_errors::{Coded, ErrorCode};
+use handover_workflow::WorkflowConfig;
 
 /// Where messages come from.
 #[derive(Debug, Clone)]

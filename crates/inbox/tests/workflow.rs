@@ -137,8 +137,9 @@ impl World {
 }
 
 fn register_csv(rows: &[(Who, &str, Option<String>, Option<&str>)]) -> String {
-    let mut csv =
-        String::from("nhs_number,family_name,given_name,birth_date,gender,postcode,registration,deceased_date\n");
+    let mut csv = String::from(
+        "nhs_number,family_name,given_name,birth_date,gender,postcode,registration,deceased_date\n",
+    );
     for (w, reg, deceased, birth_override) in rows {
         csv.push_str(&format!(
             "{},{},{},{},female,LS1 4AP,{},{}\n",
@@ -182,7 +183,11 @@ fn patients(fixtures: &[handover_fixtures::Fixture]) -> Vec<(Who, handover_fixtu
 fn arrival_matches_the_register_and_answers_the_hospital_once() {
     let mut w = world(40);
     let people = patients(&w.fixtures);
-    assert!(people.len() >= 6, "need six distinct patients, got {}", people.len());
+    assert!(
+        people.len() >= 6,
+        "need six distinct patients, got {}",
+        people.len()
+    );
     let today = chrono::Utc::now().date_naive();
     let recently = (today - chrono::Duration::days(60)).to_string();
     let long_ago = today
@@ -230,16 +235,22 @@ fn arrival_matches_the_register_and_answers_the_hospital_once() {
             "{r:?}"
         );
     }
-    // Matched documents are in New, or Needs GP review (mental health), never Unmatched.
-    for i in 0..4 {
+    // Matched documents are in New, or Needs GP review (always for a mental health discharge),
+    // never Unmatched.
+    for (i, (_, fixture)) in people.iter().enumerate().take(4) {
         let d = w.store.document_work(id(i)).unwrap().unwrap();
         assert_eq!(d.match_state, MatchState::Matched);
-        let expected = if people[i].1.kind == DocumentKind::MentalHealthDischarge {
-            DocumentStatus::NeedsGpReview
-        } else {
+        let state: handover_workflow::WorkState =
+            serde_json::from_str(d.workflow.as_deref().unwrap()).unwrap();
+        if fixture.kind == DocumentKind::MentalHealthDischarge {
+            assert!(!state.gp_review.is_empty());
+        }
+        let expected = if state.gp_review.is_empty() {
             DocumentStatus::New
+        } else {
+            DocumentStatus::NeedsGpReview
         };
-        assert_eq!(d.status, expected, "{:?}", people[i].1.kind);
+        assert_eq!(d.status, expected, "{:?}", fixture.kind);
     }
 
     // A person matches 4 after checking: a business response now; never a second one.
@@ -259,11 +270,25 @@ fn arrival_matches_the_register_and_answers_the_hospital_once() {
     assert_eq!(w.business(id(4)), vec!["30001"]);
     // Undo and match again: recorded, but the hospital is not told twice.
     let v = w.version(id(4));
-    workflow::undo_match(&w.store, &admin, id(4), Some(v), "wrong patient".into(), &now())
-        .unwrap();
+    workflow::undo_match(
+        &w.store,
+        &admin,
+        id(4),
+        Some(v),
+        "wrong patient".into(),
+        &now(),
+    )
+    .unwrap();
     let v = w.version(id(4));
     workflow::match_patient(
-        &w.store, &admin, id(4), Some(v), None, "checked again".into(), &config(0), &now(),
+        &w.store,
+        &admin,
+        id(4),
+        Some(v),
+        None,
+        "checked again".into(),
+        &config(0),
+        &now(),
     )
     .unwrap();
     assert_eq!(w.business(id(4)), vec!["30001"]);
@@ -272,7 +297,10 @@ fn arrival_matches_the_register_and_answers_the_hospital_once() {
         &w.store,
         &register_csv(&[(people[5].0.clone(), "registered", None, None)]),
     );
-    assert_eq!(workflow::rematch_after_import(&w.store, &config(0), &now()).unwrap(), 1);
+    assert_eq!(
+        workflow::rematch_after_import(&w.store, &config(0), &now()).unwrap(),
+        1
+    );
     assert_eq!(
         w.store.document_work(id(5)).unwrap().unwrap().match_state,
         MatchState::Matched
@@ -352,7 +380,11 @@ fn filing_is_refused_until_every_action_is_decided_and_a_gp_has_reviewed() {
 
     let err = workflow::file(&w.store, &admin, id, Some(w.version(id)), None, &now()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::ActionsUndecided, "{err}");
-    assert_eq!(w.status(id), DocumentStatus::New, "a refused step changes nothing");
+    assert_eq!(
+        w.status(id),
+        DocumentStatus::New,
+        "a refused step changes nothing"
+    );
 
     // A stale version is refused whatever the step.
     let stale = w.version(id) - 1;
@@ -381,8 +413,16 @@ fn filing_is_refused_until_every_action_is_decided_and_a_gp_has_reviewed() {
         } else {
             Decision::Done { note: None }
         };
-        workflow::decide_action(&w.store, &admin, id, Some(w.version(id)), a.index, decision, &now())
-            .unwrap();
+        workflow::decide_action(
+            &w.store,
+            &admin,
+            id,
+            Some(w.version(id)),
+            a.index,
+            decision,
+            &now(),
+        )
+        .unwrap();
     }
     let filed = workflow::file(&w.store, &admin, id, Some(w.version(id)), None, &now()).unwrap();
     assert_eq!(filed.status, DocumentStatus::Filed);
@@ -413,12 +453,7 @@ fn filing_is_refused_until_every_action_is_decided_and_a_gp_has_reviewed() {
         .is_empty());
 
     // A care coordinator may not match or reject (the core refuses, not only the window).
-    let other = w
-        .by_nhs
-        .values()
-        .copied()
-        .find(|d| *d != id)
-        .unwrap();
+    let other = w.by_nhs.values().copied().find(|d| *d != id).unwrap();
     let err = workflow::reject_not_known(
         &w.store,
         &cc,
@@ -460,7 +495,12 @@ fn filing_is_refused_until_every_action_is_decided_and_a_gp_has_reviewed() {
         let r = workflow::file(&w.store, &gp, id, None, None, &now()).unwrap();
         assert_eq!(r.status, DocumentStatus::Filed);
         let state: handover_workflow::WorkState = serde_json::from_str(
-            &w.store.document_work(id).unwrap().unwrap().workflow.unwrap(),
+            &w.store
+                .document_work(id)
+                .unwrap()
+                .unwrap()
+                .workflow
+                .unwrap(),
         )
         .unwrap();
         assert_eq!(state.gp_reviewed.unwrap().by, "Dr Gita Patel");
@@ -472,7 +512,10 @@ fn filing_is_refused_until_every_action_is_decided_and_a_gp_has_reviewed() {
     let events = w.store.document_events(id).unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds.first(), Some(&"received"));
-    assert!(kinds.contains(&"action_decided") && kinds.contains(&"filed"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"action_decided") && kinds.contains(&"filed"),
+        "{kinds:?}"
+    );
     let filed_event = events.iter().find(|e| e.kind == "filed").unwrap();
     assert_eq!(filed_event.actor, "Alex Admin");
     assert_eq!(filed_event.role, Some(Role::Admin));
@@ -485,7 +528,16 @@ fn filing_is_refused_until_every_action_is_decided_and_a_gp_has_reviewed() {
         .unwrap()
         .into_iter()
         .map(|d| w.store.document_work(d).unwrap().unwrap())
-        .map(|d| (d.id, d.status, d.match_state, d.assigned_to, d.business_response, d.workflow))
+        .map(|d| {
+            (
+                d.id,
+                d.status,
+                d.match_state,
+                d.assigned_to,
+                d.business_response,
+                d.workflow,
+            )
+        })
         .collect();
     let tasks_before = w
         .store
@@ -504,7 +556,16 @@ fn filing_is_refused_until_every_action_is_decided_and_a_gp_has_reviewed() {
         .unwrap()
         .into_iter()
         .map(|d| w.store.document_work(d).unwrap().unwrap())
-        .map(|d| (d.id, d.status, d.match_state, d.assigned_to, d.business_response, d.workflow))
+        .map(|d| {
+            (
+                d.id,
+                d.status,
+                d.match_state,
+                d.assigned_to,
+                d.business_response,
+                d.workflow,
+            )
+        })
         .collect();
     assert_eq!(before, after);
     let tasks_after = w
@@ -541,7 +602,9 @@ fn the_audit_trail_catches_an_edited_deleted_or_reordered_event() {
     assert!(conn
         .execute("UPDATE events SET actor = 'Mallory' WHERE seq = 3", [])
         .is_err());
-    assert!(conn.execute("DELETE FROM events WHERE seq = 3", []).is_err());
+    assert!(conn
+        .execute("DELETE FROM events WHERE seq = 3", [])
+        .is_err());
     // Whoever drops them is caught by the chain.
     conn.execute_batch("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;")
         .unwrap();
@@ -590,11 +653,13 @@ fn the_audit_trail_catches_an_edited_deleted_or_reordered_event() {
     assert!(w.store.verify_audit().unwrap().ok);
 
     // Deleted from the middle, then from the end.
-    conn.execute("DELETE FROM events WHERE seq = 9", []).unwrap();
+    conn.execute("DELETE FROM events WHERE seq = 9", [])
+        .unwrap();
     let v = w.store.verify_audit().unwrap();
     assert!(!v.ok);
     assert_eq!(v.first_bad_event, Some(9), "{v:?}");
-    conn.execute("DELETE FROM events WHERE seq = ?1", [n]).unwrap();
+    conn.execute("DELETE FROM events WHERE seq = ?1", [n])
+        .unwrap();
     let v = w.store.verify_audit().unwrap();
     assert!(!v.ok);
 }
@@ -615,10 +680,22 @@ fn a_notes_markup_is_never_markup() {
         &now(),
     )
     .unwrap();
-    assert_eq!(w.version(id), v, "a note does not change the document's version");
+    assert_eq!(
+        w.version(id),
+        v,
+        "a note does not change the document's version"
+    );
     let view = workflow::workflow_view(&w.store, id).unwrap();
     assert_eq!(view.notes.len(), 1);
     assert!(view.notes[0].html.contains("<strong>INR 2.5</strong>"));
-    assert!(!view.notes[0].html.contains("<img"), "{}", view.notes[0].html);
-    assert!(view.notes[0].html.contains("&lt;img"), "{}", view.notes[0].html);
+    assert!(
+        !view.notes[0].html.contains("<img"),
+        "{}",
+        view.notes[0].html
+    );
+    assert!(
+        view.notes[0].html.contains("&lt;img"),
+        "{}",
+        view.notes[0].html
+    );
 }

@@ -257,9 +257,9 @@ impl Store {
     /// Checks the whole chain: every event's hash, its link to the one before, no gap in the
     /// sequence, and the last event against the recorded head.
     pub fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"
-        ))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"))?;
         let mut rows = stmt.query([])?;
         let mut count = 0u64;
         let mut prev_hash = GENESIS_HASH.to_string();
@@ -277,11 +277,7 @@ impl Store {
                 return Ok(bad(
                     prev_seq + 1,
                     count,
-                    format!(
-                        "events {} to {} are missing",
-                        prev_seq + 1,
-                        event.seq - 1
-                    ),
+                    format!("events {} to {} are missing", prev_seq + 1, event.seq - 1),
                 ));
             }
             if stored_prev != prev_hash {
@@ -370,7 +366,11 @@ impl Store {
             format!("WHERE {}", conditions.join(" AND "))
         };
         let order = if q.newest_first { "DESC" } else { "ASC" };
-        let limit = if q.limit == 0 { 100 } else { q.limit.min(10_000) };
+        let limit = if q.limit == 0 {
+            100
+        } else {
+            q.limit.min(10_000)
+        };
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {EVENT_COLUMNS} FROM events {filter} ORDER BY seq {order} LIMIT {limit} OFFSET {}",
             q.offset

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use handover_toc::DocumentKind;
 
-use crate::{DocumentStatus, MatchState, MessageOutcome, MessageSource, Queue, Sort, Store, StoreError};
+use crate::{
+    DocumentStatus, MatchState, MessageOutcome, MessageSource, Queue, Sort, Store, StoreError,
+};
 
 /// What the inbox list asks for.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]

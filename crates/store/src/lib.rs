@@ -36,9 +36,6 @@ pub use events::{
     os_user, Actor, AuditQuery, AuditVerification, NewEvent, StoredEvent, GENESIS_HASH,
     SYSTEM_ACTOR,
 };
-pub use register::{RegisterPatient, RegisterStatus, RegisterWrite};
-pub use report::{ConservationLine, ConservationReport};
-pub use work::{DocumentWork, Task, TaskQuery, TaskWrite, User, WorkUpdate};
 pub use inbox_queries::{
     fts_query, Delivery, DocumentIssue, DocumentPage, DocumentRow, ListQuery, MessageProvenance,
     QuarantineRow, RowFlags, StatusCounts, StoredDocument,
@@ -51,11 +48,14 @@ pub use ingest::{
 pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
 pub use queries::{ProblemKind, SyncProblem, SyncState, MAX_KEPT_PROBLEMS};
 pub use raw::RawBody;
+pub use register::{RegisterPatient, RegisterStatus, RegisterWrite};
+pub use report::{ConservationLine, ConservationReport};
 pub use settings::{mesh_password_account, mesh_shared_key_account, MeshSettings};
 pub use vocab::{
-    DocumentStatus, MailboxHealth, MatchState, MessageOutcome, MessageSource, Queue, Registration, Role,
-    Sort, TaskStatus,
+    DocumentStatus, MailboxHealth, MatchState, MessageOutcome, MessageSource, Queue, Registration,
+    Role, Sort, TaskStatus,
 };
+pub use work::{DocumentWork, Task, TaskQuery, TaskWrite, User, WorkUpdate};
 
 const PLAIN_SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 

@@ -108,7 +108,10 @@ impl Store {
         })
     }
 
-    pub fn register_patient(&self, nhs_number: &str) -> Result<Option<RegisterPatient>, StoreError> {
+    pub fn register_patient(
+        &self,
+        nhs_number: &str,
+    ) -> Result<Option<RegisterPatient>, StoreError> {
         Ok(self
             .conn
             .prepare_cached(&format!(
@@ -137,18 +140,21 @@ impl Store {
              ORDER BY family_name, given_name LIMIT 20"
         ))?;
         let rows = stmt
-            .query_map(params![family_name, given_name, birth_date, postcode], patient)?
+            .query_map(
+                params![family_name, given_name, birth_date, postcode],
+                patient,
+            )?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
     pub fn register_status(&self) -> Result<RegisterStatus, StoreError> {
         Ok(RegisterStatus {
-            patients: self.conn.query_row(
-                "SELECT count(*) FROM register_patients",
-                [],
-                |r| r.get::<_, i64>(0),
-            )? as u64,
+            patients: self
+                .conn
+                .query_row("SELECT count(*) FROM register_patients", [], |r| {
+                    r.get::<_, i64>(0)
+                })? as u64,
             imported_at: self
                 .conn
                 .query_row(

@@ -396,11 +396,10 @@ pub(crate) fn migrate_with(
         for (index, sql) in migrations.iter().enumerate().skip(current as usize) {
             let tx = conn.transaction()?;
             tx.execute_batch(sql)?;
-            let dangling: i64 = tx.query_row(
-                "SELECT count(*) FROM pragma_foreign_key_check",
-                [],
-                |r| r.get(0),
-            )?;
+            let dangling: i64 =
+                tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                    r.get(0)
+                })?;
             if dangling > 0 {
                 return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
                     rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),

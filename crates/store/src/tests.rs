@@ -321,9 +321,13 @@ fn the_workflow_migration_keeps_every_document_its_id_status_and_references() {
     .unwrap();
     schema::migrate(&mut conn, &path).unwrap();
     let rows: Vec<(i64, String, i64, Option<i64>, String)> = conn
-        .prepare("SELECT id, status, version, superseded_by, match_state FROM documents ORDER BY id")
+        .prepare(
+            "SELECT id, status, version, superseded_by, match_state FROM documents ORDER BY id",
+        )
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -336,13 +340,22 @@ fn the_workflow_migration_keeps_every_document_its_id_status_and_references() {
         ]
     );
     let dangling: i64 = conn
-        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(dangling, 0);
     // The new lanes are accepted; the indexes of earlier migrations are there again.
-    conn.execute("UPDATE documents SET status = 'unmatched' WHERE id = 12", [])
-        .unwrap();
-    for index in ["documents_status_kind", "documents_kind_sender", "documents_received"] {
+    conn.execute(
+        "UPDATE documents SET status = 'unmatched' WHERE id = 12",
+        [],
+    )
+    .unwrap();
+    for index in [
+        "documents_status_kind",
+        "documents_kind_sender",
+        "documents_received",
+    ] {
         let n: i64 = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?1",

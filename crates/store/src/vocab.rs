@@ -238,6 +238,13 @@ vocabulary! {
     }
 }
 
+impl Default for MatchState {
+    /// Before any register: nothing checked.
+    fn default() -> Self {
+        MatchState::Unchecked
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,12 +265,5 @@ mod tests {
         assert_eq!(Queue::All.status(), None);
         assert_eq!(Sort::parse("received-desc"), Some(Sort::ReceivedDesc));
         assert_eq!(MailboxHealth::parse("sideways"), None);
-    }
-}
-
-impl Default for MatchState {
-    /// Before any register: nothing checked.
-    fn default() -> Self {
-        MatchState::Unchecked
     }
 }

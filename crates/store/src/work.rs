@@ -112,7 +112,8 @@ pub struct TaskQuery {
     pub limit: u32,
 }
 
-const WORK_COLUMNS: &str = "d.id, d.message_id, d.kind, d.nhs_number, d.patient_name, d.birth_date, \
+const WORK_COLUMNS: &str =
+    "d.id, d.message_id, d.kind, d.nhs_number, d.patient_name, d.birth_date, \
      d.received_at, d.status, d.match_state, d.assigned_to, d.business_response, d.superseded_by, \
      d.version, d.workflow";
 
@@ -181,9 +182,9 @@ impl Store {
     }
 
     pub fn users(&self) -> Result<Vec<User>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT name, role, added_at FROM users ORDER BY name COLLATE NOCASE")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT name, role, added_at FROM users ORDER BY name COLLATE NOCASE",
+        )?;
         let rows = stmt
             .query_map([], |r| {
                 Ok(User {
@@ -216,7 +217,9 @@ impl Store {
     pub fn document_work(&self, id: i64) -> Result<Option<DocumentWork>, StoreError> {
         Ok(self
             .conn
-            .prepare_cached(&format!("SELECT {WORK_COLUMNS} FROM documents d WHERE d.id = ?1"))?
+            .prepare_cached(&format!(
+                "SELECT {WORK_COLUMNS} FROM documents d WHERE d.id = ?1"
+            ))?
             .query_row(params![id], work_row)
             .optional()?)
     }
@@ -284,7 +287,12 @@ impl Store {
 
     /// Writes a document's workflow state; raises its version when `changed` (a change a
     /// person acting on an older view must not overwrite). Returns the version.
-    pub fn write_work(&self, id: i64, u: &WorkUpdate<'_>, changed: bool) -> Result<i64, StoreError> {
+    pub fn write_work(
+        &self,
+        id: i64,
+        u: &WorkUpdate<'_>,
+        changed: bool,
+    ) -> Result<i64, StoreError> {
         let version = self
             .conn
             .prepare_cached(

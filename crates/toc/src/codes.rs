@@ -311,4 +311,3 @@ mod response_code_tests {
         assert_eq!(ResponseCode::from_code(10006), None);
     }
 }
-

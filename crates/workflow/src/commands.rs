@@ -26,7 +26,9 @@ pub enum WorkflowError {
     Store(#[from] StoreError),
     #[error("no profile is named {0:?}: add it with `handover user add NAME --role ROLE`")]
     UnknownUser(String),
-    #[error("no person is chosen: choose who is working (the CLI takes --as NAME or HANDOVER_USER)")]
+    #[error(
+        "no person is chosen: choose who is working (the CLI takes --as NAME or HANDOVER_USER)"
+    )]
     NoUser,
     #[error("{name} ({role}) may not {what}")]
     PermissionDenied {
@@ -206,7 +208,12 @@ fn append(
 }
 
 /// Appends a non-document event (a profile added, a register imported, an export).
-pub fn record(store: &Store, actor: &Actor, at: &str, event: &WorkEvent) -> Result<(), WorkflowError> {
+pub fn record(
+    store: &Store,
+    actor: &Actor,
+    at: &str,
+    event: &WorkEvent,
+) -> Result<(), WorkflowError> {
     append(store, actor, at, None, event)
 }
 
@@ -353,7 +360,11 @@ fn step(
     })
 }
 
-fn nothing_after(_: &Store, _: &Loaded, _: &WorkState) -> Result<Option<OutboxItem>, WorkflowError> {
+fn nothing_after(
+    _: &Store,
+    _: &Loaded,
+    _: &WorkState,
+) -> Result<Option<OutboxItem>, WorkflowError> {
     Ok(None)
 }
 
@@ -462,7 +473,11 @@ fn today(at: &str) -> NaiveDate {
 }
 
 /// Whether a register has been imported within the freshness threshold.
-pub fn register_fresh(store: &Store, config: &WorkflowConfig, at: &str) -> Result<bool, WorkflowError> {
+pub fn register_fresh(
+    store: &Store,
+    config: &WorkflowConfig,
+    at: &str,
+) -> Result<bool, WorkflowError> {
     let status = store.register_status()?;
     let (Some(imported), Ok(now)) = (
         status.imported_at.as_deref(),
@@ -474,7 +489,8 @@ pub fn register_fresh(store: &Store, config: &WorkflowConfig, at: &str) -> Resul
         return Ok(false);
     };
     Ok(status.patients > 0
-        && now.signed_duration_since(imported) <= chrono::Duration::days(config.register_max_age_days as i64))
+        && now.signed_duration_since(imported)
+            <= chrono::Duration::days(config.register_max_age_days as i64))
 }
 
 fn match_document(store: &Store, parsed: &Parsed) -> Result<MatchDecision, WorkflowError> {
@@ -571,7 +587,12 @@ fn fill_random(buf: &mut [u8]) {
 
 /// The responder for a person's step: the message's receiver, else the practice's settings;
 /// the mailbox the message arrived in.
-fn responder_for(store: &Store, work: &DocumentWork, parsed: &Parsed, config: &WorkflowConfig) -> Result<Responder, WorkflowError> {
+fn responder_for(
+    store: &Store,
+    work: &DocumentWork,
+    parsed: &Parsed,
+    config: &WorkflowConfig,
+) -> Result<Responder, WorkflowError> {
     let (_, _, mailbox) = store.message_route(work.message_id)?;
     let receiver = parsed.message.as_ref().and_then(|m| m.receiver.as_ref());
     Ok(Responder {
@@ -599,7 +620,16 @@ fn person_business(
         return Ok(None);
     };
     let responder = responder_for(store, &loaded.work, &parsed, config)?;
-    queue_business(store, &loaded.work, state, &parsed, &responder, code, at, false)
+    queue_business(
+        store,
+        &loaded.work,
+        state,
+        &parsed,
+        &responder,
+        code,
+        at,
+        false,
+    )
 }
 
 // ---------------------------------------------------------------- people's steps
@@ -631,7 +661,9 @@ pub fn file(
             let undecided = actions
                 .iter()
                 .enumerate()
-                .filter(|(i, a)| a.needs_disposition() && !l.state.decisions.contains_key(&(*i as u32)))
+                .filter(|(i, a)| {
+                    a.needs_disposition() && !l.state.decisions.contains_key(&(*i as u32))
+                })
                 .count();
             if undecided > 0 {
                 return Err(WorkflowError::ActionsUndecided(undecided));
@@ -666,10 +698,18 @@ pub fn mark_needs_action(
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
     require(actor, Permission::Work)?;
-    step(store, actor, id, expected_version, at, |l| {
-        not_closed(&l.state)?;
-        Ok(vec![WorkEvent::MarkedNeedsAction { note }])
-    }, nothing_after)
+    step(
+        store,
+        actor,
+        id,
+        expected_version,
+        at,
+        |l| {
+            not_closed(&l.state)?;
+            Ok(vec![WorkEvent::MarkedNeedsAction { note }])
+        },
+        nothing_after,
+    )
 }
 
 /// Back to New: from Needs action, or "unfile" a filed document (recorded, never erased).
@@ -682,14 +722,22 @@ pub fn return_to_new(
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
     require(actor, Permission::File)?;
-    step(store, actor, id, expected_version, at, |l| {
-        if l.state.filed.is_none() && l.state.needs_action.is_none() {
-            return Err(WorkflowError::InvalidTransition(
-                "it is neither filed nor marked as needing action".into(),
-            ));
-        }
-        Ok(vec![WorkEvent::ReturnedToNew { reason }])
-    }, nothing_after)
+    step(
+        store,
+        actor,
+        id,
+        expected_version,
+        at,
+        |l| {
+            if l.state.filed.is_none() && l.state.needs_action.is_none() {
+                return Err(WorkflowError::InvalidTransition(
+                    "it is neither filed nor marked as needing action".into(),
+                ));
+            }
+            Ok(vec![WorkEvent::ReturnedToNew { reason }])
+        },
+        nothing_after,
+    )
 }
 
 /// Matches a document to a patient on the register (by a person, with a reason). The NHS
@@ -759,13 +807,21 @@ pub fn undo_match(
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
     require(actor, Permission::Match)?;
-    step(store, actor, id, expected_version, at, |l| {
-        not_closed(&l.state)?;
-        if l.state.match_state != MatchState::Matched {
-            return Err(WorkflowError::InvalidTransition("it is not matched".into()));
-        }
-        Ok(vec![WorkEvent::MatchUndone { reason }])
-    }, nothing_after)
+    step(
+        store,
+        actor,
+        id,
+        expected_version,
+        at,
+        |l| {
+            not_closed(&l.state)?;
+            if l.state.match_state != MatchState::Matched {
+                return Err(WorkflowError::InvalidTransition("it is not matched".into()));
+            }
+            Ok(vec![WorkEvent::MatchUndone { reason }])
+        },
+        nothing_after,
+    )
 }
 
 /// The patient is registering with the practice.
@@ -778,13 +834,23 @@ pub fn awaiting_registration(
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
     require(actor, Permission::Match)?;
-    step(store, actor, id, expected_version, at, |l| {
-        not_closed(&l.state)?;
-        if !l.state.is_unmatched() {
-            return Err(WorkflowError::InvalidTransition("it is not unmatched".into()));
-        }
-        Ok(vec![WorkEvent::AwaitingRegistration { reason }])
-    }, nothing_after)
+    step(
+        store,
+        actor,
+        id,
+        expected_version,
+        at,
+        |l| {
+            not_closed(&l.state)?;
+            if !l.state.is_unmatched() {
+                return Err(WorkflowError::InvalidTransition(
+                    "it is not unmatched".into(),
+                ));
+            }
+            Ok(vec![WorkEvent::AwaitingRegistration { reason }])
+        },
+        nothing_after,
+    )
 }
 
 /// Rejects a document as not known to the practice; the hospital is told (30002) if it asked.
@@ -845,22 +911,31 @@ pub fn decide_action(
             ..
         } => {
             if to_user.is_none() && to_role.is_none() {
-                return Err(WorkflowError::Invalid("delegate to a person or a role".into()));
+                return Err(WorkflowError::Invalid(
+                    "delegate to a person or a role".into(),
+                ));
             }
             if NaiveDate::parse_from_str(due, "%Y-%m-%d").is_err() {
-                return Err(WorkflowError::Invalid(format!("due date {due:?} is not yyyy-mm-dd")));
+                return Err(WorkflowError::Invalid(format!(
+                    "due date {due:?} is not yyyy-mm-dd"
+                )));
             }
             if let Some(u) = to_user {
                 if store.user(u)?.is_none() {
                     return Err(WorkflowError::UnknownUser(u.clone()));
                 }
             }
-            if to_user.as_deref().is_some_and(|u| !u.eq_ignore_ascii_case(&actor.name)) {
+            if to_user
+                .as_deref()
+                .is_some_and(|u| !u.eq_ignore_ascii_case(&actor.name))
+            {
                 require(actor, Permission::Reassign)?;
             }
         }
         Decision::NotApplicable { reason } if reason.trim().is_empty() => {
-            return Err(WorkflowError::Invalid("not applicable needs a reason".into()));
+            return Err(WorkflowError::Invalid(
+                "not applicable needs a reason".into(),
+            ));
         }
         _ => {}
     }
@@ -868,7 +943,10 @@ pub fn decide_action(
     let action = actions
         .get(index as usize)
         .cloned()
-        .ok_or(WorkflowError::ActionNotFound { document: id, index })?;
+        .ok_or(WorkflowError::ActionNotFound {
+            document: id,
+            index,
+        })?;
     let decision2 = decision.clone();
     step(
         store,
@@ -887,7 +965,10 @@ pub fn decide_action(
         |s, _, _| {
             match &decision {
                 Decision::Delegated {
-                    to_user, to_role, due, ..
+                    to_user,
+                    to_role,
+                    due,
+                    ..
                 } => {
                     s.write_task(&TaskWrite {
                         document_id: id,
@@ -916,9 +997,9 @@ pub fn complete_task(
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
     require(actor, Permission::Work)?;
-    let task = store.task(task_id)?.ok_or_else(|| {
-        WorkflowError::Invalid(format!("no task {task_id}"))
-    })?;
+    let task = store
+        .task(task_id)?
+        .ok_or_else(|| WorkflowError::Invalid(format!("no task {task_id}")))?;
     if task.status != TaskStatus::Open {
         return Err(WorkflowError::InvalidTransition(format!(
             "task {task_id} is {} already",
@@ -936,7 +1017,14 @@ pub fn complete_task(
         at,
         |_| Ok(vec![WorkEvent::TaskCompleted { index, note: note2 }]),
         |s, _, _| {
-            s.close_task(id, index, TaskStatus::Done, at, &actor.name, note.as_deref())?;
+            s.close_task(
+                id,
+                index,
+                TaskStatus::Done,
+                at,
+                &actor.name,
+                note.as_deref(),
+            )?;
             Ok(None)
         },
     )
@@ -960,10 +1048,22 @@ pub fn assign(
             return Err(WorkflowError::UnknownUser(u.clone()));
         }
     }
-    step(store, actor, id, expected_version, at, |l| {
-        not_closed(&l.state)?;
-        Ok(vec![WorkEvent::Assigned { to_user, to_role, note }])
-    }, nothing_after)
+    step(
+        store,
+        actor,
+        id,
+        expected_version,
+        at,
+        |l| {
+            not_closed(&l.state)?;
+            Ok(vec![WorkEvent::Assigned {
+                to_user,
+                to_role,
+                note,
+            }])
+        },
+        nothing_after,
+    )
 }
 
 /// Takes a document for oneself.
@@ -975,10 +1075,18 @@ pub fn claim(
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
     require(actor, Permission::Work)?;
-    step(store, actor, id, expected_version, at, |l| {
-        not_closed(&l.state)?;
-        Ok(vec![WorkEvent::Claimed])
-    }, nothing_after)
+    step(
+        store,
+        actor,
+        id,
+        expected_version,
+        at,
+        |l| {
+            not_closed(&l.state)?;
+            Ok(vec![WorkEvent::Claimed])
+        },
+        nothing_after,
+    )
 }
 
 /// A GP signs off the review a document needed.
@@ -991,14 +1099,22 @@ pub fn sign_off_review(
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
     require(actor, Permission::SignOff)?;
-    step(store, actor, id, expected_version, at, |l| {
-        if !l.state.needs_gp_review() {
-            return Err(WorkflowError::InvalidTransition(
-                "it does not need a GP review (or it was reviewed)".into(),
-            ));
-        }
-        Ok(vec![WorkEvent::GpReviewSignedOff { note }])
-    }, nothing_after)
+    step(
+        store,
+        actor,
+        id,
+        expected_version,
+        at,
+        |l| {
+            if !l.state.needs_gp_review() {
+                return Err(WorkflowError::InvalidTransition(
+                    "it does not need a GP review (or it was reviewed)".into(),
+                ));
+            }
+            Ok(vec![WorkEvent::GpReviewSignedOff { note }])
+        },
+        nothing_after,
+    )
 }
 
 /// Adds a note (Markdown). Always succeeds, whatever the version.
@@ -1013,12 +1129,33 @@ pub fn add_note(
     if markdown.trim().is_empty() {
         return Err(WorkflowError::Invalid("the note is empty".into()));
     }
-    step(store, actor, id, None, at, |_| Ok(vec![WorkEvent::NoteAdded { markdown }]), nothing_after)
+    step(
+        store,
+        actor,
+        id,
+        None,
+        at,
+        |_| Ok(vec![WorkEvent::NoteAdded { markdown }]),
+        nothing_after,
+    )
 }
 
 /// Records that a person opened a document. Always succeeds.
-pub fn viewed(store: &Store, actor: &Actor, id: i64, at: &str) -> Result<StepResult, WorkflowError> {
-    step(store, actor, id, None, at, |_| Ok(vec![WorkEvent::Viewed]), nothing_after)
+pub fn viewed(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    at: &str,
+) -> Result<StepResult, WorkflowError> {
+    step(
+        store,
+        actor,
+        id,
+        None,
+        at,
+        |_| Ok(vec![WorkEvent::Viewed]),
+        nothing_after,
+    )
 }
 
 // ---------------------------------------------------------------- after a sync, after an import
@@ -1048,7 +1185,15 @@ pub fn send_overdue_not_known(
         }
         let item = store.atomically(|s| {
             let loaded = load(s, d.id, at)?;
-            let Some(item) = person_business(s, &loaded, &loaded.state, ResponseCode::PatientNotKnown, config, at)? else {
+            let Some(item) = person_business(
+                s,
+                &loaded,
+                &loaded.state,
+                ResponseCode::PatientNotKnown,
+                config,
+                at,
+            )?
+            else {
                 return Ok::<_, WorkflowError>(None);
             };
             let e = WorkEvent::BusinessResponseQueued {
@@ -1074,7 +1219,9 @@ pub fn rematch_after_import(
 ) -> Result<usize, WorkflowError> {
     let actor = system_actor(store)?;
     let mut changed = 0;
-    for d in store.documents_in_match_states(&[MatchState::Unchecked, MatchState::NotOnRegister], None)? {
+    for d in store
+        .documents_in_match_states(&[MatchState::Unchecked, MatchState::NotOnRegister], None)?
+    {
         let done = store.atomically(|s| {
             let loaded = load(s, d.id, at)?;
             let Some(parsed) = stored_parsed(s, d.id)? else {
@@ -1148,8 +1295,17 @@ pub fn rebuild(store: &Store) -> Result<usize, WorkflowError> {
                 };
                 state.apply(&ev, &st);
                 match &ev {
-                    WorkEvent::ActionDecided { index, text, decision } => match decision {
-                        Decision::Delegated { to_user, to_role, due, .. } => {
+                    WorkEvent::ActionDecided {
+                        index,
+                        text,
+                        decision,
+                    } => match decision {
+                        Decision::Delegated {
+                            to_user,
+                            to_role,
+                            due,
+                            ..
+                        } => {
                             s.write_task(&TaskWrite {
                                 document_id: id,
                                 action_index: *index,
@@ -1161,11 +1317,18 @@ pub fn rebuild(store: &Store) -> Result<usize, WorkflowError> {
                                 created_by: &e.actor,
                             })?;
                         }
-                        _ => s.close_task(id, *index, TaskStatus::Cancelled, &e.at, &e.actor, None)?,
+                        _ => {
+                            s.close_task(id, *index, TaskStatus::Cancelled, &e.at, &e.actor, None)?
+                        }
                     },
-                    WorkEvent::TaskCompleted { index, note } => {
-                        s.close_task(id, *index, TaskStatus::Done, &e.at, &e.actor, note.as_deref())?
-                    }
+                    WorkEvent::TaskCompleted { index, note } => s.close_task(
+                        id,
+                        *index,
+                        TaskStatus::Done,
+                        &e.at,
+                        &e.actor,
+                        note.as_deref(),
+                    )?,
                     _ => {}
                 }
             }
@@ -1294,7 +1457,9 @@ pub fn report_text(r: &handover_store::ConservationReport) -> String {
         out.push_str(&line(d));
     }
     if let (Some(at), Some(h)) = (&r.oldest_pending_received_at, r.oldest_pending_hours) {
-        out.push_str(&format!("oldest pending document: received {at} ({h} hours ago)\n"));
+        out.push_str(&format!(
+            "oldest pending document: received {at} ({h} hours ago)\n"
+        ));
     }
     out
 }

@@ -60,7 +60,9 @@ pub enum WorkEvent {
         legacy_status: Option<DocumentStatus>,
     },
     /// A later version from the same sender about the same patient replaced it.
-    Superseded { by: i64 },
+    Superseded {
+        by: i64,
+    },
     /// Matched to a patient on the register, automatically or by a person (with a reason).
     Matched {
         nhs_number: String,
@@ -69,18 +71,31 @@ pub enum WorkEvent {
         automatic: bool,
     },
     /// A match was undone (it stays in the log).
-    MatchUndone { reason: String },
+    MatchUndone {
+        reason: String,
+    },
     /// The patient is registering with the practice.
-    AwaitingRegistration { reason: Option<String> },
+    AwaitingRegistration {
+        reason: Option<String>,
+    },
     /// Rejected as not known to the practice.
-    RejectedNotKnown { reason: String },
+    RejectedNotKnown {
+        reason: String,
+    },
     /// An ITK3 business response was queued for the hospital.
-    BusinessResponseQueued { code: String, automatic: bool },
+    BusinessResponseQueued {
+        code: String,
+        automatic: bool,
+    },
     /// Someone opened it.
     Viewed,
-    MarkedNeedsAction { note: Option<String> },
+    MarkedNeedsAction {
+        note: Option<String>,
+    },
     /// Back to New (from Needs action, or from Filed: "unfiled").
-    ReturnedToNew { reason: Option<String> },
+    ReturnedToNew {
+        reason: Option<String>,
+    },
     Filed {
         note: Option<String>,
         /// The person filing is a GP: their filing is the GP review.
@@ -98,11 +113,21 @@ pub enum WorkEvent {
         #[serde(flatten)]
         decision: Decision,
     },
-    TaskCompleted { index: u32, note: Option<String> },
-    GpReviewSignedOff { note: Option<String> },
-    NoteAdded { markdown: String },
+    TaskCompleted {
+        index: u32,
+        note: Option<String>,
+    },
+    GpReviewSignedOff {
+        note: Option<String>,
+    },
+    NoteAdded {
+        markdown: String,
+    },
     /// Not about a document: a profile was added.
-    UserAdded { name: String, role: Role },
+    UserAdded {
+        name: String,
+        role: Role,
+    },
     /// Not about a document: the practice register was imported.
     RegisterImported {
         imported: u64,
@@ -110,7 +135,9 @@ pub enum WorkEvent {
         rejected: u64,
     },
     /// Not about a document: the audit trail was exported.
-    AuditExported { events: u64 },
+    AuditExported {
+        events: u64,
+    },
 }
 
 impl WorkEvent {
@@ -149,7 +176,9 @@ impl WorkEvent {
     pub fn changes_document(&self) -> bool {
         !matches!(
             self,
-            WorkEvent::Viewed | WorkEvent::NoteAdded { .. } | WorkEvent::BusinessResponseQueued { .. }
+            WorkEvent::Viewed
+                | WorkEvent::NoteAdded { .. }
+                | WorkEvent::BusinessResponseQueued { .. }
         )
     }
 }
@@ -331,7 +360,9 @@ impl WorkState {
     pub fn is_unmatched(&self) -> bool {
         matches!(
             self.match_state,
-            MatchState::NotOnRegister | MatchState::NeedsDecision | MatchState::AwaitingRegistration
+            MatchState::NotOnRegister
+                | MatchState::NeedsDecision
+                | MatchState::AwaitingRegistration
         )
     }
 

@@ -5,7 +5,7 @@
 use pulldown_cmark::{html, Event, Options, Parser};
 use serde::Serialize;
 
-use handover_store::{RegisterPatient, StoreError, StoredEvent, Task, TaskQuery, Store};
+use handover_store::{RegisterPatient, Store, StoreError, StoredEvent, Task, TaskQuery};
 
 use crate::commands::{action_items, ActionItem, WorkflowError};
 use crate::state::WorkState;
@@ -44,11 +44,14 @@ pub struct WorkflowView {
 /// Markdown to HTML with raw HTML (block and inline) escaped: a note can never carry markup
 /// or script into the window.
 pub fn render_markdown(markdown: &str) -> String {
-    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
-        .map(|e| match e {
-            Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
-            other => other,
-        });
+    let parser = Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    )
+    .map(|e| match e {
+        Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
+        other => other,
+    });
     let mut out = String::new();
     html::push_html(&mut out, parser);
     out
@@ -96,7 +99,8 @@ pub fn workflow_view(store: &Store, id: i64) -> Result<WorkflowView, WorkflowErr
         let mut near = store.register_near(
             p.and_then(|p| p.family.as_deref()),
             p.and_then(|p| p.given.first().map(String::as_str)),
-            p.and_then(|p| p.birth_date.as_deref()).map(|b| b.get(..10).unwrap_or(b)),
+            p.and_then(|p| p.birth_date.as_deref())
+                .map(|b| b.get(..10).unwrap_or(b)),
             p.and_then(|p| p.postcode.as_deref()),
         )?;
         if let Some(same) = &register_patient {
@@ -129,10 +133,15 @@ mod tests {
 
     #[test]
     fn raw_html_in_a_note_is_text() {
-        let html = render_markdown("**Call** the patient <script>alert(1)</script> <b>now</b>\n\n<div onclick=x>hi</div>");
+        let html = render_markdown(
+            "**Call** the patient <script>alert(1)</script> <b>now</b>\n\n<div onclick=x>hi</div>",
+        );
         assert!(html.contains("<strong>Call</strong>"), "{html}");
         assert!(!html.contains("<script"), "{html}");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
         assert!(!html.contains("<div"), "{html}");
         assert!(!html.contains("<b>"), "{html}");
     }

@@ -29,17 +29,31 @@ pub struct CurrentUser {
 #[serde(tag = "step", rename_all = "kebab-case")]
 #[ts(export)]
 pub enum WorkStep {
-    File { note: Option<String> },
-    NeedsAction { note: Option<String> },
+    File {
+        note: Option<String>,
+    },
+    NeedsAction {
+        note: Option<String>,
+    },
     /// Back to New (unfile, or clear needs action).
-    Reopen { reason: Option<String> },
-    Match { nhs_number: Option<String>, reason: String },
-    UndoMatch { reason: String },
-    AwaitingRegistration { reason: Option<String> },
-    Reject { reason: String },
+    Reopen {
+        reason: Option<String>,
+    },
+    Match {
+        nhs_number: Option<String>,
+        reason: String,
+    },
+    UndoMatch {
+        reason: String,
+    },
+    AwaitingRegistration {
+        reason: Option<String>,
+    },
+    Reject {
+        reason: String,
+    },
     Decide {
         index: u32,
-        #[ts(type = "Decision")]
         decision: Decision,
     },
     Assign {
@@ -48,8 +62,12 @@ pub enum WorkStep {
         note: Option<String>,
     },
     Claim,
-    SignOff { note: Option<String> },
-    Note { markdown: String },
+    SignOff {
+        note: Option<String>,
+    },
+    Note {
+        markdown: String,
+    },
 }
 
 /// The register: how many patients, when imported, and whether that is too long ago.
@@ -179,9 +197,13 @@ pub fn workflow_step(
             WorkStep::SignOff { note } => workflow::sign_off_review(s, &a, id, v, note, &at)?,
             WorkStep::Note { markdown } => workflow::add_note(s, &a, id, markdown, &at)?,
         };
-        Ok(s
-            .document(id)?
-            .ok_or_else(|| AppError::new(ErrorCode::DocumentNotFound, format!("document {id} is not in the store")))?
+        Ok(s.document(id)?
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::DocumentNotFound,
+                    format!("document {id} is not in the store"),
+                )
+            })?
             .row)
     })
 }
@@ -247,8 +269,18 @@ pub fn export_audit(state: State<'_, AppState>) -> CmdResult<String> {
             "csv",
             csv.as_bytes(),
         )
-        .map_err(|e| AppError::new(ErrorCode::SaveFailed, format!("the audit trail could not be saved: {e}")))?;
-        workflow::record(s, &a, &now(), &workflow::WorkEvent::AuditExported { events: n })?;
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::SaveFailed,
+                format!("the audit trail could not be saved: {e}"),
+            )
+        })?;
+        workflow::record(
+            s,
+            &a,
+            &now(),
+            &workflow::WorkEvent::AuditExported { events: n },
+        )?;
         Ok(path.display().to_string())
     })
 }
