@@ -43,6 +43,7 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> 
             commands::work::export_audit,
             commands::work::conservation_report,
             commands::work::register_status,
+            commands::work::match_quarantined,
         ])
         .setup(|app| {
             let state = app.state::<state::AppState>();

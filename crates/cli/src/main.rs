@@ -97,6 +97,21 @@ enum Command {
     /// Workflow steps on a document (file, match, reject, decide, assign, ...), as --as NAME.
     #[command(flatten)]
     Step(work::StepCommand),
+    /// Keep a document quarantined only for its invalid NHS number, matched by hand to a
+    /// patient on the register (MESSAGE is the quarantined message's id in `handover status`
+    /// or the app's Quarantine list).
+    MatchQuarantined {
+        message: i64,
+        /// The register's NHS number for the patient.
+        #[arg(long)]
+        nhs: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        who: work::As,
+        #[arg(long)]
+        json: bool,
+    },
     /// Delegated actions.
     Tasks {
         #[command(subcommand)]
@@ -163,6 +178,13 @@ fn main() -> ExitCode {
         Command::Show { id, json } => work::show(id, json),
         Command::Step(step) => work::step(step),
         Command::Tasks { what } => work::tasks(what),
+        Command::MatchQuarantined {
+            message,
+            nhs,
+            reason,
+            who,
+            json,
+        } => work::match_quarantined(message, &nhs, reason, who, json),
         Command::Audit { what } => work::audit(what),
         Command::Report { json } => work::report(json),
     };

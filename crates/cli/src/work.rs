@@ -785,3 +785,25 @@ pub fn report(json: bool) -> Result<(), CliError> {
     }
     Ok(())
 }
+
+pub fn match_quarantined(
+    message: i64,
+    nhs: &str,
+    reason: String,
+    who: As,
+    json: bool,
+) -> Result<(), CliError> {
+    let store = open_store()?;
+    let actor = who.actor(&store)?;
+    let r = handover_inbox::by_hand::match_quarantined(
+        &store,
+        &actor,
+        message,
+        nhs,
+        reason,
+        &WorkflowConfig::from_env(),
+        &now(),
+    )?;
+    print_step(&r, json, "kept from quarantine and matched by hand");
+    Ok(())
+}

@@ -23,6 +23,7 @@
 //! Settings: [`MailboxSettings::resolve`] (environment, else the stored mailbox with its secrets
 //! from the OS keyring), then [`MailboxSettings::engine`] for a fully wired [`SyncEngine`].
 
+pub mod by_hand;
 mod classify;
 mod config;
 pub mod export;

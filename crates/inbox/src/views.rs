@@ -57,6 +57,9 @@ pub struct QuarantinedView {
     /// The document the message holds, when it could be read: shown under the quarantine
     /// banner, never as a trusted document. Attachment contents are left out.
     pub parsed: Option<handover_toc::Parsed>,
+    /// Whether a person may keep its document by matching it by hand to a registered patient
+    /// (quarantined only because the NHS number fails its check: see `crate::by_hand`).
+    pub matchable_by_hand: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -252,7 +255,11 @@ pub fn quarantined_view(store: &Store, message_id: i64) -> Result<QuarantinedVie
                 .join(" ")
         })
         .filter(|s| !s.is_empty());
+    let matchable_by_hand = parsed
+        .as_ref()
+        .is_some_and(|p| crate::by_hand::why_not_matchable(p).is_none());
     Ok(QuarantinedView {
+        matchable_by_hand,
         plain_reason: plain_reason(&diagnostics, content_encoding.as_deref()),
         sender,
         dealt_with_at: row.dealt_with_at,

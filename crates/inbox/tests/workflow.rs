@@ -699,3 +699,73 @@ fn a_notes_markup_is_never_markup() {
         view.notes[0].html
     );
 }
+
+#[test]
+fn a_document_quarantined_only_for_its_nhs_number_can_be_matched_by_hand() {
+    let mut w = world(3);
+    let f = w.fixtures[0].clone();
+    let person = who(&f.bytes);
+    // The hospital mistyped the NHS number's last digit: it fails the check.
+    let last = person.nhs.chars().last().unwrap().to_digit(10).unwrap();
+    let typo = format!("{}{}", &person.nhs[..9], (last + 1) % 10);
+    assert!(!handover_toc::nhs::nhs_number_valid(&typo));
+    let text = String::from_utf8(f.bytes.clone())
+        .unwrap()
+        .replace(&person.nhs, &typo);
+    let mut bad = f.clone();
+    bad.bytes = text.into_bytes();
+    import(
+        &w.store,
+        &register_csv(&[(person.clone(), "registered", None, None)]),
+    );
+    w.sync(0, &[bad]);
+    let quarantine = w.store.quarantine(10, 0).unwrap();
+    assert_eq!(quarantine.len(), 1);
+    let message_id = quarantine[0].message.message_id;
+    let view = handover_inbox::views::quarantined_view(&w.store, message_id).unwrap();
+    assert!(view.matchable_by_hand);
+
+    let cc = w.user("Carol Coordinator", Role::CareCoordinator);
+    let err = handover_inbox::by_hand::match_quarantined(
+        &w.store,
+        &cc,
+        message_id,
+        &person.nhs,
+        "known".into(),
+        &config(0),
+        &now(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PermissionDenied);
+    let admin = w.user("Alex Admin", Role::Admin);
+    let r = handover_inbox::by_hand::match_quarantined(
+        &w.store,
+        &admin,
+        message_id,
+        &person.nhs,
+        "the ward confirmed the NHS number by phone".into(),
+        &config(0),
+        &now(),
+    )
+    .unwrap();
+    assert_eq!(r.match_state, MatchState::Matched);
+    assert!(w.store.quarantine(10, 0).unwrap().is_empty());
+    let work = w.store.document_work(r.document_id).unwrap().unwrap();
+    assert_eq!(work.message_id, message_id);
+    // The hospital was told the message is invalid: no business response follows.
+    let responses = w.store.queued_responses(message_id).unwrap();
+    assert_eq!(responses.len(), 1, "{responses:?}");
+    assert_eq!(responses[0].0, "infrastructure");
+    assert!(w.store.conservation_report(&now()).unwrap().balanced);
+    // Done once: the message is no longer in quarantine.
+    assert!(handover_inbox::by_hand::match_quarantined(
+        &w.store,
+        &admin,
+        message_id,
+        &person.nhs,
+        "again".into(),
+        &config(0),
+        &now(),
+    )
+    .is_err());
+}

@@ -825,3 +825,54 @@ fn insert_document(
     }
     Ok((document_id, superseded))
 }
+
+impl Store {
+    /// Keeps a quarantined message's document as a document after all (a person matched it by
+    /// hand: see `crates/inbox/src/by_hand.rs`). The message is then stored, no longer in
+    /// quarantine; its quarantine reason stays recorded on it. Returns the document's id.
+    pub fn promote_quarantined(
+        &self,
+        message_id: i64,
+        record: &DocumentRecord,
+    ) -> Result<i64, StoreError> {
+        self.atomically(|s| {
+            let row: Option<(String, String, MessageSource, String, String)> = s
+                .conn
+                .query_row(
+                    "SELECT outcome, received_at, source, mailbox, source_id FROM messages WHERE id = ?1",
+                    params![message_id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .optional()?;
+            let Some((outcome, received_at, source, mailbox, source_id)) = row else {
+                return Err(StoreError::MessageNotFound { id: message_id });
+            };
+            if outcome != MessageOutcome::Quarantined.as_str() {
+                return Err(StoreError::MessageNotFound { id: message_id });
+            }
+            let incoming = Incoming {
+                source,
+                mailbox: &mailbox,
+                source_id: &source_id,
+                workflow_id: None,
+                sender_mailbox: None,
+                received_at: &received_at,
+                raw: &[],
+                body: None,
+                mailbox_meta: None,
+            };
+            let (document_id, _) = insert_document(
+                &s.conn,
+                &incoming,
+                message_id,
+                record,
+                &DocumentLinks::default(),
+            )?;
+            s.conn.execute(
+                "UPDATE messages SET outcome = ?2 WHERE id = ?1",
+                params![message_id, MessageOutcome::Stored],
+            )?;
+            Ok(document_id)
+        })
+    }
+}

@@ -303,3 +303,35 @@ pub fn register_status(state: State<'_, AppState>) -> CmdResult<RegisterView> {
         })
     })
 }
+
+/// Keeps a quarantined message's document, matched by hand to a registered patient (only for a
+/// message quarantined because its NHS number fails the check). Returns the new document's row.
+#[tauri::command]
+pub fn match_quarantined(
+    state: State<'_, AppState>,
+    message_id: i64,
+    nhs_number: String,
+    reason: String,
+) -> CmdResult<DocumentRow> {
+    let config = WorkflowConfig::from_env();
+    state.with_store(|s| {
+        let a = actor(&state, s)?;
+        let r = handover_inbox::by_hand::match_quarantined(
+            s,
+            &a,
+            message_id,
+            &nhs_number,
+            reason,
+            &config,
+            &now(),
+        )?;
+        Ok(s.document(r.document_id)?
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::DocumentNotFound,
+                    format!("document {} is not in the store", r.document_id),
+                )
+            })?
+            .row)
+    })
+}

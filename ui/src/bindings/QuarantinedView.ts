@@ -45,4 +45,9 @@ content_encoding: string | null,
  * The document the message holds, when it could be read: shown under the quarantine
  * banner, never as a trusted document. Attachment contents are left out.
  */
-parsed: Parsed | null, };
+parsed: Parsed | null, 
+/**
+ * Whether a person may keep its document by matching it by hand to a registered patient
+ * (quarantined only because the NHS number fails its check: see `crate::by_hand`).
+ */
+matchable_by_hand: boolean, };
