@@ -156,3 +156,88 @@ fn every_response_parses_with_code_and_correlation() {
         }
     }
 }
+
+#[test]
+fn requested_actions_are_read_from_every_example_document() {
+    if corpus().is_none() {
+        return;
+    }
+    for (path, _) in corpus_documents() {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let parsed = parse(&std::fs::read(&path).unwrap());
+        let doc = parsed.document.expect("a document");
+        let actions = handover_toc::requested_actions(&doc);
+        // Every action is text from the plan or follow-up narrative, word for word.
+        for a in &actions {
+            assert!(!a.text.trim().is_empty(), "{name}");
+            let section = &doc.sections[a.section as usize];
+            let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                squash(&section.text).contains(&squash(&a.text)),
+                "{name}: {:?} is not in its section's text",
+                a.text
+            );
+        }
+        if name == "ITK-EDIS-Example-1.xml" {
+            assert!(
+                actions.iter().any(|a| a.for_practice),
+                "{name}: {actions:?}"
+            );
+        }
+    }
+
+    // The outpatient letter whose one cell holds four actions, separated by <br/>, each with
+    // its person responsible and status; the last is for the patient.
+    let parsed = parse(
+        &std::fs::read(
+            corpus_dir().join("outpatient-letter/ITK-OPL-Document-Bundle-1-Example-5.xml"),
+        )
+        .unwrap(),
+    );
+    let actions = handover_toc::requested_actions(parsed.document.as_ref().unwrap());
+    assert_eq!(actions.len(), 4, "{actions:#?}");
+    assert!(actions[0]
+        .text
+        .starts_with("Request to orthopaedics for early appointment"));
+    assert!(actions[1]
+        .text
+        .starts_with("Letter of support to education"));
+    assert!(actions[2]
+        .text
+        .starts_with("Review medication with Sally's mother"));
+    assert!(actions[3]
+        .text
+        .starts_with("Mrs. Jones to contact epilepsy nurse"));
+    for a in &actions[..2] {
+        assert!(a
+            .responsible
+            .as_deref()
+            .unwrap()
+            .contains("Dr. Arnold Rimmer"));
+        assert_eq!(a.status.as_deref(), Some("Requested"));
+    }
+    assert!(actions[2]
+        .responsible
+        .as_deref()
+        .unwrap()
+        .contains("Phil Brown"));
+    assert_eq!(actions[2].status.as_deref(), Some("Planned"));
+    assert_eq!(actions[3].responsible, None);
+    // Addressed to a paediatrician, a nurse and the patient's mother: none is the practice's.
+    assert!(actions.iter().all(|a| !a.for_practice), "{actions:#?}");
+
+    // A letter asking the GP to prescribe: that one action is the practice's.
+    let parsed = parse(
+        &std::fs::read(
+            corpus_dir().join("outpatient-letter/ITK-OPL-Document-Bundle-1-Example-1.xml"),
+        )
+        .unwrap(),
+    );
+    let actions = handover_toc::requested_actions(parsed.document.as_ref().unwrap());
+    let mine: Vec<_> = actions.iter().filter(|a| a.for_practice).collect();
+    assert_eq!(mine.len(), 1, "{actions:#?}");
+    assert!(mine[0]
+        .text
+        .starts_with("Please prescribe 28 x 100ml bags per month"));
+    assert!(mine[0].responsible.as_deref().unwrap().contains("GP"));
+}
