@@ -216,6 +216,16 @@ fn status() -> Result<(), CliError> {
     let mut status = serde_json::to_value(store.status()?).expect("status serialises");
     status["mailboxes"] =
         serde_json::to_value(store.sync_states()?).expect("sync states serialise");
+    // The practice register documents are matched against, and whether it is too old.
+    let config = handover_workflow::WorkflowConfig::from_env();
+    let register = store.register_status()?;
+    let fresh = handover_workflow::register_fresh(&store, &config, &handover_inbox::now_rfc3339())?;
+    status["register"] = serde_json::json!({
+        "patients": register.patients,
+        "imported_at": register.imported_at,
+        "stale": !fresh,
+        "max_age_days": config.register_max_age_days,
+    });
     // The configured mailbox (never its secrets), or why it cannot be used.
     status["mailbox"] = match handover_inbox::MailboxSettings::resolve(&store, &OsKeyring) {
         Ok(Some(settings)) => {

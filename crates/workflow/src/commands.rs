@@ -368,6 +368,51 @@ fn nothing_after(
     Ok(None)
 }
 
+/// A step on one document by one person: for the steps that are one event and nothing more.
+struct On<'a> {
+    store: &'a Store,
+    actor: &'a Actor,
+    id: i64,
+    expected_version: Option<i64>,
+    at: &'a str,
+}
+
+impl<'a> On<'a> {
+    fn new(
+        store: &'a Store,
+        actor: &'a Actor,
+        id: i64,
+        expected_version: Option<i64>,
+        at: &'a str,
+    ) -> Self {
+        On {
+            store,
+            actor,
+            id,
+            expected_version,
+            at,
+        }
+    }
+
+    /// Checks the person may, then appends the one event `f` decides from the state.
+    fn one(
+        &self,
+        permission: Permission,
+        f: impl FnOnce(&WorkState) -> Result<WorkEvent, WorkflowError>,
+    ) -> Result<StepResult, WorkflowError> {
+        require(self.actor, permission)?;
+        step(
+            self.store,
+            self.actor,
+            self.id,
+            self.expected_version,
+            self.at,
+            |l| Ok(vec![f(&l.state)?]),
+            nothing_after,
+        )
+    }
+}
+
 fn not_closed(state: &WorkState) -> Result<(), WorkflowError> {
     if let Some(f) = &state.filed {
         return Err(WorkflowError::AlreadyFiled {
@@ -697,19 +742,11 @@ pub fn mark_needs_action(
     note: Option<String>,
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
-    require(actor, Permission::Work)?;
-    step(
-        store,
-        actor,
-        id,
-        expected_version,
-        at,
-        |l| {
-            not_closed(&l.state)?;
-            Ok(vec![WorkEvent::MarkedNeedsAction { note }])
-        },
-        nothing_after,
-    )
+    let on = On::new(store, actor, id, expected_version, at);
+    on.one(Permission::Work, |state| {
+        not_closed(state)?;
+        Ok(WorkEvent::MarkedNeedsAction { note })
+    })
 }
 
 /// Back to New: from Needs action, or "unfile" a filed document (recorded, never erased).
@@ -721,23 +758,15 @@ pub fn return_to_new(
     reason: Option<String>,
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
-    require(actor, Permission::File)?;
-    step(
-        store,
-        actor,
-        id,
-        expected_version,
-        at,
-        |l| {
-            if l.state.filed.is_none() && l.state.needs_action.is_none() {
-                return Err(WorkflowError::InvalidTransition(
-                    "it is neither filed nor marked as needing action".into(),
-                ));
-            }
-            Ok(vec![WorkEvent::ReturnedToNew { reason }])
-        },
-        nothing_after,
-    )
+    let on = On::new(store, actor, id, expected_version, at);
+    on.one(Permission::File, |state| {
+        if state.filed.is_none() && state.needs_action.is_none() {
+            return Err(WorkflowError::InvalidTransition(
+                "it is neither filed nor marked as needing action".into(),
+            ));
+        }
+        Ok(WorkEvent::ReturnedToNew { reason })
+    })
 }
 
 /// Matches a document to a patient on the register (by a person, with a reason). The NHS
@@ -806,22 +835,14 @@ pub fn undo_match(
     reason: String,
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
-    require(actor, Permission::Match)?;
-    step(
-        store,
-        actor,
-        id,
-        expected_version,
-        at,
-        |l| {
-            not_closed(&l.state)?;
-            if l.state.match_state != MatchState::Matched {
-                return Err(WorkflowError::InvalidTransition("it is not matched".into()));
-            }
-            Ok(vec![WorkEvent::MatchUndone { reason }])
-        },
-        nothing_after,
-    )
+    let on = On::new(store, actor, id, expected_version, at);
+    on.one(Permission::Match, |state| {
+        not_closed(state)?;
+        if state.match_state != MatchState::Matched {
+            return Err(WorkflowError::InvalidTransition("it is not matched".into()));
+        }
+        Ok(WorkEvent::MatchUndone { reason })
+    })
 }
 
 /// The patient is registering with the practice.
@@ -833,24 +854,16 @@ pub fn awaiting_registration(
     reason: Option<String>,
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
-    require(actor, Permission::Match)?;
-    step(
-        store,
-        actor,
-        id,
-        expected_version,
-        at,
-        |l| {
-            not_closed(&l.state)?;
-            if !l.state.is_unmatched() {
-                return Err(WorkflowError::InvalidTransition(
-                    "it is not unmatched".into(),
-                ));
-            }
-            Ok(vec![WorkEvent::AwaitingRegistration { reason }])
-        },
-        nothing_after,
-    )
+    let on = On::new(store, actor, id, expected_version, at);
+    on.one(Permission::Match, |state| {
+        not_closed(state)?;
+        if !state.is_unmatched() {
+            return Err(WorkflowError::InvalidTransition(
+                "it is not unmatched".into(),
+            ));
+        }
+        Ok(WorkEvent::AwaitingRegistration { reason })
+    })
 }
 
 /// Rejects a document as not known to the practice; the hospital is told (30002) if it asked.
@@ -1042,28 +1055,20 @@ pub fn assign(
     note: Option<String>,
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
-    require(actor, Permission::Reassign)?;
     if let Some(u) = &to_user {
         if store.user(u)?.is_none() {
             return Err(WorkflowError::UnknownUser(u.clone()));
         }
     }
-    step(
-        store,
-        actor,
-        id,
-        expected_version,
-        at,
-        |l| {
-            not_closed(&l.state)?;
-            Ok(vec![WorkEvent::Assigned {
-                to_user,
-                to_role,
-                note,
-            }])
-        },
-        nothing_after,
-    )
+    let on = On::new(store, actor, id, expected_version, at);
+    on.one(Permission::Reassign, |state| {
+        not_closed(state)?;
+        Ok(WorkEvent::Assigned {
+            to_user,
+            to_role,
+            note,
+        })
+    })
 }
 
 /// Takes a document for oneself.
@@ -1074,19 +1079,11 @@ pub fn claim(
     expected_version: Option<i64>,
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
-    require(actor, Permission::Work)?;
-    step(
-        store,
-        actor,
-        id,
-        expected_version,
-        at,
-        |l| {
-            not_closed(&l.state)?;
-            Ok(vec![WorkEvent::Claimed])
-        },
-        nothing_after,
-    )
+    let on = On::new(store, actor, id, expected_version, at);
+    on.one(Permission::Work, |state| {
+        not_closed(state)?;
+        Ok(WorkEvent::Claimed)
+    })
 }
 
 /// A GP signs off the review a document needed.
@@ -1098,23 +1095,15 @@ pub fn sign_off_review(
     note: Option<String>,
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
-    require(actor, Permission::SignOff)?;
-    step(
-        store,
-        actor,
-        id,
-        expected_version,
-        at,
-        |l| {
-            if !l.state.needs_gp_review() {
-                return Err(WorkflowError::InvalidTransition(
-                    "it does not need a GP review (or it was reviewed)".into(),
-                ));
-            }
-            Ok(vec![WorkEvent::GpReviewSignedOff { note }])
-        },
-        nothing_after,
-    )
+    let on = On::new(store, actor, id, expected_version, at);
+    on.one(Permission::SignOff, |state| {
+        if !state.needs_gp_review() {
+            return Err(WorkflowError::InvalidTransition(
+                "it does not need a GP review (or it was reviewed)".into(),
+            ));
+        }
+        Ok(WorkEvent::GpReviewSignedOff { note })
+    })
 }
 
 /// Adds a note (Markdown). Always succeeds, whatever the version.
@@ -1125,19 +1114,11 @@ pub fn add_note(
     markdown: String,
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
-    require(actor, Permission::Work)?;
     if markdown.trim().is_empty() {
         return Err(WorkflowError::Invalid("the note is empty".into()));
     }
-    step(
-        store,
-        actor,
-        id,
-        None,
-        at,
-        |_| Ok(vec![WorkEvent::NoteAdded { markdown }]),
-        nothing_after,
-    )
+    On::new(store, actor, id, None, at)
+        .one(Permission::Work, |_| Ok(WorkEvent::NoteAdded { markdown }))
 }
 
 /// Records that a person opened a document. Always succeeds.
@@ -1147,15 +1128,7 @@ pub fn viewed(
     id: i64,
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
-    step(
-        store,
-        actor,
-        id,
-        None,
-        at,
-        |_| Ok(vec![WorkEvent::Viewed]),
-        nothing_after,
-    )
+    On::new(store, actor, id, None, at).one(Permission::Work, |_| Ok(WorkEvent::Viewed))
 }
 
 // ---------------------------------------------------------------- after a sync, after an import

@@ -88,9 +88,9 @@ pub fn with_source_endpoint(bytes: &[u8], mailbox: &str) -> Vec<u8> {
     replace_all(bytes, &old, mailbox.as_bytes())
 }
 
-/// Sets the ITK3 `InfAckRequested` flag (XML or JSON).
-pub fn with_inf_ack(bytes: &[u8], requested: bool) -> Vec<u8> {
-    let p = find(bytes, b"InfAckRequested", 0).expect("InfAckRequested");
+/// Sets an ITK3 message-handling flag (`InfAckRequested`, `BusAckRequested`; XML or JSON).
+fn with_flag(bytes: &[u8], flag: &str, requested: bool) -> Vec<u8> {
+    let p = find(bytes, flag.as_bytes(), 0).unwrap_or_else(|| panic!("no {flag}"));
     let (from, to): (&[u8], &[u8]) = if requested {
         (b"false", b"true")
     } else {
@@ -100,29 +100,21 @@ pub fn with_inf_ack(bytes: &[u8], requested: bool) -> Vec<u8> {
         return bytes.to_vec();
     };
     // Only the value right after the flag's name.
-    assert!(q - p < 120, "InfAckRequested value not found near its name");
+    assert!(q - p < 120, "{flag} value not found near its name");
     let mut out = bytes[..q].to_vec();
     out.extend_from_slice(to);
     out.extend_from_slice(&bytes[q + from.len()..]);
     out
 }
 
+/// Sets the ITK3 `InfAckRequested` flag (XML or JSON).
+pub fn with_inf_ack(bytes: &[u8], requested: bool) -> Vec<u8> {
+    with_flag(bytes, "InfAckRequested", requested)
+}
+
 /// Sets the ITK3 `BusAckRequested` flag (XML or JSON).
 pub fn with_bus_ack(bytes: &[u8], requested: bool) -> Vec<u8> {
-    let p = find(bytes, b"BusAckRequested", 0).expect("BusAckRequested");
-    let (from, to): (&[u8], &[u8]) = if requested {
-        (b"false", b"true")
-    } else {
-        (b"true", b"false")
-    };
-    let Some(q) = find(bytes, from, p) else {
-        return bytes.to_vec();
-    };
-    assert!(q - p < 120, "BusAckRequested value not found near its name");
-    let mut out = bytes[..q].to_vec();
-    out.extend_from_slice(to);
-    out.extend_from_slice(&bytes[q + from.len()..]);
-    out
+    with_flag(bytes, "BusAckRequested", requested)
 }
 
 /// Generated ToC fixtures, addressed back to [`HOSPITAL`], as messages to send.
