@@ -38,14 +38,21 @@ async function waitForPort(port, child, timeoutMs = 20000) {
   throw new Error(`tauri-driver did not listen on ${port}`);
 }
 
+/** The profile the app is started as unless a test asks otherwise. */
+export const DEFAULT_USER = { name: "Alex Admin", role: "admin" };
+
 /**
- * Launches the app. `env` adds variables for the app (e.g. HANDOVER_MESH_URL).
+ * Launches the app. `env` adds variables for the app (e.g. HANDOVER_MESH_URL). `user`: the
+ * profile to add (with the CLI, on the same store) and start as (HANDOVER_USER); null to start
+ * with nobody chosen (the chooser shows). `users`: more profiles to add first.
  * Returns { browser, dataDir, close }.
  */
-export async function launch({ env = {}, dataDir } = {}) {
+export async function launch({ env = {}, dataDir, user = DEFAULT_USER, users = [] } = {}) {
   const app = process.env.HANDOVER_APP;
   if (!app) throw new Error("HANDOVER_APP is not set (run through tests/e2e/run.sh)");
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), "handover-e2e-"));
+  for (const u of [...(user ? [user] : []), ...users]) addUser(dir, u);
+  if (user) env = { HANDOVER_USER: user.name, ...env };
   const port = await freePort();
   const nativePort = await freePort();
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
@@ -122,6 +129,14 @@ export function fixtureMailbox({ count = 40, seed = 7, extra = {} } = {}) {
   cpSync(pristine, mailbox, { recursive: true });
   for (const [name, content] of Object.entries(extra)) writeFileSync(path.join(mailbox, name), content);
   return { mailbox, pristine };
+}
+
+/** Adds a profile to the store in `dataDir` with the CLI (nothing if it is there already). */
+export function addUser(dataDir, { name, role }) {
+  const env = { HANDOVER_DATA_DIR: dataDir };
+  const existing = JSON.parse(cli(["user", "list", "--json"], env));
+  if (existing.some((u) => u.name === name)) return;
+  cli(["user", "add", name, "--role", role], env);
 }
 
 /** `handover inspect --json` of a file. */

@@ -17,6 +17,18 @@ import type { SyncStatusView } from "./bindings/SyncStatusView";
 import type { MailboxSettingsView } from "./bindings/MailboxSettingsView";
 import type { MailboxTest } from "./bindings/MailboxTest";
 import type { MeshMailboxInput } from "./bindings/MeshMailboxInput";
+import type { AuditQuery } from "./bindings/AuditQuery";
+import type { AuditVerification } from "./bindings/AuditVerification";
+import type { ConservationReport } from "./bindings/ConservationReport";
+import type { CurrentUser } from "./bindings/CurrentUser";
+import type { RegisterView } from "./bindings/RegisterView";
+import type { Role } from "./bindings/Role";
+import type { StoredEvent } from "./bindings/StoredEvent";
+import type { Task } from "./bindings/Task";
+import type { TaskQuery } from "./bindings/TaskQuery";
+import type { User } from "./bindings/User";
+import type { WorkflowView } from "./bindings/WorkflowView";
+import type { WorkStep } from "./bindings/WorkStep";
 
 /** A command failure with the stable `code` the Rust side assigned. */
 export class CommandError extends Error {
@@ -76,6 +88,25 @@ export const api = {
   /** Tests the MESH mailbox, then saves it (secrets to the OS keyring) and syncs. */
   saveMailbox: (input: MeshMailboxInput) => call<MailboxTest>("save_mailbox", { input }),
   testMailboxNow: () => call<MailboxTest>("test_mailbox_now", {}),
+  // ----- the workflow (issue 12) ------------------------------------------------------------
+  listUsers: () => call<User[]>("list_users"),
+  addUser: (name: string, role: Role) => call<User>("add_user", { name, role }),
+  /** Chooses who is working on this desktop; fails with `unknown_user` for a name not on file. */
+  chooseUser: (name: string) => call<CurrentUser>("choose_user", { name }),
+  currentUser: () => call<CurrentUser | null>("current_user"),
+  documentWorkflow: (id: number) => call<WorkflowView>("document_workflow", { id }),
+  /** One workflow step on document `id`, refused (`document_changed`) if it changed since `expectedVersion`. */
+  workflowStep: (id: number, expectedVersion: number, step: WorkStep) => call<DocumentRow>("workflow_step", { id, expectedVersion, step }),
+  /** Records that the person working opened document `id` (the audit trail's "viewed"). */
+  documentViewed: (id: number) => call<null>("document_viewed", { id }),
+  listTasks: (query: TaskQuery) => call<Task[]>("list_tasks", { query }),
+  completeTask: (taskId: number, note: string | null) => call<Task>("complete_task", { taskId, note }),
+  auditEvents: (query: AuditQuery) => call<StoredEvent[]>("audit_events", { query }),
+  verifyAudit: () => call<AuditVerification>("verify_audit"),
+  /** Saves the audit trail as CSV to Downloads (practice manager); resolves to the path. */
+  exportAudit: () => call<string>("export_audit"),
+  conservationReport: () => call<ConservationReport>("conservation_report"),
+  registerStatus: () => call<RegisterView>("register_status"),
   /** Calls `handler` with every `sync-status` event; resolves to an unsubscribe function. */
   onSyncStatus: async (handler: (view: SyncStatusView) => void): Promise<() => void> =>
     listen<SyncStatusView>("sync-status", (event) => handler(event.payload)),

@@ -9,7 +9,8 @@ import type { StatusCounts } from "./bindings/StatusCounts";
 import type { SyncStatusView } from "./bindings/SyncStatusView";
 import { keyAction, type Action } from "./lib/keyboard";
 import { clampListWidth, LIST_MAX_REM, LIST_MIN_REM, PrefStore, stepZoom, type Prefs } from "./lib/prefs";
-import { InboxState, PAGE, QUEUES, type QueueId } from "./state/inbox";
+import { countAll, InboxState, PAGE, QUEUES, type QueueId } from "./state/inbox";
+import { LANE_LABELS } from "./lib/workflow";
 import { documentTarget, quarantinedTarget, SelectionState, type SelectedRow, type Ticket } from "./state/selection";
 import { SyncState } from "./state/sync";
 import { UndoState, UNDO_MS } from "./state/undo";
@@ -24,6 +25,36 @@ import { SettingsDialog } from "./views/settings";
 import { header, StatusBar, Toast } from "./views/shell";
 import { clear, h } from "./widgets/dom";
 import { VirtualList } from "./widgets/vlist";
+import type { CurrentUser } from "./bindings/CurrentUser";
+import type { Task } from "./bindings/Task";
+import type { User } from "./bindings/User";
+import type { WorkStep } from "./bindings/WorkStep";
+import { can, nextUndecided, refusalText, registerNotice, taskQuery, type TaskFilter } from "./lib/workflow";
+import { UserState } from "./state/user";
+import { AuditPage } from "./views/audit";
+import { RegisterSlot } from "./views/banners";
+import { TasksPage } from "./views/tasks";
+import { UserBox, UserChooser } from "./views/users";
+import { openAssignIn, openRejectIn } from "./views/workflow";
+
+/** What the toast says after a workflow step. */
+const STEP_WORDS: Record<WorkStep["step"], string> = {
+  file: "Filed",
+  "needs-action": "Marked as needs action",
+  reopen: "Moved to New",
+  match: "Matched to the register",
+  "undo-match": "Match undone",
+  "awaiting-registration": "Marked awaiting registration",
+  reject: "Rejected as not known",
+  decide: "Decision recorded",
+  assign: "Assigned",
+  claim: "Claimed",
+  "sign-off": "GP review signed off",
+  note: "Note added",
+};
+
+/** A page shown instead of the list and the document. */
+type Page = "tasks" | "audit";
 
 const QUEUE_KEYS: Partial<Record<Action, QueueId>> = {
   "queue-new": "new",
@@ -31,10 +62,14 @@ const QUEUE_KEYS: Partial<Record<Action, QueueId>> = {
   "queue-quarantine": "quarantine",
   "queue-filed": "filed",
   "queue-all": "all",
+  "queue-needs-gp-review": "needs-gp-review",
+  "queue-unmatched": "unmatched",
+  "queue-rejected": "rejected",
+  "queue-superseded": "superseded",
 };
 
-const STATUS_WORDS: Record<DocumentStatus, string> = { filed: "Filed", "needs-action": "Marked as needs action", new: "Moved to New" };
-const STATUS_NAMES: Record<DocumentStatus, string> = { filed: "Filed", "needs-action": "Needs action", new: "New" };
+/** What the toast says after a status change made from the keyboard or the action bar. */
+const STATUS_WORDS: Partial<Record<DocumentStatus, string>> = { filed: "Filed", "needs-action": "Marked as needs action", new: "Moved to New" };
 
 /** Below this width (in rem: it follows the text size) the queues fold into a strip above the list. */
 const NARROW_REM = 80;
@@ -68,11 +103,51 @@ export class App {
   private readonly sync = new SyncState();
   private readonly undo = new UndoState();
   private readonly prefStore: PrefStore;
+  private readonly user: UserState;
+  private users: User[] = [];
+  private readonly userBox = new UserBox(() => void this.chooser.show(!this.user.current, this.user.current));
+  private readonly chooser = new UserChooser(
+    {
+      list: async () => (this.users = await api.listUsers()),
+      choose: async (name) => {
+        const answer = await settle(api.chooseUser(name));
+        if (!answer.ok) return messageOf(answer.error);
+        this.setUser(answer.value);
+        return null;
+      },
+      add: async (name, role) => {
+        const answer = await settle(api.addUser(name, role));
+        return answer.ok ? null : messageOf(answer.error);
+      },
+    },
+    () => this.activeViewport(),
+  );
+  private readonly registerSlot = new RegisterSlot();
+  private page: Page | null = null;
+  private taskFilter: TaskFilter = "mine";
+  private readonly tasksPage = new TasksPage({
+    filter: (f) => {
+      this.taskFilter = f;
+      void this.loadTasks();
+    },
+    done: (t) => void this.completeTask(t),
+    open: (t) => void this.openTask(t),
+  });
+  private readonly auditPage = new AuditPage({
+    search: (q) => void this.loadAudit(q),
+    verify: () => void this.verifyAudit(),
+    export: () => void this.exportAudit(),
+  });
+  /** Documents marked for filing together (x), by id, with the version seen when marked. */
+  private readonly marked = new Map<number, { version: number; label: string }>();
   private prefs: Prefs;
 
   private readonly syncIndicator = new SyncIndicator(() => void this.syncNow());
   private readonly staleSlot = new StaleSlot(() => void this.settings.show());
-  private readonly queues = new QueueNav((queue) => this.setQueue(queue));
+  private readonly queues = new QueueNav(
+    (queue) => this.setQueue(queue),
+    (page) => void this.showPage(page),
+  );
   private readonly listPane = new ListPane({
     onSearch: (text) => {
       this.inbox.setSearch(text);
@@ -91,6 +166,8 @@ export class App {
   });
   private readonly docPane = new DocumentPane({
     setStatus: (id, status) => void this.setStatus(status, id),
+    step: (id, step, focus) => void this.step(id, step, focus),
+    people: () => ({ user: this.user.current, users: this.users }),
     openDocument: (id) => void this.openLinked(id),
     viewAttachment: (id, index, target, scope) => void viewAttachment(target, scope, index, () => api.openAttachment(id, index)),
     saveAttachment: (id, index, target, scope) => void saveAttachment(target, scope, () => api.saveAttachment(id, index)),
@@ -133,6 +210,10 @@ export class App {
   /** The ticket whose document should take focus when it arrives (Enter or a click). */
   private focusOnArrival: number | null = null;
   private followTimer = 0;
+  /** The document last recorded as viewed (so a reload after a step is not another view). */
+  private viewed: number | null = null;
+  /** Open tasks for the person working (mine and my role's), for the navigation's count. */
+  private taskCount: number | null = null;
   private lastListRefresh = 0;
 
   constructor(status: AppStatus) {
@@ -140,25 +221,27 @@ export class App {
     this.statusBar = new StatusBar(status);
     this.prefStore = new PrefStore(typeof localStorage === "undefined" ? null : localStorage, status.store.data_dir);
     this.prefs = this.prefStore.load();
+    this.user = new UserState(typeof localStorage === "undefined" ? null : localStorage, status.store.data_dir);
   }
 
   mount(root: HTMLElement): void {
     const s = this.syncIndicator;
     const settingsButton = h("button", { type: "button", class: "app-sync__button app-sync__help", id: "settings-button", onclick: () => void this.settings.show() }, "Mailbox");
-    const syncBox = h("div", { class: "app-sync" }, s.text, s.progress, s.button, settingsButton, helpButton(() => this.help.toggle()));
+    const syncBox = h("div", { class: "app-sync" }, this.userBox.element, s.text, s.progress, s.button, settingsButton, helpButton(() => this.help.toggle()));
     this.listPane.element.id = "list-pane";
-    this.panes = h("main", { class: "app-panes", id: "main", "data-view": "list" }, this.queues.element, this.listPane.element, this.splitter, this.docPane.element);
+    this.panes = h("main", { class: "app-panes", id: "main", "data-view": "list" }, this.queues.element, this.listPane.element, this.splitter, this.docPane.element, this.tasksPage.element, this.auditPage.element);
     clear(root);
     root.append(
       h(
         "div",
         { class: "app-layout" },
         header(syncBox),
-        this.staleSlot.element,
+        h("div", { class: "app-banners" }, this.staleSlot.element, this.registerSlot.element),
         this.panes,
         this.statusBar.element,
         this.help.element,
         this.settings.element,
+        this.chooser.element,
         this.toast.element,
       ),
     );
@@ -176,7 +259,7 @@ export class App {
         this.searchCapped = page.total_capped;
         return page;
       },
-      renderRow: (row, i, total, selected) => renderRow(row, i, total, selected, new Date()),
+      renderRow: (row, i, total, selected) => this.drawRow(row, i, total, selected),
       renderEmpty: () => this.renderEmptyDocuments(),
       renderError: (e) => renderListError(`The list could not be loaded: ${messageOf(e)}`),
       onOpen: () => this.openSelected(),
@@ -217,8 +300,11 @@ export class App {
     void this.loadSenders();
     void this.startSync();
     this.listPane.viewport.focus();
+    void this.startUser();
+    void this.refreshRegister();
     // Relative times and the "as of" wording follow the clock even without events.
     window.setInterval(() => void this.refreshSync(), 30_000);
+    window.setInterval(() => void this.refreshRegister(), 300_000);
   }
 
   // ----- text size, layout and the list's width -----------------------------------------------------
@@ -323,7 +409,8 @@ export class App {
   }
 
   private renderQueues(): void {
-    this.queues.render(this.inbox.queues());
+    this.queues.render(this.inbox.queues().map((q) => (this.page ? { ...q, current: false } : q)));
+    this.renderPages();
     this.statusBar.setCounts(this.inbox.countsText());
     const label = QUEUES.find((q) => q.id === this.inbox.queue)?.label ?? "";
     this.listPane.setScope(this.inbox.filters.search, this.inbox.searchingEveryQueue, label);
@@ -334,6 +421,7 @@ export class App {
   }
 
   private setQueue(queue: QueueId): void {
+    this.hidePage();
     if (this.inbox.setQueue(queue)) {
       this.listPane.showQuarantine(this.inbox.quarantine);
       this.renderQueues();
@@ -358,7 +446,7 @@ export class App {
     let elsewhere = null;
     if (reason === "no-match" && this.searchCounts) {
       if (this.inbox.searchingEveryQueue) {
-        const found = this.searchCounts.new + this.searchCounts.needs_action + this.searchCounts.filed;
+        const found = countAll(this.searchCounts);
         if (found && this.inbox.filtered()) {
           elsewhere = { text: `${found} ${found === 1 ? "document matches" : "documents match"} the search but not the filters`, label: "clear the filters", show: () => this.clearFilters() };
         }
@@ -435,8 +523,15 @@ export class App {
     const t = ticket.target;
     let changed: boolean;
     if (t.kind === "document") {
-      const answer = await settle(api.openDocument(t.id));
-      changed = answer.ok ? this.selection.showDocument(ticket, answer.value) : this.selection.showError(ticket, `This document could not be opened: ${messageOf(answer.error)}`);
+      const [answer, work] = await Promise.all([settle(api.openDocument(t.id)), settle(api.documentWorkflow(t.id))]);
+      changed = answer.ok
+        ? this.selection.showDocument(ticket, answer.value, work.ok ? work.value : null, work.ok ? null : messageOf(work.error))
+        : this.selection.showError(ticket, `This document could not be opened: ${messageOf(answer.error)}`);
+      // The audit trail records who opened which document (not who merely passed it in the list).
+      if (changed && answer.ok && this.user.current && this.viewed !== t.id) {
+        this.viewed = t.id;
+        void settle(api.documentViewed(t.id));
+      }
     } else {
       const answer = await settle(api.openQuarantined(t.messageId));
       changed = answer.ok ? this.selection.showQuarantined(ticket, answer.value) : this.selection.showError(ticket, `This message could not be opened: ${messageOf(answer.error)}`);
@@ -516,13 +611,14 @@ export class App {
     if (previous === status) return;
     const answer = await settle(api.setDocumentStatus(target.id, status, target.expectedVersion));
     if (!answer.ok) {
+      if (this.explainRefusal(answer.error, status === "filed" ? "Not filed" : "The status was not changed")) return;
       await this.actionFailed(answer.error, target.id, "The status was not changed");
       return;
     }
     const row = answer.value;
     const label = rowLabel(row);
     this.undo.record({ id: row.id, previous, status, version: row.version, label }, Date.now());
-    this.toast.show(`${STATUS_WORDS[status]}: ${label}.`, false, { label: "Undo (u)", run: () => void this.undoLast() }, UNDO_MS);
+    this.toast.show(`${STATUS_WORDS[status] ?? LANE_LABELS[status]}: ${label}.`, false, { label: "Undo (u)", run: () => void this.undoLast() }, UNDO_MS);
     await this.moveOn(row.id, status !== "new");
   }
 
@@ -553,7 +649,7 @@ export class App {
       await this.actionFailed(answer.error, entry.id, "Not undone");
       return;
     }
-    this.toast.show(`Undone: ${entry.label} is back in ${STATUS_NAMES[entry.previous]}.`);
+    this.toast.show(`Undone: ${entry.label} is back in ${LANE_LABELS[entry.previous]}.`);
     await this.refreshLists();
     const at = this.docs.findIndex((r) => r.id === entry.id);
     if (at >= 0) this.docs.select(at);
@@ -590,6 +686,325 @@ export class App {
       return;
     }
     this.toast.show(`${what}: ${e.message}`, true);
+  }
+
+  // ----- who is working ---------------------------------------------------------------------------
+
+  /** At start: the person the app was started as, else the one chosen last time here, else ask. */
+  private async startUser(): Promise<void> {
+    const now = await settle(api.currentUser());
+    let user = now.ok ? now.value : null;
+    if (!user) {
+      const remembered = this.user.remembered();
+      if (remembered) {
+        const chosen = await settle(api.chooseUser(remembered));
+        if (chosen.ok) user = chosen.value;
+      }
+    }
+    if (user) this.setUser(user);
+    else {
+      this.userBox.show(null);
+      await this.chooser.show(true, null);
+    }
+  }
+
+  private async loadUsers(): Promise<void> {
+    try {
+      this.users = await api.listUsers();
+    } catch {
+      /* delegating offers the role lanes only */
+    }
+  }
+
+  private setUser(user: CurrentUser): void {
+    const before = this.user.current;
+    const changed = before?.name !== user.name;
+    this.user.set(user);
+    this.userBox.show(user);
+    void this.loadUsers();
+    if (!changed) return;
+    this.marked.clear();
+    this.viewed = null;
+    if (before) this.toast.show(`Working as ${user.name} (${this.roleName(user)}).`);
+    void this.refreshTaskCount();
+    if (this.page === "tasks") void this.loadTasks();
+    if (this.page === "audit") {
+      if (this.mayAudit()) void this.loadAuditPage();
+      else this.setQueue(this.inbox.queue);
+    }
+    this.renderPages();
+    // The open document's controls follow the person's role.
+    const id = this.selection.openDocumentId;
+    if (id !== null) void this.reshow(id);
+  }
+
+  private roleName(user: CurrentUser): string {
+    return ({ gp: "GP", admin: "Admin", "care-coordinator": "Care coordinator", pharmacist: "Pharmacist", "practice-manager": "Practice manager" } as const)[user.role];
+  }
+
+  private mayAudit(): boolean {
+    return can(this.user.current, "verify-audit") || can(this.user.current, "export");
+  }
+
+  // ----- workflow steps -------------------------------------------------------------------------------
+
+  /** Shows document `id` again (after a step), keeping the list where it is; then focuses `focus`. */
+  private async reshow(id: number, focus?: string): Promise<void> {
+    const at = this.docs.findIndex((r) => r.id === id);
+    if (at >= 0) {
+      if (this.docs.selected !== at) this.docs.select(at);
+    } else if (this.docs.selectedItem()) {
+      this.docs.clearSelection();
+    }
+    const ticket = this.selection.select(documentTarget(id));
+    await this.load(ticket);
+    if (focus && this.selection.openDocumentId === id) {
+      if (!this.docPane.focusWork(focus)) this.docPane.focusWork("panel");
+    }
+  }
+
+  /** One workflow step on document `id` (the version shown), then the document is shown again. */
+  private async step(id: number, step: WorkStep, focus?: string): Promise<void> {
+    const target = this.selection.actionTarget(id);
+    if (!target) {
+      this.toast.show("This document is still opening: try again.");
+      return;
+    }
+    const answer = await settle(api.workflowStep(id, target.expectedVersion, step));
+    if (!answer.ok) {
+      if (this.explainRefusal(answer.error, "Not done")) return;
+      await this.actionFailed(answer.error, id, "Not done");
+      return;
+    }
+    this.toast.show(`${STEP_WORDS[step.step]}: ${rowLabel(answer.value)}.`);
+    await this.refreshLists();
+    void this.refreshTaskCount();
+    await this.reshow(id, focus);
+  }
+
+  /**
+   * A refusal the person can act on (undecided actions, GP review, not matched, permission,
+   * already filed...): says it plainly and takes them to what is missing. False for the others
+   * (changed elsewhere, not found), which `actionFailed` handles.
+   */
+  private explainRefusal(error: unknown, what: string): boolean {
+    const e = toCommandError(error);
+    if (e.code === "document_changed" || e.code === "document_not_found") return false;
+    const text = `${what}: ${refusalText(e.code, e.message)}`;
+    this.toast.show(text, true);
+    const message = this.docPane.element.querySelector("#action-message");
+    if (message) message.textContent = text;
+    if (e.code === "actions_undecided") this.focusNextUndecided(true);
+    else if (e.code === "gp_review_required") this.docPane.focusWork("review");
+    else if (e.code === "not_matched") this.docPane.focusWork("match");
+    else if (e.code === "no_user") void this.chooser.show(true, null);
+    return true;
+  }
+
+  /** `d`: focus the next requested action without a decision (after the one focused). */
+  private focusNextUndecided(quiet = false): void {
+    const p = this.selection.pane;
+    if (p.kind !== "document" || !p.work) {
+      if (!quiet) this.toast.show("No document is open: select one in the list first.");
+      return;
+    }
+    if (this.single) this.showView("document");
+    const current = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>("[data-action-index]");
+    const after = current ? Number(current.dataset.actionIndex) : null;
+    const next = nextUndecided(p.work.actions, after);
+    if (!next) {
+      if (!quiet) this.toast.show(p.work.actions.some((a) => a.needs_decision) ? "Every requested action for the practice has a decision." : "This document has no requested actions for the practice to decide.");
+      return;
+    }
+    this.docPane.focusWork(`action-${next.index}`);
+  }
+
+  /** A workflow key: runs `go` on the open document, or says why it cannot. */
+  private workKey(go: () => boolean, why: string): void {
+    if (this.selection.pane.kind !== "document") {
+      this.toast.show("No document is open: select one in the list first.");
+      return;
+    }
+    if (this.single) this.showView("document");
+    if (!go()) this.toast.show(why);
+  }
+
+  // ----- filing several documents together --------------------------------------------------------------
+
+  /** `x`: marks (or unmarks) the selected document for filing with others. */
+  private toggleMarked(): void {
+    if (this.inbox.quarantine) return;
+    const row = this.docs.selectedItem();
+    if (!row) {
+      this.toast.show("Select a document in the list first.");
+      return;
+    }
+    if (this.marked.has(row.id)) {
+      this.marked.delete(row.id);
+      this.toast.show(`Unmarked: ${rowLabel(row)}. ${this.marked.size} marked for filing.`);
+    } else if (row.flags.practice_actions > 0) {
+      this.toast.show(`Not marked: ${rowLabel(row)} asks something of the practice. Open it and decide its actions, then file it on its own.`, true);
+      return;
+    } else if (row.status === "filed" || row.status === "rejected" || row.status === "superseded") {
+      this.toast.show(`Not marked: ${rowLabel(row)} is already ${row.status}.`, true);
+      return;
+    } else {
+      this.marked.set(row.id, { version: row.version, label: rowLabel(row) });
+      this.toast.show(`Marked for filing: ${this.marked.size} ${this.marked.size === 1 ? "document" : "documents"}. Press Shift + f to file them.`);
+    }
+    this.docs.render();
+  }
+
+  /** Shift + f: files every marked document (each at the version seen when it was marked). */
+  private async fileMarked(): Promise<void> {
+    if (!this.marked.size) {
+      this.toast.show("No documents are marked: press x on each document to file together.");
+      return;
+    }
+    const done: string[] = [];
+    const refused: string[] = [];
+    for (const [id, m] of [...this.marked]) {
+      const answer = await settle(api.workflowStep(id, m.version, { step: "file", note: null }));
+      if (answer.ok) done.push(m.label);
+      else {
+        const e = toCommandError(answer.error);
+        refused.push(`${m.label}: ${e.code === "document_changed" ? "it changed since it was marked; open it and look again" : refusalText(e.code, e.message)}`);
+      }
+    }
+    this.marked.clear();
+    const text = `Filed ${done.length} ${done.length === 1 ? "document" : "documents"}.${refused.length ? ` Not filed (${refused.length}): ${refused.join("; ")}` : ""}`;
+    this.toast.show(text, refused.length > 0, null, refused.length ? 15000 : 5000);
+    await this.refreshLists();
+  }
+
+  /** A row as drawn, with its mark for filing together. */
+  private drawRow(row: DocumentRow, i: number, total: number, selected: boolean): HTMLElement {
+    const el = renderRow(row, i, total, selected, new Date());
+    if (this.marked.has(row.id)) {
+      el.classList.add("app-row--marked");
+      el.setAttribute("data-marked", "true");
+      const label = el.getAttribute("aria-label");
+      if (label) el.setAttribute("aria-label", `Marked for filing. ${label}`);
+      el.prepend(h("span", { class: "app-row__mark" }, "Marked for filing"));
+    }
+    return el;
+  }
+
+  // ----- pages: Tasks, Audit ---------------------------------------------------------------------------
+
+  private renderPages(): void {
+    const pages: { id: Page; label: string; count: number | null; current: boolean; key: string }[] = [{ id: "tasks", label: "Tasks", count: this.taskCount, current: this.page === "tasks", key: "t" }];
+    if (this.mayAudit()) pages.push({ id: "audit" as const, label: "Audit and report", count: null, current: this.page === "audit", key: "" });
+    this.queues.renderPages(pages.map((p) => ({ ...p, key: p.key || null })));
+  }
+
+  private async showPage(page: Page): Promise<void> {
+    this.page = page;
+    this.panes.dataset.page = page;
+    this.tasksPage.element.hidden = page !== "tasks";
+    this.auditPage.element.hidden = page !== "audit";
+    this.renderQueues();
+    if (page === "tasks") {
+      this.tasksPage.heading.focus();
+      await this.loadTasks();
+    } else {
+      this.auditPage.heading.focus();
+      await this.loadAuditPage();
+    }
+  }
+
+  private hidePage(): void {
+    if (!this.page) return;
+    this.page = null;
+    delete this.panes.dataset.page;
+    this.tasksPage.element.hidden = true;
+    this.auditPage.element.hidden = true;
+    this.renderQueues();
+  }
+
+  private async refreshTaskCount(): Promise<void> {
+    const user = this.user.current;
+    if (!user) return;
+    try {
+      const [mine, role] = await Promise.all([api.listTasks(taskQuery("mine", user, new Date())), api.listTasks(taskQuery("role", user, new Date()))]);
+      const ids = new Set([...mine, ...role].map((t) => t.id));
+      this.taskCount = ids.size;
+    } catch {
+      this.taskCount = null;
+    }
+    this.renderPages();
+  }
+
+  private async loadTasks(): Promise<void> {
+    const user = this.user.current;
+    const filter = this.taskFilter;
+    if (!user) {
+      this.tasksPage.error(filter, "choose who is working first");
+      return;
+    }
+    this.tasksPage.loading(filter);
+    const answer = await settle(api.listTasks(taskQuery(filter, user, new Date())));
+    if (filter !== this.taskFilter) return;
+    if (answer.ok) this.tasksPage.render(filter, answer.value, new Date());
+    else this.tasksPage.error(filter, messageOf(answer.error));
+  }
+
+  private async completeTask(task: Task): Promise<void> {
+    const answer = await settle(api.completeTask(task.id, null));
+    if (!answer.ok) {
+      this.toast.show(`Not marked done: ${refusalText(toCommandError(answer.error).code, messageOf(answer.error))}`, true);
+      return;
+    }
+    this.toast.show(`Done: ${task.text.length > 60 ? `${task.text.slice(0, 57)}…` : task.text} (${task.patient_name ?? "patient not named"}).`);
+    await this.loadTasks();
+    void this.refreshTaskCount();
+    this.tasksPage.heading.focus();
+  }
+
+  /** Opens a task's document: the All queue, its row selected if listed, else the document alone. */
+  private async openTask(task: Task): Promise<void> {
+    this.hidePage();
+    if (this.inbox.queue !== "all" || this.inbox.filters.search) {
+      this.listPane.search.value = "";
+      this.inbox.setSearch("");
+      this.inbox.setQueue("all");
+      this.listPane.showQuarantine(false);
+      await this.reload();
+    }
+    await this.openLinked(task.document_id);
+    this.docPane.focusWork(`action-${task.action_index}`);
+  }
+
+  private async loadAuditPage(): Promise<void> {
+    this.auditPage.permit(can(this.user.current, "verify-audit"), can(this.user.current, "export"));
+    const [report] = await Promise.all([settle(api.conservationReport()), this.loadAudit(this.auditPage.query())]);
+    this.auditPage.showReport(report.ok ? report.value : messageOf(report.error));
+  }
+
+  private async loadAudit(query: ReturnType<AuditPage["query"]>): Promise<void> {
+    const answer = await settle(api.auditEvents(query));
+    this.auditPage.showEvents(answer.ok ? answer.value : messageOf(answer.error));
+  }
+
+  private async verifyAudit(): Promise<void> {
+    const answer = await settle(api.verifyAudit());
+    this.auditPage.showVerification(answer.ok ? answer.value : `Not verified: ${messageOf(answer.error)}`);
+  }
+
+  private async exportAudit(): Promise<void> {
+    const answer = await settle(api.exportAudit());
+    if (answer.ok) this.auditPage.showExport(`Saved the audit trail as CSV: ${answer.value}`);
+    else this.auditPage.showExport(`Not exported: ${messageOf(answer.error)}`, true);
+  }
+
+  // ----- the practice register --------------------------------------------------------------------------
+
+  private async refreshRegister(): Promise<void> {
+    try {
+      this.registerSlot.show(registerNotice(await api.registerStatus(), new Date()));
+    } catch {
+      /* the banner stays as it was */
+    }
   }
 
   // ----- sync ------------------------------------------------------------------------------------
@@ -662,6 +1077,7 @@ export class App {
       }
       return;
     }
+    if (this.chooser.open) return;
     if (this.settings.open) {
       if (e.key === "Escape") {
         e.preventDefault();
@@ -690,7 +1106,49 @@ export class App {
     const search = this.listPane.search;
     const queue = QUEUE_KEYS[action];
     if (queue) return this.setQueue(queue);
+    if (this.page) {
+      // A page (Tasks, Audit) is shown: the list and document keys wait until it is left.
+      if (action === "back") return this.setQueue(this.inbox.queue);
+      if (!["help", "sync", "zoom-in", "zoom-out", "zoom-reset", "tasks", "switch-user", "search"].includes(action)) return;
+    }
     switch (action) {
+      case "tasks":
+        void this.showPage("tasks");
+        return;
+      case "switch-user":
+        void this.chooser.show(!this.user.current, this.user.current);
+        return;
+      case "next-undecided":
+        this.focusNextUndecided();
+        return;
+      case "match":
+        this.workKey(() => {
+          const box = this.docPane.workElement("match");
+          const first = box?.querySelector<HTMLElement>("button") ?? box;
+          if (!first) return false;
+          first.scrollIntoView({ block: "center" });
+          first.focus({ preventScroll: true });
+          return true;
+        }, "This document's patient match is not shown.");
+        return;
+      case "reject":
+        this.workKey(() => openRejectIn(this.docPane.element), can(this.user.current, "reject") ? "This document cannot be rejected as not known now (it is matched, or already closed)." : "Your role may not reject documents as not known.");
+        return;
+      case "assign":
+        this.workKey(() => openAssignIn(this.docPane.element), can(this.user.current, "reassign") ? "This document cannot be assigned now." : "Your role may not assign documents to others.");
+        return;
+      case "claim": {
+        const target = this.selection.actionTarget();
+        if (!target) this.toast.show("No document is open: select one in the list first.");
+        else void this.step(target.id, { step: "claim" }, "assign");
+        return;
+      }
+      case "mark-for-filing":
+        this.toggleMarked();
+        return;
+      case "file-marked":
+        void this.fileMarked();
+        return;
       case "next":
       case "previous":
         this.activeList().move(action === "next" ? 1 : -1);
@@ -712,6 +1170,7 @@ export class App {
         }
         break;
       case "search":
+        this.hidePage();
         if (this.inbox.quarantine) this.setQueue("all");
         this.showView("list");
         search.focus();

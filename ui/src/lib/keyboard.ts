@@ -17,6 +17,19 @@ export type Action =
   | "queue-quarantine"
   | "queue-filed"
   | "queue-all"
+  | "queue-needs-gp-review"
+  | "queue-unmatched"
+  | "queue-rejected"
+  | "queue-superseded"
+  | "tasks"
+  | "match"
+  | "reject"
+  | "assign"
+  | "claim"
+  | "next-undecided"
+  | "mark-for-filing"
+  | "file-marked"
+  | "switch-user"
   | "jump-summary"
   | "jump-medicines"
   | "jump-actions"
@@ -33,7 +46,7 @@ export interface Shortcut {
   action: Action;
   description: string;
   /** The help panel's group. */
-  group: "List" | "Document" | "Queues" | "Window";
+  group: "List" | "Document" | "Workflow" | "Queues" | "Window";
 }
 
 export const SHORTCUTS: Shortcut[] = [
@@ -41,6 +54,8 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: ["k", "ArrowUp"], action: "previous", description: "Previous document in the list", group: "List" },
   { keys: ["Enter"], action: "open", description: "Move into the open document to read it", group: "List" },
   { keys: ["Escape"], action: "back", description: "Back to the list (or close this panel)", group: "List" },
+  { keys: ["x"], action: "mark-for-filing", description: "Mark or unmark the selected document for filing together (only documents with no actions for the practice)", group: "List" },
+  { keys: ["F"], action: "file-marked", description: "File every marked document", group: "List" },
   { keys: ["/"], action: "search", description: "Search patient name, NHS number or document text, in every queue", group: "List" },
   { keys: ["f"], action: "file", description: "File the open document (the next one opens)", group: "Document" },
   { keys: ["a"], action: "needs-action", description: "Mark the open document as needs action (the next one opens)", group: "Document" },
@@ -51,12 +66,23 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: ["p"], action: "jump-actions", description: "Go to the plan and requested actions", group: "Document" },
   { keys: ["]"], action: "next-section", description: "Go to the next section", group: "Document" },
   { keys: ["["], action: "previous-section", description: "Go to the previous section", group: "Document" },
+  { keys: ["d"], action: "next-undecided", description: "Go to the next requested action that has no decision yet", group: "Workflow" },
+  { keys: ["i"], action: "match", description: "Go to the patient match (match to the register, awaiting registration)", group: "Workflow" },
+  { keys: ["r"], action: "reject", description: "Reject the open document as not known to the practice (asks for a reason)", group: "Workflow" },
+  { keys: ["w"], action: "assign", description: "Assign the open document to a person or a role", group: "Workflow" },
+  { keys: ["c"], action: "claim", description: "Claim the open document (assign it to yourself)", group: "Workflow" },
+  { keys: ["t"], action: "tasks", description: "Show the Tasks view (delegated actions)", group: "Workflow" },
   { keys: ["1"], action: "queue-new", description: "Show the New queue", group: "Queues" },
   { keys: ["2"], action: "queue-needs-action", description: "Show the Needs action queue", group: "Queues" },
   { keys: ["3"], action: "queue-quarantine", description: "Show the Quarantine queue", group: "Queues" },
   { keys: ["4"], action: "queue-filed", description: "Show the Filed queue", group: "Queues" },
   { keys: ["5"], action: "queue-all", description: "Show all documents", group: "Queues" },
+  { keys: ["6"], action: "queue-needs-gp-review", description: "Show the Needs GP review queue", group: "Queues" },
+  { keys: ["7"], action: "queue-unmatched", description: "Show the Unmatched queue", group: "Queues" },
+  { keys: ["8"], action: "queue-rejected", description: "Show the Rejected queue", group: "Queues" },
+  { keys: ["9"], action: "queue-superseded", description: "Show the Superseded queue", group: "Queues" },
   { keys: ["s"], action: "sync", description: "Sync now", group: "Window" },
+  { keys: ["U"], action: "switch-user", description: "Switch who is working", group: "Window" },
   { keys: ["=", "+"], ctrl: true, action: "zoom-in", description: "Larger text", group: "Window" },
   { keys: ["-"], ctrl: true, action: "zoom-out", description: "Smaller text", group: "Window" },
   { keys: ["0"], ctrl: true, action: "zoom-reset", description: "Text back to normal size", group: "Window" },
@@ -95,6 +121,6 @@ export function keyAction(e: KeyInput): Action | null {
 /** "ArrowDown" -> "↓" for the help panel. */
 export function keyName(key: string, ctrl = false): string {
   const name =
-    ({ ArrowDown: "↓ (down arrow)", ArrowUp: "↑ (up arrow)", Escape: "Esc", Enter: "Enter" } as Record<string, string>)[key] ?? key;
+    ({ ArrowDown: "↓ (down arrow)", ArrowUp: "↑ (up arrow)", Escape: "Esc", Enter: "Enter", F: "Shift + f", U: "Shift + u" } as Record<string, string>)[key] ?? key;
   return ctrl ? `Ctrl + ${name}` : name;
 }

@@ -28,8 +28,11 @@ type Shown = DocumentStatus | "quarantined" | "superseded";
 
 const STATUS: Record<Shown, { label: string; colour: TagColour }> = {
   new: { label: "New", colour: "blue" },
+  "needs-gp-review": { label: "Needs GP review", colour: "purple" },
   "needs-action": { label: "Needs action", colour: "orange" },
+  unmatched: { label: "Unmatched", colour: "red" },
   filed: { label: "Filed", colour: "green" },
+  rejected: { label: "Rejected", colour: "grey" },
   quarantined: { label: "Quarantined", colour: "red" },
   superseded: { label: "Superseded", colour: "grey" },
 };

@@ -1,14 +1,23 @@
 import { describe, expect, it } from "vitest";
 import type { AppStatus } from "../bindings/AppStatus";
 import type { DocumentCounts } from "../bindings/DocumentCounts";
+import type { StatusCounts } from "../bindings/StatusCounts";
 import { InboxState } from "./inbox";
 
-function status(documents: Partial<DocumentCounts> = {}): AppStatus {
+type Counts = Partial<Omit<DocumentCounts, "by_status">> & Partial<StatusCounts>;
+
+/** Counts of a status count with the lanes not given at 0. */
+function lanes(c: Partial<StatusCounts>): StatusCounts {
+  return { new: 0, needs_gp_review: 0, needs_action: 0, unmatched: 0, filed: 0, rejected: 0, superseded: 0, ...c };
+}
+
+function status(documents: Counts = {}): AppStatus {
+  const { total, quarantined, ...byStatus } = { total: 41, quarantined: 1, new: 40, filed: 1, ...documents };
   return {
     version: "0.1.0",
     store: {
       data_dir: "/data", database: "/data/handover.db", schema_version: 4, encryption: "sqlcipher", cipher_version: "4.6.1", keyring_backend: "secret-service",
-      documents: { total: 41, new: 40, needs_action: 0, filed: 1, quarantined: 1, ...documents },
+      documents: { total, quarantined, by_status: lanes(byStatus) },
     },
   };
 }
@@ -111,9 +120,13 @@ describe("counts", () => {
     const queues = inbox.queues();
     expect(queues.map((q) => [q.id, q.label, q.count, q.key])).toEqual([
       ["new", "New", 40, "1"],
+      ["needs-gp-review", "Needs GP review", 0, "6"],
       ["needs-action", "Needs action", 0, "2"],
+      ["unmatched", "Unmatched", 0, "7"],
       ["quarantine", "Quarantine", 1, "3"],
       ["filed", "Filed", 1, "4"],
+      ["rejected", "Rejected", 0, "8"],
+      ["superseded", "Superseded", 0, "9"],
       ["all", "All", 41, "5"],
     ]);
     expect(queues.filter((q) => q.current).map((q) => q.id)).toEqual(["filed"]);
@@ -183,9 +196,10 @@ describe("search across queues", () => {
     const inbox = new InboxState(status());
     inbox.setSearch("smith");
     inbox.setQueue("new");
-    expect(inbox.searchElsewhere({ new: 0, needs_action: 0, filed: 2 })).toEqual({ text: "0 in New, 2 in Filed", total: 2 });
-    expect(inbox.searchElsewhere({ new: 0, needs_action: 1, filed: 2 })?.text).toBe("0 in New, 1 in Needs action, 2 in Filed");
-    expect(inbox.searchElsewhere({ new: 0, needs_action: 0, filed: 0 })).toBeNull();
+    expect(inbox.searchElsewhere(lanes({ new: 0, needs_action: 0, filed: 2 }))).toEqual({ text: "0 in New, 2 in Filed", total: 2 });
+    expect(inbox.searchElsewhere(lanes({ new: 0, needs_action: 1, filed: 2 }))?.text).toBe("0 in New, 1 in Needs action, 2 in Filed");
+    expect(inbox.searchElsewhere(lanes({ needs_gp_review: 1, unmatched: 2 }))?.text).toBe("0 in New, 1 in Needs GP review, 2 in Unmatched");
+    expect(inbox.searchElsewhere(lanes({}))).toBeNull();
     expect(inbox.searchElsewhere(null)).toBeNull();
   });
 });

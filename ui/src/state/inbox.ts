@@ -12,12 +12,16 @@ import { nextDay, ukDayStartUtc } from "../lib/format";
 /** What the list pane shows: a queue of documents, or the quarantined messages. */
 export type QueueId = Queue | "quarantine";
 
-export const QUEUES: { id: QueueId; label: string; count: (s: AppStatus) => number | null }[] = [
-  { id: "new", label: "New", count: (s) => s.store.documents.new },
-  { id: "needs-action", label: "Needs action", count: (s) => s.store.documents.needs_action },
-  { id: "quarantine", label: "Quarantine", count: (s) => s.store.documents.quarantined },
-  { id: "filed", label: "Filed", count: (s) => s.store.documents.filed },
-  { id: "all", label: "All", count: (s) => s.store.documents.total },
+export const QUEUES: { id: QueueId; label: string; key: string; count: (s: AppStatus) => number | null }[] = [
+  { id: "new", label: "New", key: "1", count: (s) => s.store.documents.by_status.new },
+  { id: "needs-gp-review", label: "Needs GP review", key: "6", count: (s) => s.store.documents.by_status.needs_gp_review },
+  { id: "needs-action", label: "Needs action", key: "2", count: (s) => s.store.documents.by_status.needs_action },
+  { id: "unmatched", label: "Unmatched", key: "7", count: (s) => s.store.documents.by_status.unmatched },
+  { id: "quarantine", label: "Quarantine", key: "3", count: (s) => s.store.documents.quarantined },
+  { id: "filed", label: "Filed", key: "4", count: (s) => s.store.documents.by_status.filed },
+  { id: "rejected", label: "Rejected", key: "8", count: (s) => s.store.documents.by_status.rejected },
+  { id: "superseded", label: "Superseded", key: "9", count: (s) => s.store.documents.by_status.superseded },
+  { id: "all", label: "All", key: "5", count: (s) => s.store.documents.total },
 ];
 
 export const DEFAULT_SORT: Sort = "received-desc";
@@ -58,7 +62,7 @@ export interface QueueEntry {
   current: boolean;
   /** Quarantine holds messages: drawn as an alert. */
   alert: boolean;
-  /** The shortcut key ("1" to "5"). */
+  /** The shortcut key ("1" to "9"). */
   key: string;
 }
 
@@ -73,9 +77,18 @@ export interface MailboxContext {
 
 const STATUS_WORDS: [keyof StatusCounts, string, Queue][] = [
   ["new", "New", "new"],
+  ["needs_gp_review", "Needs GP review", "needs-gp-review"],
   ["needs_action", "Needs action", "needs-action"],
+  ["unmatched", "Unmatched", "unmatched"],
   ["filed", "Filed", "filed"],
+  ["rejected", "Rejected", "rejected"],
+  ["superseded", "Superseded", "superseded"],
 ];
+
+/** How many documents a status count holds in all. */
+export function countAll(c: StatusCounts): number {
+  return STATUS_WORDS.reduce((n, [k]) => n + c[k], 0);
+}
 
 const NO_FILTERS = { kind: "", sender: "", sort: DEFAULT_SORT, from: "", to: "", medicineChanges: false, practiceActions: false } as const;
 
@@ -217,7 +230,7 @@ export class InboxState {
    */
   searchElsewhere(counts: StatusCounts | null): { text: string; total: number } | null {
     if (!counts || !this.f.search) return null;
-    const total = counts.new + counts.needs_action + counts.filed;
+    const total = countAll(counts);
     if (!total) return null;
     const current = this.current;
     const parts = STATUS_WORDS.filter(([k, , q]) => counts[k] > 0 || q === current).map(([k, word]) => `${counts[k].toLocaleString("en-GB")} in ${word}`);
@@ -226,9 +239,10 @@ export class InboxState {
 
   /** The queue navigation, in order. */
   queues(): QueueEntry[] {
-    return QUEUES.map((q, i) => {
+    return QUEUES.map((q) => {
       const count = q.count(this.appStatus);
-      return { id: q.id, label: q.label, count, current: q.id === this.current && !this.searchingEveryQueue, alert: q.id === "quarantine" && (count ?? 0) > 0, key: String(i + 1) };
+      const alert = (q.id === "quarantine" || q.id === "needs-gp-review" || q.id === "unmatched") && (count ?? 0) > 0;
+      return { id: q.id, label: q.label, count, current: q.id === this.current && !this.searchingEveryQueue, alert, key: q.key };
     });
   }
 

@@ -17,6 +17,7 @@
 //     core refuses the action if the document changed since (`document_changed`).
 import type { DocumentRow } from "../bindings/DocumentRow";
 import type { DocumentView } from "../bindings/DocumentView";
+import type { WorkflowView } from "../bindings/WorkflowView";
 import type { QuarantinedView } from "../bindings/QuarantinedView";
 import type { QuarantineRow } from "../bindings/QuarantineRow";
 
@@ -28,7 +29,7 @@ export type Target = DocumentTarget | QuarantinedTarget;
 export type Pane =
   | { kind: "empty" }
   | { kind: "loading"; target: Target; seq: number }
-  | { kind: "document"; target: DocumentTarget; seq: number; view: DocumentView }
+  | { kind: "document"; target: DocumentTarget; seq: number; view: DocumentView; work: WorkflowView | null; workError: string | null }
   | { kind: "quarantined"; target: QuarantinedTarget; seq: number; message: QuarantinedView }
   | { kind: "error"; target: Target; seq: number; message: string };
 
@@ -43,6 +44,7 @@ export interface ActionTarget {
   id: number;
   expectedVersion: number;
   view: DocumentView;
+  work: WorkflowView | null;
 }
 
 /** The list's selected row, as the selection follows it. */
@@ -128,14 +130,16 @@ export class SelectionState {
    * changes) when the ticket is stale. A view of another document than the one selected is
    * never shown: the pane holds an error instead.
    */
-  showDocument(ticket: Ticket, view: DocumentView): boolean {
+  showDocument(ticket: Ticket, view: DocumentView, work: WorkflowView | null = null, workError: string | null = null): boolean {
     if (!this.isCurrent(ticket)) return false;
     const target = ticket.target;
     if (target.kind !== "document" || view.row.id !== target.id) {
       this.shown = { kind: "error", target, seq: ticket.seq, message: "This document could not be opened: a different document was returned." };
       return true;
     }
-    this.shown = { kind: "document", target, seq: ticket.seq, view };
+    // A workflow of another document (or another version) is never shown with this one.
+    const fits = work && work.document_id === view.row.id;
+    this.shown = { kind: "document", target, seq: ticket.seq, view, work: fits ? work : null, workError: fits || !work ? workError : "a different document's workflow was returned" };
     return true;
   }
 
@@ -167,7 +171,7 @@ export class SelectionState {
     const p = this.shown;
     if (p.kind !== "document") return null;
     if (expectedId !== undefined && expectedId !== p.target.id) return null;
-    return { id: p.target.id, expectedVersion: p.view.row.version, view: p.view };
+    return { id: p.target.id, expectedVersion: p.view.row.version, view: p.view, work: p.work };
   }
 
   /** The quarantined message the pane shows, or null. */

@@ -282,3 +282,29 @@ export class SyncIndicator {
     this.button.disabled = disabled;
   }
 }
+
+/**
+ * The practice register's banner: shown while the register is stale (older than the threshold,
+ * or never imported), in the stale-data style, because matching depends on it.
+ */
+export class RegisterSlot {
+  readonly element = h("div", { class: "app-register-slot", id: "register-slot" });
+
+  show(notice: { title: string; text: string } | null): void {
+    const current = this.element.firstElementChild;
+    if (!notice) {
+      clear(this.element);
+      return;
+    }
+    if (current && current.getAttribute("data-title") === notice.title) return;
+    clear(this.element);
+    this.element.append(
+      h(
+        "div",
+        { class: "nhsuk-warning-callout app-stale", id: "register-banner", role: "status", "data-title": notice.title },
+        h("h2", { class: "nhsuk-warning-callout__label app-stale__title" }, h("span", { class: "nhsuk-u-visually-hidden" }, "Important: "), notice.title),
+        h("p", { class: "app-stale__text" }, notice.text),
+      ),
+    );
+  }
+}

@@ -33,6 +33,9 @@ const row: DocumentRow = {
   times_received: 1,
   identity_warnings: 0,
   version: 1,
+  match_state: "matched",
+  assigned_to: null,
+  business_response: null,
 };
 
 function viewOf(doc: Document, over: Partial<DocumentView> = {}): DocumentView {

@@ -21,6 +21,7 @@ import { buildSummary } from "../lib/summary";
 import { renderDisagreement, renderMedicines } from "./medicines";
 import { renderNarrative } from "./narrative";
 import { renderSummary } from "./summary";
+import { assigneeLabel, type Blocker } from "../lib/workflow";
 
 export interface DocumentHandlers {
   setStatus: (status: "new" | "needs-action" | "filed") => void;
@@ -30,7 +31,7 @@ export interface DocumentHandlers {
 }
 
 /** Where the jump keys and the section index go. */
-export type JumpTarget = "summary" | "medicines" | "actions" | "attachments" | "changes" | "details" | "next" | "previous";
+export type JumpTarget = "summary" | "medicines" | "actions" | "attachments" | "changes" | "details" | "work" | "next" | "previous";
 
 /** "SMITH, Sam (Mrs)" from the document's Patient resource. */
 export function patientName(p: Patient): string {
@@ -225,22 +226,44 @@ export function renderReplacementBanners(view: DocumentView, handlers: DocumentH
   return out;
 }
 
-function renderActions(view: DocumentView, handlers: DocumentHandlers): HTMLElement {
+/**
+ * The action bar: the lane, File (marked unavailable, with the reasons, when the core would
+ * refuse: it can still be pressed, and the refusal is shown), Needs action and Move to New.
+ */
+function renderActions(view: DocumentView, handlers: DocumentHandlers, blockers: Blocker[] | null): HTMLElement {
   const status = view.row.status;
-  const button = (label: string, key: string, target: "new" | "needs-action" | "filed", cls: string) =>
+  const closed = status === "rejected" || status === "superseded";
+  const button = (label: string, key: string, target: "new" | "needs-action" | "filed", cls: string, blocked = false) =>
     h(
       "button",
-      { type: "button", class: `app-action ${cls}`, "data-action": target, "aria-keyshortcuts": key, onclick: () => handlers.setStatus(target) },
+      {
+        type: "button",
+        class: `app-action ${cls}${blocked ? " app-action--blocked" : ""}`,
+        "data-action": target,
+        "aria-keyshortcuts": key,
+        "aria-disabled": blocked ? "true" : null,
+        "aria-describedby": blocked ? "file-blockers" : null,
+        onclick: () => handlers.setStatus(target),
+      },
       label,
       h("span", { class: "app-action__key", "aria-hidden": "true" }, key),
     );
+  const blocked = !!blockers && blockers.length > 0;
   return h(
     "div",
     { class: "app-actions", role: "group", "aria-label": "Document actions" },
-    h("span", { class: "app-actions__status" }, "Status ", statusTag(status), view.row.superseded_by !== null ? tag("Superseded", "grey") : null),
-    status !== "filed" ? button("File", "f", "filed", "app-action--primary") : null,
-    status !== "needs-action" ? button("Needs action", "a", "needs-action", "app-action--secondary") : null,
-    status !== "new" ? button("Move to New", "n", "new", "app-action--secondary") : null,
+    h("span", { class: "app-actions__status" }, "Status ", statusTag(status), view.row.superseded_by !== null && status !== "superseded" ? tag("Superseded", "grey") : null, view.row.assigned_to ? h("span", { class: "app-actions__assigned", "data-testid": "row-assigned" }, `Assigned: ${assigneeLabel(view.row.assigned_to)}`) : null),
+    !closed && status !== "filed" ? button("File", "f", "filed", "app-action--primary", blocked) : null,
+    !closed && status !== "needs-action" && status !== "filed" ? button("Needs action", "a", "needs-action", "app-action--secondary") : null,
+    !closed && status !== "new" ? button("Move to New", "n", "new", "app-action--secondary") : null,
+    blocked && status !== "filed" && !closed
+      ? h(
+          "div",
+          { class: "app-actions__blockers", id: "file-blockers", "data-testid": "file-blockers" },
+          h("strong", {}, "Not ready to file: "),
+          blockers.map((b, i) => h("span", { "data-code": b.code }, i ? " " : "", b.text)),
+        )
+      : null,
     h("span", { class: "app-actions__message", role: "status", "aria-live": "polite", id: "action-message" }),
   );
 }
@@ -571,7 +594,7 @@ function renderProvenance(view: DocumentView): HTMLElement {
 }
 
 /** The sticky index: the jump targets with their keys, and every section. */
-function renderIndex(doc: Document | null, view: DocumentView): HTMLElement {
+function renderIndex(doc: Document | null, view: DocumentView, hasWork = false): HTMLElement {
   const link = (label: string, target: JumpTarget, key: string | null) =>
     h("button", { type: "button", class: "app-index__link", "data-target": target, "aria-keyshortcuts": key }, label, key ? h("span", { class: "app-action__key", "aria-hidden": "true" }, key) : null);
   const select = h(
@@ -585,6 +608,7 @@ function renderIndex(doc: Document | null, view: DocumentView): HTMLElement {
     "nav",
     { class: "app-index", "aria-label": "Sections of this document", "data-testid": "section-index" },
     link("Summary", "summary", "g"),
+    hasWork ? link("Work", "work", null) : null,
     view.supersedes.length ? link("Changes", "changes", null) : null,
     doc?.medications.length ? link("Medicines", "medicines", "m") : null,
     doc?.sections.some(isPlan) ? link("Plan", "actions", "p") : null,
@@ -654,7 +678,13 @@ export function jumpWithin(root: HTMLElement, target: JumpTarget | number): bool
 }
 
 /** The whole document view. `comparison`: where the comparison with a replaced version goes, filled in when it arrives. */
-export function renderDocument(view: DocumentView, handlers: DocumentHandlers, today: Date = new Date(), comparison: HTMLElement | null = null): HTMLElement {
+export function renderDocument(
+  view: DocumentView,
+  handlers: DocumentHandlers,
+  today: Date = new Date(),
+  comparison: HTMLElement | null = null,
+  work: { panel: HTMLElement; blockers: Blocker[] | null } | null = null,
+): HTMLElement {
   const doc = view.parsed.document;
   const fixed = h(
     "div",
@@ -662,7 +692,7 @@ export function renderDocument(view: DocumentView, handlers: DocumentHandlers, t
     renderPatientBanner(doc?.patient ?? null, today, doc?.kind ?? view.row.kind),
     renderIdentityIssues(view, handlers),
     renderReplacementBanners(view, handlers),
-    renderActions(view, handlers),
+    renderActions(view, handlers, work?.blockers ?? null),
   );
   const article = h("article", { class: "app-doc", "data-document-id": view.row.id, "data-kind": doc?.kind ?? view.row.kind, "aria-labelledby": "document-title" });
   const jump = (t: JumpTarget | number) => void jumpWithin(article, t);
@@ -674,7 +704,7 @@ export function renderDocument(view: DocumentView, handlers: DocumentHandlers, t
         { jumpToSection: (i) => jump(i), jumpTo: (t) => jump(t) },
       )
     : null;
-  const index = renderIndex(doc, view);
+  const index = renderIndex(doc, view, !!work);
   index.addEventListener("click", (e) => {
     const t = (e.target as Element).closest?.("[data-target]");
     if (t) jump(t.getAttribute("data-target") as JumpTarget);
@@ -693,6 +723,7 @@ export function renderDocument(view: DocumentView, handlers: DocumentHandlers, t
     doc ? renderHeader(doc, view) : h("h2", { class: "nhsuk-heading-m", id: "document-title", tabindex: "-1" }, kindLabel(view.row.kind)),
     renderDeliveries(view),
     renderAttentionNotes(view.parsed.diagnostics),
+    work?.panel ?? null,
     summary,
     view.supersedes.length && comparison
       ? h(

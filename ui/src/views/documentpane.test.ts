@@ -14,6 +14,9 @@ function viewOf(id: number, attachments = 0): DocumentView {
     times_received: 1,
     identity_warnings: 0,
     version: 1,
+    match_state: "matched",
+    assigned_to: null,
+    business_response: null,
   };
   return {
     row,
@@ -31,7 +34,7 @@ function quarantined(messageId: number): QuarantinedView {
   return {
     provenance: { message_id: messageId, source: "folder", mailbox: "/tmp/x", source_id: "g.xml", workflow_id: null, sender_mailbox: null, received_at: "2026-11-22T10:40:00Z", acknowledged_at: null, sha256: "00", size: 10 },
     plain_reason: "Not a Transfer of Care message.", reason: "not a FHIR bundle", sender: null, dealt_with_at: null, dealt_with_note: null, diagnostics: [], preview: "<garbage/>", preview_truncated: false, binary: false,
-    content_encoding: null, parsed: null,
+    content_encoding: null, parsed: null, matchable_by_hand: false,
   };
 }
 

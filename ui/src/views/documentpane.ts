@@ -10,6 +10,11 @@ import { clear, h } from "../widgets/dom";
 import { renderComparison } from "./compare";
 import { jumpWithin, renderDocument, type JumpTarget } from "./document";
 import { renderQuarantined } from "./quarantine";
+import type { CurrentUser } from "../bindings/CurrentUser";
+import type { User } from "../bindings/User";
+import type { WorkStep } from "../bindings/WorkStep";
+import { fileBlockers } from "../lib/workflow";
+import { renderWorkError, renderWorkPanel } from "./workflow";
 
 /** What the pane's controls ask for; each names the document it was drawn for. */
 export interface DocumentPaneActions {
@@ -24,6 +29,10 @@ export interface DocumentPaneActions {
   saveQuarantined: (messageId: number) => void;
   /** Records that a quarantined message was dealt with. */
   markDealtWith: (messageId: number, note: string) => void;
+  /** A workflow step on the shown document; `focus` names what to focus once it is shown again. */
+  step?: (documentId: number, step: WorkStep, focus?: string) => void;
+  /** Who is working, and the profiles (for delegating and assigning). */
+  people?: () => { user: CurrentUser | null; users: User[] };
 }
 
 export function renderEmptyDocument(): HTMLElement {
@@ -63,6 +72,16 @@ export class DocumentPane {
         const id = view.row.id;
         const comparison = view.supersedes.length ? h("div", { class: "app-compare__slot" }, h("p", { class: "app-muted app-small" }, "Comparing with the version it replaces…")) : null;
         const scope = this.replace();
+        const today = new Date();
+        const people = this.actions.people?.() ?? { user: null, users: [] };
+        const work = pane.work
+          ? {
+              panel: renderWorkPanel({ work: pane.work, user: people.user, users: people.users, today }, { step: (step, focus) => this.actions.step?.(id, step, focus) }),
+              blockers: fileBlockers(pane.work.state, pane.work.actions, people.user),
+            }
+          : pane.workError
+            ? { panel: renderWorkError(pane.workError), blockers: null }
+            : null;
         this.element.append(
           renderDocument(
             view,
@@ -72,8 +91,9 @@ export class DocumentPane {
               viewAttachment: (i, target) => this.actions.viewAttachment(id, i, target, scope),
               saveAttachment: (i, target) => this.actions.saveAttachment(id, i, target, scope),
             },
-            new Date(),
+            today,
             comparison,
+            work,
           ),
         );
         if (comparison) void this.compare(view, comparison, scope);
@@ -120,6 +140,34 @@ export class DocumentPane {
   jump(target: JumpTarget): boolean {
     const article = this.element.querySelector<HTMLElement>(".app-doc[data-document-id]");
     return article ? jumpWithin(article, target) : false;
+  }
+
+  /** The element of the shown document's work panel named `key` (see `focusWork`). */
+  workElement(key: string): HTMLElement | null {
+    const sel: Record<string, string> = {
+      match: "#work-match",
+      review: "#work-review",
+      assign: "#work-assignment button, #work-assignment",
+      notes: "#work-note-input",
+      panel: "#work-title",
+    };
+    const m = /^action-(\d+)$/.exec(key);
+    const selectors = m ? [`#work-action-${m[1]} button`, `#work-action-${m[1]}`] : (sel[key] ?? "").split(", ").filter(Boolean);
+    // The first selector that finds something (a button before the box that holds it).
+    for (const q of selectors) {
+      const el = this.element.querySelector<HTMLElement>(q);
+      if (el) return el;
+    }
+    return null;
+  }
+
+  /** Scrolls to and focuses the work panel's element named `key`; false when it is not shown. */
+  focusWork(key: string): boolean {
+    const el = this.workElement(key);
+    if (!el) return false;
+    el.scrollIntoView({ block: "center" });
+    el.focus({ preventScroll: true });
+    return true;
   }
 
   /** Moves focus into the document's scrolling content. */

@@ -17,7 +17,7 @@ export class HelpPanel {
           "table",
           { class: "nhsuk-table app-help__table" },
           h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Key"), h("th", { scope: "col" }, "Action"))),
-          (["List", "Document", "Queues", "Window"] as const).map((group) =>
+          (["List", "Document", "Workflow", "Queues", "Window"] as const).map((group) =>
             h(
               "tbody",
               {},

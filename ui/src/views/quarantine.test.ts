@@ -17,6 +17,7 @@ function view(over: Partial<QuarantinedView> = {}): QuarantinedView {
     binary: false,
     content_encoding: null,
     parsed: null,
+    matchable_by_hand: false,
     ...over,
   };
 }

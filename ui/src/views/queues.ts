@@ -2,11 +2,52 @@
 import type { QueueEntry, QueueId } from "../state/inbox";
 import { clear, h } from "../widgets/dom";
 
+/** A page of the navigation below the queues (Tasks, Audit). */
+export interface PageEntry {
+  id: "tasks" | "audit";
+  label: string;
+  count: number | null;
+  current: boolean;
+  key: string | null;
+}
+
 export class QueueNav {
   readonly list = h("ul", { class: "app-queues__list" });
-  readonly element = h("nav", { class: "app-queues", "aria-label": "Queues" }, this.list);
+  readonly pages = h("ul", { class: "app-queues__list app-queues__pages" });
+  readonly element = h("nav", { class: "app-queues", "aria-label": "Queues" }, this.list, this.pages);
 
-  constructor(private readonly onSelect: (queue: QueueId) => void) {}
+  constructor(
+    private readonly onSelect: (queue: QueueId) => void,
+    private readonly onPage: (page: "tasks" | "audit") => void = () => {},
+  ) {}
+
+  renderPages(entries: PageEntry[]): void {
+    clear(this.pages);
+    for (const p of entries) {
+      this.pages.append(
+        h(
+          "li",
+          {},
+          h(
+            "a",
+            {
+              href: `#/${p.id}`,
+              class: "app-queues__link",
+              "aria-current": p.current ? "page" : null,
+              "data-page": p.id,
+              "aria-keyshortcuts": p.key,
+              onclick: (e: Event) => {
+                e.preventDefault();
+                this.onPage(p.id);
+              },
+            },
+            h("span", {}, p.label),
+            h("span", { class: "app-queues__count" }, p.count === null ? "" : String(p.count)),
+          ),
+        ),
+      );
+    }
+  }
 
   render(entries: QueueEntry[]): void {
     clear(this.list);

@@ -16,6 +16,9 @@ function row(over: Partial<DocumentRow> = {}): DocumentRow {
     times_received: 1,
     identity_warnings: 0,
     version: 1,
+    match_state: "matched",
+    assigned_to: null,
+    business_response: null,
     ...over,
   };
 }
