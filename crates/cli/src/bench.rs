@@ -586,7 +586,7 @@ fn inbox(
             "unmatched_p95_ms": p95(unmatched),
             "tasks_p95_ms": p95(tasks),
             "events": store.event_count()?,
-            "open_tasks": store.tasks(&handover_store::TaskQuery { limit: 2000, ..Default::default() })?.len(),
+            "open_tasks_listed_up_to_2000": store.tasks(&handover_store::TaskQuery { limit: 2000, ..Default::default() })?.len(),
             "unmatched_documents": store.document_counts()?.by_status.get(handover_store::DocumentStatus::Unmatched),
             "rounds": rounds,
             "search_p95_ms_by_kind": {
