@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { axeViolations, fixtureMailbox, inspect, launch, listName, press, repoRoot, screenshot, until } from "./harness.mjs";
+import { axeViolations, fixtureMailbox, inspect, laneCounts, launch, listName, press, repoRoot, screenshot, selectFileable, until } from "./harness.mjs";
 
 const GARBAGE = '<?xml version="1.0"?><notABundle><script>window.__handoverPwned = true</script>not a ToC message</notABundle>';
 
@@ -50,6 +50,10 @@ async function searchFor(browser, text) {
   await until(async () => browser.execute((t) => document.getElementById("inbox-list").getAttribute("data-search") === t && document.getElementById("inbox-list").getAttribute("aria-busy") === "false", text), { message: `results for ${text}` });
 }
 
+/** Documents in New once the start-up sync has stored them all (read from the store). */
+let N;
+const newIs = (n) => new RegExp(`^New: ${n} documents?$`);
+
 async function summary(browser) {
   return (await browser.$("#list-summary")).getText();
 }
@@ -57,8 +61,14 @@ async function summary(browser) {
 test("the app syncs the folder mailbox and the inbox lists the documents", async () => {
   const { browser } = session;
   await (await browser.$("h1#inbox-heading")).waitForDisplayed({ timeout: 20000 });
-  // All 40 fixtures and the PDF one are documents in the New queue once the start-up sync has run.
-  await until(async () => /New: 41 documents/.test(await summary(browser)), { timeout: 30000, message: "41 new documents" });
+  // All 40 fixtures and the PDF one are documents once the start-up sync has run; New holds all
+  // but those in Needs GP review (mental health discharges) and the replaced versions.
+  await until(async () => (await (await browser.$('[data-queue="all"] .app-queues__count')).getText()) === "41", { timeout: 30000, message: "41 documents" });
+  const lanes = laneCounts(session.dataDir);
+  N = lanes.new;
+  assert.equal(N + lanes["needs-gp-review"] + lanes.superseded, 41, JSON.stringify(lanes));
+  assert.ok(lanes["needs-gp-review"] > 0, "mental health discharges wait for a GP");
+  await until(async () => newIs(N).test(await summary(browser)), { timeout: 30000, message: `${N} new documents` });
   const first = await rows(browser);
   assert.ok(first.length >= 5, `rows rendered: ${first.length}`);
   // Virtualised: far fewer rows in the DOM than documents would be possible, each a compact row.
@@ -95,7 +105,7 @@ test("the list filters by kind and sorts by patient", async () => {
     s.value = "";
     s.dispatchEvent(new Event("input"));
   });
-  await until(async () => /New: 41 documents$/.test(await summary(browser)), { message: "search cleared" });
+  await until(async () => newIs(N).test(await summary(browser)), { message: "search cleared" });
   await (await browser.$(".app-filters__summary")).click();
   await (await browser.$("#filter-kind")).selectByAttribute("value", "outpatient-letter");
   await until(async () => /matching$/.test(await summary(browser)), { message: "filtered list" });
@@ -109,7 +119,7 @@ test("the list filters by kind and sorts by patient", async () => {
   assert.equal(sortedRows.length, shown.length);
   for (const r of sortedRows) assert.ok(r.text.includes("Outpatient letter"), r.text);
   await (await browser.$("#clear-filters")).click();
-  await until(async () => /New: 41 documents$/.test(await summary(browser)), { message: "filters cleared" });
+  await until(async () => newIs(N).test(await summary(browser)), { message: "filters cleared" });
   await (await browser.$(".app-filters__summary")).click();
 });
 
@@ -193,16 +203,19 @@ test("keyboard triage: j/k, Enter, f to file, Esc back, ? for help", async () =>
   const search = await browser.$("#search");
   await search.clearValue();
   await press(browser, "Escape", "Escape");
-  await until(async () => /New: 41 documents$/.test(await summary(browser)), { message: "all 41 back" });
+  await until(async () => newIs(N).test(await summary(browser)), { message: "all 41 back" });
   await until(async () => (await browser.execute(() => document.activeElement?.id)) === "inbox-list", { message: "list focused" });
   await press(browser, "j", "j", "k");
   const selected = await browser.execute(() => document.querySelector("#inbox-list [aria-selected=true]")?.getAttribute("data-index"));
   assert.equal(selected, "1");
+  // On to a document that asks nothing of the practice (one with requested actions waits for
+  // a decision on each before it may be filed: see 06-workflow).
+  await selectFileable(browser);
   await press(browser, "Enter");
   await until(async () => (await browser.execute(() => document.activeElement?.id)) === "document-scroll", { message: "document focused" });
   const openedId = await browser.execute(() => document.querySelector(".app-doc")?.getAttribute("data-document-id"));
   await press(browser, "f");
-  await until(async () => /New: 40 documents$/.test(await summary(browser)), { message: "filed document leaves New" });
+  await until(async () => newIs(N - 1).test(await summary(browser)), { message: "filed document leaves New" });
   assert.equal(await (await browser.$('[data-queue="filed"] .app-queues__count')).getText(), "1");
   assert.equal(await browser.execute(() => document.activeElement?.id), "inbox-list");
   // Filed queue holds it.
@@ -211,7 +224,7 @@ test("keyboard triage: j/k, Enter, f to file, Esc back, ? for help", async () =>
   const filedId = await browser.execute(() => document.querySelector("#inbox-list [data-id]")?.getAttribute("data-id"));
   assert.equal(filedId, openedId);
   await press(browser, "1");
-  await until(async () => /New: 40 documents$/.test(await summary(browser)), { message: "back to New" });
+  await until(async () => newIs(N - 1).test(await summary(browser)), { message: "back to New" });
   // Help panel.
   await press(browser, "?");
   const help = await browser.$("#help");

@@ -192,3 +192,32 @@ export async function axeViolations(browser, { context } = {}) {
 export async function press(browser, ...keys) {
   for (const key of keys) await browser.keys(key);
 }
+
+/** The store's document rows (`handover list --json`) for the app launched on `dataDir`. */
+export function storeRows(dataDir) {
+  return JSON.parse(cli(["list", "--json"], { HANDOVER_DATA_DIR: dataDir }));
+}
+
+/** How many documents the store has in each lane ({ new, "needs-gp-review", ... }). */
+export function laneCounts(dataDir) {
+  const counts = { new: 0, "needs-gp-review": 0, "needs-action": 0, unmatched: 0, filed: 0, rejected: 0, superseded: 0 };
+  for (const r of storeRows(dataDir)) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * Moves the list selection down (j) to the first document with no actions for the practice (one
+ * that may be filed without deciding any), and returns its row id.
+ */
+export async function selectFileable(browser, { max = 60 } = {}) {
+  for (let i = 0; i < max; i++) {
+    const id = await browser.execute(() => {
+      const row = document.querySelector("#inbox-list [role=option][aria-selected=true]");
+      return row && row.querySelector(".app-row__action--none") ? row.getAttribute("data-id") : null;
+    });
+    if (id) return id;
+    await browser.keys("j");
+    await new Promise((r) => setTimeout(r, 80));
+  }
+  throw new Error("no document without actions for the practice in the list");
+}
