@@ -222,14 +222,14 @@ export function registerNotice(r: { patients: number; imported_at: string | null
   if (!r.stale) return null;
   if (!r.imported_at) {
     return {
-      title: "No practice register imported",
-      text: "Documents are not matched to registered patients. Import the register (handover register import FILE) to match them.",
+      title: "No practice register imported:",
+      text: "documents are not matched to registered patients. Import it with handover register import FILE.",
     };
   }
   const days = Math.max(0, Math.floor((now.getTime() - Date.parse(r.imported_at)) / 86_400_000));
   return {
-    title: `Practice register imported ${days === 1 ? "1 day" : `${days} days`} ago`,
-    text: `Matching may be out of date: the register is older than ${r.max_age_days} days (imported ${formatDateTime(r.imported_at)}). Import a new copy.`,
+    title: `Practice register imported ${days === 1 ? "1 day" : `${days} days`} ago:`,
+    text: `matching may be out of date (imported ${formatDateTime(r.imported_at)}; older than ${r.max_age_days} days). Import a new copy.`,
   };
 }
 
