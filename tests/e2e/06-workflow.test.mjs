@@ -6,20 +6,22 @@
 // events under each person's name. An admin cannot file a mental health discharge (GP review);
 // a GP can.
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { addUser, axeViolations, cli, fixtureMailbox, inspect, launch, press, screenshot, until } from "./harness.mjs";
+import { addUser, axeViolations, cli, fixtureMailbox, inspect, launch, press, screenshot, selectFileable, until } from "./harness.mjs";
 
 const ADMIN = { name: "Alex Admin", role: "admin" };
 const COORDINATOR = { name: "Casey Coordinator", role: "care-coordinator" };
 const GP = { name: "Gita GP", role: "gp" };
+const MANAGER = { name: "Pat Manager", role: "practice-manager" };
 
 let session;
 let dataDir;
 let docA; // { file, doc, actions, nhs }
 let docMH;
+let downloads;
 
 const toast = async (browser) => (await browser.$("#toast")).getText();
 const active = (browser) =>
@@ -33,6 +35,7 @@ const active = (browser) =>
       undecided: a?.closest("[data-action-index]")?.getAttribute("data-undecided") === "true",
       decide: a?.getAttribute("data-decide") ?? null,
       testid: a?.getAttribute("data-testid") ?? null,
+      inChooser: !!a?.closest("#user-chooser"),
     };
   });
 const shownId = (browser) => browser.execute(() => document.querySelector(".app-doc[data-document-id]")?.getAttribute("data-document-id") ?? null);
@@ -88,10 +91,14 @@ before(async () => {
   writeFileSync(register, `${lines.join("\n")}\n`);
 
   dataDir = mkdtempSync(path.join(tmpdir(), "handover-e2e-"));
-  for (const u of [ADMIN, COORDINATOR, GP]) addUser(dataDir, u);
+  for (const u of [ADMIN, COORDINATOR, GP, MANAGER]) addUser(dataDir, u);
   const imported = JSON.parse(cli(["register", "import", register, "--json"], { HANDOVER_DATA_DIR: dataDir }));
   assert.deepEqual(imported.rejected, [], JSON.stringify(imported.rejected));
-  session = await launch({ dataDir, user: ADMIN, env: { HANDOVER_MAILBOX_DIR: fixtures.mailbox } });
+  // The audit export goes to a Downloads folder of this test's own.
+  downloads = mkdtempSync(path.join(tmpdir(), "handover-downloads-"));
+  const config = mkdtempSync(path.join(tmpdir(), "handover-xdg-"));
+  writeFileSync(path.join(config, "user-dirs.dirs"), `XDG_DOWNLOAD_DIR="${downloads}"\n`);
+  session = await launch({ dataDir, user: ADMIN, env: { HANDOVER_MAILBOX_DIR: fixtures.mailbox, XDG_CONFIG_HOME: config } });
 });
 after(async () => {
   await session?.close();
@@ -122,7 +129,10 @@ async function switchTo(browser, name) {
   await browser.keys("U");
   const chooser = await browser.$("#user-chooser");
   await chooser.waitForDisplayed({ timeout: 5000 });
-  await until(async () => (await active(browser)).tag === "BUTTON", { message: "first profile focused" });
+  await until(async () => {
+    const a = await active(browser);
+    return a.inChooser && a.tag === "BUTTON";
+  }, { message: "first profile focused" });
   for (let i = 0; i < 6; i++) {
     const a = await active(browser);
     if (a.text.startsWith(name)) break;
@@ -181,8 +191,9 @@ test("the admin matches, delegates, decides and files by keyboard; filing is ref
   await until(async () => (await active(browser)).tag === "SELECT", { message: "delegate-to focused" });
   await type(browser, "Casey");
   await until(async () => (await browser.execute(() => document.activeElement.value)) === "user:Casey Coordinator", { message: "Casey chosen by typing" });
-  const due = await browser.execute(() => document.querySelector("[data-testid=delegate-form] input[type=date]").value);
-  assert.equal(due, localDay(7), "due in 7 days by default");
+  const due = await browser.execute(() => document.querySelector("[data-testid=delegate-form] input[id^=delegate-due]").value);
+  const [y, m, d] = localDay(7).split("-");
+  assert.equal(due, `${d}-${["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][Number(m) - 1]}-${y}`, "due in 7 days by default, as dd-Mmm-yyyy");
   await press(browser, "Tab", "Tab");
   assert.equal((await active(browser)).tag, "INPUT");
   await type(browser, "Please book the blood test");
@@ -288,4 +299,72 @@ test("an admin cannot file a mental health discharge (GP review); a GP can", asy
   await until(async () => show(id).status === "filed", { message: "filed by the GP" });
   const filed = show(id).events.find((e) => e.kind === "filed");
   assert.equal(filed.actor, GP.name);
+});
+
+test("several documents with no actions for the practice are filed together (x to mark, Shift+f to file)", async () => {
+  const { browser } = session;
+  await switchTo(browser, ADMIN.name);
+  await press(browser, "Escape");
+  await press(browser, "/");
+  await browser.execute(() => {
+    const s = document.getElementById("search");
+    s.value = "";
+    s.dispatchEvent(new Event("input"));
+  });
+  await press(browser, "Escape");
+  await press(browser, "1");
+  await until(async () => browser.execute(() => document.getElementById("inbox-list").getAttribute("aria-busy") === "false" && !!document.querySelector("#inbox-list [aria-selected=true]")), { message: "New listed" });
+  const first = await selectFileable(browser);
+  await press(browser, "x");
+  await until(async () => /^Marked for filing: 1 document/.test(await toast(browser)), { message: "one marked" });
+  await press(browser, "j");
+  const second = await selectFileable(browser, { skip: [first] });
+  assert.notEqual(second, first);
+  await press(browser, "x");
+  await until(async () => /^Marked for filing: 2 documents/.test(await toast(browser)), { message: "two marked" });
+  assert.equal(await browser.execute(() => document.querySelectorAll("#inbox-list [data-marked=true]").length), 2);
+  await screenshot(browser, "06-marked");
+  // A document that asks something of the practice is not marked.
+  const withActions = await browser.execute(() => [...document.querySelectorAll("#inbox-list [role=option][data-id]")].find((r) => !r.querySelector(".app-row__action--none"))?.getAttribute("data-index"));
+  await browser.keys("F");
+  await until(async () => /^Filed 2 documents\.$/.test(await toast(browser)), { message: "both filed" });
+  for (const id of [first, second]) assert.equal(show(Number(id)).status, "filed");
+  assert.ok(withActions !== undefined);
+});
+
+test("the practice manager sees the audit trail and the conservation report, verifies and exports it", async () => {
+  const { browser } = session;
+  await switchTo(browser, MANAGER.name);
+  await press(browser, "l");
+  const page = await browser.$("#audit-page");
+  await page.waitForDisplayed({ timeout: 5000 });
+  await until(async () => browser.execute(() => !!document.querySelector("[data-testid=report-balanced]") && !!document.querySelector("[data-testid=audit-events]")), { message: "report and events" });
+  const events = await (await browser.$("[data-testid=audit-events]")).getText();
+  assert.match(events, /Gita GP/);
+  assert.match(events, /Task completed/);
+  const total = await browser.execute(() => document.querySelector("[data-testid=conservation] tr[data-day=total]")?.textContent);
+  assert.match(total, /^Total16/, total);
+  await screenshot(browser, "06-audit");
+  const violations = await axeViolations(browser);
+  assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
+  // Tab from the heading to Verify, then Export.
+  for (let i = 0; i < 10 && (await active(browser)).id !== "audit-verify"; i++) await press(browser, "Tab");
+  assert.equal((await active(browser)).id, "audit-verify");
+  await press(browser, "Enter");
+  await until(async () => browser.execute(() => !!document.querySelector("[data-testid=verify-ok]")), { message: "the audit trail verifies" });
+  await press(browser, "Tab");
+  assert.equal((await active(browser)).id, "audit-export");
+  await press(browser, "Enter");
+  await until(async () => /^Saved the audit trail as CSV: /.test(await (await browser.$("#export-result")).getText()), { message: "exported" });
+  const saved = readdirSync(downloads).filter((f) => f.endsWith(".csv"));
+  assert.equal(saved.length, 1, JSON.stringify(saved));
+  assert.match(readFileSync(path.join(downloads, saved[0]), "utf8"), /Casey Coordinator/);
+  // Filter by person: only that person's events.
+  for (let i = 0; i < 10 && (await active(browser)).id !== "audit-actor"; i++) await press(browser, "Tab");
+  await type(browser, COORDINATOR.name);
+  await press(browser, "Enter");
+  await until(async () => {
+    const actors = await browser.execute(() => [...document.querySelectorAll("[data-testid=audit-events] tbody tr td:nth-child(3)")].map((td) => td.firstChild?.textContent));
+    return actors.length > 0 && actors.every((a) => a === "Casey Coordinator");
+  }, { message: "only Casey's events" });
 });

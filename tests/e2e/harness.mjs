@@ -209,13 +209,13 @@ export function laneCounts(dataDir) {
  * Moves the list selection down (j) to the first document with no actions for the practice (one
  * that may be filed without deciding any), and returns its row id.
  */
-export async function selectFileable(browser, { max = 60 } = {}) {
+export async function selectFileable(browser, { max = 60, skip = [] } = {}) {
   for (let i = 0; i < max; i++) {
     const id = await browser.execute(() => {
       const row = document.querySelector("#inbox-list [role=option][aria-selected=true]");
       return row && row.querySelector(".app-row__action--none") ? row.getAttribute("data-id") : null;
     });
-    if (id) return id;
+    if (id && !skip.includes(id)) return id;
     await browser.keys("j");
     await new Promise((r) => setTimeout(r, 80));
   }

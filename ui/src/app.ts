@@ -717,15 +717,14 @@ export class App {
   }
 
   private setUser(user: CurrentUser): void {
-    const before = this.user.current;
-    const changed = before?.name !== user.name;
+    const changed = this.user.current?.name !== user.name;
     this.user.set(user);
     this.userBox.show(user);
     void this.loadUsers();
     if (!changed) return;
     this.marked.clear();
     this.viewed = null;
-    if (before) this.toast.show(`Working as ${user.name} (${this.roleName(user)}).`);
+    // The header says who is working now (and announces it: it is a live region).
     void this.refreshTaskCount();
     if (this.page === "tasks") void this.loadTasks();
     if (this.page === "audit") {
@@ -736,10 +735,6 @@ export class App {
     // The open document's controls follow the person's role.
     const id = this.selection.openDocumentId;
     if (id !== null) void this.reshow(id);
-  }
-
-  private roleName(user: CurrentUser): string {
-    return ({ gp: "GP", admin: "Admin", "care-coordinator": "Care coordinator", pharmacist: "Pharmacist", "practice-manager": "Practice manager" } as const)[user.role];
   }
 
   private mayAudit(): boolean {
@@ -894,7 +889,7 @@ export class App {
 
   private renderPages(): void {
     const pages: { id: Page; label: string; count: number | null; current: boolean; key: string }[] = [{ id: "tasks", label: "Tasks", count: this.taskCount, current: this.page === "tasks", key: "t" }];
-    if (this.mayAudit()) pages.push({ id: "audit" as const, label: "Audit and report", count: null, current: this.page === "audit", key: "" });
+    if (this.mayAudit()) pages.push({ id: "audit" as const, label: "Audit and report", count: null, current: this.page === "audit", key: "l" });
     this.queues.renderPages(pages.map((p) => ({ ...p, key: p.key || null })));
   }
 
@@ -1109,11 +1104,15 @@ export class App {
     if (this.page) {
       // A page (Tasks, Audit) is shown: the list and document keys wait until it is left.
       if (action === "back") return this.setQueue(this.inbox.queue);
-      if (!["help", "sync", "zoom-in", "zoom-out", "zoom-reset", "tasks", "switch-user", "search"].includes(action)) return;
+      if (!["help", "sync", "zoom-in", "zoom-out", "zoom-reset", "tasks", "audit", "switch-user", "search"].includes(action)) return;
     }
     switch (action) {
       case "tasks":
         void this.showPage("tasks");
+        return;
+      case "audit":
+        if (this.mayAudit()) void this.showPage("audit");
+        else this.toast.show("Only a practice manager or a GP may see the audit trail.");
         return;
       case "switch-user":
         void this.chooser.show(!this.user.current, this.user.current);

@@ -30,6 +30,7 @@ export type Action =
   | "mark-for-filing"
   | "file-marked"
   | "switch-user"
+  | "audit"
   | "jump-summary"
   | "jump-medicines"
   | "jump-actions"
@@ -72,6 +73,7 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: ["w"], action: "assign", description: "Assign the open document to a person or a role", group: "Workflow" },
   { keys: ["c"], action: "claim", description: "Claim the open document (assign it to yourself)", group: "Workflow" },
   { keys: ["t"], action: "tasks", description: "Show the Tasks view (delegated actions)", group: "Workflow" },
+  { keys: ["l"], action: "audit", description: "Show the audit trail and the conservation report (practice manager, GP)", group: "Workflow" },
   { keys: ["1"], action: "queue-new", description: "Show the New queue", group: "Queues" },
   { keys: ["2"], action: "queue-needs-action", description: "Show the Needs action queue", group: "Queues" },
   { keys: ["3"], action: "queue-quarantine", description: "Show the Quarantine queue", group: "Queues" },

@@ -6,6 +6,7 @@ import type { AuditVerification } from "../bindings/AuditVerification";
 import type { ConservationLine } from "../bindings/ConservationLine";
 import type { ConservationReport } from "../bindings/ConservationReport";
 import type { StoredEvent } from "../bindings/StoredEvent";
+import { DATE_EXAMPLE, parseUkDate } from "../lib/dates";
 import { formatDate, formatDateTime } from "../lib/format";
 import { eventKindLabel, roleLabel } from "../lib/workflow";
 import { clear, h } from "../widgets/dom";
@@ -26,15 +27,20 @@ export function detailsText(details: Record<string, unknown>): string {
     .join("; ");
 }
 
-/** The filter fields as a query (blank fields are no filter). */
+function dayOf(text: string): string | null {
+  const day = text.trim() ? parseUkDate(text) : null;
+  return day && day.ok ? day.iso : null;
+}
+
+/** The filter fields as a query (blank fields are no filter; dates typed dd-Mmm-yyyy). */
 export function auditQuery(f: { actor: string; kind: string; document: string; from: string; to: string }, offset = 0): AuditQuery {
   const doc = f.document.trim();
   return {
     actor: f.actor.trim() || null,
     kind: f.kind.trim() || null,
     document_id: /^\d+$/.test(doc) ? Number(doc) : null,
-    from: f.from || null,
-    to: f.to || null,
+    from: dayOf(f.from),
+    to: dayOf(f.to),
     newest_first: true,
     offset,
     limit: AUDIT_PAGE,
@@ -53,8 +59,8 @@ export class AuditPage {
     actor: h("input", { class: "nhsuk-input", id: "audit-actor", type: "text", autocomplete: "off" }),
     kind: h("input", { class: "nhsuk-input", id: "audit-kind", type: "text", autocomplete: "off", placeholder: "e.g. filed" }),
     document: h("input", { class: "nhsuk-input app-audit__narrow", id: "audit-document", type: "text", inputmode: "numeric", autocomplete: "off" }),
-    from: h("input", { class: "nhsuk-input", id: "audit-from", type: "date" }),
-    to: h("input", { class: "nhsuk-input", id: "audit-to", type: "date" }),
+    from: h("input", { class: "nhsuk-input", id: "audit-from", type: "text", autocomplete: "off", placeholder: DATE_EXAMPLE }),
+    to: h("input", { class: "nhsuk-input", id: "audit-to", type: "text", autocomplete: "off", placeholder: DATE_EXAMPLE }),
   };
   readonly element: HTMLElement;
 
@@ -72,6 +78,17 @@ export class AuditPage {
     );
     form.addEventListener("submit", (e) => {
       e.preventDefault();
+      // Dates are typed as dd-Mmm-yyyy (or day first); one that cannot be read is said, not guessed.
+      for (const input of [this.fields.from, this.fields.to]) {
+        if (!input.value.trim()) continue;
+        const day = parseUkDate(input.value);
+        if (!day.ok) {
+          this.showEvents(`${input.id === "audit-from" ? "From" : "To"}: ${day.error}`);
+          input.focus();
+          return;
+        }
+        input.value = day.display;
+      }
       this.actions.search(this.query());
     });
     this.verifyButton.addEventListener("click", () => this.actions.verify());

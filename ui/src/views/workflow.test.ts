@@ -82,12 +82,21 @@ describe("the action panel", () => {
     const { el, step } = panel(work(), admin);
     (el.querySelector("[data-decide=delegate]") as HTMLButtonElement).click();
     const form = el.querySelector("[data-testid=delegate-form]") as HTMLFormElement;
-    expect((form.querySelector("input[type=date]") as HTMLInputElement).value).toBe("2026-12-08");
+    const due = form.querySelector("input[id^=delegate-due]") as HTMLInputElement;
+    expect(due.value).toBe("08-Dec-2026");
     form.requestSubmit();
     expect(step).not.toHaveBeenCalled();
     (form.querySelector("select") as HTMLSelectElement).value = "user:Casey Coordinator";
     form.requestSubmit();
     expect(step).toHaveBeenCalledWith({ step: "decide", index: 0, decision: { decision: "delegated", to_user: "Casey Coordinator", to_role: null, due: "2026-12-08", note: null } }, "action-0");
+    // A day typed UK-style, day first; an impossible one is refused plainly.
+    due.value = "31/02/2027";
+    form.requestSubmit();
+    expect(step).toHaveBeenCalledTimes(1);
+    expect(form.querySelector(`#${due.id}-error`)!.textContent).toBe("Feb 2027 has no day 31.");
+    due.value = "1/3/2027";
+    form.requestSubmit();
+    expect(step).toHaveBeenLastCalledWith({ step: "decide", index: 0, decision: { decision: "delegated", to_user: "Casey Coordinator", to_role: null, due: "2027-03-01", note: null } }, "action-0");
   });
 
   it("shows decided actions with who and when, and no buttons", () => {

@@ -11,6 +11,7 @@ import type { User } from "../bindings/User";
 import type { WorkflowView } from "../bindings/WorkflowView";
 import type { WorkStep } from "../bindings/WorkStep";
 import { age, formatDate, formatDateTime, formatNhsNumber } from "../lib/format";
+import { DATE_EXAMPLE, parseUkDate } from "../lib/dates";
 import { tag } from "../lib/labels";
 import {
   assigneeLabel,
@@ -332,7 +333,10 @@ function renderAction(a: ActionItem, ctx: WorkContext, handlers: WorkHandlers): 
           const whoId = `delegate-who-${a.index}`;
           const dueId = `delegate-due-${a.index}`;
           const who = whoSelect(whoId, ctx.users, null);
-          const due = h("input", { class: "nhsuk-input app-work__date", id: dueId, type: "date", value: defaultDue(ctx.today) });
+          // Typed as dd-Mmm-yyyy like every date in the app (a date picker would show the
+          // computer's locale, and 12/08 reads differently in the UK and the US).
+          const due = h("input", { class: "nhsuk-input app-work__date", id: dueId, type: "text", autocomplete: "off", spellcheck: "false", value: formatDate(defaultDue(ctx.today)), "aria-describedby": `${dueId}-error` });
+          const dueError = h("p", { class: "nhsuk-error-message app-work__error", hidden: true, id: `${dueId}-error` });
           const whoError = h("p", { class: "nhsuk-error-message app-work__error", hidden: true, id: `${whoId}-error` });
           who.setAttribute("aria-describedby", `${whoId}-error`);
           openForm(
@@ -344,7 +348,7 @@ function renderAction(a: ActionItem, ctx: WorkContext, handlers: WorkHandlers): 
               testid: "delegate-form",
               extra: [
                 h("div", { class: "app-work__field" }, h("label", { class: "nhsuk-label app-work__label", for: whoId }, "Delegate to"), whoError, who),
-                h("div", { class: "app-work__field" }, h("label", { class: "nhsuk-label app-work__label", for: dueId }, "Due by"), due),
+                h("div", { class: "app-work__field app-work__field--date" }, h("label", { class: "nhsuk-label app-work__label", for: dueId }, `Due by (such as ${DATE_EXAMPLE})`), dueError, due),
               ],
               onSubmit: (note) => {
                 const to = readWho(who.value);
@@ -354,11 +358,14 @@ function renderAction(a: ActionItem, ctx: WorkContext, handlers: WorkHandlers): 
                   who.focus();
                   return;
                 }
-                if (!/^\d{4}-\d{2}-\d{2}$/.test(due.value)) {
+                const day = parseUkDate(due.value);
+                if (!day.ok) {
+                  dueError.textContent = day.error;
+                  dueError.hidden = false;
                   due.focus();
                   return;
                 }
-                decide({ decision: "delegated", ...to, due: due.value, note: note || null });
+                decide({ decision: "delegated", ...to, due: day.iso, note: note || null });
               },
               onCancel: () => closeForm(slot, back),
             }),
