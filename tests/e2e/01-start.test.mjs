@@ -20,6 +20,12 @@ test("the window shows the inbox heading on a fresh encrypted store", async () =
   assert.equal(await heading.getText(), "Inbox");
   assert.equal(await browser.getTitle(), "Handover");
 
+  // Started as the harness's profile; no register imported yet, said like stale data.
+  assert.equal(await (await browser.$("#current-user")).getText(), "Alex Admin (Admin)");
+  const register = await browser.$("#register-banner");
+  await register.waitForDisplayed({ timeout: 10000 });
+  assert.match(await register.getText(), /No practice register imported: documents are not matched to registered patients\./);
+
   const status = await browser.$("#store-status");
   assert.match(await status.getText(), /^Encrypted store \(SQLCipher 4\./);
 

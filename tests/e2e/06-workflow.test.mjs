@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { Key } from "webdriverio";
 import { addUser, axeViolations, cli, fixtureMailbox, inspect, launch, press, screenshot, selectFileable, until } from "./harness.mjs";
 
 const ADMIN = { name: "Alex Admin", role: "admin" };
@@ -367,4 +368,55 @@ test("the practice manager sees the audit trail and the conservation report, ver
     const actors = await browser.execute(() => [...document.querySelectorAll("[data-testid=audit-events] tbody tr td:nth-child(3)")].map((td) => td.firstChild?.textContent));
     return actors.length > 0 && actors.every((a) => a === "Casey Coordinator");
   }, { message: "only Casey's events" });
+});
+
+test("the action panel reads at 1024x700, 1920x1080 and with text at 200%, axe clean", async () => {
+  const { browser } = session;
+  await switchTo(browser, ADMIN.name);
+  await press(browser, "Escape");
+  await press(browser, "1");
+  await until(async () => browser.execute(() => document.getElementById("inbox-list").getAttribute("aria-busy") === "false" && !!document.querySelector("#inbox-list [aria-selected=true]")), { message: "New listed" });
+  // A document that asks something of the practice.
+  const asks = () => browser.execute(() => !!document.querySelector("#inbox-list [role=option][aria-selected=true] .app-row__action:not(.app-row__action--none)"));
+  for (let i = 0; i < 30 && !(await asks()); i++) {
+    await press(browser, "k");
+    await new Promise((r) => setTimeout(r, 80));
+  }
+  assert.ok(await asks(), "a document in New asks something of the practice");
+  await press(browser, "Enter");
+  await until(async () => (await active(browser)).id === "document-scroll", { message: "document focused" });
+  await until(async () => (await undecidedCount(browser)) > 0, { message: "an undecided action" }).catch(async (e) => {
+    await screenshot(browser, "06-debug-panel");
+    throw e;
+  });
+  for (const [w, h, zoom] of [[1024, 700, 1], [1920, 1080, 1], [1280, 800, 2]]) {
+    await browser.setWindowSize(w, h);
+    await browser.execute(() => document.getElementById("document-scroll")?.focus());
+    await browser.keys([Key.Ctrl, "0"]);
+    if (zoom === 2) for (let i = 0; i < 5; i++) await browser.keys([Key.Ctrl, "="]);
+    await until(async () => Number(await browser.execute(() => document.documentElement.dataset.zoom)) === zoom, { message: `zoom ${zoom}` });
+    if (zoom === 2) await press(browser, "Enter");
+    await press(browser, "d");
+    await until(async () => (await active(browser)).decide === "done", { message: "an undecided action's Done" });
+    await press(browser, "Tab");
+    await press(browser, "Enter");
+    await until(async () => (await active(browser)).tag === "SELECT", { message: "delegate form" });
+    const name = `06-panel-${w}x${h}${zoom === 2 ? "-200pc" : ""}`;
+    await browser.execute(() => document.querySelector("[data-testid=delegate-form]").scrollIntoView({ block: "center" }));
+    await screenshot(browser, name);
+    const overflow = await browser.execute(() => {
+      const s = document.getElementById("document-scroll");
+      return { doc: s.scrollWidth - s.clientWidth, page: document.documentElement.scrollWidth - document.documentElement.clientWidth };
+    });
+    assert.ok(overflow.doc <= 0 && overflow.page <= 0, `${name}: nothing scrolls sideways ${JSON.stringify(overflow)}`);
+    const axe = await axeViolations(browser);
+    assert.deepEqual(axe, [], `${name}: ${JSON.stringify(axe, null, 2)}`);
+    // Esc closes the form (and nothing is decided).
+    const before = await undecidedCount(browser);
+    await press(browser, "Escape");
+    await until(async () => browser.execute(() => !document.querySelector("[data-testid=delegate-form]")), { message: "form closed" });
+    assert.equal(await undecidedCount(browser), before);
+  }
+  await browser.keys([Key.Ctrl, "0"]);
+  await browser.setWindowSize(1280, 800);
 });

@@ -95,7 +95,26 @@ export async function screenshot(browser, name) {
   await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
   await new Promise((r) => setTimeout(r, 400));
   const file = path.join(artifacts, `${name}.png`);
-  await browser.saveScreenshot(file);
+  // WebKitWebDriver's snapshot waits for the next painted frame; a page where nothing changes
+  // (no toast fading, no sync) paints none, and the snapshot waits 30 s. A 1-pixel, nearly
+  // transparent mark in the corner, animated while the snapshot is taken, keeps frames coming.
+  await browser.execute(() => {
+    const mark = document.createElement("div");
+    mark.id = "e2e-paint-mark";
+    mark.setAttribute("aria-hidden", "true");
+    mark.style.cssText = "position:fixed;left:0;top:0;width:1px;height:1px;opacity:0.01;pointer-events:none;z-index:-1";
+    document.body.append(mark);
+    let on = false;
+    window.__e2ePaint = setInterval(() => (mark.style.opacity = (on = !on) ? "0.02" : "0.01"), 16);
+  });
+  try {
+    await browser.saveScreenshot(file);
+  } finally {
+    await browser.execute(() => {
+      clearInterval(window.__e2ePaint);
+      document.getElementById("e2e-paint-mark")?.remove();
+    });
+  }
   const screen = spawnSync("import", ["-window", "root", path.join(artifacts, `${name}-screen.png`)]);
   if (screen.status !== 0) console.warn(`import -window root failed: ${screen.stderr}`);
   return file;

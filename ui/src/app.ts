@@ -787,8 +787,9 @@ export class App {
     if (e.code === "document_changed" || e.code === "document_not_found") return false;
     const text = `${what}: ${refusalText(e.code, e.message)}`;
     this.toast.show(text, true);
+    // Beside the buttons too, unless the reasons not to file are already shown there.
     const message = this.docPane.element.querySelector("#action-message");
-    if (message) message.textContent = text;
+    if (message && !this.docPane.element.querySelector("#file-blockers")) message.textContent = text;
     if (e.code === "actions_undecided") this.focusNextUndecided(true);
     else if (e.code === "gp_review_required") this.docPane.focusWork("review");
     else if (e.code === "not_matched") this.docPane.focusWork("match");

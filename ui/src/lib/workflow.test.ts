@@ -5,6 +5,7 @@ import type { DecisionRecord } from "../bindings/DecisionRecord";
 import type { WorkState } from "../bindings/WorkState";
 import {
   assigneeLabel,
+  businessResponseText,
   decisionText,
   defaultDue,
   dueText,
@@ -99,6 +100,8 @@ describe("words", () => {
     expect(refusalText("already_filed", "already filed by Sam at 10:00")).toBe("Already filed by Sam at 10:00");
     expect(refusalText("no_user", "x")).toMatch(/^Choose who is working/);
     expect(eventKindLabel("action_decided")).toBe("Action decided");
+    expect(businessResponseText("30001")).toBe("patient known and registered (30001)");
+    expect(businessResponseText("39999")).toBe("39999");
   });
 });
 

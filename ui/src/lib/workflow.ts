@@ -233,6 +233,17 @@ export function registerNotice(r: { patients: number; imported_at: string | null
   };
 }
 
+/** An ITK3 business response code in words, with the code ("patient known and registered (30001)"). */
+export function businessResponseText(code: string): string {
+  const words: Record<string, string> = {
+    "30001": "patient known and registered",
+    "30002": "patient not known to the practice",
+    "30003": "patient no longer registered (deducted, or died 6 months ago or more)",
+    "30004": "patient died less than 6 months ago",
+  };
+  return words[code] ? `${words[code]} (${code})` : code;
+}
+
 /** Audit event kinds in words ("document_filed" -> "Document filed"). */
 export function eventKindLabel(kind: string): string {
   const s = kind.replace(/_/g, " ");

@@ -303,6 +303,7 @@ export class RegisterSlot {
         "div",
         { class: "nhsuk-warning-callout app-stale", id: "register-banner", role: "status", "data-title": notice.title },
         h("h2", { class: "nhsuk-warning-callout__label app-stale__title" }, h("span", { class: "nhsuk-u-visually-hidden" }, "Important: "), notice.title),
+        " ",
         h("p", { class: "app-stale__text" }, notice.text),
       ),
     );

@@ -11,10 +11,11 @@ import type { User } from "../bindings/User";
 import type { WorkflowView } from "../bindings/WorkflowView";
 import type { WorkStep } from "../bindings/WorkStep";
 import { age, formatDate, formatDateTime, formatNhsNumber } from "../lib/format";
-import { DATE_EXAMPLE, parseUkDate } from "../lib/dates";
+import { parseUkDate } from "../lib/dates";
 import { tag } from "../lib/labels";
 import {
   assigneeLabel,
+  businessResponseText,
   can,
   decisionText,
   defaultDue,
@@ -180,7 +181,7 @@ function renderMatch(ctx: WorkContext, handlers: WorkHandlers): HTMLElement {
   if (s.match_state === "not-known" && s.rejected) {
     box.append(h("p", { class: "app-work__stamp" }, `Rejected by ${personLabel(s.rejected.by, s.rejected.role)}, ${formatDateTime(s.rejected.at)}${s.reject_reason ? `: ${s.reject_reason}` : ""}`));
   }
-  if (s.business_response) box.append(h("p", { class: "app-work__stamp" }, `Answer to the hospital: ${s.business_response}`));
+  if (s.business_response) box.append(h("p", { class: "app-work__stamp", "data-testid": "business-response" }, `Answer to the hospital: ${businessResponseText(s.business_response)}`));
 
   const candidates = matched ? [] : work.candidates;
   if (candidates.length) {
@@ -348,7 +349,7 @@ function renderAction(a: ActionItem, ctx: WorkContext, handlers: WorkHandlers): 
               testid: "delegate-form",
               extra: [
                 h("div", { class: "app-work__field" }, h("label", { class: "nhsuk-label app-work__label", for: whoId }, "Delegate to"), whoError, who),
-                h("div", { class: "app-work__field app-work__field--date" }, h("label", { class: "nhsuk-label app-work__label", for: dueId }, `Due by (such as ${DATE_EXAMPLE})`), dueError, due),
+                h("div", { class: "app-work__field app-work__field--date" }, h("label", { class: "nhsuk-label app-work__label", for: dueId }, "Due by (dd-Mmm-yyyy)"), dueError, due),
               ],
               onSubmit: (note) => {
                 const to = readWho(who.value);
