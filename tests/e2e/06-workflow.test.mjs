@@ -317,7 +317,9 @@ test("several documents with no actions for the practice are filed together (x t
   await until(async () => browser.execute(() => document.getElementById("inbox-list").getAttribute("aria-busy") === "false" && !!document.querySelector("#inbox-list [aria-selected=true]")), { message: "New listed" });
   const first = await selectFileable(browser);
   await press(browser, "x");
-  await until(async () => /^Marked for filing: 1 document/.test(await toast(browser)), { message: "one marked" });
+  await until(async () => /^Marked for filing: 1 document/.test(await toast(browser)), { message: "one marked" }).catch(async (e) => {
+    throw new Error(`${e.message}; toast: ${await toast(browser)}; focus: ${JSON.stringify(await active(browser))}`);
+  });
   await press(browser, "j");
   const second = await selectFileable(browser, { skip: [first] });
   assert.notEqual(second, first);

@@ -232,7 +232,7 @@ export async function selectFileable(browser, { max = 60, skip = [] } = {}) {
   for (let i = 0; i < max; i++) {
     const id = await browser.execute(() => {
       const row = document.querySelector("#inbox-list [role=option][aria-selected=true]");
-      return row && row.querySelector(".app-row__action--none") ? row.getAttribute("data-id") : null;
+      return row && row.getAttribute("data-practice-actions") === "0" && row.querySelector(".app-row__action--none") ? row.getAttribute("data-id") : null;
     });
     if (id && !skip.includes(id)) return id;
     await browser.keys("j");

@@ -876,6 +876,7 @@ export class App {
   /** A row as drawn, with its mark for filing together. */
   private drawRow(row: DocumentRow, i: number, total: number, selected: boolean): HTMLElement {
     const el = renderRow(row, i, total, selected, new Date());
+    el.setAttribute("data-practice-actions", String(row.flags.practice_actions));
     if (this.marked.has(row.id)) {
       el.classList.add("app-row--marked");
       el.setAttribute("data-marked", "true");
