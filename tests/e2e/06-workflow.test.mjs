@@ -159,6 +159,8 @@ test("the admin matches, delegates, decides and files by keyboard; filing is ref
   const banner = await (await browser.$("[data-testid=match-banner]")).getText();
   assert.match(banner, /Not matched/);
   assert.ok(banner.includes(`${nhs.slice(0, 3)} ${nhs.slice(3, 6)} ${nhs.slice(6)}`), `candidate shown: ${banner}`);
+  // What differs from the document is said beside the candidate (the register has another birth year).
+  assert.match(banner, /Differs: born \d\d-[A-Z][a-z]{2}-\d{4} in the document/);
   await screenshot(browser, "06-unmatched");
   let violations = await axeViolations(browser);
   assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));

@@ -721,9 +721,10 @@ export function renderDocument(
     { class: "app-doc__scroll", id: "document-scroll", tabindex: "0", role: "region", "aria-label": "Document content" },
     index,
     doc ? renderHeader(doc, view) : h("h2", { class: "nhsuk-heading-m", id: "document-title", tabindex: "-1" }, kindLabel(view.row.kind)),
+    // Who this is on the register, and what is left to do, before the rest of the document.
+    work?.panel ?? null,
     renderDeliveries(view),
     renderAttentionNotes(view.parsed.diagnostics),
-    work?.panel ?? null,
     summary,
     view.supersedes.length && comparison
       ? h(

@@ -76,7 +76,7 @@ export class DocumentPane {
         const people = this.actions.people?.() ?? { user: null, users: [] };
         const work = pane.work
           ? {
-              panel: renderWorkPanel({ work: pane.work, user: people.user, users: people.users, today }, { step: (step, focus) => this.actions.step?.(id, step, focus) }),
+              panel: renderWorkPanel({ work: pane.work, user: people.user, users: people.users, today, patient: view.parsed.document?.patient ?? null }, { step: (step, focus) => this.actions.step?.(id, step, focus) }),
               blockers: fileBlockers(pane.work.state, pane.work.actions, people.user),
             }
           : pane.workError

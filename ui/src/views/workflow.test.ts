@@ -48,6 +48,12 @@ describe("the action panel", () => {
   it("offers candidates to match with a reason, awaiting registration and reject when not matched; the reason is required", () => {
     const { el, step } = panel(work({ candidates: [patient], register_patient: null }, { match_state: "needs-decision", match_reason: "birth date differs" }), admin);
     expect(el.querySelector("[data-testid=match-banner]")!.textContent).toContain("Why: birth date differs");
+    // Where the register's patient differs from the document's is said beside it.
+    const again = renderWorkPanel(
+      { work: work({ candidates: [patient], register_patient: null }, { match_state: "needs-decision" }), user: admin, users: [], today: new Date(2026, 11, 1), patient: { family: "Smith", given: ["Sam"], birth_date: "1958-01-01" } },
+      { step },
+    );
+    expect(again.querySelector("[data-testid=differs]")!.textContent).toBe("Differs: born 01-Jan-1958 in the document");
     (el.querySelector("[data-testid=match-candidate]") as HTMLButtonElement).click();
     const form = el.querySelector("[data-testid=match-form]") as HTMLFormElement;
     expect(document.activeElement?.tagName).toBe("INPUT");

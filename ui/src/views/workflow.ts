@@ -36,6 +36,8 @@ export interface WorkHandlers {
 
 export interface WorkContext {
   work: WorkflowView;
+  /** The document's own patient, to show where a register patient differs from it. */
+  patient?: { family: string | null; given: string[]; birth_date: string | null } | null;
   user: CurrentUser | null;
   users: User[];
   today: Date;
@@ -50,9 +52,24 @@ function fieldLine(label: string, value: string | Node): HTMLElement {
   return h("span", { class: "app-field" }, h("span", { class: "app-field__label" }, label), " ", h("span", { class: "app-field__value" }, value));
 }
 
+/**
+ * Where a register patient differs from the document's patient (birth date, family name), in
+ * words, so a person matching by hand sees what they are overriding.
+ */
+export function differences(p: RegisterPatient, doc: WorkContext["patient"]): string[] {
+  if (!doc) return [];
+  const out: string[] = [];
+  const born = doc.birth_date?.slice(0, 10) ?? null;
+  if (born && born !== p.birth_date) out.push(`born ${formatDate(born)} in the document`);
+  const family = (doc.family ?? "").trim().toLowerCase();
+  if (family && family !== p.family_name.trim().toLowerCase()) out.push(`surname ${doc.family} in the document`);
+  return out;
+}
+
 /** A register patient in a line: name, NHS number, born, registration. */
-export function registerLine(p: RegisterPatient, today: Date): HTMLElement {
+export function registerLine(p: RegisterPatient, today: Date, doc: WorkContext["patient"] = null): HTMLElement {
   const years = age(p.birth_date, today);
+  const differs = differences(p, doc);
   return h(
     "span",
     { class: "app-work__patient" },
@@ -63,6 +80,7 @@ export function registerLine(p: RegisterPatient, today: Date): HTMLElement {
     fieldLine("Born", `${formatDate(p.birth_date)}${years ? ` (${years})` : ""}`),
     " ",
     fieldLine("Registration", `${registrationLabel(p.registration)}${p.deceased_date ? `, died ${formatDate(p.deceased_date)}` : ""}`),
+    differs.length ? h("strong", { class: "app-work__differs", "data-testid": "differs" }, `Differs: ${differs.join("; ")}`) : null,
   );
 }
 
@@ -194,7 +212,7 @@ function renderMatch(ctx: WorkContext, handlers: WorkHandlers): HTMLElement {
           h(
             "li",
             { "data-nhs": c.nhs_number },
-            registerLine(c, today),
+            registerLine(c, today, ctx.patient ?? null),
             mayMatch
               ? button(
                   "Match to this patient",
