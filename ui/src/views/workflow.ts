@@ -230,7 +230,7 @@ function renderMatch(ctx: WorkContext, handlers: WorkHandlers): HTMLElement {
                       }),
                     );
                   },
-                  { "data-testid": "match-candidate", "aria-label": `Match to ${registerName(c)}, NHS number ${formatNhsNumber(c.nhs_number)}` },
+                  { "data-testid": "match-candidate", "aria-label": `Match to this patient: ${registerName(c)}, NHS number ${formatNhsNumber(c.nhs_number)}` },
                 )
               : null,
           ),
