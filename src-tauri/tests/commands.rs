@@ -118,6 +118,14 @@ fn the_commands_sync_list_open_and_file_documents_and_report_coded_errors() {
     .unwrap();
     assert_eq!(user["role"], "admin");
     let me = invoke(&webview, "choose_user", json!({"name": "alex admin"})).unwrap();
+    // Once there is a profile, only the practice manager adds people.
+    let err = invoke(
+        &webview,
+        "add_user",
+        json!({"name": "Mallory", "role": "gp"}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "permission_denied", "{err}");
     assert_eq!(me["name"], "Alex Admin");
     assert!(me["permissions"]
         .as_array()

@@ -198,7 +198,7 @@ pub fn document_record(parsed: &Parsed, doc: &handover_toc::Document) -> Documen
         "stopped": stopped,
         "on_hold": on_hold,
         "practice_actions": open_actions.len(),
-        "first_action": open_actions.first().map(|a| first_line(&a.text)),
+        "first_action": open_actions.first().map(|a| handover_toc::actions::first_line(&a.text)),
         "high_risk_medicines": doc.medications.iter().filter(|m| m.high_risk.is_some()).count(),
         // Only what a reader must look at (content removed, markup read as HTML, ...), not every
         // technical warning (an unrecognised local heading is kept and shown as it is).
@@ -264,16 +264,6 @@ pub fn content_sha256(doc: &handover_toc::Document) -> String {
     let mut w = HashWriter(Sha256::new());
     serde_json::to_writer(&mut w, doc).expect("the document model serialises");
     hex::encode(w.0.finalize())
-}
-
-/// The first line of an action, cut at a sentence end or 160 characters, for a list row.
-fn first_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("").trim();
-    if line.chars().count() <= 160 {
-        return line.to_string();
-    }
-    let cut: String = line.chars().take(159).collect();
-    format!("{cut}…")
 }
 
 /// The parse model as stored: attachment contents are left out (they stay in the raw message,

@@ -377,6 +377,9 @@ fn filing_is_refused_until_every_action_is_decided_and_a_gp_has_reviewed() {
     let actions = workflow::action_items(&w.store, id).unwrap();
     let open: Vec<_> = actions.iter().filter(|a| a.needs_decision).collect();
     assert!(!open.is_empty(), "{actions:?}");
+    let row = w.store.document(id).unwrap().unwrap().row;
+    assert_eq!(row.flags.practice_actions as usize, open.len());
+    assert!(row.flags.first_action.is_some());
 
     let err = workflow::file(&w.store, &admin, id, Some(w.version(id)), None, &now()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::ActionsUndecided, "{err}");
@@ -424,6 +427,10 @@ fn filing_is_refused_until_every_action_is_decided_and_a_gp_has_reviewed() {
         )
         .unwrap();
     }
+    // The list row no longer says there is something for the practice to decide.
+    let row = w.store.document(id).unwrap().unwrap().row;
+    assert_eq!(row.flags.practice_actions, 0, "{:?}", row.flags);
+    assert_eq!(row.flags.first_action, None);
     let filed = workflow::file(&w.store, &admin, id, Some(w.version(id)), None, &now()).unwrap();
     assert_eq!(filed.status, DocumentStatus::Filed);
     // Someone else filing the same document is told who did it first.
@@ -768,4 +775,38 @@ fn a_document_quarantined_only_for_its_nhs_number_can_be_matched_by_hand() {
         &now(),
     )
     .is_err());
+}
+
+#[test]
+fn a_replacement_that_arrives_first_leaves_the_original_superseded() {
+    let mut w = world(40);
+    let replacement = w
+        .fixtures
+        .iter()
+        .find(|f| f.replaces.is_some() && !f.hostile)
+        .expect("the fixtures include a replacement")
+        .clone();
+    let original = w
+        .fixtures
+        .iter()
+        .find(|f| Some(&f.composition_id) == replacement.replaces.as_ref())
+        .expect("and its original")
+        .clone();
+    w.sync(48, std::slice::from_ref(&replacement));
+    w.sync(48, std::slice::from_ref(&original));
+    let rows = w.store.list_documents(10, 0).unwrap();
+    assert_eq!(rows.len(), 2);
+    let old = rows
+        .iter()
+        .find(|r| r.superseded_by.is_some())
+        .expect("superseded");
+    assert_eq!(old.status, DocumentStatus::Superseded, "{old:?}");
+    let new = rows.iter().find(|r| r.superseded_by.is_none()).unwrap();
+    assert_ne!(new.status, DocumentStatus::Superseded);
+    // And the log says so: rebuilding gives the same.
+    workflow::rebuild(&w.store).unwrap();
+    assert_eq!(
+        w.store.document_work(old.id).unwrap().unwrap().status,
+        DocumentStatus::Superseded
+    );
 }

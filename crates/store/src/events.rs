@@ -41,7 +41,27 @@ pub fn os_user() -> String {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .or_else(uid_name)
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The account name of this process's user id, from /etc/passwd (for processes started without
+/// USER, such as a desktop launcher or a test driver).
+fn uid_name() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let _ = f.next();
+        (f.next()? == uid).then(|| name.to_string())
+    })
 }
 
 /// An event to append.

@@ -50,6 +50,10 @@ pub struct WorkUpdate<'a> {
     pub assigned_to: Option<&'a str>,
     pub business_response: Option<&'a str>,
     pub workflow: &'a str,
+    /// Requested actions for the practice still without a decision, and the first of them
+    /// (its first line): the list row's "For the practice (N)" and its filter.
+    pub open_actions: u32,
+    pub first_open_action: Option<&'a str>,
 }
 
 /// A delegated action.
@@ -297,7 +301,9 @@ impl Store {
             .conn
             .prepare_cached(
                 "UPDATE documents SET status = ?2, match_state = ?3, assigned_to = ?4,
-                     business_response = ?5, workflow = ?6, version = version + ?7
+                     business_response = ?5, workflow = ?6, version = version + ?7,
+                     practice_actions = ?8,
+                     flags = json_set(flags, '$.practice_actions', ?8, '$.first_action', ?9)
                  WHERE id = ?1 RETURNING version",
             )?
             .query_row(
@@ -308,7 +314,9 @@ impl Store {
                     u.assigned_to,
                     u.business_response,
                     u.workflow,
-                    changed as i64
+                    changed as i64,
+                    u.open_actions,
+                    u.first_open_action
                 ],
                 |r| r.get(0),
             )

@@ -73,6 +73,16 @@ pub fn is_action_section(s: &Section) -> bool {
         || title.contains("follow-up")
 }
 
+/// The first line of an action, cut at 160 characters, for a list row.
+pub fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.chars().count() <= 160 {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(159).collect();
+    format!("{cut}…")
+}
+
 /// Every requested action of `doc`, in document order.
 pub fn requested_actions(doc: &Document) -> Vec<RequestedAction> {
     let practice = doc

@@ -220,6 +220,16 @@ pub fn record(
 fn write(store: &Store, id: i64, state: &WorkState, changed: bool) -> Result<i64, WorkflowError> {
     let json = serde_json::to_string(state).expect("state serialises");
     let assignee = state.assignee();
+    // What still needs a decision: the list row says so, and the filter finds it.
+    let open: Vec<RequestedAction> = actions_of(store, id)?
+        .into_iter()
+        .enumerate()
+        .filter(|(i, a)| a.needs_disposition() && !state.decisions.contains_key(&(*i as u32)))
+        .map(|(_, a)| a)
+        .collect();
+    let first = open
+        .first()
+        .map(|a| handover_toc::actions::first_line(&a.text));
     Ok(store.write_work(
         id,
         &WorkUpdate {
@@ -228,6 +238,8 @@ fn write(store: &Store, id: i64, state: &WorkState, changed: bool) -> Result<i64
             assigned_to: assignee.as_deref(),
             business_response: state.business_response.as_deref(),
             workflow: &json,
+            open_actions: open.len() as u32,
+            first_open_action: first.as_deref(),
         },
         changed,
     )?)
@@ -464,6 +476,12 @@ pub fn received(
         let work = s
             .document_work(document_id)?
             .ok_or(StoreError::DocumentNotFound { id: document_id })?;
+        // Its replacement arrived first: it is superseded from the start.
+        if let Some(by) = work.superseded_by {
+            let e = WorkEvent::Superseded { by };
+            state.apply(&e, &st);
+            append(s, &actor, at, Some(document_id), &e)?;
+        }
         let code = match (matching.state, matching.registration) {
             (MatchState::Matched, Some(reg)) => Some(business_code(
                 reg,

@@ -11,6 +11,7 @@
 //! | sign off a GP review        | yes | no   | no               | no         | no               |
 //! | verify the audit trail      | yes | no   | no               | no         | yes              |
 //! | export the audit trail      | no  | no   | no               | no         | yes              |
+//! | add people's profiles (in the app, once the first exists) | no | no | no | no | yes |
 //!
 //! Filing a document that needs a GP's review is further limited to GPs (see
 //! [`crate::state::WorkState::check_file`]).
@@ -32,6 +33,7 @@ pub enum Permission {
     SignOff,
     VerifyAudit,
     Export,
+    People,
 }
 
 impl Permission {
@@ -44,6 +46,7 @@ impl Permission {
         Permission::SignOff,
         Permission::VerifyAudit,
         Permission::Export,
+        Permission::People,
     ];
 
     /// In plain words, for "Your role (Admin) may not sign off a GP review".
@@ -57,6 +60,7 @@ impl Permission {
             Permission::SignOff => "sign off a GP review",
             Permission::VerifyAudit => "verify the audit trail",
             Permission::Export => "export the audit trail",
+            Permission::People => "add people's profiles",
         }
     }
 }
@@ -71,7 +75,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         Reassign => matches!(role, Gp | Admin | CareCoordinator | PracticeManager),
         SignOff => role == Gp,
         VerifyAudit => matches!(role, Gp | PracticeManager),
-        Export => role == PracticeManager,
+        Export | People => role == PracticeManager,
     }
 }
 
@@ -100,6 +104,7 @@ mod tests {
             (Permission::SignOff, [true, false, false, false, false]),
             (Permission::VerifyAudit, [true, false, false, false, true]),
             (Permission::Export, [false, false, false, false, true]),
+            (Permission::People, [false, false, false, false, true]),
         ];
         let roles = [
             Role::Gp,

@@ -115,6 +115,12 @@ pub fn add_user(state: State<'_, AppState>, name: String, role: Role) -> CmdResu
         ));
     }
     state.with_store(|s| {
+        // The first profile anyone may add (a fresh installation); after that, the practice
+        // manager adds people.
+        if !s.users()?.is_empty() {
+            let a = actor(&state, s)?;
+            workflow::require_permission(&a, Permission::People)?;
+        }
         let at = now();
         s.atomically(|s| {
             let user = s.add_user(&name, role, &at)?;

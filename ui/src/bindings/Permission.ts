@@ -3,4 +3,4 @@
 /**
  * Something a person may or may not do.
  */
-export type Permission = "work" | "match" | "file" | "reject" | "reassign" | "sign-off" | "verify-audit" | "export";
+export type Permission = "work" | "match" | "file" | "reject" | "reassign" | "sign-off" | "verify-audit" | "export" | "people";
