@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { axeViolations, fixtureMailbox, inspect, launch, press, screenshot, until } from "./harness.mjs";
+import { axeViolations, cli, fixtureMailbox, inspect, launch, press, screenshot, until } from "./harness.mjs";
 
 /** The same NHS number with its check digit changed: fails the modulus 11 check. */
 function failingCheckDigit(nhs) {
@@ -33,7 +33,7 @@ before(async () => {
   const other = fixtureMailbox({ count: 1, seed: 32 });
   const oFile = path.join(other.pristine, readdirSync(other.pristine).find((f) => f.endsWith(".xml")));
   const oDoc = inspect(oFile);
-  unverified = { nhs: failingCheckDigit(oDoc.patient.nhs_number), title: oDoc.title };
+  unverified = { nhs: failingCheckDigit(oDoc.patient.nhs_number), title: oDoc.title, patient: oDoc.patient };
   const oXml = readFileSync(oFile, "utf8").replaceAll(oDoc.patient.nhs_number, unverified.nhs);
   const mailbox = mkdtempSync(path.join(tmpdir(), "handover-mailbox-"));
   writeFileSync(path.join(mailbox, "1-a.xml"), aXml);
@@ -137,4 +137,49 @@ test("a large unreadable message is previewed, and saved whole as received", asy
   await (await browser.$("[data-testid=save-original]")).click();
   await until(async () => readdirSync(downloads).length === 2, { message: "a second file" });
   await screenshot(browser, "04-quarantined-preview");
+});
+
+test("a document quarantined only for its NHS number is kept by a person who knows the patient, matched to the register", async () => {
+  const { browser, dataDir } = session;
+  // The practice register holds the patient under the right NHS number.
+  const p = unverified.patient;
+  const csv = path.join(mkdtempSync(path.join(tmpdir(), "handover-register-")), "register.csv");
+  writeFileSync(
+    csv,
+    "nhs_number,family_name,given_name,birth_date,gender,postcode,registration,deceased_date\n" +
+      `${p.nhs_number},${p.family},${(p.given ?? [])[0] ?? ""},${p.birth_date.slice(0, 10)},${p.gender ?? "unknown"},,registered,\n`,
+  );
+  const imported = JSON.parse(cli(["register", "import", csv, "--json"], { HANDOVER_DATA_DIR: dataDir }));
+  assert.equal(imported.imported, 1, JSON.stringify(imported));
+
+  await press(browser, "3");
+  await until(async () => /Quarantine: \d+ messages?$/.test(await summary(browser)), { message: "quarantine queue" });
+  const target = await browser.execute(
+    () => [...document.querySelectorAll("#quarantine-list [role=option]")].findIndex((r) => /NHS number/i.test(r.textContent)),
+  );
+  await (await browser.$$("#quarantine-list [role=option]"))[target].click();
+  const form = await browser.$("[data-testid=by-hand-form]");
+  await form.waitForDisplayed({ timeout: 10000 });
+  // Refused without a valid number: nothing changes.
+  await (await browser.$("[data-testid=by-hand-nhs]")).setValue(unverified.nhs);
+  await (await browser.$("[data-testid=by-hand-reason]")).setValue("The ward confirmed the NHS number by phone");
+  await (await browser.$("[data-testid=by-hand-match]")).click();
+  assert.match(await (await browser.$("#by-hand-error")).getText(), /10-digit NHS number/);
+  await (await browser.$("[data-testid=by-hand-nhs]")).setValue(p.nhs_number);
+  await (await browser.$("[data-testid=by-hand-match]")).click();
+  await until(async () => /Kept and matched/.test(await (await browser.$("#toast")).getText()), { message: "the kept toast" });
+  // The document is shown with its patient banner, and the quarantine has one message fewer.
+  await (await browser.$("[data-testid=patient-banner]")).waitForDisplayed({ timeout: 10000 });
+  const rows = JSON.parse(cli(["list", "--json"], { HANDOVER_DATA_DIR: dataDir }));
+  const kept = rows.find((r) => r.nhs_number === unverified.nhs);
+  assert.ok(kept, "the document is in the inbox");
+  assert.equal(kept.match, "matched");
+  assert.equal(kept.business_response, null, "no business response after an invalid-message response");
+  const shown = JSON.parse(cli(["show", String(kept.id), "--json"], { HANDOVER_DATA_DIR: dataDir }));
+  const matched = shown.events.find((e) => e.kind === "matched");
+  assert.equal(matched.actor, "Alex Admin");
+  assert.match(matched.details.reason, /ward confirmed/);
+  await screenshot(browser, "04-kept-by-hand");
+  const violations = await axeViolations(browser);
+  assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
 });

@@ -84,6 +84,9 @@ export const api = {
   /** Marks a quarantined message as dealt with (the note is required; the message is kept). */
   markQuarantineDealtWith: (messageId: number, note: string) =>
     call<QuarantinedView>("mark_quarantine_dealt_with", { messageId, note }),
+  /** Keeps a quarantined message's document, matched by hand to a registered patient. */
+  matchQuarantined: (messageId: number, nhsNumber: string, reason: string) =>
+    call<DocumentRow>("match_quarantined", { messageId, nhsNumber, reason }),
   mailboxSettings: () => call<MailboxSettingsView>("mailbox_settings", {}),
   /** Tests the MESH mailbox, then saves it (secrets to the OS keyring) and syncs. */
   saveMailbox: (input: MeshMailboxInput) => call<MailboxTest>("save_mailbox", { input }),

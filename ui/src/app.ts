@@ -174,6 +174,7 @@ export class App {
     fetchDocument: (id) => api.openDocument(id),
     saveQuarantined: (messageId) => void this.saveQuarantined(messageId),
     markDealtWith: (messageId, note) => void this.markDealtWith(messageId, note),
+    matchQuarantined: (messageId, nhs, reason) => void this.matchQuarantined(messageId, nhs, reason),
   });
   private readonly help = new HelpPanel(() => this.activeViewport());
   private readonly settings = new SettingsDialog(
@@ -598,6 +599,19 @@ export class App {
       const ticket = this.selection.select(quarantinedTarget(messageId));
       await this.load(ticket);
     }
+  }
+
+  /** Keeps a quarantined message's document, matched by hand; then shows that document. */
+  private async matchQuarantined(messageId: number, nhs: string, reason: string): Promise<void> {
+    if (this.selection.shownMessageId(messageId) === null) return;
+    const answer = await settle(api.matchQuarantined(messageId, nhs, reason));
+    if (!answer.ok) {
+      this.toast.show(`Not kept: ${messageOf(answer.error)}`, true);
+      return;
+    }
+    this.toast.show("Kept and matched to the registered patient. It is now in the inbox; the message stays recorded.");
+    await this.refreshLists();
+    await this.showAlone(answer.value.id, true);
   }
 
   /** Files the open document (or marks it); `documentId` when a button of that document asked. */

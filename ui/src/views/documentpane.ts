@@ -29,6 +29,8 @@ export interface DocumentPaneActions {
   saveQuarantined: (messageId: number) => void;
   /** Records that a quarantined message was dealt with. */
   markDealtWith: (messageId: number, note: string) => void;
+  /** Keeps a quarantined message's document, matched by hand to a registered patient. */
+  matchQuarantined?: (messageId: number, nhsNumber: string, reason: string) => void;
   /** A workflow step on the shown document; `focus` names what to focus once it is shown again. */
   step?: (documentId: number, step: WorkStep, focus?: string) => void;
   /** Who is working, and the profiles (for delegating and assigning). */
@@ -105,6 +107,9 @@ export class DocumentPane {
           renderQuarantined(pane.message, {
             saveOriginal: () => this.actions.saveQuarantined(id),
             markDealtWith: (note) => this.actions.markDealtWith(id, note),
+            matchByHand: this.actions.matchQuarantined
+              ? (nhs, reason) => this.actions.matchQuarantined?.(id, nhs, reason)
+              : undefined,
           }),
         );
         return;

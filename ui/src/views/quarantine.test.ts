@@ -84,4 +84,29 @@ describe("a quarantined message", () => {
     // The raw text is still there, folded away.
     expect(el.querySelector("details.app-raw-details")?.hasAttribute("open")).toBe(false);
   });
+  it("offers to keep a document quarantined for its NHS number, matched by hand, only with a valid number and a reason", () => {
+    const asked: [string, string][] = [];
+    const handlers = { saveOriginal: () => {}, markDealtWith: () => {}, matchByHand: (n: string, r: string) => asked.push([n, r]) };
+    expect(renderQuarantined(view(), handlers).querySelector("[data-testid=by-hand-form]")).toBeNull();
+    expect(renderQuarantined(view({ matchable_by_hand: true, dealt_with_at: "2026-11-22T11:00:00Z" }), handlers).querySelector("[data-testid=by-hand-form]")).toBeNull();
+    const el = renderQuarantined(view({ matchable_by_hand: true }), handlers);
+    document.body.append(el);
+    const form = el.querySelector("[data-testid=by-hand-form]") as HTMLFormElement;
+    const nhs = el.querySelector("[data-testid=by-hand-nhs]") as HTMLInputElement;
+    const reason = el.querySelector("[data-testid=by-hand-reason]") as HTMLTextAreaElement;
+    nhs.value = "999 123 4561";
+    reason.value = "Ward confirmed";
+    form.requestSubmit();
+    expect(asked).toEqual([]);
+    expect(el.querySelector("#by-hand-error")?.textContent).toMatch(/10-digit NHS number/);
+    nhs.value = "943 476 5919";
+    reason.value = "  ";
+    form.requestSubmit();
+    expect(asked).toEqual([]);
+    expect(el.querySelector("#by-hand-error")?.textContent).toMatch(/how you know/);
+    reason.value = "The ward confirmed the NHS number by phone";
+    form.requestSubmit();
+    expect(asked).toEqual([["9434765919", "The ward confirmed the NHS number by phone"]]);
+    el.remove();
+  });
 });

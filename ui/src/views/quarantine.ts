@@ -15,6 +15,11 @@ export interface QuarantineHandlers {
   saveOriginal: () => void;
   /** Records that it was dealt with, and how (the note is required). */
   markDealtWith: (note: string) => void;
+  /**
+   * Keeps its document, matched by hand to the registered patient with this NHS number (only
+   * offered for a message quarantined because its NHS number fails the check).
+   */
+  matchByHand?: (nhsNumber: string, reason: string) => void;
 }
 
 /** The patient the message names, labelled as not verified. */
@@ -84,6 +89,63 @@ function dealtWith(q: QuarantinedView, handlers: QuarantineHandlers): HTMLElemen
   return form;
 }
 
+/**
+ * For a document quarantined only because its NHS number fails the check: a person who knows
+ * the patient keeps it, matched to the register's patient, with a reason. The hospital has been
+ * told the message is invalid; nothing more is sent.
+ */
+export function matchByHandForm(q: QuarantinedView, handlers: QuarantineHandlers): HTMLElement | null {
+  if (!q.matchable_by_hand || q.dealt_with_at || !handlers.matchByHand) return null;
+  const nhs = h("input", {
+    class: "nhsuk-input nhsuk-input--width-10",
+    id: "by-hand-nhs",
+    inputmode: "numeric",
+    autocomplete: "off",
+    "aria-describedby": "by-hand-hint by-hand-error",
+    "data-testid": "by-hand-nhs",
+  }) as HTMLInputElement;
+  const reason = h("textarea", { class: "nhsuk-textarea app-dealt__input", id: "by-hand-reason", rows: "2", "aria-describedby": "by-hand-error", "data-testid": "by-hand-reason" }) as HTMLTextAreaElement;
+  const error = h("p", { class: "nhsuk-error-message", id: "by-hand-error", role: "alert", hidden: true });
+  const form = h(
+    "form",
+    { class: "app-dealt app-dealt--form", "data-testid": "by-hand-form", novalidate: true },
+    h("h3", { class: "nhsuk-heading-xs app-dealt__label" }, "Keep it: match it to a registered patient"),
+    h(
+      "p",
+      { class: "app-small app-muted", id: "by-hand-hint" },
+      "Only if you know who the patient is (for example, the ward confirmed the NHS number). The document then joins the inbox, matched to the patient on the practice register; the hospital has already been told the message is invalid.",
+    ),
+    error,
+    h("label", { class: "nhsuk-label", for: "by-hand-nhs" }, "The patient's NHS number on the register"),
+    nhs,
+    h("label", { class: "nhsuk-label", for: "by-hand-reason" }, "How you know"),
+    reason,
+    h("button", { type: "submit", class: "nhsuk-button nhsuk-button--secondary app-small-button", "data-testid": "by-hand-match" }, "Keep and match"),
+  );
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const number = nhs.value.replace(/\s/g, "");
+    const why = reason.value.trim();
+    const problem = !/^\d{10}$/.test(number) || !isValidNhsNumber(number)
+      ? ["Type the patient's 10-digit NHS number as it is on the register.", nhs] as const
+      : !why
+        ? ["Say how you know who the patient is.", reason] as const
+        : null;
+    if (problem) {
+      error.textContent = problem[0];
+      error.hidden = false;
+      problem[1].setAttribute("aria-invalid", "true");
+      problem[1].focus();
+      return;
+    }
+    error.hidden = true;
+    nhs.removeAttribute("aria-invalid");
+    reason.removeAttribute("aria-invalid");
+    handlers.matchByHand?.(number, why);
+  });
+  return form;
+}
+
 export function renderQuarantined(q: QuarantinedView, handlers: QuarantineHandlers): HTMLElement {
   const p = q.provenance;
   const doc = q.parsed?.document ?? null;
@@ -129,6 +191,7 @@ export function renderQuarantined(q: QuarantinedView, handlers: QuarantineHandle
       "div",
       { class: "app-doc__scroll", id: "document-scroll", tabindex: "0", role: "region", "aria-label": "Quarantined message content" },
       h("h2", { class: "nhsuk-heading-m", id: "document-title", tabindex: "-1" }, doc?.title ?? "Quarantined message"),
+      matchByHandForm(q, handlers),
       dealtWith(q, handlers),
       h(
         "div",
