@@ -21,6 +21,7 @@ const MANAGER = { name: "Pat Manager", role: "practice-manager" };
 let session;
 let dataDir;
 let docA; // { file, doc, actions, nhs }
+let mailboxDir; // the folder mailbox: ITK3 responses to the hospital are written to its outbox/
 let docMH;
 let downloads;
 
@@ -59,6 +60,7 @@ function show(id) {
 
 before(async () => {
   const fixtures = fixtureMailbox({ count: 16, seed: 7 });
+  mailboxDir = fixtures.mailbox;
   const files = readdirSync(fixtures.pristine).sort();
   const docs = files.map((f) => {
     const file = path.join(fixtures.pristine, f);
@@ -246,6 +248,28 @@ test("the admin matches, delegates, decides and files by keyboard; filing is ref
   assert.equal(task.status, "open");
   docA.id = id;
   docA.task = task;
+
+  // The hospital asked for a business response: the match queued 30001 ("patient known and
+  // registered"), which the next sync sends (s: Sync now). The folder mailbox writes what it
+  // sends to outbox/.
+  await press(browser, "Escape");
+  await press(browser, "s");
+  const outbox = path.join(mailboxDir, "outbox");
+  const sent = await until(async () => {
+    let names = [];
+    try {
+      names = readdirSync(outbox).filter((f) => f.endsWith(".dat"));
+    } catch {
+      return null;
+    }
+    for (const f of names) {
+      const r = inspect(path.join(outbox, f)).response;
+      if (r && r.original_message_id === docA.doc.message_id && r.code === "30001") return r;
+    }
+    return null;
+  }, { timeout: 30000, message: "30001 for the matched document in the mailbox's outbox" });
+  assert.equal(sent.code, "30001");
+  assert.equal(show(id).business_response, "30001");
 });
 
 test("the care coordinator sees the delegated task in Tasks and marks it done", async () => {
