@@ -20,6 +20,7 @@ pub mod medicines;
 pub mod model;
 pub mod nhs;
 mod parse;
+pub mod patients;
 pub mod response;
 mod tree;
 pub mod writer;

@@ -16,7 +16,7 @@ pub mod view;
 pub use commands::*;
 pub use matching::{business_code, decide, DocumentPatient, MatchDecision};
 pub use permissions::{allows, permissions_of, Permission};
-pub use register_file::{read_csv, read_fhir_json, read_register, RegisterFile, RejectedRow};
+pub use register_file::{read_csv, read_fhir_bundle, read_register, RegisterFile, RejectedRow};
 pub use review::{review_reasons, ReviewReason};
 pub use state::{Decision, DecisionRecord, Stamp, WorkEvent, WorkState};
 pub use view::{render_markdown, workflow_view, NoteView, WorkflowView};

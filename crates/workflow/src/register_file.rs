@@ -189,84 +189,44 @@ pub fn read_csv(text: &str, today: NaiveDate) -> Result<RegisterFile, String> {
 }
 
 /// Reads a register file: CSV (the header above), or a FHIR STU3 Bundle of Patient resources
-/// in JSON. `Err` only when the file as a whole cannot be read (nothing is imported).
+/// (XML or JSON). `Err` only when the file as a whole cannot be read (nothing is imported).
 pub fn read_register(text: &str, today: NaiveDate) -> Result<RegisterFile, String> {
     let start = text.trim_start_matches('\u{feff}').trim_start();
-    if start.starts_with('{') {
-        read_fhir_json(start, today)
-    } else if start.starts_with('<') {
-        Err("a FHIR XML Bundle cannot be imported yet: export the register as CSV or as a FHIR JSON Bundle".into())
+    if start.starts_with('{') || start.starts_with('<') {
+        read_fhir_bundle(start, today)
     } else {
         read_csv(text, today)
     }
 }
 
-/// The NHS number identifier system.
-const NHS_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
-
-/// Reads a FHIR STU3 Bundle (JSON) of Patient resources. Each Patient becomes one row, read
-/// and checked exactly as a CSV row is; its "line" in a rejection is its 1-based entry number.
-/// `active: false` means deducted; a deceased date or flag means deceased.
-pub fn read_fhir_json(text: &str, today: NaiveDate) -> Result<RegisterFile, String> {
-    let bundle: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-    if bundle["resourceType"] != "Bundle" {
-        return Err("the JSON is not a FHIR Bundle (resourceType must be Bundle)".into());
-    }
-    let entries = bundle["entry"].as_array().cloned().unwrap_or_default();
+/// Reads a FHIR STU3 Bundle (XML or JSON) of Patient resources. Each Patient becomes one row,
+/// read and checked exactly as a CSV row is; its "line" in a rejection is its 1-based entry
+/// number. `active: false` means deducted; a deceased date or flag means deceased.
+pub fn read_fhir_bundle(text: &str, today: NaiveDate) -> Result<RegisterFile, String> {
+    let patients = handover_toc::patients::read_bundle(text.as_bytes())
+        .map_err(|e| format!("not a FHIR Bundle of patients: {e}"))?;
     let mut out = RegisterFile::default();
     let mut seen = std::collections::HashMap::new();
-    for (i, entry) in entries.iter().enumerate() {
-        let line = i as u64 + 1;
-        let p = &entry["resource"];
-        if p["resourceType"] != "Patient" {
-            continue;
-        }
-        let s = |v: &serde_json::Value| v.as_str().unwrap_or("").trim().to_string();
-        let nhs = p["identifier"]
-            .as_array()
-            .and_then(|ids| {
-                ids.iter()
-                    .find(|id| id["system"].as_str() == Some(NHS_SYSTEM))
-                    .map(|id| s(&id["value"]))
-            })
-            .unwrap_or_default();
-        let name = p["name"]
-            .as_array()
-            .and_then(|n| {
-                n.iter()
-                    .find(|n| n["use"] == "official")
-                    .or_else(|| n.first())
-                    .cloned()
-            })
-            .unwrap_or_default();
-        let given = name["given"]
-            .as_array()
-            .map(|g| g.iter().map(s).collect::<Vec<_>>().join(" "))
-            .unwrap_or_default();
-        let postcode = p["address"]
-            .as_array()
-            .and_then(|a| a.first().map(|a| s(&a["postalCode"])))
-            .unwrap_or_default();
-        let deceased = s(&p["deceasedDateTime"]);
-        let deceased_flag = p["deceasedBoolean"].as_bool() == Some(true);
-        let registration = if !deceased.is_empty() || deceased_flag {
+    for p in patients {
+        let registration = if p.deceased {
             "deceased"
-        } else if p["active"].as_bool() == Some(false) {
+        } else if p.active == Some(false) {
             "deducted"
         } else {
             "registered"
         };
+        let deceased = p.deceased_date.clone().unwrap_or_default();
         let fields = vec![
-            nhs,
-            s(&name["family"]),
-            given,
-            s(&p["birthDate"]),
-            s(&p["gender"]),
-            postcode,
+            p.nhs_number.clone().unwrap_or_default(),
+            p.family.clone().unwrap_or_default(),
+            p.given.join(" "),
+            p.birth_date.clone().unwrap_or_default(),
+            p.gender.clone().unwrap_or_default(),
+            p.postcode.clone().unwrap_or_default(),
             registration.to_string(),
             deceased.get(..10).unwrap_or(&deceased).to_string(),
         ];
+        let line = p.entry;
         match row(&fields, today) {
             Ok(p) => {
                 if let Some(first) = seen.insert(p.nhs_number.clone(), line) {
@@ -311,5 +271,51 @@ mod tests {
         assert!(f.rejected[2].reason.contains("YYYY-MM-DD"));
         assert!(f.rejected[3].reason.contains("deceased_date"));
         assert!(read_csv("nhs,name\n1,2\n", today).is_err());
+    }
+
+    #[test]
+    fn a_fhir_xml_bundle_is_read_like_the_csv() {
+        let patient = |nhs: &str, extra: &str| {
+            format!(
+                r#"<entry><resource><Patient>
+                  <identifier><system value="https://fhir.nhs.uk/Id/nhs-number"/><value value="{nhs}"/></identifier>
+                  <name><family value="Smith"/><given value="Jane"/></name>
+                  <gender value="female"/><birthDate value="1970-02-03"/>{extra}
+                </Patient></resource></entry>"#
+            )
+        };
+        let xml = format!(
+            r#"<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/>{}{}{}{}</Bundle>"#,
+            patient(
+                "9434765919",
+                r#"<address><postalCode value="ls1 4ap"/></address>"#
+            ),
+            patient("9000000009", r#"<active value="false"/>"#),
+            patient(
+                "9434765870",
+                r#"<deceasedDateTime value="2026-10-01T10:00:00Z"/>"#
+            ),
+            patient("1234567890", ""),
+        );
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let read = read_register(&xml, today).unwrap();
+        let regs: Vec<_> = read.patients.iter().map(|p| p.registration).collect();
+        assert_eq!(
+            regs,
+            vec![
+                Registration::Registered,
+                Registration::Deducted,
+                Registration::Deceased
+            ]
+        );
+        assert_eq!(read.patients[0].postcode.as_deref(), Some("LS1 4AP"));
+        assert_eq!(
+            read.patients[2].deceased_date.as_deref(),
+            Some("2026-10-01")
+        );
+        assert_eq!(read.rejected.len(), 1);
+        assert_eq!(read.rejected[0].line, 4, "the entry's number");
+        assert!(read.rejected[0].reason.contains("not valid"));
+        assert!(read_register("<Patient/>", today).is_err());
     }
 }
