@@ -496,6 +496,8 @@ export class App {
     } catch {
       /* keep the last counts; the list itself reports errors */
     }
+    // The register may have been imported since (from the command line): say so at once.
+    void this.refreshRegister();
   }
 
   private async loadSenders(): Promise<void> {
