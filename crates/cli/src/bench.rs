@@ -17,6 +17,15 @@ use handover_errors::ErrorCode;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// Medicines reconciliation: a discharge list of N lines against a practice list of N lines.
+    Medrec {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 40)]
+        lines: usize,
+        #[arg(long, default_value_t = 1000)]
+        rounds: usize,
+    },
     /// Parse messages on one thread: generated 40-100 KB messages, or the files in DIR.
     Parse {
         #[arg(long)]
@@ -110,6 +119,11 @@ pub fn run(what: BenchCommand) -> Result<(), CliError> {
             json,
             dir,
         } => ingest(messages, json, dir.as_deref()),
+        BenchCommand::Medrec {
+            json,
+            lines,
+            rounds,
+        } => medrec(lines, rounds, json),
         BenchCommand::Inbox {
             documents,
             json,
@@ -613,5 +627,61 @@ fn inbox(
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
+    Ok(())
+}
+
+/// Builds a discharge list and a practice list of `n` lines each from the generated documents'
+/// medicines and their patients' practice lists (names varied so lines stay distinct), and
+/// times the diff.
+fn medrec(n: usize, rounds: usize, json: bool) -> Result<(), CliError> {
+    let mut discharge = Vec::new();
+    let mut practice = Vec::new();
+    for f in handover_fixtures::generate(200, 12) {
+        let parsed = handover_toc::parse(&f.bytes);
+        if let Some(doc) = parsed.document {
+            discharge.extend(doc.medications);
+        }
+        practice.extend(
+            handover_fixtures::practice_medication_list(&f.nhs_number)
+                .into_iter()
+                .map(|m| handover_medrec::PracticeLine {
+                    nhs_number: f.nhs_number.clone(),
+                    code: m.code,
+                    name: m.name,
+                    dosage: Some(m.dosage),
+                    route: Some(m.route),
+                    kind: m.kind,
+                }),
+        );
+        if discharge.len() >= n && practice.len() >= n {
+            break;
+        }
+    }
+    discharge.truncate(n);
+    practice.truncate(n);
+    let dict = handover_medrec::NoDictionary;
+    let mut samples = Vec::with_capacity(rounds);
+    let mut rows = 0;
+    for _ in 0..rounds {
+        samples.push(time_ms(|| {
+            let d = handover_medrec::diff(&discharge, &practice, &dict);
+            rows = d.rows.len();
+            std::hint::black_box(d);
+        }));
+    }
+    let p95_ms = p95(samples.clone());
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let median_ms = (samples[samples.len() / 2] * 1000.0).round() / 1000.0;
+    print(
+        json!({
+            "discharge_lines": discharge.len(),
+            "practice_lines": practice.len(),
+            "rows": rows,
+            "rounds": rounds,
+            "diff_p95_ms": p95_ms,
+            "diff_median_ms": median_ms,
+        }),
+        json,
+    );
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod mailbox;
+mod medrec;
 mod work;
 
 use std::path::PathBuf;
@@ -41,6 +42,10 @@ enum Command {
         out: PathBuf,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Also write each patient's practice medication list (before the hospital episode) as
+        /// CSV (nhs_number,code,name,dosage,route,type) to this file.
+        #[arg(long)]
+        practice_lists: Option<PathBuf>,
     },
     /// Fetch new messages from the mailbox into the store, acknowledging each after it is stored.
     ///
@@ -127,6 +132,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Medicines reconciliation: the discharge medicines against the practice's list.
+    Medrec {
+        #[command(subcommand)]
+        what: medrec::MedrecCommand,
+    },
     /// Measure performance (see docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
@@ -163,7 +173,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Status => status(),
         Command::Inspect { file, json } => inspect(&file, json),
-        Command::Fixtures { count, out, seed } => fixtures(count, &out, seed),
+        Command::Fixtures {
+            count,
+            out,
+            seed,
+            practice_lists,
+        } => fixtures(count, &out, seed, practice_lists.as_deref()),
         Command::Sync {
             once: _,
             folder,
@@ -172,6 +187,7 @@ fn main() -> ExitCode {
         Command::Mailbox { what } => mailbox::run(what),
         Command::List { json, limit } => list(json, limit),
         Command::Bench { what } => bench::run(what),
+        Command::Medrec { what } => medrec::run(what),
         Command::User { what } => work::user(what),
         Command::Register { what } => work::register(what),
         Command::Actions { file, json } => work::actions(&file, json),
@@ -262,7 +278,12 @@ fn inspect(file: &std::path::Path, json: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-fn fixtures(count: usize, out: &std::path::Path, seed: u64) -> Result<(), CliError> {
+fn fixtures(
+    count: usize,
+    out: &std::path::Path,
+    seed: u64,
+    practice_lists: Option<&std::path::Path>,
+) -> Result<(), CliError> {
     std::fs::create_dir_all(out).map_err(|e| {
         CliError::new(
             ErrorCode::OutputUnwritable,
@@ -280,6 +301,44 @@ fn fixtures(count: usize, out: &std::path::Path, seed: u64) -> Result<(), CliErr
         })?;
     }
     eprintln!("wrote {} messages to {}", fixtures.len(), out.display());
+    if let Some(path) = practice_lists {
+        let quote = |v: &str| {
+            if v.contains([',', '"']) {
+                format!("\"{}\"", v.replace('"', "\"\""))
+            } else {
+                v.to_string()
+            }
+        };
+        let mut csv = String::from("nhs_number,code,name,dosage,route,type\n");
+        let mut seen = std::collections::HashSet::new();
+        for f in &fixtures {
+            if !seen.insert(f.nhs_number.clone()) {
+                continue;
+            }
+            for m in handover_fixtures::practice_medication_list(&f.nhs_number) {
+                csv.push_str(&format!(
+                    "{},{},{},{},{},{}\n",
+                    f.nhs_number,
+                    m.code.as_deref().unwrap_or(""),
+                    quote(&m.name),
+                    quote(&m.dosage),
+                    quote(&m.route),
+                    m.kind
+                ));
+            }
+        }
+        std::fs::write(path, csv).map_err(|e| {
+            CliError::new(
+                ErrorCode::OutputUnwritable,
+                format!("cannot write {}: {e}", path.display()),
+            )
+        })?;
+        eprintln!(
+            "wrote {} patients' practice medication lists to {}",
+            seen.len(),
+            path.display()
+        );
+    }
     Ok(())
 }
 

@@ -12,5 +12,10 @@
 //! - [`diff`]: the reconciliation rows: every line of both lists in exactly one row.
 
 pub mod dictionary;
+pub mod diff;
+pub mod normalise;
+pub mod practice;
 
 pub use dictionary::{Concept, ConceptKind, Dictionary, NoDictionary};
+pub use diff::{diff, Basis, Category, Diff, Flag, Row};
+pub use practice::PracticeLine;

@@ -1,0 +1,122 @@
+//! `handover medrec`: medicines reconciliation from the command line.
+
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use handover_errors::ErrorCode;
+use handover_medrec::{diff, NoDictionary, PracticeLine};
+
+use crate::{print_json, CliError};
+
+#[derive(Subcommand)]
+pub enum MedrecCommand {
+    /// Compare a discharge document's medicines with the practice's list (nothing stored).
+    ///
+    /// Prints {"rows": [{"category", "discharge_index", "practice_index", "basis", "flags", ...}]}:
+    /// discharge_index is the line's index in `handover inspect --json`'s medications,
+    /// practice_index its 0-based data row in the practice list (only the document's patient's
+    /// rows take part). Every line of both lists is in exactly one row.
+    Diff {
+        #[arg(long)]
+        document: PathBuf,
+        /// CSV: nhs_number,code,name,dosage,route,type
+        #[arg(long)]
+        practice_list: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn read(file: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(file).map_err(|e| {
+        CliError::new(
+            ErrorCode::FileUnreadable,
+            format!("cannot read {}: {e}", file.display()),
+        )
+    })
+}
+
+pub fn run(what: MedrecCommand) -> Result<(), CliError> {
+    match what {
+        MedrecCommand::Diff {
+            document,
+            practice_list,
+            json,
+        } => {
+            let parsed = handover_toc::parse(&read(&document)?);
+            let Some(doc) = parsed.document else {
+                return Err(CliError::new(
+                    ErrorCode::Unreadable,
+                    format!("{} holds no readable document", document.display()),
+                ));
+            };
+            let text = String::from_utf8(read(&practice_list)?).map_err(|_| {
+                CliError::new(ErrorCode::Input, "the practice list is not UTF-8 text")
+            })?;
+            let all = handover_medrec::practice::read_csv(&text).map_err(|e| {
+                CliError::new(
+                    ErrorCode::Input,
+                    format!("{}: {e}", practice_list.display()),
+                )
+            })?;
+            // Only the document's patient's rows take part; indices stay the file's.
+            let nhs = doc.patient.as_ref().and_then(|p| p.nhs_number.clone());
+            let mine: Vec<(usize, PracticeLine)> = all
+                .into_iter()
+                .enumerate()
+                .filter(|(_, l)| nhs.as_deref().is_none_or(|n| l.nhs_number == n))
+                .collect();
+            let lines: Vec<PracticeLine> = mine.iter().map(|(_, l)| l.clone()).collect();
+            let mut result = diff(&doc.medications, &lines, &NoDictionary);
+            for row in &mut result.rows {
+                row.practice_index = row.practice_index.map(|k| mine[k].0);
+                for o in &mut row.others {
+                    *o = mine[*o].0;
+                }
+            }
+            if json {
+                print_json(&result);
+            } else {
+                for r in &result.rows {
+                    let left = r
+                        .discharge_index
+                        .and_then(|i| doc.medications[i].name.clone())
+                        .unwrap_or_default();
+                    let right = r
+                        .practice_index
+                        .and_then(|j| mine.iter().find(|(k, _)| *k == j))
+                        .map(|(_, l)| l.name.clone())
+                        .unwrap_or_default();
+                    let flags = r
+                        .flags
+                        .iter()
+                        .map(|f| {
+                            serde_json::to_value(f)
+                                .expect("flags serialise")
+                                .as_str()
+                                .unwrap_or("")
+                                .to_string()
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    println!(
+                        "{:<26} {:<45} | {:<45} {}{}",
+                        serde_json::to_value(r.category)
+                            .expect("serialises")
+                            .as_str()
+                            .unwrap_or(""),
+                        left,
+                        right,
+                        if flags.is_empty() {
+                            String::new()
+                        } else {
+                            format!("[{flags}] ")
+                        },
+                        r.detail.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
