@@ -123,6 +123,10 @@ error_codes! {
     DmdInvalid => "dmd_invalid",
     /// A practice medication list file could not be imported as a whole (nothing was imported).
     MedicationListInvalid => "medication_list_invalid",
+    /// No medication list is stored for that NHS number.
+    MedicationListNotFound => "medication_list_not_found",
+    /// dm+d (as imported) does not know the code, or no dm+d was imported.
+    DmdCodeUnknown => "dmd_code_unknown",
 
     // The command line.
     /// A file to read could not be read.
