@@ -2,6 +2,7 @@
 
 mod bench;
 mod mailbox;
+mod medicines;
 mod medrec;
 mod work;
 
@@ -137,6 +138,16 @@ enum Command {
         #[command(subcommand)]
         what: medrec::MedrecCommand,
     },
+    /// dm+d: import an NHSBSA release, look a code up.
+    Dmd {
+        #[command(subcommand)]
+        what: medicines::DmdCommand,
+    },
+    /// The practice's medication lists (versioned per NHS number).
+    Medlist {
+        #[command(subcommand)]
+        what: medicines::MedlistCommand,
+    },
     /// Measure performance (see docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
@@ -203,6 +214,8 @@ fn main() -> ExitCode {
         } => work::match_quarantined(message, &nhs, reason, who, json),
         Command::Audit { what } => work::audit(what),
         Command::Report { json } => work::report(json),
+        Command::Dmd { what } => medicines::dmd(what),
+        Command::Medlist { what } => medicines::medlist(what),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

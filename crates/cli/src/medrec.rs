@@ -22,6 +22,10 @@ pub enum MedrecCommand {
         /// CSV: nhs_number,code,name,dosage,route,type
         #[arg(long)]
         practice_list: PathBuf,
+        /// An NHSBSA dm+d release directory: pairs lines across AMP, VMP and VTM and through
+        /// changed codes. Without it, equal codes, then names.
+        #[arg(long)]
+        dmd: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -41,8 +45,13 @@ pub fn run(what: MedrecCommand) -> Result<(), CliError> {
         MedrecCommand::Diff {
             document,
             practice_list,
+            dmd,
             json,
         } => {
+            let release = dmd
+                .as_deref()
+                .map(handover_medrec::DmdRelease::read_dir)
+                .transpose()?;
             let parsed = handover_toc::parse(&read(&document)?);
             let Some(doc) = parsed.document else {
                 return Err(CliError::new(
@@ -67,7 +76,11 @@ pub fn run(what: MedrecCommand) -> Result<(), CliError> {
                 .filter(|(_, l)| nhs.as_deref().is_none_or(|n| l.nhs_number == n))
                 .collect();
             let lines: Vec<PracticeLine> = mine.iter().map(|(_, l)| l.clone()).collect();
-            let mut result = diff(&doc.medications, &lines, &NoDictionary);
+            let dict: &dyn handover_medrec::Dictionary = match &release {
+                Some(r) => r,
+                None => &NoDictionary,
+            };
+            let mut result = diff(&doc.medications, &lines, dict);
             for row in &mut result.rows {
                 row.practice_index = row.practice_index.map(|k| mine[k].0);
                 for o in &mut row.others {

@@ -118,6 +118,16 @@ error_codes! {
     /// The audit trail does not verify: an event was edited, deleted or reordered.
     AuditBroken => "audit_broken",
 
+    // Medicines reconciliation.
+    /// A dm+d release directory or file could not be read (nothing was imported).
+    DmdInvalid => "dmd_invalid",
+    /// A practice medication list file could not be imported as a whole (nothing was imported).
+    MedicationListInvalid => "medication_list_invalid",
+    /// No medication list is stored for that NHS number.
+    MedicationListNotFound => "medication_list_not_found",
+    /// dm+d (as imported) does not know the code, or no dm+d was imported.
+    DmdCodeUnknown => "dmd_code_unknown",
+
     // The command line.
     /// A file to read could not be read.
     FileUnreadable => "file_unreadable",

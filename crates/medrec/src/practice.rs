@@ -19,66 +19,28 @@ pub struct PracticeLine {
 /// The CSV header.
 pub const CSV_HEADER: [&str; 6] = ["nhs_number", "code", "name", "dosage", "route", "type"];
 
-/// Splits one CSV line (RFC 4180 quoting, no newlines inside fields).
-pub fn csv_fields(line: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut at_start = true;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (false, '"') if at_start => {
-                quoted = true;
-                at_start = false;
-            }
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                cur.push('"');
-            }
-            (true, '"') => quoted = false,
-            (false, ',') => {
-                out.push(std::mem::take(&mut cur));
-                at_start = true;
-            }
-            (_, c) => {
-                cur.push(c);
-                at_start = false;
-            }
-        }
-    }
-    if quoted {
-        return Err("a quoted field is not closed".into());
-    }
-    out.push(cur);
-    Ok(out)
-}
-
 /// Reads a practice list CSV (the header above). Every data row, in order: the diff's
 /// `practice_index` is its 0-based position. `Err` names the first line that cannot be read.
 pub fn read_csv(text: &str) -> Result<Vec<PracticeLine>, String> {
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let (_, header) = lines.next().ok_or("the file is empty")?;
-    let names: Vec<String> = csv_fields(header.trim_start_matches('\u{feff}'))?
+    let records = crate::practice_import::records(text).map_err(|e| e.0)?;
+    let mut records = records.into_iter();
+    let (_, header) = records.next().ok_or("the file is empty")?;
+    let names: Vec<String> = header
         .iter()
-        .map(|h| h.trim().to_lowercase())
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
         .collect();
     if names != CSV_HEADER {
         return Err(format!(
-            "the header must be {}; it is {header}",
-            CSV_HEADER.join(",")
+            "the header must be {}; it is {}",
+            CSV_HEADER.join(","),
+            header.join(",")
         ));
     }
     let mut out = Vec::new();
-    for (i, line) in lines {
-        let f = csv_fields(line).map_err(|e| format!("line {}: {e}", i + 1))?;
+    for (line, f) in records {
         if f.len() != CSV_HEADER.len() {
             return Err(format!(
-                "line {}: {} fields, expected {}",
-                i + 1,
+                "line {line}: {} fields, expected {}",
                 f.len(),
                 CSV_HEADER.len()
             ));
@@ -86,13 +48,12 @@ pub fn read_csv(text: &str) -> Result<Vec<PracticeLine>, String> {
         let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         let name = f[2].trim();
         if name.is_empty() {
-            return Err(format!("line {}: the medicine has no name", i + 1));
+            return Err(format!("line {line}: the medicine has no name"));
         }
         let kind = f[5].trim().to_lowercase();
         if kind != "repeat" && kind != "acute" {
             return Err(format!(
-                "line {}: type must be repeat or acute, not {:?}",
-                i + 1,
+                "line {line}: type must be repeat or acute, not {:?}",
                 f[5].trim()
             ));
         }

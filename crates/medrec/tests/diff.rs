@@ -34,6 +34,22 @@ fn conserved(d: &handover_medrec::Diff, discharge: usize, practice: usize) {
 
 #[test]
 fn generated_documents_against_their_patients_lists() {
+    check_generated(&NoDictionary);
+}
+
+#[test]
+fn generated_documents_with_dm_d_pair_amps_with_vmps() {
+    let release = handover_medrec::DmdRelease::read_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/dmd"),
+    )
+    .unwrap();
+    let bases = check_generated(&release);
+    assert!(bases.contains(&handover_medrec::Basis::Vmp), "{bases:?}");
+}
+
+/// Runs the generated documents against their patients' lists; returns the pairing bases seen.
+fn check_generated(dict: &dyn handover_medrec::Dictionary) -> HashSet<handover_medrec::Basis> {
+    let mut bases = HashSet::new();
     let mut seen = HashSet::new();
     let mut categories = HashSet::new();
     for f in handover_fixtures::generate(60, 3) {
@@ -46,9 +62,10 @@ fn generated_documents_against_their_patients_lists() {
             continue;
         }
         let practice = practice_of(&f.nhs_number);
-        let d = diff(&doc.medications, &practice, &NoDictionary);
+        let d = diff(&doc.medications, &practice, dict);
         conserved(&d, doc.medications.len(), practice.len());
         categories.extend(d.rows.iter().map(|r| r.category));
+        bases.extend(d.rows.iter().filter_map(|r| r.basis));
         // The one usual repeat medicine the hospital left out is found.
         let omissions: Vec<_> = d
             .rows
@@ -102,6 +119,7 @@ fn generated_documents_against_their_patients_lists() {
     ] {
         assert!(categories.contains(&c), "{c:?} never seen: {categories:?}");
     }
+    bases
 }
 
 fn corpus() -> Option<std::path::PathBuf> {

@@ -13,6 +13,7 @@ mod events;
 mod inbox_queries;
 mod ingest;
 mod keys;
+mod medicines;
 mod queries;
 mod raw;
 mod register;
@@ -46,14 +47,15 @@ pub use ingest::{
     PlannedResponse, PriorDocument,
 };
 pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
+pub use medicines::{DmdConcept, DmdStatus, PracticeList, PracticeListLine, PracticeListVersion};
 pub use queries::{ProblemKind, SyncProblem, SyncState, MAX_KEPT_PROBLEMS};
 pub use raw::RawBody;
 pub use register::{RegisterPatient, RegisterStatus, RegisterWrite};
 pub use report::{ConservationLine, ConservationReport};
 pub use settings::{mesh_password_account, mesh_shared_key_account, MeshSettings};
 pub use vocab::{
-    DocumentStatus, MailboxHealth, MatchState, MessageOutcome, MessageSource, Queue, Registration,
-    Role, Sort, TaskStatus,
+    DmdKind, DocumentStatus, MailboxHealth, MatchState, MedicationLineType, MessageOutcome,
+    MessageSource, PracticeListSource, Queue, Registration, Role, Sort, TaskStatus,
 };
 pub use work::{DocumentWork, Task, TaskQuery, TaskWrite, User, WorkUpdate};
 

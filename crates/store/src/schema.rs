@@ -360,6 +360,42 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX tasks_user ON tasks(assignee_user COLLATE NOCASE) WHERE status = 'open';
     CREATE INDEX tasks_role ON tasks(assignee_role) WHERE status = 'open';
     "#,
+    // 9: medicines reconciliation (issue 13): dm+d as last imported (one release, replaced
+    // whole by the next import; which release is in app_meta), and the practice's medication
+    // lists, one version per import (and, later, per signed-off reconciliation).
+    r#"
+    CREATE TABLE dmd_concepts (
+        code TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('vtm', 'vmp', 'amp')),
+        name TEXT NOT NULL,
+        vmp  TEXT,                      -- an AMP's VMP (a VMP's own code)
+        vtm  TEXT                       -- a VMP's or AMP's VTM (a VTM's own code)
+    ) STRICT;
+    CREATE TABLE dmd_previous_codes (
+        previous TEXT PRIMARY KEY,
+        code     TEXT NOT NULL          -- the current code
+    ) STRICT;
+
+    CREATE TABLE practice_lists (
+        id          INTEGER PRIMARY KEY,
+        nhs_number  TEXT NOT NULL,
+        version     INTEGER NOT NULL CHECK (version >= 1),
+        imported_at TEXT NOT NULL,       -- RFC 3339, UTC
+        source      TEXT NOT NULL CHECK (source IN ('import', 'reconciliation')),
+        source_name TEXT,                -- the file imported, or the reconciliation
+        UNIQUE (nhs_number, version)
+    ) STRICT;
+    CREATE TABLE practice_list_lines (
+        list_id   INTEGER NOT NULL REFERENCES practice_lists(id),
+        position  INTEGER NOT NULL,      -- 0-based, in the list's order
+        code      TEXT,
+        name      TEXT NOT NULL,
+        dosage    TEXT,
+        route     TEXT,
+        line_type TEXT NOT NULL CHECK (line_type IN ('repeat', 'acute')),
+        PRIMARY KEY (list_id, position)
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -238,6 +238,33 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// The level of a dm+d concept kept in the store.
+    DmdKind {
+        Vtm => "vtm",
+        Vmp => "vmp",
+        Amp => "amp",
+    }
+}
+
+vocabulary! {
+    /// Whether the practice issues a medicine on repeat or as a one-off.
+    MedicationLineType {
+        Repeat => "repeat",
+        Acute => "acute",
+    }
+}
+
+vocabulary! {
+    /// Where a version of a practice's medication list came from.
+    PracticeListSource {
+        /// `handover medlist import` (a CSV or FHIR file).
+        Import => "import",
+        /// A signed-off medicines reconciliation.
+        Reconciliation => "reconciliation",
+    }
+}
+
 impl Default for MatchState {
     /// Before any register: nothing checked.
     fn default() -> Self {

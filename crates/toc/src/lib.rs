@@ -16,6 +16,7 @@ pub use actions::{requested_actions, RequestedAction};
 mod base64;
 pub mod codes;
 pub mod inspect;
+pub mod medication_bundle;
 pub mod medicines;
 pub mod model;
 pub mod nhs;
