@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 use handover_errors::ErrorCode;
 use handover_medrec::practice_import::{self, LineType};
-use handover_medrec::{Concept, ConceptKind, Dictionary, DmdRelease};
+use handover_medrec::{ConceptKind, Dictionary, DmdRelease};
 use handover_store::{
-    DmdConcept, DmdKind, MedicationLineType, PracticeListLine, PracticeListSource, Store,
+    DmdConcept, DmdKind, MedicationLineType, PracticeListLine, PracticeListSource,
 };
 
 use crate::{open_store, print_json, CliError};
@@ -62,26 +62,7 @@ pub enum MedlistCommand {
     },
 }
 
-/// dm+d as imported into the store, for the reconciliation. A store error reads as a code dm+d
-/// does not know (the diff then falls back to codes and names).
-pub struct StoreDictionary<'a>(pub &'a Store);
-
-impl Dictionary for StoreDictionary<'_> {
-    fn lookup(&self, code: &str) -> Option<Concept> {
-        let c = self.0.dmd_lookup(code).ok().flatten()?;
-        Some(Concept {
-            code: c.code,
-            kind: match c.kind {
-                DmdKind::Vtm => ConceptKind::Vtm,
-                DmdKind::Vmp => ConceptKind::Vmp,
-                DmdKind::Amp => ConceptKind::Amp,
-            },
-            name: c.name,
-            vmp: c.vmp,
-            vtm: c.vtm,
-        })
-    }
-}
+pub use handover_workflow::StoreDictionary;
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

@@ -10,6 +10,42 @@ use crate::{print_json, CliError};
 
 #[derive(Subcommand)]
 pub enum MedrecCommand {
+    /// A stored document's reconciliation against the patient's practice list: rows (each with
+    /// its key), decisions, the 7-day due date, sign-off.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decide one row (by its key in `medrec show`).
+    Decide {
+        id: i64,
+        row: String,
+        /// accept-hospital, keep-practice, query-hospital or not-applicable.
+        #[arg(long)]
+        choice: String,
+        /// intentional-documented, intentional-undocumented or unintentional.
+        #[arg(long)]
+        intent: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        version: Option<i64>,
+        #[command(flatten)]
+        who: crate::work::As,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign off (pharmacists and GPs): the reconciled list becomes the practice list's next version.
+    SignOff {
+        id: i64,
+        #[arg(long)]
+        version: Option<i64>,
+        #[command(flatten)]
+        who: crate::work::As,
+        #[arg(long)]
+        json: bool,
+    },
     /// Compare a discharge document's medicines with the practice's list (nothing stored).
     ///
     /// Prints {"rows": [{"category", "discharge_index", "practice_index", "basis", "flags", ...}]}:
@@ -40,8 +76,104 @@ fn read(file: &Path) -> Result<Vec<u8>, CliError> {
     })
 }
 
+fn choice<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, CliError> {
+    serde_json::from_value(serde_json::Value::String(text.trim().to_string())).map_err(|_| {
+        CliError::new(
+            ErrorCode::InvalidArgument,
+            format!("unknown {what} {text:?}"),
+        )
+    })
+}
+
+fn now() -> String {
+    handover_inbox::now_rfc3339()
+}
+
 pub fn run(what: MedrecCommand) -> Result<(), CliError> {
     match what {
+        MedrecCommand::Show { id, json } => {
+            let store = crate::open_store()?;
+            let view = handover_workflow::medrec_view(&store, id)?;
+            if json {
+                print_json(&view);
+            } else {
+                println!(
+                    "document {id}: {} row(s), {} undecided; due by {}{}",
+                    view.rows.len(),
+                    view.undecided,
+                    view.due_by,
+                    view.signed_off
+                        .as_ref()
+                        .map(|s| format!("; signed off by {} at {}", s.by, s.at))
+                        .unwrap_or_default()
+                );
+                for r in &view.rows {
+                    println!(
+                        "  {:<8} {:<24} {}{}",
+                        r.key,
+                        serde_json::to_value(r.row.category)
+                            .expect("serialises")
+                            .as_str()
+                            .unwrap_or(""),
+                        r.row.detail.as_deref().unwrap_or(""),
+                        r.decision
+                            .as_ref()
+                            .map(|d| format!(" -> {:?} by {}", d.choice, d.stamp.by))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            Ok(())
+        }
+        MedrecCommand::Decide {
+            id,
+            row,
+            choice: c,
+            intent,
+            note,
+            version,
+            who,
+            json,
+        } => {
+            let store = crate::open_store()?;
+            let actor = who.actor(&store)?;
+            let r = handover_workflow::medrec_decide(
+                &store,
+                &actor,
+                id,
+                version,
+                &row,
+                choice("choice", &c)?,
+                intent.as_deref().map(|i| choice("intent", i)).transpose()?,
+                note,
+                &now(),
+            )?;
+            if json {
+                print_json(&r);
+            } else {
+                println!("document {id}: row {row} decided (version {})", r.version);
+            }
+            Ok(())
+        }
+        MedrecCommand::SignOff {
+            id,
+            version,
+            who,
+            json,
+        } => {
+            let store = crate::open_store()?;
+            let actor = who.actor(&store)?;
+            let r = handover_workflow::medrec_sign_off(&store, &actor, id, version, &now())?;
+            let view = handover_workflow::medrec_view(&store, id)?;
+            if json {
+                print_json(&serde_json::json!({"step": r, "practice_list": view.practice_list}));
+            } else {
+                println!(
+                    "document {id}: reconciliation signed off; the practice list has a new version"
+                );
+            }
+            Ok(())
+        }
         MedrecCommand::Diff {
             document,
             practice_list,

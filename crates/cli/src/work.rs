@@ -27,7 +27,7 @@ impl As {
             .filter(|n| !n.trim().is_empty())
     }
 
-    fn actor(&self, store: &Store) -> Result<handover_store::Actor, CliError> {
+    pub fn actor(&self, store: &Store) -> Result<handover_store::Actor, CliError> {
         Ok(workflow::actor_for(store, self.name().as_deref())?)
     }
 }

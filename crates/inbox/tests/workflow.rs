@@ -810,3 +810,167 @@ fn a_replacement_that_arrives_first_leaves_the_original_superseded() {
         DocumentStatus::Superseded
     );
 }
+
+#[test]
+fn a_pharmacist_reconciles_and_signs_off_and_the_practice_list_gets_a_new_version() {
+    use handover_store::{MedicationLineType, PracticeListLine, PracticeListSource};
+    use handover_workflow::{MedChoice, MedIntent};
+    let mut w = world(30);
+    let fixtures = w.fixtures.clone();
+    w.sync(48, &fixtures);
+    // The practice's lists for every patient, as they were before the hospital episodes.
+    let lists: Vec<(String, Vec<PracticeListLine>)> = w
+        .by_nhs
+        .keys()
+        .map(|nhs| {
+            let lines = handover_fixtures::practice_medication_list(nhs)
+                .into_iter()
+                .map(|m| PracticeListLine {
+                    code: m.code,
+                    name: m.name,
+                    dosage: Some(m.dosage),
+                    route: Some(m.route),
+                    line_type: if m.kind == "acute" {
+                        MedicationLineType::Acute
+                    } else {
+                        MedicationLineType::Repeat
+                    },
+                })
+                .collect();
+            (nhs.clone(), lines)
+        })
+        .collect();
+    w.store
+        .write_practice_lists(
+            &lists,
+            PracticeListSource::Import,
+            Some("lists.csv"),
+            &now(),
+        )
+        .unwrap();
+    // A discharge with a stopped and an added medicine.
+    let f = w
+        .fixtures
+        .iter()
+        .find(|f| {
+            if f.replaces.is_some() || f.hostile {
+                return false;
+            }
+            let meds = handover_toc::parse(&f.bytes).document.unwrap().medications;
+            meds.iter()
+                .any(|m| m.list == handover_toc::MedicationList::Discontinued)
+                && meds
+                    .iter()
+                    .any(|m| m.change == Some(handover_toc::MedicationChange::Added))
+                && w.status(w.by_nhs[&f.nhs_number]) != DocumentStatus::Superseded
+        })
+        .expect("a discharge that stops one medicine and adds another")
+        .clone();
+    let id = w.by_nhs[&f.nhs_number];
+    let view = workflow::medrec_view(&w.store, id).unwrap();
+    assert_eq!(view.practice_list.as_ref().unwrap().version, 1);
+    assert!(view.rows.len() >= 3);
+    let categories: Vec<_> = view.rows.iter().map(|r| r.row.category).collect();
+    assert!(
+        categories.contains(&handover_medrec::Category::Stopped),
+        "{categories:?}"
+    );
+    assert!(
+        categories.contains(&handover_medrec::Category::Added),
+        "{categories:?}"
+    );
+    assert!(
+        categories.contains(&handover_medrec::Category::Omission),
+        "{categories:?}"
+    );
+
+    let pharmacist = w.user("Pat Pharmacist", Role::Pharmacist);
+    let admin = w.user("Alex Admin", Role::Admin);
+    // Signing off with rows undecided is refused; so is an admin's sign-off.
+    assert!(workflow::medrec_sign_off(&w.store, &pharmacist, id, None, &now()).is_err());
+    // The omission is queried with the hospital (the line stays); everything else accepted.
+    for r in &view.rows {
+        let (choice, note) = if r.row.category == handover_medrec::Category::Omission {
+            (
+                MedChoice::QueryHospital,
+                Some("Was losartan meant to stop?".to_string()),
+            )
+        } else {
+            (MedChoice::AcceptHospital, None)
+        };
+        workflow::medrec_decide(
+            &w.store,
+            &pharmacist,
+            id,
+            Some(w.version(id)),
+            &r.key,
+            choice,
+            Some(MedIntent::IntentionalDocumented),
+            note,
+            &now(),
+        )
+        .unwrap();
+    }
+    let err = workflow::medrec_sign_off(&w.store, &admin, id, None, &now()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PermissionDenied);
+    workflow::medrec_sign_off(&w.store, &pharmacist, id, Some(w.version(id)), &now()).unwrap();
+
+    let list = w.store.practice_list(&f.nhs_number).unwrap().unwrap();
+    assert_eq!(list.version, 2);
+    assert_eq!(list.source, PracticeListSource::Reconciliation);
+    let doc = handover_toc::parse(&f.bytes).document.unwrap();
+    let names: Vec<&str> = list.lines.iter().map(|l| l.name.as_str()).collect();
+    for m in &doc.medications {
+        let name = m.name.as_deref().unwrap();
+        if m.list == handover_toc::MedicationList::Discontinued {
+            assert!(!names.contains(&name), "stopped {name} is gone: {names:?}");
+        } else if m.change == Some(handover_toc::MedicationChange::Added) {
+            assert!(names.contains(&name), "added {name} is there: {names:?}");
+        }
+    }
+    let omitted = &view.practice_list.as_ref().unwrap().lines[view
+        .rows
+        .iter()
+        .find(|r| r.row.category == handover_medrec::Category::Omission)
+        .unwrap()
+        .row
+        .practice_index
+        .unwrap()];
+    assert!(
+        names.contains(&omitted.name.as_str()),
+        "the queried line stays"
+    );
+    // Signed off: the view stays on the version decided against; no more decisions.
+    let after = workflow::medrec_view(&w.store, id).unwrap();
+    assert_eq!(after.signed_off.unwrap().by, "Pat Pharmacist");
+    assert_eq!(after.practice_list.unwrap().version, 1);
+    assert!(workflow::medrec_decide(
+        &w.store,
+        &pharmacist,
+        id,
+        None,
+        &view.rows[0].key,
+        MedChoice::KeepPractice,
+        None,
+        None,
+        &now()
+    )
+    .is_err());
+    // Every decision and the sign-off are events, and the state rebuilds from them.
+    let kinds: Vec<String> = w
+        .store
+        .document_events(id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "medrec_decided").count(),
+        view.rows.len()
+    );
+    assert!(kinds.contains(&"medrec_signed_off".to_string()));
+    let before = w.store.document_work(id).unwrap().unwrap().workflow;
+    workflow::rebuild(&w.store).unwrap();
+    assert_eq!(w.store.document_work(id).unwrap().unwrap().workflow, before);
+    assert!(w.store.verify_audit().unwrap().ok);
+}

@@ -380,6 +380,19 @@ fn nothing_after(
     Ok(None)
 }
 
+/// A one-event step (for the steps of other modules).
+pub(crate) fn one_event(
+    store: &Store,
+    actor: &Actor,
+    permission: Permission,
+    id: i64,
+    expected_version: Option<i64>,
+    at: &str,
+    f: impl FnOnce(&WorkState) -> Result<WorkEvent, WorkflowError>,
+) -> Result<StepResult, WorkflowError> {
+    On::new(store, actor, id, expected_version, at).one(permission, f)
+}
+
 /// A step on one document by one person: for the steps that are one event and nothing more.
 struct On<'a> {
     store: &'a Store,

@@ -7,6 +7,7 @@
 
 pub mod commands;
 pub mod matching;
+pub mod medrec;
 pub mod permissions;
 pub mod register_file;
 pub mod review;
@@ -15,6 +16,9 @@ pub mod view;
 
 pub use commands::*;
 pub use matching::{business_code, decide, DocumentPatient, MatchDecision};
+pub use medrec::{
+    medrec_decide, medrec_sign_off, medrec_view, MedChoice, MedIntent, MedrecView, StoreDictionary,
+};
 pub use permissions::{allows, permissions_of, Permission};
 pub use register_file::{read_csv, read_fhir_bundle, read_register, RegisterFile, RejectedRow};
 pub use review::{review_reasons, ReviewReason};

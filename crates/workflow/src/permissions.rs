@@ -12,6 +12,7 @@
 //! | verify the audit trail      | yes | no   | no               | no         | yes              |
 //! | export the audit trail      | no  | no   | no               | no         | yes              |
 //! | add people's profiles (in the app, once the first exists) | no | no | no | no | yes |
+//! | sign off a medicines reconciliation | yes | no | no | yes | no |
 //!
 //! Filing a document that needs a GP's review is further limited to GPs (see
 //! [`crate::state::WorkState::check_file`]).
@@ -34,6 +35,7 @@ pub enum Permission {
     VerifyAudit,
     Export,
     People,
+    SignOffMedicines,
 }
 
 impl Permission {
@@ -47,6 +49,7 @@ impl Permission {
         Permission::VerifyAudit,
         Permission::Export,
         Permission::People,
+        Permission::SignOffMedicines,
     ];
 
     /// In plain words, for "Your role (Admin) may not sign off a GP review".
@@ -61,6 +64,7 @@ impl Permission {
             Permission::VerifyAudit => "verify the audit trail",
             Permission::Export => "export the audit trail",
             Permission::People => "add people's profiles",
+            Permission::SignOffMedicines => "sign off a medicines reconciliation",
         }
     }
 }
@@ -76,6 +80,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         SignOff => role == Gp,
         VerifyAudit => matches!(role, Gp | PracticeManager),
         Export | People => role == PracticeManager,
+        SignOffMedicines => matches!(role, Gp | Pharmacist),
     }
 }
 
@@ -105,6 +110,10 @@ mod tests {
             (Permission::VerifyAudit, [true, false, false, false, true]),
             (Permission::Export, [false, false, false, false, true]),
             (Permission::People, [false, false, false, false, true]),
+            (
+                Permission::SignOffMedicines,
+                [true, false, false, true, false],
+            ),
         ];
         let roles = [
             Role::Gp,

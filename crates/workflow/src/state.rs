@@ -123,6 +123,21 @@ pub enum WorkEvent {
     NoteAdded {
         markdown: String,
     },
+    /// A decision about one row of the medicines reconciliation (`row` is its key: see
+    /// `crate::medrec::row_key`), made against practice list version `list_version`.
+    MedrecDecided {
+        row: String,
+        category: String,
+        choice: crate::medrec::MedChoice,
+        intent: Option<crate::medrec::MedIntent>,
+        note: Option<String>,
+        list_version: Option<i64>,
+    },
+    /// The reconciliation was signed off; the reconciled list is practice list `list_version`.
+    MedrecSignedOff {
+        list_version: i64,
+        rows: u32,
+    },
     /// Not about a document: a profile was added.
     UserAdded {
         name: String,
@@ -222,6 +237,12 @@ pub struct WorkState {
     pub business_response: Option<String>,
     pub notes: u32,
     pub last_viewed: Option<Stamp>,
+    /// The medicines reconciliation's decisions, by row key.
+    pub medrec: BTreeMap<String, crate::medrec::MedDecisionRecord>,
+    /// The practice list version the decisions were made against (pinned by the first one).
+    #[ts(type = "number | null")]
+    pub medrec_list_version: Option<i64>,
+    pub medrec_signed_off: Option<Stamp>,
 }
 
 impl WorkState {
@@ -329,6 +350,28 @@ impl WorkState {
                 }
             }
             WorkEvent::GpReviewSignedOff { .. } => self.gp_reviewed = Some(stamp.clone()),
+            WorkEvent::MedrecDecided {
+                row,
+                choice,
+                intent,
+                note,
+                list_version,
+                ..
+            } => {
+                self.medrec.insert(
+                    row.clone(),
+                    crate::medrec::MedDecisionRecord {
+                        choice: *choice,
+                        intent: *intent,
+                        note: note.clone(),
+                        stamp: stamp.clone(),
+                    },
+                );
+                if self.medrec_list_version.is_none() {
+                    self.medrec_list_version = *list_version;
+                }
+            }
+            WorkEvent::MedrecSignedOff { .. } => self.medrec_signed_off = Some(stamp.clone()),
             WorkEvent::NoteAdded { .. } => self.notes += 1,
             WorkEvent::UserAdded { .. }
             | WorkEvent::RegisterImported { .. }

@@ -3,4 +3,4 @@
 /**
  * Something a person may or may not do.
  */
-export type Permission = "work" | "match" | "file" | "reject" | "reassign" | "sign-off" | "verify-audit" | "export" | "people";
+export type Permission = "work" | "match" | "file" | "reject" | "reassign" | "sign-off" | "verify-audit" | "export" | "people" | "sign-off-medicines";
