@@ -44,6 +44,9 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> 
             commands::work::conservation_report,
             commands::work::register_status,
             commands::work::match_quarantined,
+            commands::work::medrec_view,
+            commands::work::medrec_decide,
+            commands::work::medrec_sign_off,
         ])
         .setup(|app| {
             let state = app.state::<state::AppState>();

@@ -341,3 +341,43 @@ pub fn match_quarantined(
             .row)
     })
 }
+
+/// A document's medicines reconciliation against the patient's practice list.
+#[tauri::command]
+pub fn medrec_view(state: State<'_, AppState>, id: i64) -> CmdResult<workflow::MedrecView> {
+    state.with_store(|s| Ok(workflow::medrec_view(s, id)?))
+}
+
+/// Decides one row of a reconciliation (refused when the document changed since
+/// `expected_version`).
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub fn medrec_decide(
+    state: State<'_, AppState>,
+    id: i64,
+    expected_version: i64,
+    row: String,
+    choice: workflow::MedChoice,
+    intent: Option<workflow::MedIntent>,
+    note: Option<String>,
+) -> CmdResult<workflow::MedrecView> {
+    state.with_store(|s| {
+        let a = actor(&state, s)?;
+        workflow::medrec_decide(s, &a, id, Some(expected_version), &row, choice, intent, note, &now())?;
+        Ok(workflow::medrec_view(s, id)?)
+    })
+}
+
+/// Signs off a reconciliation (pharmacists and GPs): the practice list gets a new version.
+#[tauri::command]
+pub fn medrec_sign_off(
+    state: State<'_, AppState>,
+    id: i64,
+    expected_version: i64,
+) -> CmdResult<workflow::MedrecView> {
+    state.with_store(|s| {
+        let a = actor(&state, s)?;
+        workflow::medrec_sign_off(s, &a, id, Some(expected_version), &now())?;
+        Ok(workflow::medrec_view(s, id)?)
+    })
+}
