@@ -363,7 +363,17 @@ pub fn medrec_decide(
 ) -> CmdResult<workflow::MedrecView> {
     state.with_store(|s| {
         let a = actor(&state, s)?;
-        workflow::medrec_decide(s, &a, id, Some(expected_version), &row, choice, intent, note, &now())?;
+        workflow::medrec_decide(
+            s,
+            &a,
+            id,
+            Some(expected_version),
+            &row,
+            choice,
+            intent,
+            note,
+            &now(),
+        )?;
         Ok(workflow::medrec_view(s, id)?)
     })
 }
