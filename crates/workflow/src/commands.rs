@@ -1360,14 +1360,26 @@ pub struct ActionItem {
     pub decision: Option<crate::state::DecisionRecord>,
 }
 
+/// A document's row as the workflow sees it, and its state as last written (the default
+/// before its first event).
+pub(crate) fn work_and_state(
+    store: &Store,
+    id: i64,
+) -> Result<(DocumentWork, WorkState), WorkflowError> {
+    let work = store
+        .document_work(id)?
+        .ok_or(StoreError::DocumentNotFound { id })?;
+    let state = work
+        .workflow
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    Ok((work, state))
+}
+
 /// A document's requested actions with what was decided about each.
 pub fn action_items(store: &Store, id: i64) -> Result<Vec<ActionItem>, WorkflowError> {
-    let state: WorkState = store
-        .document_work(id)?
-        .ok_or(StoreError::DocumentNotFound { id })?
-        .workflow
-        .and_then(|j| serde_json::from_str(&j).ok())
-        .unwrap_or_default();
+    let (_, state) = work_and_state(store, id)?;
     Ok(actions_of(store, id)?
         .into_iter()
         .enumerate()

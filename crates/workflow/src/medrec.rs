@@ -8,13 +8,12 @@ use serde::{Deserialize, Serialize};
 use handover_medrec::{diff, Category, Concept, ConceptKind, Dictionary, PracticeLine, Row};
 use handover_store::{
     Actor, DmdKind, MedicationLineType, PracticeList, PracticeListLine, PracticeListSource, Store,
-    StoreError,
 };
 use handover_toc::Medication;
 
 use crate::commands::{stored_parsed, StepResult, WorkflowError};
 use crate::permissions::Permission;
-use crate::state::{Stamp, WorkEvent, WorkState};
+use crate::state::{Stamp, WorkEvent};
 
 /// dm+d as imported into the store.
 pub struct StoreDictionary<'a>(pub &'a Store);
@@ -135,14 +134,7 @@ fn due_by(received_at: &str) -> String {
 /// The reconciliation of document `id` against its patient's latest practice list (or, once
 /// signed off, the version it was signed off against).
 pub fn medrec_view(store: &Store, id: i64) -> Result<MedrecView, WorkflowError> {
-    let work = store
-        .document_work(id)?
-        .ok_or(StoreError::DocumentNotFound { id })?;
-    let state: WorkState = work
-        .workflow
-        .as_deref()
-        .and_then(|j| serde_json::from_str(j).ok())
-        .unwrap_or_default();
+    let (work, state) = crate::commands::work_and_state(store, id)?;
     let discharge = stored_parsed(store, id)?
         .and_then(|p| p.document)
         .map(|d| d.medications)

@@ -5,7 +5,7 @@
 use pulldown_cmark::{html, Event, Options, Parser};
 use serde::Serialize;
 
-use handover_store::{RegisterPatient, Store, StoreError, StoredEvent, Task, TaskQuery};
+use handover_store::{RegisterPatient, Store, StoredEvent, Task, TaskQuery};
 
 use crate::commands::{action_items, ActionItem, WorkflowError};
 use crate::state::WorkState;
@@ -58,14 +58,7 @@ pub fn render_markdown(markdown: &str) -> String {
 }
 
 pub fn workflow_view(store: &Store, id: i64) -> Result<WorkflowView, WorkflowError> {
-    let work = store
-        .document_work(id)?
-        .ok_or(StoreError::DocumentNotFound { id })?;
-    let state: WorkState = work
-        .workflow
-        .as_deref()
-        .and_then(|j| serde_json::from_str(j).ok())
-        .unwrap_or_default();
+    let (work, state) = crate::commands::work_and_state(store, id)?;
     let events = store.document_events(id)?;
     let notes = events
         .iter()
