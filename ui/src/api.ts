@@ -29,6 +29,9 @@ import type { TaskQuery } from "./bindings/TaskQuery";
 import type { User } from "./bindings/User";
 import type { WorkflowView } from "./bindings/WorkflowView";
 import type { WorkStep } from "./bindings/WorkStep";
+import type { MedChoice } from "./bindings/MedChoice";
+import type { MedIntent } from "./bindings/MedIntent";
+import type { MedrecView } from "./bindings/MedrecView";
 
 /** A command failure with the stable `code` the Rust side assigned. */
 export class CommandError extends Error {
@@ -109,6 +112,13 @@ export const api = {
   /** Saves the audit trail as CSV to Downloads (practice manager); resolves to the path. */
   exportAudit: () => call<string>("export_audit"),
   conservationReport: () => call<ConservationReport>("conservation_report"),
+  // ----- medicines reconciliation (issue 13) ------------------------------------------------
+  medrecView: (id: number) => call<MedrecView>("medrec_view", { id }),
+  /** Decides one row, refused (`document_changed`) if the document changed since `expectedVersion`. */
+  medrecDecide: (id: number, expectedVersion: number, row: string, choice: MedChoice, intent: MedIntent | null, note: string | null) =>
+    call<MedrecView>("medrec_decide", { id, expectedVersion, row, choice, intent, note }),
+  /** Signs off (pharmacist or GP): the reconciled list becomes the practice list's next version. */
+  medrecSignOff: (id: number, expectedVersion: number) => call<MedrecView>("medrec_sign_off", { id, expectedVersion }),
   registerStatus: () => call<RegisterView>("register_status"),
   /** Calls `handler` with every `sync-status` event; resolves to an unsubscribe function. */
   onSyncStatus: async (handler: (view: SyncStatusView) => void): Promise<() => void> =>

@@ -29,6 +29,8 @@ import type { CurrentUser } from "./bindings/CurrentUser";
 import type { Task } from "./bindings/Task";
 import type { User } from "./bindings/User";
 import type { WorkStep } from "./bindings/WorkStep";
+import type { MedrecView } from "./bindings/MedrecView";
+import { signedOffListVersion } from "./lib/medrec";
 import { can, nextUndecided, refusalText, registerNotice, taskQuery, type TaskFilter } from "./lib/workflow";
 import { UserState } from "./state/user";
 import { AuditPage } from "./views/audit";
@@ -168,6 +170,8 @@ export class App {
     setStatus: (id, status) => void this.setStatus(status, id),
     step: (id, step, focus) => void this.step(id, step, focus),
     people: () => ({ user: this.user.current, users: this.users }),
+    medrecDecide: (id, row, choice, intent, note) => void this.medrecAct(id, "Decision", (v) => api.medrecDecide(id, v, row, choice, intent, note), row),
+    medrecSignOff: (id) => void this.medrecAct(id, "Reconciliation signed off", (v) => api.medrecSignOff(id, v), null),
     openDocument: (id) => void this.openLinked(id),
     viewAttachment: (id, index, target, scope) => void viewAttachment(target, scope, index, () => api.openAttachment(id, index)),
     saveAttachment: (id, index, target, scope) => void saveAttachment(target, scope, () => api.saveAttachment(id, index)),
@@ -213,6 +217,8 @@ export class App {
   private followTimer = 0;
   /** The document last recorded as viewed (so a reload after a step is not another view). */
   private viewed: number | null = null;
+  /** Said at the top of the reconciliation when document `id` is next shown. */
+  private medrecNotice: { id: number; text: string } | null = null;
   /** Open tasks for the person working (mine and my role's), for the navigation's count. */
   private taskCount: number | null = null;
   private lastListRefresh = 0;
@@ -526,7 +532,12 @@ export class App {
     const t = ticket.target;
     let changed: boolean;
     if (t.kind === "document") {
-      const [answer, work] = await Promise.all([settle(api.openDocument(t.id)), settle(api.documentWorkflow(t.id))]);
+      const [answer, work, medrec] = await Promise.all([settle(api.openDocument(t.id)), settle(api.documentWorkflow(t.id)), settle(api.medrecView(t.id))]);
+      if (this.selection.isCurrent(ticket)) {
+        const notice = this.medrecNotice?.id === t.id ? this.medrecNotice.text : null;
+        this.medrecNotice = null;
+        this.docPane.medrec = { documentId: t.id, view: medrec.ok ? medrec.value : null, error: medrec.ok ? null : messageOf(medrec.error), notice };
+      }
       changed = answer.ok
         ? this.selection.showDocument(ticket, answer.value, work.ok ? work.value : null, work.ok ? null : messageOf(work.error))
         : this.selection.showError(ticket, `This document could not be opened: ${messageOf(answer.error)}`);
@@ -811,6 +822,52 @@ export class App {
     else if (e.code === "not_matched") this.docPane.focusWork("match");
     else if (e.code === "no_user") void this.chooser.show(true, null);
     return true;
+  }
+
+  /**
+   * A reconciliation action on document `id`, sent with the version of the reconciliation shown;
+   * then the document is shown again and focus goes to the next row without a decision (or Sign
+   * off). `document_changed`: the reconciliation is reloaded and says so; nothing was recorded.
+   */
+  private async medrecAct(id: number, what: string, send: (expectedVersion: number) => Promise<MedrecView>, row: string | null): Promise<void> {
+    const shown = this.docPane.medrec;
+    if (!shown || shown.documentId !== id || !shown.view || this.selection.openDocumentId !== id) {
+      this.toast.show("This document is still opening: try again.");
+      return;
+    }
+    const answer = await settle(send(shown.view.version));
+    if (!answer.ok) {
+      const e = toCommandError(answer.error);
+      if (e.code === "document_changed") {
+        const text = "This document was changed elsewhere since you opened it; the reconciliation has been reloaded. Nothing was recorded: check it and decide again.";
+        this.medrecNotice = { id, text };
+        this.toast.show(text, true);
+        await this.refreshLists();
+        await this.reshow(id, "medrec");
+        return;
+      }
+      if (this.explainRefusal(answer.error, "Not done")) {
+        this.docPane.focusWork("medrec");
+        return;
+      }
+      await this.actionFailed(answer.error, id, "Not done");
+      return;
+    }
+    const v = answer.value;
+    await this.refreshLists();
+    await this.reshow(id, "medrec");
+    if (row === null) {
+      const p = this.selection.pane;
+      const version = p.kind === "document" && p.work ? signedOffListVersion(p.work.events) : null;
+      this.toast.show(`${what}: the reconciled list is now ${version ? `version ${version} of` : "the next version of"} the practice list.`);
+    } else {
+      this.toast.show(`${what} recorded: ${v.undecided ? `${v.undecided} ${v.undecided === 1 ? "row" : "rows"} left` : "every row decided; sign off when ready"}.`);
+    }
+  }
+
+  /** `y`: the reconciliation's next row without a decision, else Sign off. */
+  private focusMedrec(): void {
+    this.workKey(() => this.docPane.focusWork("medrec"), "This document has no medicines to reconcile.");
   }
 
   /** `d`: focus the next requested action without a decision (after the one focused). */
@@ -1137,6 +1194,9 @@ export class App {
         return;
       case "next-undecided":
         this.focusNextUndecided();
+        return;
+      case "medrec":
+        this.focusMedrec();
         return;
       case "match":
         this.workKey(() => {

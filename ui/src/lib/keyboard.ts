@@ -33,6 +33,7 @@ export type Action =
   | "audit"
   | "jump-summary"
   | "jump-medicines"
+  | "medrec"
   | "jump-actions"
   | "next-section"
   | "previous-section"
@@ -67,6 +68,7 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: ["p"], action: "jump-actions", description: "Go to the plan and requested actions", group: "Document" },
   { keys: ["]"], action: "next-section", description: "Go to the next section", group: "Document" },
   { keys: ["["], action: "previous-section", description: "Go to the previous section", group: "Document" },
+  { keys: ["y"], action: "medrec", description: "Go to the medicines reconciliation (the next row without a decision, else Sign off)", group: "Workflow" },
   { keys: ["d"], action: "next-undecided", description: "Go to the next requested action that has no decision yet", group: "Workflow" },
   { keys: ["i"], action: "match", description: "Go to the patient match (match to the register, awaiting registration)", group: "Workflow" },
   { keys: ["r"], action: "reject", description: "Reject the open document as not known to the practice (asks for a reason)", group: "Workflow" },

@@ -31,7 +31,7 @@ export interface DocumentHandlers {
 }
 
 /** Where the jump keys and the section index go. */
-export type JumpTarget = "summary" | "medicines" | "actions" | "attachments" | "changes" | "details" | "work" | "next" | "previous";
+export type JumpTarget = "summary" | "medicines" | "medrec" | "actions" | "attachments" | "changes" | "details" | "work" | "next" | "previous";
 
 /** "SMITH, Sam (Mrs)" from the document's Patient resource. */
 export function patientName(p: Patient): string {
@@ -594,7 +594,7 @@ function renderProvenance(view: DocumentView): HTMLElement {
 }
 
 /** The sticky index: the jump targets with their keys, and every section. */
-function renderIndex(doc: Document | null, view: DocumentView, hasWork = false): HTMLElement {
+function renderIndex(doc: Document | null, view: DocumentView, hasWork = false, hasMedrec = false): HTMLElement {
   const link = (label: string, target: JumpTarget, key: string | null) =>
     h("button", { type: "button", class: "app-index__link", "data-target": target, "aria-keyshortcuts": key }, label, key ? h("span", { class: "app-action__key", "aria-hidden": "true" }, key) : null);
   const select = h(
@@ -609,6 +609,7 @@ function renderIndex(doc: Document | null, view: DocumentView, hasWork = false):
     { class: "app-index", "aria-label": "Sections of this document", "data-testid": "section-index" },
     link("Summary", "summary", "g"),
     hasWork ? link("Work", "work", null) : null,
+    hasMedrec ? link("Reconcile", "medrec", "y") : null,
     view.supersedes.length ? link("Changes", "changes", null) : null,
     doc?.medications.length ? link("Medicines", "medicines", "m") : null,
     doc?.sections.some(isPlan) ? link("Plan", "actions", "p") : null,
@@ -684,6 +685,7 @@ export function renderDocument(
   today: Date = new Date(),
   comparison: HTMLElement | null = null,
   work: { panel: HTMLElement; blockers: Blocker[] | null } | null = null,
+  medrec: HTMLElement | null = null,
 ): HTMLElement {
   const doc = view.parsed.document;
   const fixed = h(
@@ -704,7 +706,7 @@ export function renderDocument(
         { jumpToSection: (i) => jump(i), jumpTo: (t) => jump(t) },
       )
     : null;
-  const index = renderIndex(doc, view, !!work);
+  const index = renderIndex(doc, view, !!work, !!medrec);
   index.addEventListener("click", (e) => {
     const t = (e.target as Element).closest?.("[data-target]");
     if (t) jump(t.getAttribute("data-target") as JumpTarget);
@@ -723,6 +725,7 @@ export function renderDocument(
     doc ? renderHeader(doc, view) : h("h2", { class: "nhsuk-heading-m", id: "document-title", tabindex: "-1" }, kindLabel(view.row.kind)),
     // Who this is on the register, and what is left to do, before the rest of the document.
     work?.panel ?? null,
+    medrec,
     renderDeliveries(view),
     renderAttentionNotes(view.parsed.diagnostics),
     summary,

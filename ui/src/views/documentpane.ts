@@ -15,6 +15,14 @@ import type { User } from "../bindings/User";
 import type { WorkStep } from "../bindings/WorkStep";
 import { fileBlockers } from "../lib/workflow";
 import { renderWorkError, renderWorkPanel } from "./workflow";
+import type { MedChoice } from "../bindings/MedChoice";
+import type { MedIntent } from "../bindings/MedIntent";
+import type { MedrecView } from "../bindings/MedrecView";
+import { nextUndecidedRow, signedOffListVersion } from "../lib/medrec";
+import { renderMedrec, renderMedrecError } from "./medrec";
+
+/** The medicines reconciliation of a document, as last fetched (or why it could not be). */
+export type MedrecShown = { documentId: number; view: MedrecView | null; error: string | null; notice: string | null };
 
 /** What the pane's controls ask for; each names the document it was drawn for. */
 export interface DocumentPaneActions {
@@ -35,6 +43,9 @@ export interface DocumentPaneActions {
   step?: (documentId: number, step: WorkStep, focus?: string) => void;
   /** Who is working, and the profiles (for delegating and assigning). */
   people?: () => { user: CurrentUser | null; users: User[] };
+  /** Decides a row of the shown document's medicines reconciliation. */
+  medrecDecide?: (documentId: number, row: string, choice: MedChoice, intent: MedIntent | null, note: string | null) => void;
+  medrecSignOff?: (documentId: number) => void;
 }
 
 export function renderEmptyDocument(): HTMLElement {
@@ -54,6 +65,8 @@ export class DocumentPane {
   readonly element = h("section", { class: "app-document", id: "document-pane", "aria-label": "Document" });
   /** Cancelled when the pane's content is replaced (stops attachments being drawn). */
   private scope = new CancelToken();
+  /** The reconciliation to draw with its document (set before the document is drawn). */
+  medrec: MedrecShown | null = null;
 
   constructor(private readonly actions: DocumentPaneActions) {
     this.element.append(renderEmptyDocument());
@@ -84,6 +97,12 @@ export class DocumentPane {
           : pane.workError
             ? { panel: renderWorkError(pane.workError), blockers: null }
             : null;
+        const m = this.medrec && this.medrec.documentId === id && view.parsed.document?.medications.length ? this.medrec : null;
+        const medrec = m
+          ? m.view
+            ? renderMedrec({ view: m.view, user: people.user, today, notice: m.notice, newListVersion: pane.work ? signedOffListVersion(pane.work.events) : null }, { decide: (row, choice, intent, note) => this.actions.medrecDecide?.(id, row, choice, intent, note), signOff: () => this.actions.medrecSignOff?.(id) })
+            : renderMedrecError(m.error ?? "unknown error")
+          : null;
         this.element.append(
           renderDocument(
             view,
@@ -96,6 +115,7 @@ export class DocumentPane {
             today,
             comparison,
             work,
+            medrec,
           ),
         );
         if (comparison) void this.compare(view, comparison, scope);
@@ -156,6 +176,20 @@ export class DocumentPane {
       notes: "#work-note-input",
       panel: "#work-title",
     };
+    if (key === "medrec") {
+      // The next row without a decision (after the one focused), else Sign off, else the heading.
+      const view = this.medrec?.view;
+      const current = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>("[data-medrec-row]")?.dataset.medrecRow ?? null;
+      const next = view ? nextUndecidedRow(view, current) : null;
+      const row = next ? [...this.element.querySelectorAll<HTMLElement>("[data-medrec-row]")].find((r) => r.dataset.medrecRow === next) : null;
+      if (row) return row.querySelector<HTMLElement>("select") ?? row;
+      // In this order (a selector list would give the first in the document: the heading).
+      for (const q of ["#medrec-signoff", "#medrec-signed", "#medrec-title"]) {
+        const el = this.element.querySelector<HTMLElement>(q);
+        if (el) return el;
+      }
+      return null;
+    }
     const m = /^action-(\d+)$/.exec(key);
     const selectors = m ? [`#work-action-${m[1]} button`, `#work-action-${m[1]}`] : (sel[key] ?? "").split(", ").filter(Boolean);
     // The first selector that finds something (a button before the box that holds it).

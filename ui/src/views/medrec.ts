@@ -1,0 +1,195 @@
+// The medicines reconciliation section of the document view (issue 13): the hospital's line,
+// the practice's line and what changed, side by side, with one decision per row, then the
+// sign-off (pharmacist or GP). The core decides and may refuse; the window says why.
+import type { CurrentUser } from "../bindings/CurrentUser";
+import type { MedChoice } from "../bindings/MedChoice";
+import type { MedIntent } from "../bindings/MedIntent";
+import type { MedrecView } from "../bindings/MedrecView";
+import { formatDateTime } from "../lib/format";
+import { tag } from "../lib/labels";
+import { CHOICES, decisionProblem, dueLine, INTENTS, listLine, rowModels, signOffState, type RowModel, type Side } from "../lib/medrec";
+import { personLabel } from "../lib/workflow";
+import { h } from "../widgets/dom";
+
+export interface MedrecHandlers {
+  decide: (row: string, choice: MedChoice, intent: MedIntent | null, note: string | null) => void;
+  signOff: () => void;
+}
+
+export interface MedrecContext {
+  view: MedrecView;
+  user: CurrentUser | null;
+  today: Date;
+  /** A message to show at the top of the section (e.g. "reloaded: it changed elsewhere"). */
+  notice?: string | null;
+  /** The practice list version the sign-off wrote (from the document's events). */
+  newListVersion?: number | null;
+}
+
+function sideCell(side: Side | null, empty: string, testid: string): HTMLElement {
+  if (!side) return h("td", { class: "app-medrec__cell app-medrec__none", "data-testid": testid }, empty);
+  return h(
+    "td",
+    { class: "app-medrec__cell", "data-testid": testid },
+    h("strong", { class: "app-medrec__name" }, side.name),
+    side.dose ? h("span", { class: "app-medrec__line" }, side.dose) : h("span", { class: "app-medrec__line app-medrec__missing" }, "No dose given"),
+    side.route ? h("span", { class: "app-medrec__line" }, `Route: ${side.route}`) : null,
+    side.status ? h("span", { class: "app-medrec__line app-medrec__status" }, side.status) : null,
+    side.reason ? h("span", { class: "app-medrec__line" }, `Reason: ${side.reason}`) : null,
+  );
+}
+
+function decisionCell(r: RowModel, ctx: MedrecContext, handlers: MedrecHandlers): HTMLElement {
+  const cell = h("td", { class: "app-medrec__cell app-medrec__decide" });
+  if (r.decided && r.decision) cell.append(h("p", { class: "app-medrec__decision", "data-testid": "medrec-decision" }, r.decision));
+  if (ctx.view.signed_off || !ctx.user) {
+    if (!r.decided) cell.append(h("p", { class: "app-muted" }, ctx.user ? "No decision." : "Choose who is working to decide."));
+    return cell;
+  }
+  const base = `medrec-${r.key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+  const was = r.record;
+  const error = h("p", { class: "nhsuk-error-message app-work__error", id: `${base}-error`, hidden: true });
+  const choice = h(
+    "select",
+    { class: "nhsuk-select app-medrec__select", id: `${base}-choice`, "data-testid": "medrec-choice", "aria-describedby": `${base}-error` },
+    h("option", { value: "" }, "Choose a decision…"),
+    CHOICES.map((c) => h("option", { value: c.id, selected: was?.choice === c.id }, c.label)),
+  );
+  const intent = h(
+    "select",
+    { class: "nhsuk-select app-medrec__select", id: `${base}-intent`, "data-testid": "medrec-intent" },
+    h("option", { value: "" }, "Intent: not stated"),
+    INTENTS.map((c) => h("option", { value: c.id, selected: was?.intent === c.id }, c.label)),
+  );
+  const note = h("input", { class: "nhsuk-input app-medrec__note", id: `${base}-note`, type: "text", autocomplete: "off", "data-testid": "medrec-note" });
+  note.value = was?.note ?? "";
+  const form = h(
+    "form",
+    { class: "app-medrec__form", "data-testid": "medrec-form" },
+    error,
+    h("label", { class: "nhsuk-u-visually-hidden", for: choice.id }, "Decision"),
+    choice,
+    h("label", { class: "nhsuk-u-visually-hidden", for: intent.id }, "Intent"),
+    intent,
+    h("label", { class: "app-medrec__label", for: note.id }, "Note (required to query the hospital)"),
+    note,
+    h("button", { type: "submit", class: "app-button app-medrec__save", "data-testid": "medrec-save" }, r.decided ? "Change the decision" : "Decide"),
+  );
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const problem = decisionProblem(choice.value, note.value);
+    if (problem) {
+      error.textContent = problem;
+      error.hidden = false;
+      (choice.value ? note : choice).focus();
+      return;
+    }
+    handlers.decide(r.key, choice.value as MedChoice, (intent.value || null) as MedIntent | null, note.value.trim() || null);
+  });
+  // A decided row keeps its form folded away: the decision is what the pharmacist reads.
+  cell.append(r.decided ? h("details", { class: "app-medrec__change" }, h("summary", {}, "Change this decision"), form) : form);
+  return cell;
+}
+
+function row(r: RowModel, ctx: MedrecContext, handlers: MedrecHandlers): HTMLElement {
+  return h(
+    "tr",
+    {
+      class: `app-medrec__row app-medrec__row--${r.risk}${r.category === "omission" ? " app-medrec__row--omission" : ""}${r.decided ? " app-medrec__row--decided" : ""}`,
+      "data-medrec-row": r.key,
+      "data-category": r.category,
+      "data-undecided": r.decided ? "false" : "true",
+    },
+    sideCell(r.hospital, r.category === "omission" ? "Not on the discharge: neither continued nor stopped" : "Not on the hospital's lists", "medrec-hospital"),
+    sideCell(r.practice, "Not on the practice list", "medrec-practice"),
+    h(
+      "td",
+      { class: "app-medrec__cell", "data-testid": "medrec-change" },
+      r.risk === "high" ? h("strong", { class: "app-medrec__category app-medrec__category--high" }, r.category === "omission" ? `⚠ ${r.categoryText}` : r.categoryText) : h("span", { class: "app-medrec__category" }, r.categoryText),
+      r.detail ? h("span", { class: "app-medrec__line" }, r.detail) : null,
+      r.flags.length ? h("span", { class: "app-medrec__flags" }, r.flags.map((f) => tag(f, "orange", "app-medrec__flag"))) : null,
+      r.others.length ? h("span", { class: "app-medrec__line" }, `Could also be: ${r.others.join("; ")}`) : null,
+    ),
+    decisionCell(r, ctx, handlers),
+  );
+}
+
+/** The section (for a document with medicines). */
+export function renderMedrec(ctx: MedrecContext, handlers: MedrecHandlers): HTMLElement {
+  const { view, today } = ctx;
+  const section = h("section", { class: "app-medrec", id: "medrec", "aria-labelledby": "medrec-title", "data-jump": "medrec section", "data-testid": "medrec" });
+  section.append(h("h3", { class: "app-section__title app-medrec__title", id: "medrec-title", tabindex: "-1" }, "Medicines reconciliation"));
+  if (ctx.notice) section.append(h("p", { class: "nhsuk-error-message app-medrec__notice", role: "alert", "data-testid": "medrec-notice" }, ctx.notice));
+  const listed = listLine(view, today);
+  if (!listed) {
+    section.append(h("p", { class: "app-medrec__nolist", "data-testid": "medrec-no-list" }, "No practice medication list for this patient: import it with handover medlist import"));
+    return section;
+  }
+  const due = dueLine(view, today);
+  const rows = rowModels(view);
+  const omissions = rows.filter((r) => r.category === "omission").length;
+  section.append(
+    h(
+      "p",
+      { class: "app-medrec__meta" },
+      h("span", { "data-testid": "medrec-list" }, `Compared with the ${listed}.`),
+      " ",
+      h("strong", { class: due.overdue ? "app-medrec__due app-medrec__due--overdue" : "app-medrec__due", "data-testid": "medrec-due" }, due.text),
+      " ",
+      h("span", { class: "app-medrec__count", "data-testid": "medrec-undecided" }, view.undecided ? `${rows.length - view.undecided} of ${rows.length} rows decided` : `All ${rows.length} rows decided`),
+    ),
+  );
+  if (omissions && !view.signed_off) {
+    section.append(h("p", { class: "app-medrec__warning" }, `${omissions} ${omissions === 1 ? "medicine is" : "medicines are"} on the practice list but missing from the discharge: check with the hospital whether ${omissions === 1 ? "it was" : "they were"} meant to stop.`));
+  }
+  section.append(
+    h(
+      "div",
+      { class: "app-medrec__scroll" },
+      h(
+        "table",
+        { class: "app-medrec__table", "data-testid": "medrec-table" },
+        h("caption", { class: "nhsuk-u-visually-hidden" }, "Discharge medicines against the practice list, one row each"),
+        h("thead", {}, h("tr", {}, ["Hospital's wording", "Practice's wording", "What changed", "Decision"].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, rows.map((r) => row(r, ctx, handlers))),
+      ),
+    ),
+  );
+  if (view.signed_off) {
+    section.append(
+      h(
+        "div",
+        { class: "app-medrec__signed", "data-testid": "medrec-signed-off", tabindex: "-1", id: "medrec-signed" },
+        h("strong", {}, `Signed off by ${personLabel(view.signed_off.by, view.signed_off.role)}, ${formatDateTime(view.signed_off.at)}.`),
+        ctx.newListVersion
+          ? ` The reconciled list is now the practice list's version ${ctx.newListVersion} (compared with the ${listed}).`
+          : ` The reconciled list is now the practice list's next version (compared with the ${listed}).`,
+      ),
+    );
+    return section;
+  }
+  const sign = signOffState(view, ctx.user);
+  if (sign.show) {
+    const reasonId = "medrec-signoff-reason";
+    section.append(
+      h(
+        "div",
+        { class: "app-work__buttons app-medrec__signoff" },
+        h(
+          "button",
+          { type: "button", class: "app-button", id: "medrec-signoff", "data-testid": "medrec-signoff", "aria-disabled": sign.enabled ? null : "true", "aria-describedby": sign.reason ? reasonId : null, onclick: () => (sign.enabled ? handlers.signOff() : undefined) },
+          "Sign off the reconciliation",
+        ),
+        sign.reason ? h("span", { class: "app-medrec__reason", id: reasonId }, sign.reason) : null,
+      ),
+    );
+  } else if (sign.reason) {
+    section.append(h("p", { class: "app-muted app-medrec__reason" }, sign.reason));
+  }
+  return section;
+}
+
+/** The section when the reconciliation could not be read. */
+export function renderMedrecError(message: string): HTMLElement {
+  return h("section", { class: "app-medrec", id: "medrec", "aria-label": "Medicines reconciliation", "data-jump": "medrec section" }, h("p", { class: "nhsuk-error-message", role: "alert" }, `The medicines reconciliation could not be read: ${message}`));
+}
