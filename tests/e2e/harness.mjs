@@ -1,7 +1,7 @@
 // Shared end-to-end harness: starts tauri-driver (which starts WebKitWebDriver, which starts the
 // real app binary) with a throwaway HANDOVER_DATA_DIR, and opens a WebDriver session on it.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
+import { closeSync, mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -41,6 +41,37 @@ async function waitForPort(port, child, timeoutMs = 20000) {
 /** The profile the app is started as unless a test asks otherwise. */
 export const DEFAULT_USER = { name: "Alex Admin", role: "admin" };
 
+/** Processes started for the data directory `dir` (the driver, WebKitWebDriver, the app). */
+function processesFor(dir) {
+  const mark = `HANDOVER_DATA_DIR=${dir}`;
+  const found = [];
+  for (const p of readdirSync("/proc")) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${p}/environ`, "latin1").split("\0").includes(mark)) found.push(Number(p));
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  return found;
+}
+
+/** Stops whatever a session left running (an app WebKitWebDriver did not close), TERM then KILL. */
+async function stopLeftovers(dir) {
+  for (const signal of ["SIGTERM", "SIGKILL"]) {
+    const left = processesFor(dir);
+    if (!left.length) return;
+    for (const pid of left) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        /* already gone */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+}
+
 /**
  * Launches the app. `env` adds variables for the app (e.g. HANDOVER_MESH_URL). `user`: the
  * profile to add (with the CLI, on the same store) and start as (HANDOVER_USER); null to start
@@ -55,10 +86,14 @@ export async function launch({ env = {}, dataDir, user = DEFAULT_USER, users = [
   if (user) env = { HANDOVER_USER: user.name, ...env };
   const port = await freePort();
   const nativePort = await freePort();
+  // The driver's and the app's output go to a log file, not to the test runner: an app left
+  // running would otherwise hold the runner's pipe open and the run would never end.
+  const log = openSync(path.join(artifacts, `app-${path.basename(dir)}.log`), "a");
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     env: { ...process.env, HANDOVER_DATA_DIR: dir, WEBKIT_DISABLE_COMPOSITING_MODE: "1", ...env },
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", log, log],
   });
+  closeSync(log);
   try {
     await waitForPort(port, driver);
     const browser = await remote({
@@ -77,6 +112,7 @@ export async function launch({ env = {}, dataDir, user = DEFAULT_USER, users = [
         await browser.deleteSession();
       } finally {
         driver.kill("SIGTERM");
+        await stopLeftovers(dir);
       }
     };
     return { browser, dataDir: dir, close };
