@@ -226,12 +226,24 @@ pub fn medlist(what: MedlistCommand) -> Result<(), CliError> {
                 .collect();
             let store = open_store()?;
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
-            store.write_practice_lists(
-                &lists,
-                PracticeListSource::Import,
-                name.as_deref(),
-                &now(),
-            )?;
+            let at = now();
+            // The lists and the audit trail's record of the import, in one transaction.
+            store.atomically(|s| {
+                s.write_practice_lists(&lists, PracticeListSource::Import, name.as_deref(), &at)?;
+                let actor = handover_workflow::system_actor(s)?;
+                handover_workflow::record(
+                    s,
+                    &actor,
+                    &at,
+                    &handover_workflow::WorkEvent::MedicationListsImported {
+                        patients: read.patients.len() as u64,
+                        lines: read.lines() as u64,
+                        rejected: read.rejected.len() as u64,
+                        file: name.clone(),
+                    },
+                )?;
+                Ok::<_, CliError>(())
+            })?;
             if json {
                 print_json(&serde_json::json!({
                     "patients": read.patients.len(),

@@ -186,6 +186,17 @@ fn medlist_import_show_and_versions() {
     ));
     assert_eq!(versions[0]["version"], 2);
     assert_eq!(versions[1]["lines"], 2);
+    // Each import is in the audit trail, and the chain verifies.
+    let events = json(&handover(&dir, &["audit", "list", "--json"]));
+    let imports: Vec<_> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "medication_lists_imported")
+        .collect();
+    assert_eq!(imports.len(), 2, "{events}");
+    assert_eq!(imports[0]["details"]["file"], "record.json", "newest first");
+    assert_eq!(json(&handover(&dir, &["audit", "verify", "--json"]))["ok"], true);
 
     // A file that is not a list changes nothing.
     let bad = tmp.path().join("bad.csv");

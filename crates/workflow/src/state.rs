@@ -149,6 +149,14 @@ pub enum WorkEvent {
         updated: u64,
         rejected: u64,
     },
+    /// Not about a document: practice medication lists were imported (a new version for each
+    /// patient in the file).
+    MedicationListsImported {
+        patients: u64,
+        lines: u64,
+        rejected: u64,
+        file: Option<String>,
+    },
     /// Not about a document: the audit trail was exported.
     AuditExported {
         events: u64,
@@ -375,6 +383,7 @@ impl WorkState {
             WorkEvent::NoteAdded { .. } => self.notes += 1,
             WorkEvent::UserAdded { .. }
             | WorkEvent::RegisterImported { .. }
+            | WorkEvent::MedicationListsImported { .. }
             | WorkEvent::AuditExported { .. } => {}
         }
     }
