@@ -196,7 +196,10 @@ fn medlist_import_show_and_versions() {
         .collect();
     assert_eq!(imports.len(), 2, "{events}");
     assert_eq!(imports[0]["details"]["file"], "record.json", "newest first");
-    assert_eq!(json(&handover(&dir, &["audit", "verify", "--json"]))["ok"], true);
+    assert_eq!(
+        json(&handover(&dir, &["audit", "verify", "--json"]))["ok"],
+        true
+    );
 
     // A file that is not a list changes nothing.
     let bad = tmp.path().join("bad.csv");
