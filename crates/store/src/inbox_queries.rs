@@ -72,7 +72,7 @@ pub struct DocumentRow {
     #[ts(type = "number")]
     pub identity_warnings: u32,
     /// Raised by every change: an action names the version it was made on, and is refused
-    /// when the document changed since (see [`Store::set_document_status`]).
+    /// when the document changed since (see `Store::write_work`).
     #[ts(type = "number")]
     pub version: i64,
     /// Whether it is matched to a patient on the practice register.
@@ -706,10 +706,11 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Moves a document to `status`, if it is still at `expected_version` (the version the
-    /// person saw when they acted): a document changed since is refused with
-    /// [`StoreError::DocumentChanged`], never changed blindly. Returns the new version.
-    pub fn set_document_status(
+    /// Moves a document to `status`, if it is still at `expected_version`: the store's own tests
+    /// of versioned changes. The product changes a document only through `crates/workflow`,
+    /// which records the event with the change ([`Store::write_work`]).
+    #[cfg(test)]
+    pub(crate) fn set_document_status(
         &self,
         id: i64,
         status: DocumentStatus,

@@ -228,18 +228,6 @@ impl Store {
             .optional()?)
     }
 
-    /// Documents whose workflow has not started (stored before the workflow existed), oldest
-    /// first, up to `limit`.
-    pub fn documents_without_workflow(&self, limit: u32) -> Result<Vec<DocumentWork>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {WORK_COLUMNS} FROM documents d WHERE d.workflow IS NULL ORDER BY d.id LIMIT ?1"
-        ))?;
-        let rows = stmt
-            .query_map(params![limit], work_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
     /// Pending documents in these match states (for matching again after a register import,
     /// and for the unmatched grace period), oldest first.
     pub fn documents_in_match_states(
@@ -272,21 +260,6 @@ impl Store {
             .query_map([], |r| r.get(0))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
-    }
-
-    /// Fails with `document_changed` unless the document is at `expected` version.
-    pub fn check_version(&self, id: i64, expected: i64) -> Result<DocumentWork, StoreError> {
-        let work = self
-            .document_work(id)?
-            .ok_or(StoreError::DocumentNotFound { id })?;
-        if work.version != expected {
-            return Err(StoreError::DocumentChanged {
-                id,
-                expected,
-                current: work.version,
-            });
-        }
-        Ok(work)
     }
 
     /// Writes a document's workflow state; raises its version when `changed` (a change a

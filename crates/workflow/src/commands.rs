@@ -12,7 +12,7 @@ use handover_store::{
     StoreError, TaskStatus, TaskWrite, WorkUpdate, SYSTEM_ACTOR,
 };
 use handover_toc::response::{self, Responder, ResponseIds};
-use handover_toc::{requested_actions, DocumentKind, Parsed, RequestedAction, ResponseCode};
+use handover_toc::{requested_actions, Parsed, RequestedAction, ResponseCode};
 
 use crate::matching::{business_code, decide, DocumentPatient, MatchDecision};
 use crate::permissions::{allows, Permission};
@@ -289,17 +289,6 @@ fn load(store: &Store, id: i64, at: &str) -> Result<Loaded, WorkflowError> {
     write(store, id, &state, false)?;
     let work = store.document_work(id)?.expect("just written");
     Ok(Loaded { work, state })
-}
-
-/// Brings every document stored before the workflow existed into it (at most `limit`).
-pub fn backfill(store: &Store, at: &str, limit: u32) -> Result<usize, WorkflowError> {
-    store.atomically(|s| {
-        let pending = s.documents_without_workflow(limit)?;
-        for d in &pending {
-            load(s, d.id, at)?;
-        }
-        Ok(pending.len())
-    })
 }
 
 /// What a step returns: the document's new version and lane, and any response queued.
@@ -1341,11 +1330,6 @@ pub fn rebuild(store: &Store) -> Result<usize, WorkflowError> {
         }
         Ok(n)
     })
-}
-
-/// Whether a kind of document needs a GP's review whatever it says.
-pub fn always_reviewed(kind: DocumentKind) -> bool {
-    kind == DocumentKind::MentalHealthDischarge
 }
 
 /// The actions and their decisions, for the window and `handover show`.

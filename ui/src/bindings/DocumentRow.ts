@@ -23,7 +23,7 @@ times_received: number,
 identity_warnings: number, 
 /**
  * Raised by every change: an action names the version it was made on, and is refused
- * when the document changed since (see [`Store::set_document_status`]).
+ * when the document changed since (see `Store::write_work`).
  */
 version: number, 
 /**
