@@ -47,6 +47,11 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> 
             commands::work::medrec_view,
             commands::work::medrec_decide,
             commands::work::medrec_sign_off,
+            commands::work::medrec_confirm_unchanged,
+            commands::work::medrec_summary,
+            commands::work::medrec_print,
+            commands::work::medrec_export,
+            commands::work::medrec_due,
         ])
         .setup(|app| {
             let state = app.state::<state::AppState>();

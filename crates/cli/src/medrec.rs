@@ -29,12 +29,52 @@ pub enum MedrecCommand {
         intent: Option<String>,
         #[arg(long)]
         note: Option<String>,
+        /// When the follow-up task is due (yyyy-mm-dd) for a query to the hospital or an
+        /// on-hold medicine (default: 3 days for a query, 14 for reviewing a restart).
+        #[arg(long)]
+        follow_up_due: Option<String>,
         #[arg(long)]
         version: Option<i64>,
         #[command(flatten)]
         who: crate::work::As,
         #[arg(long)]
         json: bool,
+    },
+    /// Decide every undecided unchanged row at once (keep the practice version).
+    ConfirmUnchanged {
+        id: i64,
+        #[arg(long)]
+        version: Option<i64>,
+        #[command(flatten)]
+        who: crate::work::As,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reconciliations not signed off, oldest first, with their due dates (7 days from
+    /// receipt, NICE QS120); overdue ones are marked.
+    Due {
+        #[arg(long, default_value_t = 200)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The reconciliation's summary as Markdown (or HTML with --html), for printing. Recorded
+    /// in the audit trail.
+    Summary {
+        id: i64,
+        #[arg(long)]
+        html: bool,
+        #[command(flatten)]
+        who: crate::work::As,
+    },
+    /// The signed-off reconciled list as a FHIR STU3 Bundle (List + MedicationStatement, JSON),
+    /// to --out FILE or standard output. Recorded in the audit trail.
+    Export {
+        id: i64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        who: crate::work::As,
     },
     /// Sign off (pharmacists and GPs): the reconciled list becomes the practice list's next version.
     SignOff {
@@ -131,6 +171,7 @@ pub fn run(what: MedrecCommand) -> Result<(), CliError> {
             choice: c,
             intent,
             note,
+            follow_up_due,
             version,
             who,
             json,
@@ -142,16 +183,113 @@ pub fn run(what: MedrecCommand) -> Result<(), CliError> {
                 &actor,
                 id,
                 version,
-                &row,
-                choice("choice", &c)?,
-                intent.as_deref().map(|i| choice("intent", i)).transpose()?,
-                note,
+                handover_workflow::MedDecisionInput {
+                    row: row.clone(),
+                    choice: choice("choice", &c)?,
+                    intent: intent.as_deref().map(|i| choice("intent", i)).transpose()?,
+                    note,
+                    follow_up_due,
+                },
                 &now(),
             )?;
             if json {
                 print_json(&r);
             } else {
                 println!("document {id}: row {row} decided (version {})", r.version);
+            }
+            Ok(())
+        }
+        MedrecCommand::ConfirmUnchanged {
+            id,
+            version,
+            who,
+            json,
+        } => {
+            let store = crate::open_store()?;
+            let actor = who.actor(&store)?;
+            let (r, n) =
+                handover_workflow::medrec_confirm_unchanged(&store, &actor, id, version, &now())?;
+            if json {
+                print_json(&serde_json::json!({"step": r, "confirmed": n}));
+            } else {
+                println!(
+                    "document {id}: {n} unchanged row(s) confirmed (version {})",
+                    r.version
+                );
+            }
+            Ok(())
+        }
+        MedrecCommand::Due { limit, json } => {
+            let store = crate::open_store()?;
+            let (rows, total) = store.medrec_due(limit)?;
+            let today = handover_workflow::medrec::uk_day_of(&now())
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default();
+            let items: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    let due = handover_workflow::medrec::due_by(&r.received_at);
+                    let mut v = serde_json::to_value(r).expect("serialises");
+                    v["due_by"] = serde_json::json!(due);
+                    v["overdue"] = serde_json::json!(!due.is_empty() && due < today);
+                    v
+                })
+                .collect();
+            if json {
+                print_json(&serde_json::json!({"total": total, "due": items}));
+            } else {
+                println!("{total} reconciliation(s) not signed off");
+                for v in &items {
+                    println!(
+                        "  document {:<6} due {}{}  {}  {}",
+                        v["document_id"],
+                        v["due_by"].as_str().unwrap_or(""),
+                        if v["overdue"] == true { " OVERDUE" } else { "" },
+                        v["patient_name"].as_str().unwrap_or("(no name)"),
+                        v["title"].as_str().unwrap_or("")
+                    );
+                }
+            }
+            Ok(())
+        }
+        MedrecCommand::Summary { id, html, who } => {
+            let store = crate::open_store()?;
+            let actor = who.actor(&store)?;
+            let summary = handover_workflow::medrec_summary(&store, id)?;
+            handover_workflow::record_medrec_export(
+                &store,
+                &actor,
+                id,
+                handover_workflow::MedrecExportFormat::Summary,
+                &now(),
+            )?;
+            print!("{}", if html { summary.html } else { summary.markdown });
+            Ok(())
+        }
+        MedrecCommand::Export { id, out, who } => {
+            let store = crate::open_store()?;
+            let actor = who.actor(&store)?;
+            let at = now();
+            let bundle = handover_workflow::medrec_fhir_bundle(&store, id, &at)?;
+            let text = serde_json::to_string_pretty(&bundle).expect("a Bundle serialises");
+            match &out {
+                Some(path) => std::fs::write(path, format!("{text}\n")).map_err(|e| {
+                    CliError::new(
+                        ErrorCode::SaveFailed,
+                        format!("cannot write {}: {e}", path.display()),
+                    )
+                })?,
+                None => println!("{text}"),
+            }
+            handover_workflow::record_medrec_export(
+                &store,
+                &actor,
+                id,
+                handover_workflow::MedrecExportFormat::Fhir,
+                &at,
+            )?;
+            if let Some(path) = out {
+                eprintln!("the reconciled list was written to {}", path.display());
             }
             Ok(())
         }

@@ -884,12 +884,34 @@ fn a_pharmacist_reconciles_and_signs_off_and_the_practice_list_gets_a_new_versio
         "{categories:?}"
     );
 
+    // The 7-day clock runs: the row says so and the Tasks view lists it.
+    let row = w.store.document(id).unwrap().unwrap().row;
+    assert!(row.flags.medrec_open, "{:?}", row.flags);
+    let (due, total) = w.store.medrec_due(2000).unwrap();
+    assert!(due.iter().any(|d| d.document_id == id));
+    assert_eq!(total as usize, due.len());
+    assert_eq!(view.due_by, workflow::medrec::due_by(&row.received_at));
+
     let pharmacist = w.user("Pat Pharmacist", Role::Pharmacist);
     let admin = w.user("Alex Admin", Role::Admin);
     // Signing off with rows undecided is refused; so is an admin's sign-off.
     assert!(workflow::medrec_sign_off(&w.store, &pharmacist, id, None, &now()).is_err());
-    // The omission is queried with the hospital (the line stays); everything else accepted.
-    for r in &view.rows {
+    // Unchanged rows are confirmed in one step (one event each).
+    let unchanged = view
+        .rows
+        .iter()
+        .filter(|r| r.row.category == handover_medrec::Category::Unchanged)
+        .count();
+    match workflow::medrec_confirm_unchanged(&w.store, &pharmacist, id, Some(w.version(id)), &now())
+    {
+        Ok((_, n)) => assert_eq!(n as usize, unchanged),
+        Err(e) => assert_eq!(unchanged, 0, "{e}"),
+    }
+    let view = workflow::medrec_view(&w.store, id).unwrap();
+    assert_eq!(view.undecided as usize, view.rows.len() - unchanged);
+    // The omission is queried with the hospital (the line stays; a task is due in 3 days);
+    // everything else accepted.
+    for r in view.rows.iter().filter(|r| r.decision.is_none()) {
         let (choice, note) = if r.row.category == handover_medrec::Category::Omission {
             (
                 MedChoice::QueryHospital,
@@ -903,14 +925,68 @@ fn a_pharmacist_reconciles_and_signs_off_and_the_practice_list_gets_a_new_versio
             &pharmacist,
             id,
             Some(w.version(id)),
-            &r.key,
-            choice,
-            Some(MedIntent::IntentionalDocumented),
-            note,
+            workflow::MedDecisionInput {
+                row: r.key.clone(),
+                choice,
+                intent: Some(MedIntent::IntentionalDocumented),
+                note,
+                follow_up_due: None,
+            },
             &now(),
         )
         .unwrap();
     }
+    let query_key = &view
+        .rows
+        .iter()
+        .find(|r| r.row.category == handover_medrec::Category::Omission)
+        .unwrap()
+        .key;
+    let tasks = w
+        .store
+        .tasks(&handover_store::TaskQuery {
+            document_id: Some(id),
+            ..Default::default()
+        })
+        .unwrap();
+    let task = tasks
+        .iter()
+        .find(|t| t.medrec_row.as_deref() == Some(query_key.as_str()))
+        .expect("the query is a task");
+    assert_eq!(task.assignee_user.as_deref(), Some("Pat Pharmacist"));
+    assert!(
+        task.text.contains("Was losartan meant to stop?"),
+        "{}",
+        task.text
+    );
+    let today = workflow::medrec::uk_day_of(&now()).unwrap();
+    assert_eq!(
+        task.due_date,
+        (today + chrono::Duration::days(workflow::medrec::QUERY_DAYS))
+            .format("%Y-%m-%d")
+            .to_string()
+    );
+    // A follow-up date in the past is refused.
+    let err = workflow::medrec_decide(
+        &w.store,
+        &pharmacist,
+        id,
+        None,
+        workflow::MedDecisionInput {
+            row: query_key.clone(),
+            choice: MedChoice::QueryHospital,
+            intent: None,
+            note: Some("again".into()),
+            follow_up_due: Some("2001-01-01".into()),
+        },
+        &now(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("in the past"), "{err}");
+    // A draft summary says so.
+    let draft = workflow::medrec_summary(&w.store, id).unwrap();
+    assert!(draft.draft);
+    assert!(draft.markdown.contains("DRAFT: not signed off"));
     let err = workflow::medrec_sign_off(&w.store, &admin, id, None, &now()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
     workflow::medrec_sign_off(&w.store, &pharmacist, id, Some(w.version(id)), &now()).unwrap();
@@ -949,13 +1025,88 @@ fn a_pharmacist_reconciles_and_signs_off_and_the_practice_list_gets_a_new_versio
         &pharmacist,
         id,
         None,
-        &view.rows[0].key,
-        MedChoice::KeepPractice,
-        None,
-        None,
+        workflow::MedDecisionInput {
+            row: view.rows[0].key.clone(),
+            choice: MedChoice::KeepPractice,
+            intent: None,
+            note: None,
+            follow_up_due: None,
+        },
         &now()
     )
     .is_err());
+    // The clock stops; the query stays open until the hospital answers, then is done.
+    assert!(!w.store.document(id).unwrap().unwrap().row.flags.medrec_open);
+    assert!(!w
+        .store
+        .medrec_due(2000)
+        .unwrap()
+        .0
+        .iter()
+        .any(|d| d.document_id == id));
+    workflow::complete_task(
+        &w.store,
+        &pharmacist,
+        task.id,
+        Some("Hospital: stopped in error, continue".into()),
+        &now(),
+    )
+    .unwrap();
+    let done = w.store.task(task.id).unwrap().unwrap();
+    assert_eq!(done.status, handover_store::TaskStatus::Done);
+    let state = workflow::medrec_view(&w.store, id).unwrap();
+    assert!(state
+        .rows
+        .iter()
+        .find(|r| &r.key == query_key)
+        .unwrap()
+        .decision
+        .as_ref()
+        .unwrap()
+        .follow_up_done
+        .is_some());
+
+    // The summary: every row with its decision, the follow-up, the reconciled list.
+    let summary = workflow::medrec_summary(&w.store, id).unwrap();
+    assert!(!summary.draft);
+    assert!(
+        summary
+            .html
+            .contains("<strong>Signed off:</strong> Pat Pharmacist (Pharmacist)"),
+        "{}",
+        summary.html
+    );
+    assert!(summary
+        .markdown
+        .contains("Reconciled list (practice list version 2)"));
+    assert!(summary.html.contains("Was losartan meant to stop?"));
+    for l in &list.lines {
+        assert!(
+            summary.html.contains(&l.name.replace('&', "&amp;")),
+            "{} in the summary",
+            l.name
+        );
+    }
+    // The FHIR export reads back, line for line, as the practice list it came from.
+    let bundle = workflow::medrec_fhir_bundle(&w.store, id, &now()).unwrap();
+    let back = handover_medrec::practice_import::read_lists(&bundle.to_string()).unwrap();
+    assert!(back.rejected.is_empty(), "{:?}", back.rejected);
+    let lines = &back.patients[&f.nhs_number];
+    assert_eq!(lines.len(), list.lines.len());
+    for (a, b) in lines.iter().zip(&list.lines) {
+        assert_eq!(
+            (&a.code, &a.name, &a.dosage, &a.route, a.line_type.as_str()),
+            (&b.code, &b.name, &b.dosage, &b.route, b.line_type.as_str())
+        );
+    }
+    workflow::record_medrec_export(
+        &w.store,
+        &pharmacist,
+        id,
+        workflow::MedrecExportFormat::Fhir,
+        &now(),
+    )
+    .unwrap();
     // Every decision and the sign-off are events, and the state rebuilds from them.
     let kinds: Vec<String> = w
         .store
@@ -968,9 +1119,111 @@ fn a_pharmacist_reconciles_and_signs_off_and_the_practice_list_gets_a_new_versio
         kinds.iter().filter(|k| *k == "medrec_decided").count(),
         view.rows.len()
     );
-    assert!(kinds.contains(&"medrec_signed_off".to_string()));
+    for k in [
+        "medrec_signed_off",
+        "medrec_follow_up_done",
+        "medrec_exported",
+    ] {
+        assert!(kinds.contains(&k.to_string()), "{k} in {kinds:?}");
+    }
     let before = w.store.document_work(id).unwrap().unwrap().workflow;
+    let all_tasks = |w: &World| {
+        w.store
+            .tasks(&handover_store::TaskQuery {
+                include_closed: true,
+                limit: 2000,
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.document_id, t.medrec_row, t.text, t.status, t.due_date))
+            .collect::<Vec<_>>()
+    };
+    let tasks_before = all_tasks(&w);
     workflow::rebuild(&w.store).unwrap();
     assert_eq!(w.store.document_work(id).unwrap().unwrap().workflow, before);
+    assert_eq!(all_tasks(&w), tasks_before);
     assert!(w.store.verify_audit().unwrap().ok);
+}
+
+#[test]
+fn an_on_hold_medicine_opens_a_restart_review_and_a_changed_mind_cancels_it() {
+    use handover_workflow::MedChoice;
+    let mut w = world(40);
+    let fixtures = w.fixtures.clone();
+    w.sync(48, &fixtures);
+    let (id, key) = w
+        .by_nhs
+        .values()
+        .find_map(|&id| {
+            let v = workflow::medrec_view(&w.store, id).ok()?;
+            let r = v
+                .rows
+                .iter()
+                .find(|r| r.row.category == handover_medrec::Category::OnHold)?;
+            Some((id, r.key.clone()))
+        })
+        .expect("a document with a medicine on hold");
+    let gp = w.user("Gita GP", Role::Gp);
+    let decide = |choice, due: Option<&str>| {
+        workflow::medrec_decide(
+            &w.store,
+            &gp,
+            id,
+            None,
+            workflow::MedDecisionInput {
+                row: key.clone(),
+                choice,
+                intent: None,
+                note: Some("restart when eGFR back above 45".into()),
+                follow_up_due: due.map(str::to_string),
+            },
+            &now(),
+        )
+    };
+    decide(MedChoice::KeepPractice, None).unwrap();
+    let task_of = |w: &World| {
+        w.store
+            .tasks(&handover_store::TaskQuery {
+                document_id: Some(id),
+                include_closed: true,
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .find(|t| t.medrec_row.as_deref() == Some(key.as_str()))
+            .expect("the restart review is a task")
+    };
+    let t = task_of(&w);
+    assert!(
+        t.text.starts_with("On hold: review whether to restart"),
+        "{}",
+        t.text
+    );
+    assert!(
+        t.text.contains("restart when eGFR back above 45"),
+        "{}",
+        t.text
+    );
+    let today = workflow::medrec::uk_day_of(&now()).unwrap();
+    assert_eq!(
+        t.due_date,
+        (today + chrono::Duration::days(workflow::medrec::RESTART_REVIEW_DAYS))
+            .format("%Y-%m-%d")
+            .to_string()
+    );
+    assert_eq!(t.assignee_user.as_deref(), Some("Gita GP"));
+    // A date the person chooses.
+    let later = (today + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    decide(MedChoice::KeepPractice, Some(&later)).unwrap();
+    let t = task_of(&w);
+    assert_eq!(
+        (t.due_date.as_str(), t.status),
+        (later.as_str(), handover_store::TaskStatus::Open)
+    );
+    // Not applicable after all: the task is cancelled, not left open.
+    decide(MedChoice::NotApplicable, None).unwrap();
+    assert_eq!(task_of(&w).status, handover_store::TaskStatus::Cancelled);
 }

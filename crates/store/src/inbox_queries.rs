@@ -121,6 +121,8 @@ pub struct RowFlags {
     /// High-risk medicines in the document (anticoagulants, insulin, opioids, ...).
     #[ts(type = "number")]
     pub high_risk_medicines: u32,
+    /// Its medicines reconciliation is not signed off: the 7-day clock from `received_at` runs.
+    pub medrec_open: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]

@@ -57,7 +57,7 @@ pub use vocab::{
     DmdKind, DocumentStatus, MailboxHealth, MatchState, MedicationLineType, MessageOutcome,
     MessageSource, PracticeListSource, Queue, Registration, Role, Sort, TaskStatus,
 };
-pub use work::{DocumentWork, Task, TaskQuery, TaskWrite, User, WorkUpdate};
+pub use work::{DocumentWork, MedrecDue, Task, TaskOrigin, TaskQuery, TaskWrite, User, WorkUpdate};
 
 const PLAIN_SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 

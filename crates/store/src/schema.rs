@@ -396,6 +396,48 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (list_id, position)
     ) STRICT;
     "#,
+    // 10: the medicines reconciliation's clock and follow-ups (issue 13). `medrec_open` is the
+    // workflow's projection "has medicines and no signed-off reconciliation" (the 7-day clock of
+    // NICE QS120 runs from `received_at`); tasks also come from a reconciliation row (an on-hold
+    // restart, a query to the hospital), keyed by the row (`medrec_row`, '' for a requested
+    // action's task), so the table is rebuilt with the wider key.
+    r#"
+    ALTER TABLE documents ADD COLUMN medrec_open INTEGER NOT NULL DEFAULT 0;
+    UPDATE documents SET medrec_open = 1
+     WHERE coalesce(json_extract(flags, '$.medications'), 0) > 0
+       AND status NOT IN ('superseded', 'rejected')
+       AND (workflow IS NULL OR json_extract(workflow, '$.medrec_signed_off') IS NULL);
+    UPDATE documents SET flags = json_set(flags, '$.medrec_open',
+        CASE WHEN medrec_open = 1 THEN json('true') ELSE json('false') END);
+    CREATE INDEX documents_medrec_open ON documents(received_at) WHERE medrec_open = 1;
+
+    CREATE TABLE tasks_v10 (
+        id            INTEGER PRIMARY KEY,
+        document_id   INTEGER NOT NULL REFERENCES documents(id),
+        action_index  INTEGER NOT NULL,      -- 0 for a reconciliation row's task
+        medrec_row    TEXT NOT NULL DEFAULT '', -- the reconciliation row ('' for an action's)
+        text          TEXT NOT NULL,
+        assignee_user TEXT,
+        assignee_role TEXT,
+        due_date      TEXT NOT NULL,         -- yyyy-mm-dd
+        status        TEXT NOT NULL CHECK (status IN ('open', 'done', 'cancelled')),
+        created_at    TEXT NOT NULL,
+        created_by    TEXT NOT NULL,
+        done_at       TEXT,
+        done_by       TEXT,
+        note          TEXT,
+        UNIQUE (document_id, action_index, medrec_row)
+    ) STRICT;
+    INSERT INTO tasks_v10 (id, document_id, action_index, text, assignee_user, assignee_role,
+                           due_date, status, created_at, created_by, done_at, done_by, note)
+        SELECT id, document_id, action_index, text, assignee_user, assignee_role, due_date, status,
+               created_at, created_by, done_at, done_by, note FROM tasks;
+    DROP TABLE tasks;
+    ALTER TABLE tasks_v10 RENAME TO tasks;
+    CREATE INDEX tasks_open_due ON tasks(due_date) WHERE status = 'open';
+    CREATE INDEX tasks_user ON tasks(assignee_user COLLATE NOCASE) WHERE status = 'open';
+    CREATE INDEX tasks_role ON tasks(assignee_role) WHERE status = 'open';
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -366,3 +366,51 @@ fn the_workflow_migration_keeps_every_document_its_id_status_and_references() {
         assert_eq!(n, 1, "{index}");
     }
 }
+
+#[test]
+fn the_reconciliation_clock_migration_keeps_tasks_and_starts_the_clock_where_it_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("m.db");
+    let key = DbKey::generate();
+    let (mut conn, _) = create_new(&path, &key).unwrap();
+    // A store at schema 9 with a delegated action's task, and documents with and without
+    // medicines, one signed off and one superseded.
+    schema::migrate_with(&mut conn, &path, &schema::MIGRATIONS[..9]).unwrap();
+    conn.execute_batch(
+        r#"INSERT INTO messages (id, source, mailbox, source_id, received_at, raw, sha256, outcome)
+             VALUES (1, 'folder', 'F', 'a', '2026-11-01T10:00:00Z', x'00', 'h1', 'stored');
+         INSERT INTO documents (id, message_id, kind, received_at, status, flags, workflow)
+             VALUES (1, 1, 'inpatient-discharge', '2026-11-01T10:00:00Z', 'new', '{"medications": 3}', '{}'),
+                    (2, 1, 'inpatient-discharge', '2026-11-01T10:00:00Z', 'new', '{"medications": 0}', '{}'),
+                    (3, 1, 'inpatient-discharge', '2026-11-01T10:00:00Z', 'filed', '{"medications": 2}',
+                        '{"medrec_signed_off": {"by": "P", "role": "pharmacist", "at": "2026-11-02T10:00:00Z"}}'),
+                    (4, 1, 'inpatient-discharge', '2026-11-01T10:00:00Z', 'superseded', '{"medications": 2}', '{}');
+         INSERT INTO tasks (document_id, action_index, text, assignee_user, due_date, status,
+                            created_at, created_by)
+             VALUES (1, 2, 'Review bloods', 'Cal', '2026-11-08', 'open', '2026-11-01T11:00:00Z', 'Alex');"#,
+    )
+    .unwrap();
+    schema::migrate(&mut conn, &path).unwrap();
+    let open: Vec<(i64, i64, bool)> = conn
+        .prepare("SELECT id, medrec_open, json_extract(flags, '$.medrec_open') FROM documents ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        open,
+        vec![(1, 1, true), (2, 0, false), (3, 0, false), (4, 0, false)]
+    );
+    let task: (i64, i64, String, String, String) = conn
+        .query_row(
+            "SELECT document_id, action_index, medrec_row, text, status FROM tasks",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        task,
+        (1, 2, String::new(), "Review bloods".into(), "open".into())
+    );
+}

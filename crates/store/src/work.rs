@@ -54,6 +54,26 @@ pub struct WorkUpdate<'a> {
     /// (its first line): the list row's "For the practice (N)" and its filter.
     pub open_actions: u32,
     pub first_open_action: Option<&'a str>,
+    /// No signed-off medicines reconciliation yet and the document still counts (not superseded
+    /// or rejected): with medicines on it, the reconciliation's 7-day clock runs.
+    pub medrec_pending: bool,
+}
+
+/// Where a task comes from: a requested action (its index), or a row of the medicines
+/// reconciliation (its key: an on-hold restart to review, a query to the hospital).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskOrigin<'a> {
+    Action(u32),
+    Medicine(&'a str),
+}
+
+impl TaskOrigin<'_> {
+    fn key(&self) -> (u32, &str) {
+        match self {
+            TaskOrigin::Action(i) => (*i, ""),
+            TaskOrigin::Medicine(row) => (0, row),
+        }
+    }
 }
 
 /// A delegated action.
@@ -64,8 +84,11 @@ pub struct Task {
     pub id: i64,
     #[ts(type = "number")]
     pub document_id: i64,
+    /// The requested action's index (0 for a reconciliation row's task).
     #[ts(type = "number")]
     pub action_index: u32,
+    /// The medicines reconciliation row the task comes from (None: a requested action's).
+    pub medrec_row: Option<String>,
     pub text: String,
     pub assignee_user: Option<String>,
     pub assignee_role: Option<Role>,
@@ -87,7 +110,7 @@ pub struct Task {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskWrite<'a> {
     pub document_id: i64,
-    pub action_index: u32,
+    pub origin: TaskOrigin<'a>,
     pub text: &'a str,
     pub assignee_user: Option<&'a str>,
     pub assignee_role: Option<Role>,
@@ -143,7 +166,7 @@ fn work_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentWork> {
 
 const TASK_COLUMNS: &str = "t.id, t.document_id, t.action_index, t.text, t.assignee_user, \
      t.assignee_role, t.due_date, t.status, t.created_at, t.created_by, t.done_at, t.done_by, \
-     t.note, d.patient_name, d.nhs_number, d.title";
+     t.note, d.patient_name, d.nhs_number, d.title, t.medrec_row";
 
 fn task_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Task> {
     Ok(Task {
@@ -163,7 +186,28 @@ fn task_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Task> {
         patient_name: r.get(13)?,
         nhs_number: r.get(14)?,
         document_title: r.get(15)?,
+        medrec_row: r
+            .get::<_, String>(16)
+            .map(|k| (!k.is_empty()).then_some(k))?,
     })
+}
+
+/// A document whose medicines reconciliation is not signed off (for the Tasks view): the clock
+/// runs for 7 days from `received_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct MedrecDue {
+    #[ts(type = "number")]
+    pub document_id: i64,
+    pub kind: DocumentKind,
+    pub title: Option<String>,
+    pub patient_name: Option<String>,
+    pub nhs_number: Option<String>,
+    pub sender: Option<String>,
+    pub received_at: String,
+    pub status: DocumentStatus,
+    #[ts(type = "number")]
+    pub medications: u32,
 }
 
 impl Store {
@@ -276,7 +320,11 @@ impl Store {
                 "UPDATE documents SET status = ?2, match_state = ?3, assigned_to = ?4,
                      business_response = ?5, workflow = ?6, version = version + ?7,
                      practice_actions = ?8,
-                     flags = json_set(flags, '$.practice_actions', ?8, '$.first_action', ?9)
+                     medrec_open = (?10 AND coalesce(json_extract(flags, '$.medications'), 0) > 0),
+                     flags = json_set(flags, '$.practice_actions', ?8, '$.first_action', ?9,
+                         '$.medrec_open',
+                         CASE WHEN ?10 AND coalesce(json_extract(flags, '$.medications'), 0) > 0
+                              THEN json('true') ELSE json('false') END)
                  WHERE id = ?1 RETURNING version",
             )?
             .query_row(
@@ -289,7 +337,8 @@ impl Store {
                     u.workflow,
                     changed as i64,
                     u.open_actions,
-                    u.first_open_action
+                    u.first_open_action,
+                    u.medrec_pending
                 ],
                 |r| r.get(0),
             )
@@ -327,15 +376,17 @@ impl Store {
 
     // Tasks.
 
-    /// Records a delegation (replacing an earlier one of the same action, which is cancelled).
+    /// Records a task (replacing an earlier one of the same origin, which is cancelled).
     pub fn write_task(&self, t: &TaskWrite<'_>) -> Result<i64, StoreError> {
+        let (action_index, medrec_row) = t.origin.key();
         Ok(self
             .conn
             .prepare_cached(
                 "INSERT INTO tasks (document_id, action_index, text, assignee_user, assignee_role,
-                                    due_date, status, created_at, created_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8)
-                 ON CONFLICT (document_id, action_index) DO UPDATE SET text = excluded.text,
+                                    due_date, status, created_at, created_by, medrec_row)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9)
+                 ON CONFLICT (document_id, action_index, medrec_row) DO UPDATE SET
+                     text = excluded.text,
                      assignee_user = excluded.assignee_user, assignee_role = excluded.assignee_role,
                      due_date = excluded.due_date, status = 'open', created_at = excluded.created_at,
                      created_by = excluded.created_by, done_at = NULL, done_by = NULL, note = NULL
@@ -344,13 +395,14 @@ impl Store {
             .query_row(
                 params![
                     t.document_id,
-                    t.action_index,
+                    action_index,
                     t.text,
                     t.assignee_user,
                     t.assignee_role,
                     t.due_date,
                     t.created_at,
-                    t.created_by
+                    t.created_by,
+                    medrec_row
                 ],
                 |r| r.get(0),
             )?)
@@ -360,19 +412,63 @@ impl Store {
     pub fn close_task(
         &self,
         document_id: i64,
-        action_index: u32,
+        origin: TaskOrigin<'_>,
         status: TaskStatus,
         at: &str,
         by: &str,
         note: Option<&str>,
     ) -> Result<(), StoreError> {
+        let (action_index, medrec_row) = origin.key();
         self.conn
             .prepare_cached(
                 "UPDATE tasks SET status = ?3, done_at = ?4, done_by = ?5, note = ?6
-                 WHERE document_id = ?1 AND action_index = ?2",
+                 WHERE document_id = ?1 AND action_index = ?2 AND medrec_row = ?7
+                   AND status = 'open'",
             )?
-            .execute(params![document_id, action_index, status, at, by, note])?;
+            .execute(params![
+                document_id,
+                action_index,
+                status,
+                at,
+                by,
+                note,
+                medrec_row
+            ])?;
         Ok(())
+    }
+
+    /// Documents whose medicines reconciliation is not signed off, oldest first (the first
+    /// `limit`), and how many there are in all.
+    pub fn medrec_due(&self, limit: u32) -> Result<(Vec<MedrecDue>, u64), StoreError> {
+        let limit = if limit == 0 { 200 } else { limit.min(2000) };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, title, patient_name, nhs_number, sender, received_at, status,
+                    coalesce(json_extract(flags, '$.medications'), 0)
+               FROM documents WHERE medrec_open = 1
+              ORDER BY received_at, id LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map(params![limit], |r| {
+                let kind: String = r.get(1)?;
+                Ok(MedrecDue {
+                    document_id: r.get(0)?,
+                    kind: DocumentKind::parse(&kind).unwrap_or_default(),
+                    title: r.get(2)?,
+                    patient_name: r.get(3)?,
+                    nhs_number: r.get(4)?,
+                    sender: r.get(5)?,
+                    received_at: r.get(6)?,
+                    status: r.get(7)?,
+                    medications: r.get(8)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let total: i64 = self.conn.query_row(
+            "SELECT count(*) FROM documents WHERE medrec_open = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok((rows, total as u64))
     }
 
     pub fn task(&self, id: i64) -> Result<Option<Task>, StoreError> {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use handover_errors::{Coded, ErrorCode};
 use handover_store::{
     Actor, DocumentWork, MatchState, NewEvent, OutboxItem, PlannedResponse, Role, Store,
-    StoreError, TaskStatus, TaskWrite, WorkUpdate, SYSTEM_ACTOR,
+    StoreError, TaskOrigin, TaskStatus, TaskWrite, WorkUpdate, SYSTEM_ACTOR,
 };
 use handover_toc::response::{self, Responder, ResponseIds};
 use handover_toc::{requested_actions, Parsed, RequestedAction, ResponseCode};
@@ -240,6 +240,7 @@ fn write(store: &Store, id: i64, state: &WorkState, changed: bool) -> Result<i64
             workflow: &json,
             open_actions: open.len() as u32,
             first_open_action: first.as_deref(),
+            medrec_pending: state.medrec_pending(),
         },
         changed,
     )?)
@@ -308,7 +309,7 @@ pub struct StepResult {
 }
 
 /// One person's step on one document, in one transaction.
-fn step(
+pub(crate) fn step(
     store: &Store,
     actor: &Actor,
     id: i64,
@@ -337,6 +338,7 @@ fn step(
             state.apply(e, &st);
             changed |= e.changes_document();
             append(s, actor, at, Some(id), e)?;
+            task_effects(s, id, e, &st)?;
         }
         let queued = after(s, &loaded, &state)?;
         if let Some(item) = &queued {
@@ -361,7 +363,7 @@ fn step(
     })
 }
 
-fn nothing_after(
+pub(crate) fn nothing_after(
     _: &Store,
     _: &Loaded,
     _: &WorkState,
@@ -995,29 +997,7 @@ pub fn decide_action(
                 decision: decision2,
             }])
         },
-        |s, _, _| {
-            match &decision {
-                Decision::Delegated {
-                    to_user,
-                    to_role,
-                    due,
-                    ..
-                } => {
-                    s.write_task(&TaskWrite {
-                        document_id: id,
-                        action_index: index,
-                        text: &action.text,
-                        assignee_user: to_user.as_deref(),
-                        assignee_role: *to_role,
-                        due_date: due,
-                        created_at: at,
-                        created_by: &actor.name,
-                    })?;
-                }
-                _ => s.close_task(id, index, TaskStatus::Cancelled, at, &actor.name, None)?,
-            }
-            Ok(None)
-        },
+        |_, _, _| Ok(None),
     )
 }
 
@@ -1040,27 +1020,106 @@ pub fn complete_task(
         )));
     }
     let id = task.document_id;
-    let index = task.action_index;
-    let note2 = note.clone();
+    let event = match task.medrec_row {
+        Some(row) => WorkEvent::MedrecFollowUpDone { row, note },
+        None => WorkEvent::TaskCompleted {
+            index: task.action_index,
+            note,
+        },
+    };
     step(
         store,
         actor,
         id,
         None,
         at,
-        |_| Ok(vec![WorkEvent::TaskCompleted { index, note: note2 }]),
-        |s, _, _| {
-            s.close_task(
-                id,
-                index,
-                TaskStatus::Done,
-                at,
-                &actor.name,
-                note.as_deref(),
-            )?;
-            Ok(None)
-        },
+        |_| Ok(vec![event]),
+        |_, _, _| Ok(None),
     )
+}
+
+/// What an event does to the tasks (the same live and in [`rebuild`]): a delegation or a
+/// reconciliation follow-up opens (or replaces) its task, another decision about the same action
+/// or row cancels it, a completion closes it.
+fn task_effects(s: &Store, id: i64, event: &WorkEvent, st: &Stamp) -> Result<(), WorkflowError> {
+    let (at, by) = (st.at.as_str(), st.by.as_str());
+    let open = |origin: TaskOrigin<'_>, text: &str, user: Option<&str>, role, due: &str| {
+        s.write_task(&TaskWrite {
+            document_id: id,
+            origin,
+            text,
+            assignee_user: user,
+            assignee_role: role,
+            due_date: due,
+            created_at: at,
+            created_by: by,
+        })
+        .map(|_| ())
+    };
+    match event {
+        WorkEvent::ActionDecided {
+            index,
+            text,
+            decision:
+                Decision::Delegated {
+                    to_user,
+                    to_role,
+                    due,
+                    ..
+                },
+        } => open(
+            TaskOrigin::Action(*index),
+            text,
+            to_user.as_deref(),
+            *to_role,
+            due,
+        )?,
+        WorkEvent::ActionDecided { index, .. } => s.close_task(
+            id,
+            TaskOrigin::Action(*index),
+            TaskStatus::Cancelled,
+            at,
+            by,
+            None,
+        )?,
+        WorkEvent::TaskCompleted { index, note } => s.close_task(
+            id,
+            TaskOrigin::Action(*index),
+            TaskStatus::Done,
+            at,
+            by,
+            note.as_deref(),
+        )?,
+        WorkEvent::MedrecDecided {
+            row,
+            follow_up: Some(f),
+            ..
+        } => open(
+            TaskOrigin::Medicine(row),
+            &f.text,
+            Some(f.to_user.as_deref().unwrap_or(by)),
+            None,
+            &f.due,
+        )?,
+        WorkEvent::MedrecDecided { row, .. } => s.close_task(
+            id,
+            TaskOrigin::Medicine(row),
+            TaskStatus::Cancelled,
+            at,
+            by,
+            None,
+        )?,
+        WorkEvent::MedrecFollowUpDone { row, note } => s.close_task(
+            id,
+            TaskOrigin::Medicine(row),
+            TaskStatus::Done,
+            at,
+            by,
+            note.as_deref(),
+        )?,
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Assigns a document to a person or a role's lane (or back to nobody), with a note.
@@ -1287,43 +1346,7 @@ pub fn rebuild(store: &Store) -> Result<usize, WorkflowError> {
                     at: e.at.clone(),
                 };
                 state.apply(&ev, &st);
-                match &ev {
-                    WorkEvent::ActionDecided {
-                        index,
-                        text,
-                        decision,
-                    } => match decision {
-                        Decision::Delegated {
-                            to_user,
-                            to_role,
-                            due,
-                            ..
-                        } => {
-                            s.write_task(&TaskWrite {
-                                document_id: id,
-                                action_index: *index,
-                                text,
-                                assignee_user: to_user.as_deref(),
-                                assignee_role: *to_role,
-                                due_date: due,
-                                created_at: &e.at,
-                                created_by: &e.actor,
-                            })?;
-                        }
-                        _ => {
-                            s.close_task(id, *index, TaskStatus::Cancelled, &e.at, &e.actor, None)?
-                        }
-                    },
-                    WorkEvent::TaskCompleted { index, note } => s.close_task(
-                        id,
-                        *index,
-                        TaskStatus::Done,
-                        &e.at,
-                        &e.actor,
-                        note.as_deref(),
-                    )?,
-                    _ => {}
-                }
+                task_effects(s, id, &ev, &st)?;
             }
             write(s, id, &state, false)?;
             n += 1;

@@ -132,11 +132,25 @@ pub enum WorkEvent {
         intent: Option<crate::medrec::MedIntent>,
         note: Option<String>,
         list_version: Option<i64>,
+        /// A follow-up task the decision opens (an on-hold restart to review, a query to the
+        /// hospital), with its due date; None cancels an earlier one of the row.
+        #[serde(default)]
+        follow_up: Option<crate::medrec::FollowUp>,
+    },
+    /// A reconciliation row's follow-up task was done.
+    MedrecFollowUpDone {
+        row: String,
+        note: Option<String>,
     },
     /// The reconciliation was signed off; the reconciled list is practice list `list_version`.
     MedrecSignedOff {
         list_version: i64,
         rows: u32,
+    },
+    /// The signed-off reconciliation left Handover: printed as a summary, or exported as FHIR.
+    MedrecExported {
+        format: crate::medrec::MedrecExportFormat,
+        list_version: Option<i64>,
     },
     /// Not about a document: a profile was added.
     UserAdded {
@@ -202,6 +216,7 @@ impl WorkEvent {
             WorkEvent::Viewed
                 | WorkEvent::NoteAdded { .. }
                 | WorkEvent::BusinessResponseQueued { .. }
+                | WorkEvent::MedrecExported { .. }
         )
     }
 }
@@ -251,6 +266,9 @@ pub struct WorkState {
     #[ts(type = "number | null")]
     pub medrec_list_version: Option<i64>,
     pub medrec_signed_off: Option<Stamp>,
+    /// The practice list version the sign-off wrote.
+    #[ts(type = "number | null")]
+    pub medrec_signed_off_version: Option<i64>,
 }
 
 impl WorkState {
@@ -364,6 +382,7 @@ impl WorkState {
                 intent,
                 note,
                 list_version,
+                follow_up,
                 ..
             } => {
                 self.medrec.insert(
@@ -373,13 +392,24 @@ impl WorkState {
                         intent: *intent,
                         note: note.clone(),
                         stamp: stamp.clone(),
+                        follow_up: follow_up.clone(),
+                        follow_up_done: None,
                     },
                 );
                 if self.medrec_list_version.is_none() {
                     self.medrec_list_version = *list_version;
                 }
             }
-            WorkEvent::MedrecSignedOff { .. } => self.medrec_signed_off = Some(stamp.clone()),
+            WorkEvent::MedrecFollowUpDone { row, .. } => {
+                if let Some(d) = self.medrec.get_mut(row) {
+                    d.follow_up_done = Some(stamp.clone());
+                }
+            }
+            WorkEvent::MedrecSignedOff { list_version, .. } => {
+                self.medrec_signed_off = Some(stamp.clone());
+                self.medrec_signed_off_version = Some(*list_version);
+            }
+            WorkEvent::MedrecExported { .. } => {}
             WorkEvent::NoteAdded { .. } => self.notes += 1,
             WorkEvent::UserAdded { .. }
             | WorkEvent::RegisterImported { .. }
@@ -416,6 +446,12 @@ impl WorkState {
                 | MatchState::NeedsDecision
                 | MatchState::AwaitingRegistration
         )
+    }
+
+    /// No signed-off reconciliation and the document still counts (a superseded or rejected
+    /// document's medicines are reconciled from the document that replaced it, or not at all).
+    pub fn medrec_pending(&self) -> bool {
+        self.medrec_signed_off.is_none() && self.superseded_by.is_none() && self.rejected.is_none()
     }
 
     /// Needs a GP's review that has not happened.

@@ -349,33 +349,95 @@ pub fn medrec_view(state: State<'_, AppState>, id: i64) -> CmdResult<workflow::M
 }
 
 /// Decides one row of a reconciliation (refused when the document changed since
-/// `expected_version`).
+/// `expected_version`); a query to the hospital or an on-hold medicine opens a follow-up task.
 #[tauri::command]
-#[allow(clippy::too_many_arguments)]
 pub fn medrec_decide(
     state: State<'_, AppState>,
     id: i64,
     expected_version: i64,
-    row: String,
-    choice: workflow::MedChoice,
-    intent: Option<workflow::MedIntent>,
-    note: Option<String>,
+    decision: workflow::MedDecisionInput,
 ) -> CmdResult<workflow::MedrecView> {
     state.with_store(|s| {
         let a = actor(&state, s)?;
-        workflow::medrec_decide(
-            s,
-            &a,
-            id,
-            Some(expected_version),
-            &row,
-            choice,
-            intent,
-            note,
-            &now(),
-        )?;
+        workflow::medrec_decide(s, &a, id, Some(expected_version), decision, &now())?;
         Ok(workflow::medrec_view(s, id)?)
     })
+}
+
+/// Decides every undecided unchanged row at once ("keep the practice version").
+#[tauri::command]
+pub fn medrec_confirm_unchanged(
+    state: State<'_, AppState>,
+    id: i64,
+    expected_version: i64,
+) -> CmdResult<workflow::MedrecView> {
+    state.with_store(|s| {
+        let a = actor(&state, s)?;
+        workflow::medrec_confirm_unchanged(s, &a, id, Some(expected_version), &now())?;
+        Ok(workflow::medrec_view(s, id)?)
+    })
+}
+
+/// The printable summary of a reconciliation (reading it records nothing).
+#[tauri::command]
+pub fn medrec_summary(state: State<'_, AppState>, id: i64) -> CmdResult<workflow::MedrecSummary> {
+    state.with_store(|s| Ok(workflow::medrec_summary(s, id)?))
+}
+
+/// Prints the window (showing the summary) through the webview's print dialog, and records
+/// that the summary left Handover.
+#[tauri::command]
+pub fn medrec_print<R: tauri::Runtime>(
+    window: tauri::WebviewWindow<R>,
+    state: State<'_, AppState>,
+    id: i64,
+) -> CmdResult<()> {
+    state.with_store(|s| {
+        let a = actor(&state, s)?;
+        workflow::record_medrec_export(s, &a, id, workflow::MedrecExportFormat::Summary, &now())?;
+        Ok(())
+    })?;
+    window.print().map_err(|e| {
+        AppError::new(
+            ErrorCode::SaveFailed,
+            format!("the print dialog could not be opened: {e}"),
+        )
+    })
+}
+
+/// Saves the signed-off reconciled list as a FHIR STU3 Bundle (JSON) in Downloads, records the
+/// export, and returns the path.
+#[tauri::command]
+pub fn medrec_export(state: State<'_, AppState>, id: i64) -> CmdResult<String> {
+    state.with_store(|s| {
+        let a = actor(&state, s)?;
+        let at = now();
+        let bundle = workflow::medrec_fhir_bundle(s, id, &at)?;
+        let bytes = serde_json::to_vec_pretty(&bundle).expect("a Bundle serialises");
+        let path = handover_inbox::export::save_new_file(
+            &handover_inbox::export::downloads_dir(),
+            &format!("handover-reconciled-list-document-{id}"),
+            "json",
+            &bytes,
+        )
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::SaveFailed,
+                format!("the reconciled list could not be saved: {e}"),
+            )
+        })?;
+        workflow::record_medrec_export(s, &a, id, workflow::MedrecExportFormat::Fhir, &at)?;
+        Ok(path.display().to_string())
+    })
+}
+
+/// Reconciliations not yet signed off, oldest first (the Tasks view), and how many in all.
+#[tauri::command]
+pub fn medrec_due(
+    state: State<'_, AppState>,
+    limit: u32,
+) -> CmdResult<(Vec<handover_store::MedrecDue>, u64)> {
+    state.with_store(|s| Ok(s.medrec_due(limit)?))
 }
 
 /// Signs off a reconciliation (pharmacists and GPs): the practice list gets a new version.

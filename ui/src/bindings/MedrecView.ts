@@ -13,9 +13,18 @@ export type MedrecView = { document_id: number, version: number, nhs_number: str
  */
 practice_list: PracticeList | null, discharge: Array<Medication>, rows: Array<MedrecRowView>, 
 /**
- * Received + 7 days (NICE QS120: reconciled within a week of the practice receiving it).
+ * The UK day of receipt + 7 days (NICE QS120: reconciled within a week of the practice
+ * receiving it), `yyyy-mm-dd`.
  */
-due_by: string, signed_off: Stamp | null, 
+due_by: string, 
+/**
+ * When the practice received the document (the clock's start).
+ */
+received_at: string, 
+/**
+ * A practice list older than this many days is shown as out of date.
+ */
+list_stale_after_days: number, signed_off: Stamp | null, 
 /**
  * Rows still without a decision.
  */

@@ -23,4 +23,8 @@ practice_actions: number, first_action: string | null,
 /**
  * High-risk medicines in the document (anticoagulants, insulin, opioids, ...).
  */
-high_risk_medicines: number, };
+high_risk_medicines: number, 
+/**
+ * Its medicines reconciliation is not signed off: the 7-day clock from `received_at` runs.
+ */
+medrec_open: boolean, };

@@ -5,7 +5,15 @@ import type { TaskStatus } from "./TaskStatus";
 /**
  * A delegated action.
  */
-export type Task = { id: number, document_id: number, action_index: number, text: string, assignee_user: string | null, assignee_role: Role | null, 
+export type Task = { id: number, document_id: number, 
+/**
+ * The requested action's index (0 for a reconciliation row's task).
+ */
+action_index: number, 
+/**
+ * The medicines reconciliation row the task comes from (None: a requested action's).
+ */
+medrec_row: string | null, text: string, assignee_user: string | null, assignee_role: Role | null, 
 /**
  * `yyyy-mm-dd`.
  */

@@ -26,4 +26,8 @@ medrec: { [key in string]: MedDecisionRecord },
 /**
  * The practice list version the decisions were made against (pinned by the first one).
  */
-medrec_list_version: number | null, medrec_signed_off: Stamp | null, };
+medrec_list_version: number | null, medrec_signed_off: Stamp | null, 
+/**
+ * The practice list version the sign-off wrote.
+ */
+medrec_signed_off_version: number | null, };
