@@ -17,7 +17,10 @@ use handover_errors::ErrorCode;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
-    /// Medicines reconciliation: a discharge list of N lines against a practice list of N lines.
+    /// Medicines reconciliation: a discharge list of N lines against a practice list of N
+    /// lines; then opening the reconciliation screen (the `medrec_view` command and its JSON)
+    /// for documents of a throwaway encrypted store of --documents generated documents, each
+    /// patient with a practice list.
     Medrec {
         #[arg(long)]
         json: bool,
@@ -25,6 +28,12 @@ pub enum BenchCommand {
         lines: usize,
         #[arg(long, default_value_t = 1000)]
         rounds: usize,
+        /// Documents in the store the screen is opened from.
+        #[arg(long, default_value_t = 2000)]
+        documents: usize,
+        /// An NHSBSA dm+d release directory to import first (pairs lines through dm+d).
+        #[arg(long)]
+        dmd: Option<std::path::PathBuf>,
     },
     /// Parse messages on one thread: generated 40-100 KB messages, or the files in DIR.
     Parse {
@@ -123,7 +132,9 @@ pub fn run(what: BenchCommand) -> Result<(), CliError> {
             json,
             lines,
             rounds,
-        } => medrec(lines, rounds, json),
+            documents,
+            dmd,
+        } => medrec(lines, rounds, documents, dmd.as_deref(), json),
         BenchCommand::Inbox {
             documents,
             json,
@@ -633,7 +644,13 @@ fn inbox(
 /// Builds a discharge list and a practice list of `n` lines each from the generated documents'
 /// medicines and their patients' practice lists (names varied so lines stay distinct), and
 /// times the diff.
-fn medrec(n: usize, rounds: usize, json: bool) -> Result<(), CliError> {
+fn medrec(
+    n: usize,
+    rounds: usize,
+    documents: usize,
+    dmd: Option<&std::path::Path>,
+    json: bool,
+) -> Result<(), CliError> {
     let mut discharge = Vec::new();
     let mut practice = Vec::new();
     for f in handover_fixtures::generate(200, 12) {
@@ -672,16 +689,145 @@ fn medrec(n: usize, rounds: usize, json: bool) -> Result<(), CliError> {
     let p95_ms = p95(samples.clone());
     samples.sort_by(|a, b| a.total_cmp(b));
     let median_ms = (samples[samples.len() / 2] * 1000.0).round() / 1000.0;
-    print(
-        json!({
-            "discharge_lines": discharge.len(),
-            "practice_lines": practice.len(),
-            "rows": rows,
-            "rounds": rounds,
-            "diff_p95_ms": p95_ms,
-            "diff_median_ms": median_ms,
-        }),
-        json,
-    );
+    let mut figures = json!({
+        "discharge_lines": discharge.len(),
+        "practice_lines": practice.len(),
+        "rows": rows,
+        "rounds": rounds,
+        "diff_p95_ms": p95_ms,
+        "diff_median_ms": median_ms,
+    });
+    let screen = medrec_screen(documents, rounds.min(500), dmd)?;
+    for (k, v) in screen.as_object().expect("an object") {
+        figures[k] = v.clone();
+    }
+    print(figures, json);
     Ok(())
+}
+
+/// Opening the reconciliation screen: what the window waits for (`medrec_view` and its JSON,
+/// as the command returns it) for random documents with medicines of a filled store.
+fn medrec_screen(
+    documents: usize,
+    rounds: usize,
+    dmd: Option<&std::path::Path>,
+) -> Result<serde_json::Value, CliError> {
+    use handover_store::{MedicationLineType, PracticeListLine, PracticeListSource};
+    let tmp = tempdir()?;
+    let inbox = tmp.join("mailbox");
+    std::fs::create_dir_all(&inbox).map_err(err)?;
+    let mut nhs_numbers = std::collections::BTreeSet::new();
+    let mut written = Ok(());
+    handover_fixtures::generate_each(documents, 13, |f| {
+        nhs_numbers.insert(f.nhs_number.clone());
+        if written.is_ok() {
+            written = std::fs::write(inbox.join(&f.file_name), &f.bytes);
+        }
+    });
+    written.map_err(err)?;
+    let mut store = Store::open_with_key(&tmp.join("bench.db"), &DbKey::generate())?;
+    if let Some(dir) = dmd {
+        let release = handover_medrec::DmdRelease::read_dir(dir)?;
+        let concepts: Vec<handover_store::DmdConcept> = release
+            .concepts()
+            .map(|c| handover_store::DmdConcept {
+                code: c.code.clone(),
+                kind: match c.kind {
+                    handover_medrec::ConceptKind::Vtm => handover_store::DmdKind::Vtm,
+                    handover_medrec::ConceptKind::Vmp => handover_store::DmdKind::Vmp,
+                    handover_medrec::ConceptKind::Amp => handover_store::DmdKind::Amp,
+                },
+                name: c.name.clone(),
+                vmp: c.vmp.clone(),
+                vtm: c.vtm.clone(),
+            })
+            .collect();
+        let previous: Vec<(String, String)> = release
+            .previous_codes()
+            .map(|(p, c)| (p.to_string(), c.to_string()))
+            .collect();
+        store.import_dmd(
+            &concepts,
+            &previous,
+            &release.info.release,
+            release.info.date.as_deref(),
+            "2026-12-01T09:00:00Z",
+        )?;
+    }
+    let lists: Vec<(String, Vec<PracticeListLine>)> = nhs_numbers
+        .iter()
+        .map(|nhs| {
+            let lines = handover_fixtures::practice_medication_list(nhs)
+                .into_iter()
+                .map(|m| PracticeListLine {
+                    code: m.code,
+                    name: m.name,
+                    dosage: Some(m.dosage),
+                    route: Some(m.route),
+                    line_type: if m.kind == "acute" {
+                        MedicationLineType::Acute
+                    } else {
+                        MedicationLineType::Repeat
+                    },
+                })
+                .collect();
+            (nhs.clone(), lines)
+        })
+        .collect();
+    store.write_practice_lists(
+        &lists,
+        PracticeListSource::Import,
+        Some("bench"),
+        "2026-12-01T09:00:00Z",
+    )?;
+    let options = SyncOptions {
+        source: MessageSource::Folder,
+        mailbox_key: inbox.display().to_string(),
+        workflow_filter: None,
+        practice: handover_workflow::WorkflowConfig {
+            practice_ods: "Y99999".into(),
+            practice_name: "Bench Practice".into(),
+            unmatched_grace_hours: 48,
+            register_max_age_days: 7,
+        },
+    };
+    let engine = SyncEngine::new(FolderMailbox::new(&inbox, "FOLDER"), options);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(err)?;
+    runtime.block_on(engine.sync_once(&mut store))?;
+    let (due, _) = store.medrec_due(2000)?;
+    let ids: Vec<i64> = due.iter().map(|d| d.document_id).collect();
+    if ids.is_empty() {
+        return Err(err("no document with medicines was stored"));
+    }
+    let mut samples = Vec::with_capacity(rounds);
+    let mut max_rows = 0;
+    let mut bytes = 0;
+    for i in 0..rounds {
+        // A spread of documents, not one kept hot in the cache.
+        let id = ids[(i * 7919) % ids.len()];
+        samples.push(time_ms(|| {
+            let view = handover_workflow::medrec_view(&store, id).expect("the view reads");
+            max_rows = max_rows.max(view.rows.len());
+            let json = serde_json::to_vec(&view).expect("the view serialises");
+            bytes = bytes.max(json.len());
+            std::hint::black_box(json);
+        }));
+    }
+    let open_p95 = p95(samples.clone());
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let open_median = (samples[samples.len() / 2] * 1000.0).round() / 1000.0;
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(json!({
+        "screen_documents": documents,
+        "screen_with_medicines": ids.len(),
+        "screen_dmd": dmd.is_some(),
+        "screen_rounds": rounds,
+        "screen_max_rows": max_rows,
+        "screen_max_json_bytes": bytes,
+        "screen_open_p95_ms": open_p95,
+        "screen_open_median_ms": open_median,
+    }))
 }
