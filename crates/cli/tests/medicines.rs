@@ -213,3 +213,188 @@ fn medlist_import_show_and_versions() {
         "invalid_argument",
     );
 }
+
+/// A reconciliation as IT staff or a script would run it: documents synced from a folder
+/// mailbox, the practice lists imported, the reconciliation due, decided, signed off, exported
+/// as FHIR and that export imported back as the practice list's next version.
+#[test]
+fn a_reconciliation_from_the_command_line_is_due_signed_off_exported_and_reads_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let msgs = tmp.path().join("messages");
+    let lists = tmp.path().join("lists.csv");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_handover"))
+            .args(args)
+            .env("HANDOVER_DATA_DIR", &dir)
+            .env("HANDOVER_MAILBOX_DIR", &msgs)
+            .env_remove("HANDOVER_MESH_URL")
+            .env_remove("HANDOVER_USER")
+            .output()
+            .expect("run handover")
+    };
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(
+            out.status.success(),
+            "handover {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let ok_json =
+        |args: &[&str]| -> serde_json::Value { serde_json::from_str(&ok(args)).expect("JSON") };
+    ok(&[
+        "fixtures",
+        "--count",
+        "16",
+        "--seed",
+        "7",
+        "--out",
+        msgs.to_str().unwrap(),
+        "--practice-lists",
+        lists.to_str().unwrap(),
+    ]);
+    ok(&["sync", "--once", "--json"]);
+    ok(&["user", "add", "Pat Pharmacist", "--role", "pharmacist"]);
+    ok(&["medlist", "import", lists.to_str().unwrap(), "--json"]);
+    let pat = ["--as", "Pat Pharmacist"];
+
+    let due = ok_json(&["medrec", "due", "--json"]);
+    let items = due["due"].as_array().unwrap();
+    assert!(!items.is_empty(), "{due}");
+    assert_eq!(due["total"].as_u64().unwrap() as usize, items.len());
+    assert!(items
+        .iter()
+        .all(|d| d["overdue"] == false && d["due_by"].as_str().is_some_and(|s| s.len() == 10)));
+    // A document whose patient has a practice list with lines in it.
+    let id = items
+        .iter()
+        .map(|d| d["document_id"].as_i64().unwrap())
+        .find(|id| {
+            let v = ok_json(&["medrec", "show", &id.to_string(), "--json"]);
+            v["practice_list"].is_object() && v["rows"].as_array().unwrap().len() >= 3
+        })
+        .expect("a reconciliation against a practice list");
+    let ids = id.to_string();
+    let view = ok_json(&["medrec", "show", &ids, "--json"]);
+    let nhs = view["nhs_number"].as_str().unwrap().to_string();
+
+    // Export before sign-off is refused: only a signed-off list leaves Handover as FHIR.
+    let early = run(&["medrec", "export", &ids, "--as", "Pat Pharmacist"]);
+    assert!(!early.status.success());
+    assert!(String::from_utf8_lossy(&early.stderr).contains("not signed off"));
+
+    let unchanged = view["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["category"] == "unchanged")
+        .count();
+    let confirmed = run(&[
+        "medrec",
+        "confirm-unchanged",
+        &ids,
+        pat[0],
+        pat[1],
+        "--json",
+    ]);
+    if unchanged > 0 {
+        assert!(confirmed.status.success());
+        let c: serde_json::Value = serde_json::from_slice(&confirmed.stdout).unwrap();
+        assert_eq!(c["confirmed"].as_u64().unwrap() as usize, unchanged);
+    } else {
+        assert!(!confirmed.status.success());
+    }
+    let view = ok_json(&["medrec", "show", &ids, "--json"]);
+    for r in view["rows"].as_array().unwrap() {
+        if !r["decision"].is_null() {
+            continue;
+        }
+        let key = r["key"].as_str().unwrap();
+        if r["category"] == "omission" {
+            ok(&[
+                "medrec",
+                "decide",
+                &ids,
+                key,
+                "--choice",
+                "query-hospital",
+                "--note",
+                "Stopped on purpose?",
+                pat[0],
+                pat[1],
+            ]);
+        } else {
+            ok(&[
+                "medrec",
+                "decide",
+                &ids,
+                key,
+                "--choice",
+                "accept-hospital",
+                "--intent",
+                "intentional-documented",
+                pat[0],
+                pat[1],
+            ]);
+        }
+    }
+    ok(&["medrec", "sign-off", &ids, pat[0], pat[1], "--json"]);
+    let due = ok_json(&["medrec", "due", "--json"]);
+    assert!(due["due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["document_id"] != id));
+
+    let summary = ok(&["medrec", "summary", &ids, pat[0], pat[1]]);
+    assert!(
+        summary.starts_with("# Medicines reconciliation"),
+        "{summary}"
+    );
+    assert!(summary.contains("Reconciled list (practice list version 2)"));
+    let exported = tmp.path().join("reconciled.json");
+    ok(&[
+        "medrec",
+        "export",
+        &ids,
+        "--out",
+        exported.to_str().unwrap(),
+        pat[0],
+        pat[1],
+    ]);
+    let back = ok_json(&["medlist", "import", exported.to_str().unwrap(), "--json"]);
+    assert_eq!(back["patients"], 1, "{back}");
+    assert!(back["rejected"].as_array().unwrap().is_empty(), "{back}");
+    let v2 = ok_json(&["medlist", "show", &nhs, "--version", "2", "--json"]);
+    let v3 = ok_json(&["medlist", "show", &nhs, "--version", "3", "--json"]);
+    let lines = |v: &serde_json::Value| v["lines"].clone();
+    assert_eq!(
+        lines(&v3),
+        lines(&v2),
+        "the export reads back line for line"
+    );
+    assert_eq!(v2["source"], "reconciliation");
+
+    // The audit: each decision, the sign-off and both exports, under the pharmacist's name.
+    let shown = ok_json(&["show", &ids, "--json"]);
+    let exports: Vec<&serde_json::Value> = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "medrec_exported")
+        .collect();
+    assert_eq!(exports.len(), 2, "{shown}");
+    assert!(exports.iter().all(|e| e["actor"] == "Pat Pharmacist"));
+    // The query to the hospital is the pharmacist's task.
+    let tasks = ok(&["tasks", "list", pat[0], pat[1]]);
+    if view["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["category"] == "omission")
+    {
+        assert!(tasks.contains("Stopped on purpose?"), "{tasks}");
+    }
+}
