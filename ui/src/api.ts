@@ -29,8 +29,9 @@ import type { TaskQuery } from "./bindings/TaskQuery";
 import type { User } from "./bindings/User";
 import type { WorkflowView } from "./bindings/WorkflowView";
 import type { WorkStep } from "./bindings/WorkStep";
-import type { MedChoice } from "./bindings/MedChoice";
-import type { MedIntent } from "./bindings/MedIntent";
+import type { MedDecisionInput } from "./bindings/MedDecisionInput";
+import type { MedrecDue } from "./bindings/MedrecDue";
+import type { MedrecSummary } from "./bindings/MedrecSummary";
 import type { MedrecView } from "./bindings/MedrecView";
 
 /** A command failure with the stable `code` the Rust side assigned. */
@@ -114,9 +115,22 @@ export const api = {
   conservationReport: () => call<ConservationReport>("conservation_report"),
   // ----- medicines reconciliation (issue 13) ------------------------------------------------
   medrecView: (id: number) => call<MedrecView>("medrec_view", { id }),
-  /** Decides one row, refused (`document_changed`) if the document changed since `expectedVersion`. */
-  medrecDecide: (id: number, expectedVersion: number, row: string, choice: MedChoice, intent: MedIntent | null, note: string | null) =>
-    call<MedrecView>("medrec_decide", { id, expectedVersion, row, choice, intent, note }),
+  /**
+   * Decides one row, refused (`document_changed`) if the document changed since `expectedVersion`;
+   * a query to the hospital or an on-hold medicine opens a follow-up task (due `follow_up_due`,
+   * or the default when null).
+   */
+  medrecDecide: (id: number, expectedVersion: number, decision: MedDecisionInput) => call<MedrecView>("medrec_decide", { id, expectedVersion, decision }),
+  /** Records every undecided unchanged row as "keep practice version" (confirmed unchanged). */
+  medrecConfirmUnchanged: (id: number, expectedVersion: number) => call<MedrecView>("medrec_confirm_unchanged", { id, expectedVersion }),
+  /** The printable summary (reading it records nothing); `html` is safe to insert. */
+  medrecSummary: (id: number) => call<MedrecSummary>("medrec_summary", { id }),
+  /** Records the print in the audit trail and opens the print dialog (only when the person presses Print). */
+  medrecPrint: (id: number) => call<null>("medrec_print", { id }),
+  /** Saves the signed-off reconciled list as a FHIR STU3 Bundle in Downloads; resolves to its path. */
+  medrecExport: (id: number) => call<string>("medrec_export", { id }),
+  /** Reconciliations not signed off, oldest first (at most `limit`), and how many there are in all. */
+  medrecDue: (limit: number) => call<[MedrecDue[], number]>("medrec_due", { limit }),
   /** Signs off (pharmacist or GP): the reconciled list becomes the practice list's next version. */
   medrecSignOff: (id: number, expectedVersion: number) => call<MedrecView>("medrec_sign_off", { id, expectedVersion }),
   registerStatus: () => call<RegisterView>("register_status"),

@@ -30,12 +30,14 @@ import type { Task } from "./bindings/Task";
 import type { User } from "./bindings/User";
 import type { WorkStep } from "./bindings/WorkStep";
 import type { MedrecView } from "./bindings/MedrecView";
-import { signedOffListVersion } from "./lib/medrec";
+import { followUpWords, signedOffListVersion, undecidedUnchanged } from "./lib/medrec";
+import { formatDate } from "./lib/format";
 import { can, nextUndecided, refusalText, registerNotice, taskQuery, type TaskFilter } from "./lib/workflow";
 import { UserState } from "./state/user";
 import { AuditPage } from "./views/audit";
 import { RegisterSlot } from "./views/banners";
-import { TasksPage } from "./views/tasks";
+import { MEDREC_DUE_LIMIT, TasksPage } from "./views/tasks";
+import { MedrecSummaryDialog } from "./views/medrecsummary";
 import { UserBox, UserChooser } from "./views/users";
 import { openAssignIn, openRejectIn } from "./views/workflow";
 
@@ -134,7 +136,17 @@ export class App {
     },
     done: (t) => void this.completeTask(t),
     open: (t) => void this.openTask(t),
+    openMedrec: (id) => void this.openAtMedrec(id),
   });
+  private readonly medrecSummary = new MedrecSummaryDialog(
+    {
+      print: async (id) => {
+        const answer = await settle(api.medrecPrint(id));
+        return answer.ok ? null : refusalText(toCommandError(answer.error).code, messageOf(answer.error));
+      },
+    },
+    () => document.getElementById("medrec-summary-open") ?? this.activeViewport(),
+  );
   private readonly auditPage = new AuditPage({
     search: (q) => void this.loadAudit(q),
     verify: () => void this.verifyAudit(),
@@ -170,8 +182,15 @@ export class App {
     setStatus: (id, status) => void this.setStatus(status, id),
     step: (id, step, focus) => void this.step(id, step, focus),
     people: () => ({ user: this.user.current, users: this.users }),
-    medrecDecide: (id, row, choice, intent, note) => void this.medrecAct(id, "Decision", (v) => api.medrecDecide(id, v, row, choice, intent, note), row),
-    medrecSignOff: (id) => void this.medrecAct(id, "Reconciliation signed off", (v) => api.medrecSignOff(id, v), null),
+    medrecDecide: (id, row, choice, intent, note, due) =>
+      void this.medrecAct(id, "Decision", (v) => api.medrecDecide(id, v, { row, choice, intent, note, follow_up_due: due }), { kind: "decision", row }),
+    medrecSignOff: (id) => void this.medrecAct(id, "Reconciliation signed off", (v) => api.medrecSignOff(id, v), { kind: "sign-off" }),
+    medrecConfirmUnchanged: (id) => {
+      const n = this.docPane.medrec?.view ? undecidedUnchanged(this.docPane.medrec.view) : 0;
+      void this.medrecAct(id, `Confirmed unchanged: ${n} ${n === 1 ? "row" : "rows"} recorded as Keep practice version`, (v) => api.medrecConfirmUnchanged(id, v), { kind: "confirm" });
+    },
+    medrecSummary: (id) => void this.medrecSummary.show(id, api.medrecSummary(id)),
+    medrecExport: (id) => void this.medrecExport(id),
     openDocument: (id) => void this.openLinked(id),
     viewAttachment: (id, index, target, scope) => void viewAttachment(target, scope, index, () => api.openAttachment(id, index)),
     saveAttachment: (id, index, target, scope) => void saveAttachment(target, scope, () => api.saveAttachment(id, index)),
@@ -217,6 +236,8 @@ export class App {
   private followTimer = 0;
   /** The document last recorded as viewed (so a reload after a step is not another view). */
   private viewed: number | null = null;
+  /** What to focus in document `id` when it is next shown (a task's action, its reconciliation). */
+  private workOnArrival: { id: number; key: string } | null = null;
   /** Said at the top of the reconciliation when document `id` is next shown. */
   private medrecNotice: { id: number; text: string } | null = null;
   /** Open tasks for the person working (mine and my role's), for the navigation's count. */
@@ -249,6 +270,7 @@ export class App {
         this.help.element,
         this.settings.element,
         this.chooser.element,
+        this.medrecSummary.element,
         this.toast.element,
       ),
     );
@@ -536,7 +558,8 @@ export class App {
       if (this.selection.isCurrent(ticket)) {
         const notice = this.medrecNotice?.id === t.id ? this.medrecNotice.text : null;
         this.medrecNotice = null;
-        this.docPane.medrec = { documentId: t.id, view: medrec.ok ? medrec.value : null, error: medrec.ok ? null : messageOf(medrec.error), notice };
+        const status = this.docPane.medrec?.documentId === t.id ? (this.docPane.medrec.status ?? null) : null;
+        this.docPane.medrec = { documentId: t.id, view: medrec.ok ? medrec.value : null, error: medrec.ok ? null : messageOf(medrec.error), notice, status };
       }
       changed = answer.ok
         ? this.selection.showDocument(ticket, answer.value, work.ok ? work.value : null, work.ok ? null : messageOf(work.error))
@@ -555,6 +578,12 @@ export class App {
     if (this.focusOnArrival === ticket.seq) {
       this.focusOnArrival = null;
       this.docPane.focusContent();
+    }
+    if (this.workOnArrival && t.kind === "document" && this.workOnArrival.id !== t.id) this.workOnArrival = null;
+    if (this.workOnArrival && t.kind === "document" && this.workOnArrival.id === t.id) {
+      const key = this.workOnArrival.key;
+      this.workOnArrival = null;
+      if (!this.docPane.focusWork(key) && key !== "medrec") this.docPane.focusWork("medrec");
     }
   }
 
@@ -829,7 +858,7 @@ export class App {
    * then the document is shown again and focus goes to the next row without a decision (or Sign
    * off). `document_changed`: the reconciliation is reloaded and says so; nothing was recorded.
    */
-  private async medrecAct(id: number, what: string, send: (expectedVersion: number) => Promise<MedrecView>, row: string | null): Promise<void> {
+  private async medrecAct(id: number, what: string, send: (expectedVersion: number) => Promise<MedrecView>, act: { kind: "decision"; row: string } | { kind: "sign-off" } | { kind: "confirm" }): Promise<void> {
     const shown = this.docPane.medrec;
     if (!shown || shown.documentId !== id || !shown.view || this.selection.openDocumentId !== id) {
       this.toast.show("This document is still opening: try again.");
@@ -856,13 +885,30 @@ export class App {
     const v = answer.value;
     await this.refreshLists();
     await this.reshow(id, "medrec");
-    if (row === null) {
+    const left = v.undecided ? `${v.undecided} ${v.undecided === 1 ? "row" : "rows"} left` : "every row decided; sign off when ready";
+    if (act.kind === "sign-off") {
       const p = this.selection.pane;
       const version = p.kind === "document" && p.work ? signedOffListVersion(p.work.events) : null;
       this.toast.show(`${what}: the reconciled list is now ${version ? `version ${version} of` : "the next version of"} the practice list.`);
+    } else if (act.kind === "confirm") {
+      this.toast.show(`${what}: ${left}.`);
     } else {
-      this.toast.show(`${what} recorded: ${v.undecided ? `${v.undecided} ${v.undecided === 1 ? "row" : "rows"} left` : "every row decided; sign off when ready"}.`);
+      // A query to the hospital or an on-hold medicine opened a follow-up task.
+      const decided = v.rows.find((r) => r.key === act.row)?.decision ?? null;
+      const followUp = decided ? followUpWords(decided) : null;
+      this.toast.show(`${what} recorded: ${left}.${followUp?.open ? ` A follow-up task for you is due ${formatDate(followUp.due)} (in Tasks).` : ""}`);
+      if (followUp) void this.refreshTaskCount();
     }
+  }
+
+  /** Saves the signed-off reconciled list as FHIR; says where (or why not) under the buttons. */
+  private async medrecExport(id: number): Promise<void> {
+    const answer = await settle(api.medrecExport(id));
+    const status = answer.ok
+      ? { text: `Saved the reconciled list (FHIR STU3 Bundle, JSON): ${answer.value}`, error: false }
+      : { text: `Not exported: ${refusalText(toCommandError(answer.error).code, messageOf(answer.error))}`, error: true };
+    this.docPane.setMedrecStatus(id, status);
+    if (!answer.ok) this.toast.show(status.text, true);
   }
 
   /** `y`: the reconciliation's next row without a decision, else Sign off. */
@@ -1013,10 +1059,18 @@ export class App {
       return;
     }
     this.tasksPage.loading(filter);
+    void this.loadMedrecDue();
     const answer = await settle(api.listTasks(taskQuery(filter, user, new Date())));
     if (filter !== this.taskFilter) return;
     if (answer.ok) this.tasksPage.render(filter, answer.value, new Date());
     else this.tasksPage.error(filter, messageOf(answer.error));
+  }
+
+  /** The reconciliations waiting for sign-off, above the tasks. */
+  private async loadMedrecDue(): Promise<void> {
+    this.tasksPage.dueLoading();
+    const answer = await settle(api.medrecDue(MEDREC_DUE_LIMIT));
+    this.tasksPage.renderDue(answer.ok ? { rows: answer.value[0], total: answer.value[1] } : messageOf(answer.error), new Date());
   }
 
   private async completeTask(task: Task): Promise<void> {
@@ -1041,8 +1095,32 @@ export class App {
       this.listPane.showQuarantine(false);
       await this.reload();
     }
-    await this.openLinked(task.document_id);
-    this.docPane.focusWork(`action-${task.action_index}`);
+    await this.openWork(task.document_id, task.medrec_row !== null ? `medrec-row:${task.medrec_row}` : `action-${task.action_index}`);
+  }
+
+  /** Opens document `id` from the Tasks view at its medicines reconciliation. */
+  private async openAtMedrec(id: number): Promise<void> {
+    this.hidePage();
+    if (this.inbox.queue !== "all" || this.inbox.filters.search) {
+      this.listPane.search.value = "";
+      this.inbox.setSearch("");
+      this.inbox.setQueue("all");
+      this.listPane.showQuarantine(false);
+      await this.reload();
+    }
+    await this.openWork(id, "medrec");
+  }
+
+  /** Opens document `id` and, once it is shown, focuses its work panel's `key` (see `focusWork`). */
+  private async openWork(id: number, key: string): Promise<void> {
+    this.workOnArrival = { id, key };
+    await this.openLinked(id);
+    // Already shown (it was open): nothing arrives, so focus it now.
+    const p = this.selection.pane;
+    if (this.workOnArrival && p.kind === "document" && p.view.row.id === id && this.docPane.medrec?.documentId === id) {
+      this.workOnArrival = null;
+      if (!this.docPane.focusWork(key) && key !== "medrec") this.docPane.focusWork("medrec");
+    }
   }
 
   private async loadAuditPage(): Promise<void> {
@@ -1148,6 +1226,14 @@ export class App {
       return;
     }
     if (this.chooser.open) return;
+    if (this.medrecSummary.open) {
+      // The summary dialog keeps the keys (Escape closes it, focus returns to Print summary).
+      if (e.key === "Escape") {
+        e.preventDefault();
+        this.medrecSummary.close();
+      }
+      return;
+    }
     if (this.settings.open) {
       if (e.key === "Escape") {
         e.preventDefault();

@@ -1,12 +1,16 @@
 import { describe, expect, it } from "vitest";
 import {
+  addDays,
   age,
+  daysFrom,
+  formatDayShort,
   formatDate,
   formatDateTime,
   formatNhsNumber,
   isValidNhsNumber,
   nextDay,
   relativeTime,
+  ukDay,
   ukDayStartUtc,
 } from "./format";
 
@@ -81,5 +85,27 @@ describe("UK days as UTC instants, for the date filters", () => {
   it("steps to the next day across months and years", () => {
     expect(nextDay("2026-07-31")).toBe("2026-08-01");
     expect(nextDay("2026-12-31")).toBe("2027-01-01");
+  });
+});
+
+describe("UK calendar days of instants", () => {
+  it("reads the day in London, across both clock changes", () => {
+    expect(ukDay("2026-12-01T23:59:00Z")).toBe("2026-12-01");
+    expect(ukDay("2026-07-01T23:30:00Z")).toBe("2026-07-02");
+    // 29 March 2026: BST from 01:00 UTC.
+    expect(ukDay("2026-03-28T23:30:00Z")).toBe("2026-03-28");
+    expect(ukDay("2026-03-29T23:30:00Z")).toBe("2026-03-30");
+    // 25 October 2026: GMT from 01:00 UTC.
+    expect(ukDay("2026-10-24T23:30:00Z")).toBe("2026-10-25");
+    expect(ukDay("2026-10-25T23:30:00Z")).toBe("2026-10-25");
+    expect(ukDay("not a time")).toBeNull();
+  });
+  it("steps and counts whole days", () => {
+    expect(addDays("2026-12-29", 7)).toBe("2027-01-05");
+    expect(addDays("2026-03-01", -1)).toBe("2026-02-28");
+    expect(daysFrom("2026-10-20", "2026-11-03")).toBe(14);
+    expect(daysFrom("2026-03-28", "2026-03-30")).toBe(2);
+    expect(Number.isNaN(daysFrom("x", "2026-03-30"))).toBe(true);
+    expect(formatDayShort("2026-12-09")).toBe("09-Dec");
   });
 });

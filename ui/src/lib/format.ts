@@ -146,3 +146,33 @@ export function nextDay(day: string): string {
   if (!m) return day;
   return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1)).toISOString().slice(0, 10);
 }
+
+/** `yyyy-mm-dd` of the UK calendar day an instant falls on (Europe/London); null if unreadable. */
+export function ukDay(value: string | Date): string | null {
+  const date = typeof value === "string" ? new Date(value) : value;
+  if (Number.isNaN(date.getTime())) return null;
+  const p = ukParts(date);
+  return `${p.year.padStart(4, "0")}-${p.month.padStart(2, "0")}-${p.day.padStart(2, "0")}`;
+}
+
+/** The calendar day `n` days after `day` ("yyyy-mm-dd"; `n` may be negative). */
+export function addDays(day: string, n: number): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day;
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + n)).toISOString().slice(0, 10);
+}
+
+/** Whole calendar days from `from` to `to` (both "yyyy-mm-dd"); NaN if either is not a day. */
+export function daysFrom(from: string, to: string): number {
+  const a = /^(\d{4})-(\d{2})-(\d{2})$/.exec(from);
+  const b = /^(\d{4})-(\d{2})-(\d{2})$/.exec(to);
+  if (!a || !b) return Number.NaN;
+  const t = (m: RegExpExecArray) => Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return Math.round((t(b) - t(a)) / 86_400_000);
+}
+
+/** A calendar day ("yyyy-mm-dd") short, for tight places: "09-Dec". */
+export function formatDayShort(day: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  return m ? `${m[3]}-${MONTHS[Number(m[2]) - 1]}` : day;
+}

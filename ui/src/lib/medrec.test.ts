@@ -2,7 +2,28 @@
 import { describe, expect, it } from "vitest";
 import type { CurrentUser } from "../bindings/CurrentUser";
 import type { MedrecView } from "../bindings/MedrecView";
-import { CATEGORY_WORDS, decisionProblem, signedOffListVersion, dueLine, hospitalStatus, listLine, nextUndecidedRow, riskOf, rowModels, signOffState } from "./medrec";
+import {
+  CATEGORY_WORDS,
+  clockTag,
+  confirmUnchangedState,
+  decisionProblem,
+  dueLine,
+  dueWords,
+  followUpField,
+  followUpKind,
+  followUpWords,
+  hospitalStatus,
+  listLine,
+  listStaleness,
+  medrecDueDay,
+  nextUndecidedRow,
+  readFollowUpDue,
+  riskOf,
+  rowModels,
+  signedOffListVersion,
+  signOffState,
+  undecidedUnchanged,
+} from "./medrec";
 import { med } from "./testdata";
 import { renderMedrec } from "../views/medrec";
 
@@ -41,10 +62,19 @@ function view(over: Partial<MedrecView> = {}): MedrecView {
         flags: [],
         others: [],
         detail: null,
-        decision: { choice: "query-hospital", intent: "unintentional", note: "Was simvastatin meant to stop?", stamp: { by: "Pat Pharmacist", role: "pharmacist", at: "2026-12-01T10:00:00Z" } },
+        decision: {
+          choice: "query-hospital",
+          intent: "unintentional",
+          note: "Was simvastatin meant to stop?",
+          stamp: { by: "Pat Pharmacist", role: "pharmacist", at: "2026-12-01T10:00:00Z" },
+          follow_up: { text: "Medicines query to the hospital about Simvastatin 40mg tablets: Was simvastatin meant to stop?", due: "2026-12-04", to_user: null },
+          follow_up_done: null,
+        },
       },
     ],
     due_by: "2026-12-08",
+    received_at: "2026-12-01T08:30:00Z",
+    list_stale_after_days: 14,
     signed_off: null,
     undecided: 2,
     ...over,
@@ -87,8 +117,9 @@ describe("medicines reconciliation model", () => {
     expect(listLine(view(), new Date(2026, 11, 1, 15))).toBe("practice list version 1, imported 01-Dec-2026, 0 days old");
     expect(listLine(view(), new Date(2026, 11, 2, 15))).toBe("practice list version 1, imported 01-Dec-2026, 1 day old");
     expect(listLine(view({ practice_list: null }), new Date())).toBeNull();
-    expect(dueLine(view(), new Date(2026, 11, 1))).toEqual({ text: "Reconcile by 08-Dec-2026", overdue: false });
-    expect(dueLine(view(), new Date(2026, 11, 9))).toEqual({ text: "Overdue: reconciliation was due by 08-Dec-2026", overdue: true });
+    expect(dueLine(view(), new Date("2026-12-01T12:00:00Z"))).toEqual({ text: "Reconcile by 08-Dec-2026", overdue: false });
+    expect(dueLine(view(), new Date("2026-12-08T23:59:00Z"))).toEqual({ text: "Reconcile today (due 08-Dec-2026)", overdue: false });
+    expect(dueLine(view(), new Date("2026-12-09T00:00:00Z"))).toEqual({ text: "Overdue: reconciliation was due by 08-Dec-2026", overdue: true });
   });
 
   it("offers sign-off to pharmacists and GPs only, with the reason while rows are undecided", () => {
@@ -133,5 +164,291 @@ describe("the reconciliation section", () => {
     expect(b?.getAttribute("aria-disabled")).toBe("true");
     expect(el.querySelector("#medrec-signoff-reason")?.textContent).toMatch(/2 rows have no decision yet/);
     expect(renderMedrec({ view: view(), user: admin, today: new Date(2026, 11, 1) }, handlers).querySelector("#medrec-signoff")).toBeNull();
+  });
+});
+
+describe("the 7-day clock (UK calendar days)", () => {
+  it("is due on the UK day of receipt plus 7, as the core's due_by", () => {
+    expect(medrecDueDay("2026-12-01T08:30:00Z")).toBe("2026-12-08");
+    // Late in a summer evening in UTC is already the next day in the UK.
+    expect(medrecDueDay("2026-07-01T23:30:00Z")).toBe("2026-07-09");
+    expect(medrecDueDay("garbage")).toBeNull();
+  });
+  it("counts across the spring clock change (29-Mar-2026)", () => {
+    // 23:30 GMT on Saturday 28 March: received on the 28th.
+    expect(medrecDueDay("2026-03-28T23:30:00Z")).toBe("2026-04-04");
+    // 00:30 BST on Monday 30 March (23:30 UTC on the 29th): received on the 30th.
+    expect(medrecDueDay("2026-03-29T23:30:00Z")).toBe("2026-04-06");
+    // Received during the missing hour's day itself.
+    expect(medrecDueDay("2026-03-29T00:30:00Z")).toBe("2026-04-05");
+    // UK today turns at 23:00 UTC in summer.
+    expect(clockTag("2026-03-29T23:30:00Z", new Date("2026-04-05T22:59:00Z"))?.state).toBe("due");
+    expect(clockTag("2026-03-29T23:30:00Z", new Date("2026-04-05T23:00:00Z"))?.state).toBe("today");
+    expect(clockTag("2026-03-29T23:30:00Z", new Date("2026-04-06T23:00:00Z"))?.state).toBe("overdue");
+  });
+  it("counts across the autumn clock change (25-Oct-2026)", () => {
+    // 00:30 BST on Sunday 25 October (23:30 UTC on the 24th): received on the 25th.
+    expect(medrecDueDay("2026-10-24T23:30:00Z")).toBe("2026-11-01");
+    // 23:30 GMT on the 25th: still the 25th.
+    expect(medrecDueDay("2026-10-25T23:30:00Z")).toBe("2026-11-01");
+    // In winter the UK day turns at midnight UTC.
+    expect(clockTag("2026-10-25T23:30:00Z", new Date("2026-10-31T23:59:00Z"))?.state).toBe("due");
+    expect(clockTag("2026-10-25T23:30:00Z", new Date("2026-11-01T00:00:00Z"))?.state).toBe("today");
+    expect(clockTag("2026-10-25T23:30:00Z", new Date("2026-11-02T00:00:00Z"))?.state).toBe("overdue");
+  });
+  it("words the inbox tag: due date, due today, overdue", () => {
+    const received = "2026-12-02T09:00:00Z";
+    expect(clockTag(received, new Date("2026-12-02T12:00:00Z"))).toEqual({
+      text: "Meds rec due 09-Dec",
+      state: "due",
+      due: "2026-12-09",
+      title: "Medicines reconciliation due by 09-Dec-2026 (7 days from receipt)",
+    });
+    expect(clockTag(received, new Date("2026-12-09T08:00:00Z"))?.text).toBe("Meds rec due today");
+    expect(clockTag(received, new Date("2026-12-10T08:00:00Z"))).toMatchObject({ text: "Meds rec overdue", state: "overdue", title: "Medicines reconciliation overdue: it was due by 09-Dec-2026 (7 days from receipt)" });
+    expect(clockTag("nonsense", new Date())).toBeNull();
+  });
+  it("words a due date for the Tasks view", () => {
+    expect(dueWords("2026-12-09", new Date("2026-12-02T12:00:00Z"))).toEqual({ text: "Due 09-Dec-2026", state: "due" });
+    expect(dueWords("2026-12-09", new Date("2026-12-09T12:00:00Z"))).toEqual({ text: "Due today", state: "today" });
+    expect(dueWords("2026-12-09", new Date("2026-12-10T00:00:00Z"))).toEqual({ text: "Overdue (due 09-Dec-2026)", state: "overdue" });
+  });
+});
+
+describe("the practice list's age", () => {
+  const list = (imported_at: string) => ({ ...view().practice_list!, imported_at });
+  it("warns when the list is older than the threshold, in UK days", () => {
+    const now = new Date("2026-12-02T10:00:00Z");
+    expect(listStaleness(view({ practice_list: list("2026-11-18T10:00:00Z") }), now)).toEqual({ stale: false, days: 14, text: null });
+    expect(listStaleness(view({ practice_list: list("2026-11-02T09:00:00Z") }), now)).toEqual({
+      stale: true,
+      days: 30,
+      text: "The practice list is 30 days old (as of 02-Nov-2026): check the clinical record for changes since then before signing off.",
+    });
+    expect(listStaleness(view({ practice_list: list("2026-11-17T10:00:00Z") }), now).stale).toBe(true);
+  });
+  it("follows the practice's threshold, and says nothing once signed off or without a list", () => {
+    const now = new Date("2026-12-02T10:00:00Z");
+    const old = list("2026-11-25T10:00:00Z");
+    expect(listStaleness(view({ practice_list: old, list_stale_after_days: 5 }), now).text).toMatch(/^The practice list is 7 days old \(as of 25-Nov-2026\)/);
+    expect(listStaleness(view({ practice_list: old, list_stale_after_days: 7 }), now).stale).toBe(false);
+    expect(listStaleness(view({ practice_list: list("2026-01-01T10:00:00Z"), signed_off: { by: "P", role: "pharmacist", at: "2026-12-01T10:00:00Z" } }), now).stale).toBe(false);
+    expect(listStaleness(view({ practice_list: null }), now)).toEqual({ stale: false, days: null, text: null });
+  });
+  it("counts a list imported late on a summer evening from the next UK day", () => {
+    expect(listStaleness(view({ practice_list: list("2026-06-30T23:30:00Z"), list_stale_after_days: 0 }), new Date("2026-07-01T12:00:00Z")).days).toBe(0);
+  });
+});
+
+describe("confirming all unchanged rows", () => {
+  const unchanged = (key: string, decided = false) => ({
+    key,
+    category: "unchanged" as const,
+    discharge_index: 0,
+    practice_index: 0,
+    basis: "name" as const,
+    flags: [],
+    others: [],
+    detail: null,
+    decision: decided ? { choice: "keep-practice" as const, intent: null, note: "confirmed unchanged", stamp: { by: "P", role: null, at: "2026-12-01T10:00:00Z" }, follow_up: null, follow_up_done: null } : null,
+  });
+  it("counts the undecided unchanged rows and offers them to someone who may decide", () => {
+    const v = view({ rows: [...view().rows, unchanged("u1"), unchanged("u2"), unchanged("u3", true)] });
+    expect(undecidedUnchanged(v)).toBe(2);
+    expect(confirmUnchangedState(v, pharmacist)).toEqual({ show: true, count: 2 });
+    expect(confirmUnchangedState(v, null).show).toBe(false);
+    expect(confirmUnchangedState(v, { ...pharmacist, permissions: [] }).show).toBe(false);
+    expect(confirmUnchangedState(view(), pharmacist)).toEqual({ show: false, count: 0 });
+    expect(confirmUnchangedState({ ...v, signed_off: { by: "P", role: "pharmacist", at: "2026-12-01T10:00:00Z" } }, pharmacist).show).toBe(false);
+  });
+});
+
+describe("follow-ups", () => {
+  const now = new Date("2026-12-02T10:00:00Z");
+  it("are opened by a query to the hospital, and by an on-hold medicine unless not applicable", () => {
+    expect(followUpKind("query-hospital", "added")).toBe("query");
+    expect(followUpKind("query-hospital", "on-hold")).toBe("query");
+    expect(followUpKind("keep-practice", "on-hold")).toBe("restart");
+    expect(followUpKind("accept-hospital", "on-hold")).toBe("restart");
+    expect(followUpKind("not-applicable", "on-hold")).toBeNull();
+    expect(followUpKind("", "on-hold")).toBeNull();
+    expect(followUpKind("accept-hospital", "dose-changed")).toBeNull();
+  });
+  it("show the date field with the default: today + 3 for a query, + 14 for a restart review", () => {
+    expect(followUpField("query-hospital", "omission", now)).toEqual({ show: true, due: "2026-12-05", hint: "A task will be created for you to chase the hospital's answer by this date." });
+    expect(followUpField("keep-practice", "on-hold", now)).toEqual({ show: true, due: "2026-12-16", hint: "A task will be created for you to review whether to restart this medicine by this date." });
+    expect(followUpField("not-applicable", "on-hold", now)).toEqual({ show: false, due: null, hint: null });
+    expect(followUpField("accept-hospital", "added", now).show).toBe(false);
+    // Today is the UK day: 23:30 UTC on 1 July is 2 July in the UK.
+    expect(followUpField("query-hospital", "added", new Date("2026-07-01T23:30:00Z")).due).toBe("2026-07-05");
+  });
+  it("keep the day already recorded for the same choice, unless it has passed", () => {
+    const was = { choice: "query-hospital" as const, follow_up: { text: "x", due: "2026-12-20", to_user: null } };
+    expect(followUpField("query-hospital", "added", now, was).due).toBe("2026-12-20");
+    expect(followUpField("keep-practice", "on-hold", now, was).due).toBe("2026-12-16");
+    expect(followUpField("query-hospital", "added", now, { ...was, follow_up: { ...was.follow_up, due: "2026-12-01" } }).due).toBe("2026-12-05");
+  });
+  it("read the date typed, refusing the past", () => {
+    expect(readFollowUpDue("05-Dec-2026", now)).toEqual({ ok: true, due: "2026-12-05" });
+    expect(readFollowUpDue("2026-12-02", now)).toEqual({ ok: true, due: "2026-12-02" });
+    expect(readFollowUpDue("  ", now)).toEqual({ ok: true, due: null });
+    expect(readFollowUpDue("01-Dec-2026", now)).toEqual({ ok: false, error: "The follow-up date cannot be in the past (today is 02-Dec-2026)." });
+    expect(readFollowUpDue("31-Feb-2027", now).ok).toBe(false);
+  });
+  it("say what the follow-up is, when it is due and whether it is done", () => {
+    const d = view().rows[2].decision!;
+    expect(followUpWords(d)).toEqual({ text: "Follow-up: Medicines query to the hospital about Simvastatin 40mg tablets: Was simvastatin meant to stop? — due 04-Dec-2026 (open)", open: true, due: "2026-12-04" });
+    expect(followUpWords({ ...d, follow_up_done: { by: "Pat Pharmacist", role: "pharmacist", at: "2026-12-03T14:05:00Z" } })?.text).toMatch(/— due 04-Dec-2026 \(done by Pat Pharmacist, 03-Dec-2026 14:05\)$/);
+    expect(followUpWords({ ...d, follow_up: null })).toBeNull();
+  });
+});
+
+describe("the reconciliation section's new parts", () => {
+  const today = new Date("2026-12-02T10:00:00Z");
+  const noop = { decide: () => {}, signOff: () => {} };
+  function withRows(extra: MedrecView["rows"], over: Partial<MedrecView> = {}): MedrecView {
+    const v = view(over);
+    return {
+      ...v,
+      discharge: [...v.discharge, med({ name: "Warfarin 1mg tablets", change: "on-hold", change_details: "Restart when INR below 3" }), med({ name: "Bisoprolol 5mg tablets", change: "continued" })],
+      practice_list: {
+        ...v.practice_list!,
+        lines: [
+          ...v.practice_list!.lines,
+          { code: null, name: "Warfarin 1mg tablets", dosage: "As directed", route: "Oral", type: "repeat" },
+          { code: null, name: "Bisoprolol 5mg tablets", dosage: "One daily", route: "Oral", type: "repeat" },
+        ],
+      },
+      rows: [...v.rows, ...extra],
+      undecided: v.undecided + extra.filter((r) => !r.decision).length,
+    };
+  }
+  const onHold = { key: "d2-p2", category: "on-hold" as const, discharge_index: 2, practice_index: 2, basis: "name" as const, flags: [], others: [], detail: null, decision: null };
+  const unchanged = { key: "d3-p3", category: "unchanged" as const, discharge_index: 3, practice_index: 3, basis: "name" as const, flags: [], others: [], detail: null, decision: null };
+  const rowEl = (el: HTMLElement, key: string) => [...el.querySelectorAll<HTMLElement>("[data-medrec-row]")].find((r) => r.dataset.medrecRow === key)!;
+
+  it("warns when the practice list is out of date", () => {
+    const old = { ...view().practice_list!, imported_at: "2026-11-02T09:00:00Z" };
+    const el = renderMedrec({ view: view({ practice_list: old }), user: pharmacist, today }, noop);
+    expect(el.querySelector("[data-testid=medrec-list-stale]")?.textContent).toBe(
+      "Practice list out of date: The practice list is 30 days old (as of 02-Nov-2026): check the clinical record for changes since then before signing off.",
+    );
+    expect(renderMedrec({ view: view(), user: pharmacist, today }, noop).querySelector("[data-testid=medrec-list-stale]")).toBeNull();
+  });
+
+  it("offers Confirm all unchanged with the count, and calls it", () => {
+    let confirmed = 0;
+    const el = renderMedrec({ view: withRows([unchanged]), user: pharmacist, today }, { ...noop, confirmUnchanged: () => confirmed++ });
+    const b = el.querySelector<HTMLButtonElement>("[data-testid=medrec-confirm-unchanged]")!;
+    expect(b.textContent).toBe("Confirm all unchanged (1)");
+    expect(b.tagName).toBe("BUTTON");
+    expect(el.querySelector(`#${b.getAttribute("aria-describedby")}`)?.textContent).toMatch(/Keep practice version/);
+    b.click();
+    expect(confirmed).toBe(1);
+    expect(renderMedrec({ view: withRows([unchanged]), user: null, today }, noop).querySelector("[data-testid=medrec-confirm-unchanged]")).toBeNull();
+    expect(renderMedrec({ view: view(), user: pharmacist, today }, noop).querySelector("[data-testid=medrec-confirm-unchanged]")).toBeNull();
+  });
+
+  it("shows the follow-up date for a query, prefilled with today + 3, and sends it", () => {
+    const sent: unknown[][] = [];
+    const el = renderMedrec({ view: view(), user: pharmacist, today }, { ...noop, decide: (...a) => sent.push(a) });
+    const row = rowEl(el, "d0");
+    const choice = row.querySelector<HTMLSelectElement>("[data-testid=medrec-choice]")!;
+    const due = row.querySelector<HTMLInputElement>("[data-testid=medrec-follow-up-due]")!;
+    const field = due.closest<HTMLElement>(".app-medrec__field")!;
+    expect(field.hidden).toBe(true);
+    expect(row.querySelector(`label[for="${due.id}"]`)?.textContent).toBe("Follow-up due");
+    choice.value = "query-hospital";
+    choice.dispatchEvent(new Event("change"));
+    expect(field.hidden).toBe(false);
+    expect(due.value).toBe("05-Dec-2026");
+    expect(row.querySelector(`#${due.id}-hint`)?.textContent).toMatch(/A task will be created for you/);
+    row.querySelector<HTMLInputElement>("[data-testid=medrec-note]")!.value = "Why was amoxicillin started?";
+    row.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(sent).toEqual([["d0", "query-hospital", null, "Why was amoxicillin started?", "2026-12-05"]]);
+    // Another decision hides it, and sends no date.
+    choice.value = "accept-hospital";
+    choice.dispatchEvent(new Event("change"));
+    expect(field.hidden).toBe(true);
+    row.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(sent[1]).toEqual(["d0", "accept-hospital", null, "Why was amoxicillin started?", null]);
+  });
+
+  it("refuses a follow-up date in the past before asking the core", () => {
+    const sent: unknown[][] = [];
+    const el = renderMedrec({ view: view(), user: pharmacist, today }, { ...noop, decide: (...a) => sent.push(a) });
+    const row = rowEl(el, "d0");
+    const choice = row.querySelector<HTMLSelectElement>("[data-testid=medrec-choice]")!;
+    choice.value = "query-hospital";
+    choice.dispatchEvent(new Event("change"));
+    row.querySelector<HTMLInputElement>("[data-testid=medrec-note]")!.value = "Why?";
+    const due = row.querySelector<HTMLInputElement>("[data-testid=medrec-follow-up-due]")!;
+    due.value = "01-Dec-2026";
+    row.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(sent).toEqual([]);
+    expect(row.querySelector(`#${due.id}-error`)?.textContent).toBe("The follow-up date cannot be in the past (today is 02-Dec-2026).");
+  });
+
+  it("shows the restart review's date for an on-hold medicine unless not applicable", () => {
+    const el = renderMedrec({ view: withRows([onHold]), user: pharmacist, today }, noop);
+    const row = rowEl(el, "d2-p2");
+    const choice = row.querySelector<HTMLSelectElement>("[data-testid=medrec-choice]")!;
+    const due = row.querySelector<HTMLInputElement>("[data-testid=medrec-follow-up-due]")!;
+    choice.value = "keep-practice";
+    choice.dispatchEvent(new Event("change"));
+    expect(due.closest<HTMLElement>(".app-medrec__field")!.hidden).toBe(false);
+    expect(due.value).toBe("16-Dec-2026");
+    // A date the person typed stays when the decision changes.
+    due.value = "20-Dec-2026";
+    due.dispatchEvent(new Event("input"));
+    choice.value = "query-hospital";
+    choice.dispatchEvent(new Event("change"));
+    expect(due.value).toBe("20-Dec-2026");
+    choice.value = "not-applicable";
+    choice.dispatchEvent(new Event("change"));
+    expect(due.closest<HTMLElement>(".app-medrec__field")!.hidden).toBe(true);
+  });
+
+  it("shows a decided row's follow-up, open or done", () => {
+    const el = renderMedrec({ view: view(), user: pharmacist, today }, noop);
+    const f = rowEl(el, "p1").querySelector<HTMLElement>("[data-testid=medrec-follow-up]")!;
+    expect(f.textContent).toBe("Follow-up: Medicines query to the hospital about Simvastatin 40mg tablets: Was simvastatin meant to stop? — due 04-Dec-2026 (open)");
+    expect(f.tabIndex).toBe(-1);
+    // Overdue while open: marked.
+    const late = renderMedrec({ view: view(), user: pharmacist, today: new Date("2026-12-05T10:00:00Z") }, noop);
+    expect(rowEl(late, "p1").querySelector(".app-medrec__followup-overdue")?.textContent).toBe("Overdue");
+    const v = view();
+    v.rows[2] = { ...v.rows[2], decision: { ...v.rows[2].decision!, follow_up_done: { by: "Pat Pharmacist", role: "pharmacist", at: "2026-12-03T14:05:00Z" } } };
+    const done = renderMedrec({ view: v, user: pharmacist, today: new Date("2026-12-05T10:00:00Z") }, noop);
+    expect(rowEl(done, "p1").querySelector("[data-testid=medrec-follow-up]")?.textContent).toMatch(/\(done by Pat Pharmacist, 03-Dec-2026 14:05\)$/);
+    expect(rowEl(done, "p1").querySelector(".app-medrec__followup-overdue")).toBeNull();
+  });
+
+  it("labels each cell with its column (for the stacked layout of a narrow pane)", () => {
+    const el = renderMedrec({ view: view(), user: pharmacist, today }, noop);
+    const cells = [...rowEl(el, "d0").querySelectorAll("td")].map((td) => td.getAttribute("data-label"));
+    expect(cells).toEqual(["Hospital's wording", "Practice's wording", "What changed", "Decision"]);
+  });
+
+  it("offers Print summary always, Export only once signed off, with the export's result", () => {
+    let asked = "";
+    const handlers = { ...noop, summary: () => (asked += "summary "), export: () => (asked += "export ") };
+    const open = renderMedrec({ view: view(), user: pharmacist, today }, handlers);
+    expect(open.querySelector("[data-testid=medrec-summary]")?.textContent).toBe("Print summary");
+    expect(open.querySelector("[data-testid=medrec-export]")).toBeNull();
+    const signed = renderMedrec(
+      { view: view({ signed_off: { by: "Pat Pharmacist", role: "pharmacist", at: "2026-12-02T09:00:00Z" }, undecided: 0 }), user: pharmacist, today, status: { text: "Saved the reconciled list (FHIR STU3 Bundle, JSON): /home/p/Downloads/x.json", error: false } },
+      handlers,
+    );
+    signed.querySelector<HTMLButtonElement>("[data-testid=medrec-summary]")!.click();
+    signed.querySelector<HTMLButtonElement>("[data-testid=medrec-export]")!.click();
+    expect(asked).toBe("summary export ");
+    expect(signed.querySelector("[data-testid=medrec-export]")?.textContent).toBe("Export reconciled list (FHIR)");
+    const result = signed.querySelector("[data-testid=medrec-export-result]")!;
+    expect(result.getAttribute("role")).toBe("status");
+    expect(result.textContent).toMatch(/Downloads\/x\.json$/);
+    // The buttons come after the sign-off in the tab order.
+    const order = [...signed.querySelectorAll("[data-testid]")].map((e) => e.getAttribute("data-testid"));
+    expect(order.indexOf("medrec-signed-off")).toBeLessThan(order.indexOf("medrec-summary"));
   });
 });

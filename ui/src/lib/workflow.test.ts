@@ -26,7 +26,7 @@ function state(over: Partial<WorkState> = {}): WorkState {
   return {
     legacy: false, match_state: "matched", matched_nhs_number: "9434765919", registration: "registered", match_reason: null, matched: null, gp_review: [], gp_reviewed: null,
     needs_action: null, filed: null, rejected: null, reject_reason: null, superseded_by: null, assigned_user: null, assigned_role: null, decisions: {}, business_response: null, notes: 0, last_viewed: null,
-    medrec: {}, medrec_list_version: null, medrec_signed_off: null,
+    medrec: {}, medrec_list_version: null, medrec_signed_off: null, medrec_signed_off_version: null,
     ...over,
   };
 }
@@ -101,6 +101,9 @@ describe("words", () => {
     expect(refusalText("already_filed", "already filed by Sam at 10:00")).toBe("Already filed by Sam at 10:00");
     expect(refusalText("no_user", "x")).toMatch(/^Choose who is working/);
     expect(eventKindLabel("action_decided")).toBe("Action decided");
+    expect(eventKindLabel("medrec_follow_up_done")).toBe("Medicines reconciliation: follow-up done");
+    expect(eventKindLabel("medrec_exported")).toBe("Medicines reconciliation exported (printed or saved)");
+    expect(eventKindLabel("medrec_signed_off")).toBe("Medicines reconciliation signed off");
     expect(businessResponseText("30001")).toBe("patient known and registered (30001)");
     expect(businessResponseText("39999")).toBe("39999");
   });

@@ -244,8 +244,18 @@ export function businessResponseText(code: string): string {
   return words[code] ? `${words[code]} (${code})` : code;
 }
 
+/** Event kinds whose words are not simply their name's. */
+const EVENT_WORDS: Record<string, string> = {
+  medrec_decided: "Medicines reconciliation: row decided",
+  medrec_signed_off: "Medicines reconciliation signed off",
+  medrec_follow_up_done: "Medicines reconciliation: follow-up done",
+  medrec_exported: "Medicines reconciliation exported (printed or saved)",
+  medication_lists_imported: "Practice medication lists imported",
+};
+
 /** Audit event kinds in words ("document_filed" -> "Document filed"). */
 export function eventKindLabel(kind: string): string {
+  if (EVENT_WORDS[kind]) return EVENT_WORDS[kind];
   const s = kind.replace(/_/g, " ");
   return s ? s[0].toUpperCase() + s.slice(1) : s;
 }

@@ -9,7 +9,7 @@ function viewOf(id: number, attachments = 0): DocumentView {
   const row = {
     id, kind: "inpatient-discharge", nhs_number: "9434765919", patient_name: "SMITH, Sam", birth_date: null, title: "Discharge summary",
     sender: "Trust", care_setting: null, document_date: null, received_at: "2026-11-22T10:40:00Z", status: "new", superseded_by: null, replaces: null,
-    flags: { medication_changes: 0, medications: 0, attachments, allergies: 0, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0, added: 0, amended: 0, stopped: 0, on_hold: 0, practice_actions: 0, first_action: null, high_risk_medicines: 0 },
+    flags: { medication_changes: 0, medications: 0, attachments, allergies: 0, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0, added: 0, amended: 0, stopped: 0, on_hold: 0, practice_actions: 0, first_action: null, high_risk_medicines: 0, medrec_open: false },
     mesh_message_id: null,
     times_received: 1,
     identity_warnings: 0,

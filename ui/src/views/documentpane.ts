@@ -19,10 +19,13 @@ import type { MedChoice } from "../bindings/MedChoice";
 import type { MedIntent } from "../bindings/MedIntent";
 import type { MedrecView } from "../bindings/MedrecView";
 import { nextUndecidedRow, signedOffListVersion } from "../lib/medrec";
-import { renderMedrec, renderMedrecError } from "./medrec";
+import { renderMedrec, renderMedrecError, type MedrecStatus } from "./medrec";
 
-/** The medicines reconciliation of a document, as last fetched (or why it could not be). */
-export type MedrecShown = { documentId: number; view: MedrecView | null; error: string | null; notice: string | null };
+/**
+ * The medicines reconciliation of a document, as last fetched (or why it could not be); `status`
+ * is what the last export said.
+ */
+export type MedrecShown = { documentId: number; view: MedrecView | null; error: string | null; notice: string | null; status?: MedrecStatus | null };
 
 /** What the pane's controls ask for; each names the document it was drawn for. */
 export interface DocumentPaneActions {
@@ -44,8 +47,13 @@ export interface DocumentPaneActions {
   /** Who is working, and the profiles (for delegating and assigning). */
   people?: () => { user: CurrentUser | null; users: User[] };
   /** Decides a row of the shown document's medicines reconciliation. */
-  medrecDecide?: (documentId: number, row: string, choice: MedChoice, intent: MedIntent | null, note: string | null) => void;
+  medrecDecide?: (documentId: number, row: string, choice: MedChoice, intent: MedIntent | null, note: string | null, followUpDue: string | null) => void;
   medrecSignOff?: (documentId: number) => void;
+  medrecConfirmUnchanged?: (documentId: number) => void;
+  /** Opens the reconciliation's printable summary. */
+  medrecSummary?: (documentId: number) => void;
+  /** Saves the signed-off reconciled list as FHIR (the result goes to `setMedrecStatus`). */
+  medrecExport?: (documentId: number) => void;
 }
 
 export function renderEmptyDocument(): HTMLElement {
@@ -100,7 +108,16 @@ export class DocumentPane {
         const m = this.medrec && this.medrec.documentId === id && view.parsed.document?.medications.length ? this.medrec : null;
         const medrec = m
           ? m.view
-            ? renderMedrec({ view: m.view, user: people.user, today, notice: m.notice, newListVersion: pane.work ? signedOffListVersion(pane.work.events) : null }, { decide: (row, choice, intent, note) => this.actions.medrecDecide?.(id, row, choice, intent, note), signOff: () => this.actions.medrecSignOff?.(id) })
+            ? renderMedrec(
+                { view: m.view, user: people.user, today, notice: m.notice, newListVersion: pane.work ? signedOffListVersion(pane.work.events) : null, status: m.status ?? null },
+                {
+                  decide: (row, choice, intent, note, due) => this.actions.medrecDecide?.(id, row, choice, intent, note, due),
+                  signOff: () => this.actions.medrecSignOff?.(id),
+                  confirmUnchanged: () => this.actions.medrecConfirmUnchanged?.(id),
+                  summary: () => this.actions.medrecSummary?.(id),
+                  export: () => this.actions.medrecExport?.(id),
+                },
+              )
             : renderMedrecError(m.error ?? "unknown error")
           : null;
         this.element.append(
@@ -161,6 +178,16 @@ export class DocumentPane {
     slot.append(text);
   }
 
+  /** Shows what an export of document `id`'s reconciliation said (kept while it stays shown). */
+  setMedrecStatus(id: number, status: MedrecStatus): void {
+    if (this.medrec?.documentId !== id) return;
+    this.medrec.status = status;
+    const el = this.element.querySelector<HTMLElement>("[data-testid=medrec-export-result]");
+    if (!el) return;
+    el.textContent = status.text;
+    el.classList.toggle("app-medrec__result--error", status.error);
+  }
+
   /** Jumps within the shown document; false when nothing is shown or there is no such place. */
   jump(target: JumpTarget): boolean {
     const article = this.element.querySelector<HTMLElement>(".app-doc[data-document-id]");
@@ -189,6 +216,12 @@ export class DocumentPane {
         if (el) return el;
       }
       return null;
+    }
+    const rowKey = /^medrec-row:(.+)$/.exec(key)?.[1];
+    if (rowKey !== undefined) {
+      // A reconciliation row (a follow-up task's): its follow-up line, else its form, else the row.
+      const row = [...this.element.querySelectorAll<HTMLElement>("[data-medrec-row]")].find((r) => r.dataset.medrecRow === rowKey);
+      return row ? (row.querySelector<HTMLElement>("[data-testid=medrec-follow-up], select, summary") ?? row) : null;
     }
     const m = /^action-(\d+)$/.exec(key);
     const selectors = m ? [`#work-action-${m[1]} button`, `#work-action-${m[1]}`] : (sel[key] ?? "").split(", ").filter(Boolean);

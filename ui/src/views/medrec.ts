@@ -5,16 +5,42 @@ import type { CurrentUser } from "../bindings/CurrentUser";
 import type { MedChoice } from "../bindings/MedChoice";
 import type { MedIntent } from "../bindings/MedIntent";
 import type { MedrecView } from "../bindings/MedrecView";
-import { formatDateTime } from "../lib/format";
+import { formatDate, formatDateTime } from "../lib/format";
 import { tag } from "../lib/labels";
-import { CHOICES, decisionProblem, dueLine, INTENTS, listLine, rowModels, signOffState, type RowModel, type Side } from "../lib/medrec";
+import {
+  CHOICES,
+  confirmUnchangedState,
+  decisionProblem,
+  dueLine,
+  dueState,
+  followUpField,
+  followUpWords,
+  INTENTS,
+  listLine,
+  listStaleness,
+  readFollowUpDue,
+  rowModels,
+  signOffState,
+  type RowModel,
+  type Side,
+} from "../lib/medrec";
 import { personLabel } from "../lib/workflow";
 import { h } from "../widgets/dom";
 
 export interface MedrecHandlers {
-  decide: (row: string, choice: MedChoice, intent: MedIntent | null, note: string | null) => void;
+  /** `followUpDue`: the follow-up task's day (`yyyy-mm-dd`), or null for the default. */
+  decide: (row: string, choice: MedChoice, intent: MedIntent | null, note: string | null, followUpDue: string | null) => void;
   signOff: () => void;
+  /** Records every undecided unchanged row as "Keep practice version" (confirmed unchanged). */
+  confirmUnchanged?: () => void;
+  /** Opens the printable summary. */
+  summary?: () => void;
+  /** Saves the signed-off reconciled list as FHIR. */
+  export?: () => void;
 }
+
+/** What the last export said (the path saved, or why not), shown under the buttons. */
+export type MedrecStatus = { text: string; error: boolean };
 
 export interface MedrecContext {
   view: MedrecView;
@@ -24,13 +50,18 @@ export interface MedrecContext {
   notice?: string | null;
   /** The practice list version the sign-off wrote (from the document's events). */
   newListVersion?: number | null;
+  /** The last export's result. */
+  status?: MedrecStatus | null;
 }
 
-function sideCell(side: Side | null, empty: string, testid: string): HTMLElement {
-  if (!side) return h("td", { class: "app-medrec__cell app-medrec__none", "data-testid": testid }, empty);
+/** The column names, also shown as each cell's label when the table is stacked in a narrow pane. */
+const COLUMNS = ["Hospital's wording", "Practice's wording", "What changed", "Decision"] as const;
+
+function sideCell(side: Side | null, empty: string, testid: string, label: string): HTMLElement {
+  if (!side) return h("td", { class: "app-medrec__cell app-medrec__none", "data-testid": testid, "data-label": label }, empty);
   return h(
     "td",
-    { class: "app-medrec__cell", "data-testid": testid },
+    { class: "app-medrec__cell", "data-testid": testid, "data-label": label },
     h("strong", { class: "app-medrec__name" }, side.name),
     side.dose ? h("span", { class: "app-medrec__line" }, side.dose) : h("span", { class: "app-medrec__line app-medrec__missing" }, "No dose given"),
     side.route ? h("span", { class: "app-medrec__line" }, `Route: ${side.route}`) : null,
@@ -39,14 +70,29 @@ function sideCell(side: Side | null, empty: string, testid: string): HTMLElement
   );
 }
 
+/** The follow-up a decided row opened: what, when, and open or done by whom. */
+function followUpLine(r: RowModel, base: string, today: Date): HTMLElement | null {
+  const f = r.record ? followUpWords(r.record) : null;
+  if (!f) return null;
+  const overdue = f.open && dueState(f.due, today) === "overdue";
+  return h(
+    "div",
+    { class: `app-medrec__followup${f.open ? " app-medrec__followup--open" : ""}` },
+    h("p", { class: "app-medrec__followup-text", id: `${base}-follow-up`, tabindex: "-1", "data-testid": "medrec-follow-up" }, f.text),
+    overdue ? tag("Overdue", "red", "app-tag--small app-medrec__followup-overdue") : null,
+  );
+}
+
 function decisionCell(r: RowModel, ctx: MedrecContext, handlers: MedrecHandlers): HTMLElement {
-  const cell = h("td", { class: "app-medrec__cell app-medrec__decide" });
+  const cell = h("td", { class: "app-medrec__cell app-medrec__decide", "data-label": COLUMNS[3] });
+  const base = `medrec-${r.key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
   if (r.decided && r.decision) cell.append(h("p", { class: "app-medrec__decision", "data-testid": "medrec-decision" }, r.decision));
+  const followUp = followUpLine(r, base, ctx.today);
+  if (followUp) cell.append(followUp);
   if (ctx.view.signed_off || !ctx.user) {
     if (!r.decided) cell.append(h("p", { class: "app-muted" }, ctx.user ? "No decision." : "Choose who is working to decide."));
     return cell;
   }
-  const base = `medrec-${r.key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
   const was = r.record;
   const error = h("p", { class: "nhsuk-error-message app-work__error", id: `${base}-error`, hidden: true });
   const choice = h(
@@ -63,20 +109,64 @@ function decisionCell(r: RowModel, ctx: MedrecContext, handlers: MedrecHandlers)
   );
   const note = h("input", { class: "nhsuk-input app-medrec__note", id: `${base}-note`, type: "text", autocomplete: "off", "data-testid": "medrec-note" });
   note.value = was?.note ?? "";
+  // The follow-up's day: shown for a query to the hospital, and for an on-hold medicine the
+  // practice keeps or takes (a review of its restart). Typed dd-Mmm-yyyy like every date here.
+  const dueId = `${base}-due`;
+  const dueHint = h("span", { class: "app-medrec__hint", id: `${dueId}-hint` });
+  const dueError = h("p", { class: "nhsuk-error-message app-work__error", id: `${dueId}-error`, hidden: true });
+  const due = h("input", {
+    class: "nhsuk-input app-medrec__date",
+    id: dueId,
+    type: "text",
+    autocomplete: "off",
+    spellcheck: "false",
+    "data-testid": "medrec-follow-up-due",
+    "aria-describedby": `${dueId}-hint ${dueId}-error`,
+  });
+  const dueField = h(
+    "div",
+    { class: "app-medrec__field app-medrec__field--due", hidden: true },
+    h("label", { class: "app-medrec__label app-medrec__label--strong", for: dueId }, "Follow-up due"),
+    dueHint,
+    dueError,
+    due,
+  );
+  let dueTyped = false;
+  due.addEventListener("input", () => (dueTyped = true));
+  const showFollowUp = () => {
+    const f = followUpField(choice.value, r.category, ctx.today, was);
+    dueField.hidden = !f.show;
+    if (!f.show) return;
+    dueHint.textContent = `${f.hint} Leave it blank for the default (dd-Mmm-yyyy).`;
+    // What the person typed stays; otherwise the default follows the decision chosen.
+    if (!dueTyped && f.due) due.value = formatDate(f.due);
+  };
+  choice.addEventListener("change", showFollowUp);
+  showFollowUp();
   const form = h(
     "form",
     { class: "app-medrec__form", "data-testid": "medrec-form" },
     error,
-    h("label", { class: "nhsuk-u-visually-hidden", for: choice.id }, "Decision"),
-    choice,
-    h("label", { class: "nhsuk-u-visually-hidden", for: intent.id }, "Intent"),
-    intent,
-    h("label", { class: "app-medrec__label", for: note.id }, "Note (required to query the hospital)"),
-    note,
+    h(
+      "div",
+      { class: "app-medrec__field app-medrec__field--choice" },
+      h("label", { class: "nhsuk-u-visually-hidden", for: choice.id }, "Decision"),
+      choice,
+    ),
+    h(
+      "div",
+      { class: "app-medrec__field app-medrec__field--intent" },
+      h("label", { class: "nhsuk-u-visually-hidden", for: intent.id }, "Intent"),
+      intent,
+    ),
+    h("div", { class: "app-medrec__field app-medrec__field--note" }, h("label", { class: "app-medrec__label", for: note.id }, "Note (required to query the hospital)"), note),
+    dueField,
     h("button", { type: "submit", class: "app-button app-medrec__save", "data-testid": "medrec-save" }, r.decided ? "Change the decision" : "Decide"),
   );
   form.addEventListener("submit", (e) => {
     e.preventDefault();
+    error.hidden = true;
+    dueError.hidden = true;
     const problem = decisionProblem(choice.value, note.value);
     if (problem) {
       error.textContent = problem;
@@ -84,7 +174,18 @@ function decisionCell(r: RowModel, ctx: MedrecContext, handlers: MedrecHandlers)
       (choice.value ? note : choice).focus();
       return;
     }
-    handlers.decide(r.key, choice.value as MedChoice, (intent.value || null) as MedIntent | null, note.value.trim() || null);
+    let followUpDue: string | null = null;
+    if (!dueField.hidden) {
+      const read = readFollowUpDue(due.value, ctx.today);
+      if (!read.ok) {
+        dueError.textContent = read.error;
+        dueError.hidden = false;
+        due.focus();
+        return;
+      }
+      followUpDue = read.due;
+    }
+    handlers.decide(r.key, choice.value as MedChoice, (intent.value || null) as MedIntent | null, note.value.trim() || null, followUpDue);
   });
   // A decided row keeps its form folded away: the decision is what the pharmacist reads.
   cell.append(r.decided ? h("details", { class: "app-medrec__change" }, h("summary", {}, "Change this decision"), form) : form);
@@ -100,17 +201,43 @@ function row(r: RowModel, ctx: MedrecContext, handlers: MedrecHandlers): HTMLEle
       "data-category": r.category,
       "data-undecided": r.decided ? "false" : "true",
     },
-    sideCell(r.hospital, r.category === "omission" ? "Not on the discharge: neither continued nor stopped" : "Not on the hospital's lists", "medrec-hospital"),
-    sideCell(r.practice, "Not on the practice list", "medrec-practice"),
+    sideCell(r.hospital, r.category === "omission" ? "Not on the discharge: neither continued nor stopped" : "Not on the hospital's lists", "medrec-hospital", COLUMNS[0]),
+    sideCell(r.practice, "Not on the practice list", "medrec-practice", COLUMNS[1]),
     h(
       "td",
-      { class: "app-medrec__cell", "data-testid": "medrec-change" },
+      { class: "app-medrec__cell app-medrec__what", "data-testid": "medrec-change", "data-label": COLUMNS[2] },
       r.risk === "high" ? h("strong", { class: "app-medrec__category app-medrec__category--high" }, r.category === "omission" ? `⚠ ${r.categoryText}` : r.categoryText) : h("span", { class: "app-medrec__category" }, r.categoryText),
       r.detail ? h("span", { class: "app-medrec__line" }, r.detail) : null,
       r.flags.length ? h("span", { class: "app-medrec__flags" }, r.flags.map((f) => tag(f, "orange", "app-medrec__flag"))) : null,
       r.others.length ? h("span", { class: "app-medrec__line" }, `Could also be: ${r.others.join("; ")}`) : null,
     ),
     decisionCell(r, ctx, handlers),
+  );
+}
+
+/** Print summary, and (once signed off) the FHIR export, with what the last export said. */
+function outputTools(ctx: MedrecContext, handlers: MedrecHandlers): HTMLElement {
+  const status = ctx.status ?? null;
+  return h(
+    "div",
+    { class: "app-medrec__output" },
+    h(
+      "div",
+      { class: "app-work__buttons" },
+      h(
+        "button",
+        { type: "button", class: "app-button app-button--secondary", id: "medrec-summary-open", "data-testid": "medrec-summary", "aria-haspopup": "dialog", onclick: () => handlers.summary?.() },
+        "Print summary",
+      ),
+      ctx.view.signed_off
+        ? h("button", { type: "button", class: "app-button app-button--secondary", id: "medrec-export", "data-testid": "medrec-export", onclick: () => handlers.export?.() }, "Export reconciled list (FHIR)")
+        : null,
+    ),
+    h(
+      "p",
+      { class: `app-medrec__result${status?.error ? " app-medrec__result--error" : ""}`, id: "medrec-export-result", role: "status", "data-testid": "medrec-export-result" },
+      status?.text ?? "",
+    ),
   );
 }
 
@@ -139,8 +266,31 @@ export function renderMedrec(ctx: MedrecContext, handlers: MedrecHandlers): HTML
       h("span", { class: "app-medrec__count", "data-testid": "medrec-undecided" }, view.undecided ? `${rows.length - view.undecided} of ${rows.length} rows decided` : `All ${rows.length} rows decided`),
     ),
   );
+  const stale = listStaleness(view, today);
+  if (stale.text) {
+    section.append(h("div", { class: "app-medrec__stale", "data-testid": "medrec-list-stale" }, h("strong", {}, "Practice list out of date: "), stale.text));
+  }
   if (omissions && !view.signed_off) {
     section.append(h("p", { class: "app-medrec__warning" }, `${omissions} ${omissions === 1 ? "medicine is" : "medicines are"} on the practice list but missing from the discharge: check with the hospital whether ${omissions === 1 ? "it was" : "they were"} meant to stop.`));
+  }
+  const confirm = confirmUnchangedState(view, ctx.user);
+  if (confirm.show) {
+    section.append(
+      h(
+        "div",
+        { class: "app-work__buttons app-medrec__bulk" },
+        h(
+          "button",
+          { type: "button", class: "app-button app-button--secondary", id: "medrec-confirm-unchanged", "data-testid": "medrec-confirm-unchanged", "aria-describedby": "medrec-confirm-unchanged-hint", onclick: () => handlers.confirmUnchanged?.() },
+          `Confirm all unchanged (${confirm.count})`,
+        ),
+        h(
+          "span",
+          { class: "app-medrec__reason", id: "medrec-confirm-unchanged-hint" },
+          `Records each of the ${confirm.count} unchanged ${confirm.count === 1 ? "row" : "rows"} without a decision as “Keep practice version” (confirmed unchanged).`,
+        ),
+      ),
+    );
   }
   section.append(
     h(
@@ -150,7 +300,7 @@ export function renderMedrec(ctx: MedrecContext, handlers: MedrecHandlers): HTML
         "table",
         { class: "app-medrec__table", "data-testid": "medrec-table" },
         h("caption", { class: "nhsuk-u-visually-hidden" }, "Discharge medicines against the practice list, one row each"),
-        h("thead", {}, h("tr", {}, ["Hospital's wording", "Practice's wording", "What changed", "Decision"].map((t) => h("th", { scope: "col" }, t)))),
+        h("thead", {}, h("tr", {}, COLUMNS.map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, rows.map((r) => row(r, ctx, handlers))),
       ),
     ),
@@ -166,6 +316,7 @@ export function renderMedrec(ctx: MedrecContext, handlers: MedrecHandlers): HTML
           : ` The reconciled list is now the practice list's next version (compared with the ${listed}).`,
       ),
     );
+    section.append(outputTools(ctx, handlers));
     return section;
   }
   const sign = signOffState(view, ctx.user);
@@ -186,6 +337,7 @@ export function renderMedrec(ctx: MedrecContext, handlers: MedrecHandlers): HTML
   } else if (sign.reason) {
     section.append(h("p", { class: "app-muted app-medrec__reason" }, sign.reason));
   }
+  section.append(outputTools(ctx, handlers));
   return section;
 }
 

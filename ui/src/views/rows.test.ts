@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DocumentRow } from "../bindings/DocumentRow";
 import type { QuarantineRow } from "../bindings/QuarantineRow";
-import { actionLine, listName, renderQuarantineRow, renderRow, rowFlags } from "./rows";
+import { actionLine, listName, medrecClock, renderQuarantineRow, renderRow, rowFlags } from "./rows";
 
 function row(over: Partial<DocumentRow> = {}): DocumentRow {
   return {
@@ -10,7 +10,7 @@ function row(over: Partial<DocumentRow> = {}): DocumentRow {
     document_date: null, received_at: "2026-11-22T10:40:00Z", status: "new", superseded_by: null, replaces: null,
     flags: {
       medication_changes: 3, medications: 5, attachments: 1, allergies: 2, unrecognised: 0, nhs_number_valid: true, superseding: false, requested_actions: false, warnings: 0,
-      added: 1, amended: 0, stopped: 2, on_hold: 0, practice_actions: 0, first_action: null, high_risk_medicines: 0,
+      added: 1, amended: 0, stopped: 2, on_hold: 0, practice_actions: 0, first_action: null, high_risk_medicines: 0, medrec_open: false,
     },
     mesh_message_id: null,
     times_received: 1,
@@ -87,5 +87,29 @@ describe("quarantine rows", () => {
     const done = renderQuarantineRow(q({ dealt_with_at: "2026-11-22T11:00:00Z", dealt_with_note: "Asked the trust to resend" }), 0, 1, false, now);
     expect(done.textContent).toContain("Dealt with");
     expect(done.textContent).toContain("22-Nov-2026: Asked the trust to resend");
+  });
+});
+
+describe("the reconciliation clock on a row", () => {
+  const open = (received_at: string) => row({ received_at, flags: { ...row().flags, medrec_open: true } });
+  it("shows only while the reconciliation is open", () => {
+    expect(medrecClock(row(), new Date("2026-11-22T12:00:00Z"))).toBeNull();
+    expect(rowFlags(row(), new Date("2026-11-22T12:00:00Z")).some((e) => e.dataset.testid === "row-medrec-clock")).toBe(false);
+  });
+  it("reads due, due today (orange) or overdue (red), after any identity warning", () => {
+    const received = "2026-12-02T09:00:00Z";
+    const grey = medrecClock(open(received), new Date("2026-12-02T12:00:00Z"))!;
+    expect(grey.textContent).toBe("Meds rec due 09-Dec");
+    expect(grey.className).toMatch(/nhsuk-tag--grey/);
+    expect(grey.getAttribute("data-overdue")).toBe("false");
+    expect(grey.title).toBe("Medicines reconciliation due by 09-Dec-2026 (7 days from receipt)");
+    const today = medrecClock(open(received), new Date("2026-12-09T08:00:00Z"))!;
+    expect([today.textContent, today.className.includes("nhsuk-tag--orange"), today.getAttribute("data-overdue")]).toEqual(["Meds rec due today", true, "false"]);
+    const late = medrecClock(open(received), new Date("2026-12-10T00:00:00Z"))!;
+    expect([late.textContent, late.className.includes("nhsuk-tag--red"), late.getAttribute("data-overdue")]).toEqual(["Meds rec overdue", true, "true"]);
+    const flags = rowFlags({ ...open(received), identity_warnings: 1 }, new Date("2026-12-02T12:00:00Z")).map((e) => e.textContent);
+    expect(flags.slice(0, 2)).toEqual(["Check identity", "Meds rec due 09-Dec"]);
+    const el = renderRow(open(received), 0, 1, false, new Date("2026-12-10T00:00:00Z"));
+    expect(el.querySelector("[data-testid=row-medrec-clock]")?.getAttribute("data-overdue")).toBe("true");
   });
 });

@@ -8,6 +8,7 @@ import { h } from "../widgets/dom";
 import { age, formatDate, formatDateTime, formatNhsNumber, relativeTime, when } from "../lib/format";
 import { changeCounts } from "../lib/summary";
 import { kindLabel, statusTag, tag } from "../lib/labels";
+import { clockTag } from "../lib/medrec";
 
 /** Row heights in rem: the list converts them to pixels at the current text size. */
 export const ROW_REM = 5.75;
@@ -34,12 +35,31 @@ function labelled(el: HTMLElement, before: string, after = ""): HTMLElement {
   return el;
 }
 
+/**
+ * The medicines reconciliation's 7-day clock (NICE QS120) for a row whose reconciliation is not
+ * signed off: grey while it runs, orange on the day it is due, red once overdue.
+ */
+export function medrecClock(row: DocumentRow, now: Date): HTMLElement | null {
+  if (!row.flags.medrec_open) return null;
+  const c = clockTag(row.received_at, now);
+  if (!c) return null;
+  const el = tag(c.text, c.state === "overdue" ? "red" : c.state === "today" ? "orange" : "grey", "app-tag--flag app-tag--clock");
+  el.title = c.title;
+  el.setAttribute("data-testid", "row-medrec-clock");
+  el.setAttribute("data-overdue", c.state === "overdue" ? "true" : "false");
+  el.setAttribute("data-due", c.due);
+  return el;
+}
+
 /** The tags of a row, most important first: only what a person must look at, and what changed. */
-export function rowFlags(row: DocumentRow): HTMLElement[] {
+export function rowFlags(row: DocumentRow, now: Date = new Date()): HTMLElement[] {
   const f = row.flags;
   const out: HTMLElement[] = [];
   // A reused identifier or a replacement that names another patient's document: look first.
   if (row.identity_warnings > 0) out.push(tag("Check identity", "red", "app-tag--flag"));
+  // Then the reconciliation's clock: a deadline.
+  const clock = medrecClock(row, now);
+  if (clock) out.push(clock);
   if (row.superseded_by !== null) out.push(tag("Superseded", "grey", "app-tag--flag"));
   if (f.superseding) out.push(tag("Replacement", "purple", "app-tag--flag"));
   const changes = changeCounts({ added: f.added ?? 0, amended: f.amended ?? 0, stopped: f.stopped ?? 0, on_hold: f.on_hold ?? 0 });
@@ -73,7 +93,7 @@ export function renderRow(row: DocumentRow, index: number, total: number, select
   const years = age(row.birth_date, now);
   const line2 = [kindLabel(row.kind), row.sender].filter((x): x is string => !!x).join(" · ");
   const received = receivedText(row.received_at, now);
-  const flags = rowFlags(row);
+  const flags = rowFlags(row, now);
   return h(
     "div",
     {

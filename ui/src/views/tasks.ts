@@ -1,31 +1,121 @@
-// The Tasks view: delegated actions (mine, my role's lane, overdue, due this week), each with
-// its patient, the action word for word, its due date, Done, and a way to open its document.
+// The Tasks view: first the medicines reconciliations waiting for sign-off (oldest first, each
+// with its 7-day due date), then delegated actions and reconciliation follow-ups (mine, my role's
+// lane, overdue, due this week), each with its patient, the action word for word, its due date,
+// Done, and a way to open its document.
+import type { MedrecDue } from "../bindings/MedrecDue";
 import type { Task } from "../bindings/Task";
 import { formatDateTime, formatNhsNumber } from "../lib/format";
-import { tag } from "../lib/labels";
+import { kindLabel, tag } from "../lib/labels";
+import { dueWords, medrecDueDay } from "../lib/medrec";
 import { dueText, roleLabel, TASK_FILTERS, type TaskFilter } from "../lib/workflow";
 import { clear, h } from "../widgets/dom";
+import { listName } from "./rows";
 
 export interface TasksActions {
   filter: (filter: TaskFilter) => void;
   done: (task: Task) => void;
   open: (task: Task) => void;
+  /** Opens a document at its medicines reconciliation. */
+  openMedrec?: (documentId: number) => void;
+}
+
+/** How many reconciliations waiting for sign-off the Tasks view lists (the oldest). */
+export const MEDREC_DUE_LIMIT = 25;
+
+/** The reconciliations waiting for sign-off, oldest first; `total` counts them all. */
+export function renderMedrecDue(rows: MedrecDue[], total: number, today: Date, open: (documentId: number) => void): HTMLElement {
+  if (!rows.length) return h("p", { class: "nhsuk-body app-muted", "data-testid": "medrec-due-none" }, "No medicines reconciliations are waiting for sign-off.");
+  const caption = total > rows.length ? `${total} waiting for sign-off: the oldest ${rows.length} shown` : `${total} waiting for sign-off, oldest first`;
+  return h(
+    "table",
+    { class: "nhsuk-table app-table app-medrec-due", "data-testid": "medrec-due", "data-total": total },
+    h("caption", { class: "nhsuk-table__caption app-table__caption", "data-testid": "medrec-due-total" }, caption),
+    h(
+      "thead",
+      {},
+      h("tr", {}, ["Patient", "Document", "Received", "Reconcile by", ""].map((c) => h("th", { scope: "col", class: "nhsuk-table__header" }, c || h("span", { class: "nhsuk-u-visually-hidden" }, "Open")))),
+    ),
+    h(
+      "tbody",
+      {},
+      rows.map((r) => {
+        const dueDay = medrecDueDay(r.received_at);
+        const due = dueDay ? dueWords(dueDay, today) : null;
+        const name = listName(r.patient_name);
+        return h(
+          "tr",
+          { "data-document-id": r.document_id, "data-testid": "medrec-due-row", "data-overdue": due?.state === "overdue" ? "true" : "false" },
+          h("td", {}, h("strong", {}, name), r.nhs_number ? h("div", { class: "app-small" }, `NHS No. ${formatNhsNumber(r.nhs_number)}`) : null),
+          h(
+            "td",
+            {},
+            h("div", {}, r.title ?? kindLabel(r.kind)),
+            r.sender ? h("div", { class: "app-small app-muted" }, r.sender) : null,
+            h("div", { class: "app-small app-muted" }, `${r.medications} ${r.medications === 1 ? "medicine" : "medicines"}`),
+          ),
+          h("td", { class: "app-nowrap" }, formatDateTime(r.received_at)),
+          h(
+            "td",
+            { class: "app-tasks__due" },
+            !due ? "" : due.state === "overdue" ? tag(due.text, "red", "app-tag--small") : due.state === "today" ? tag(due.text, "orange", "app-tag--small") : due.text,
+          ),
+          h(
+            "td",
+            { class: "app-tasks__buttons" },
+            h(
+              "button",
+              { type: "button", class: "app-button app-button--secondary", "data-testid": "medrec-due-open", "aria-label": `Open document: the medicines reconciliation for ${name}`, onclick: () => open(r.document_id) },
+              "Open document",
+            ),
+          ),
+        );
+      }),
+    ),
+  );
 }
 
 export class TasksPage {
   private readonly tabs = h("div", { class: "app-page__tabs", role: "group", "aria-label": "Which tasks" });
   private readonly body = h("div", { class: "app-page__body", id: "tasks-body", "aria-live": "polite" });
+  private readonly dueBody = h("div", { class: "app-page__body", id: "medrec-due-body" });
   readonly heading = h("h1", { class: "nhsuk-heading-l app-page__title", id: "tasks-heading", tabindex: "-1" }, "Tasks");
   readonly element = h(
     "section",
     { class: "app-page", id: "tasks-page", "aria-labelledby": "tasks-heading", hidden: true },
     this.heading,
-    h("p", { class: "nhsuk-body-s app-muted" }, "Requested actions delegated to you or your role. Done records it in the document's audit trail; open the document to read the action in context."),
-    this.tabs,
-    this.body,
+    h(
+      "section",
+      { class: "app-tasks__part", "aria-labelledby": "medrec-due-heading" },
+      h("h2", { class: "nhsuk-heading-s app-tasks__heading", id: "medrec-due-heading" }, "Medicines reconciliations to sign off"),
+      h("p", { class: "nhsuk-body-s app-muted app-tasks__intro" }, "Discharges whose medicines are not reconciled and signed off yet: due 7 days from receipt (NICE QS120)."),
+      this.dueBody,
+    ),
+    h(
+      "section",
+      { class: "app-tasks__part", "aria-labelledby": "tasks-list-heading" },
+      h("h2", { class: "nhsuk-heading-s app-tasks__heading", id: "tasks-list-heading" }, "Delegated tasks"),
+      h("p", { class: "nhsuk-body-s app-muted app-tasks__intro" }, "Requested actions and medicines follow-ups for you or your role. Done records it in the document's audit trail; open the document to read the action in context."),
+      this.tabs,
+      this.body,
+    ),
   );
 
   constructor(private readonly actions: TasksActions) {}
+
+  dueLoading(): void {
+    clear(this.dueBody);
+    this.dueBody.append(h("p", { class: "app-muted" }, "Loading reconciliations…"));
+  }
+
+  /** The reconciliations waiting for sign-off, or why they could not be listed. */
+  renderDue(due: { rows: MedrecDue[]; total: number } | string, today: Date): void {
+    clear(this.dueBody);
+    if (typeof due === "string") {
+      this.dueBody.append(h("p", { class: "nhsuk-error-message", role: "alert" }, `The reconciliations could not be listed: ${due}`));
+      return;
+    }
+    this.dueBody.append(renderMedrecDue(due.rows, due.total, today, (id) => this.actions.openMedrec?.(id)));
+  }
 
   loading(filter: TaskFilter): void {
     this.renderTabs(filter);
@@ -66,7 +156,7 @@ export class TasksPage {
               "tr",
               { "data-task-id": t.id, "data-document-id": t.document_id, "data-testid": "task" },
               h("td", {}, h("strong", {}, t.patient_name ?? "Patient not named"), t.nhs_number ? h("div", { class: "app-small" }, `NHS No. ${formatNhsNumber(t.nhs_number)}`) : null, t.document_title ? h("div", { class: "app-small app-muted" }, t.document_title) : null),
-              h("td", { class: "app-tasks__text" }, t.text),
+              h("td", { class: "app-tasks__text" }, t.medrec_row !== null ? [tag("Medicines", "green", "app-tag--small app-tasks__kind"), " "] : null, t.text),
               h("td", { class: "app-tasks__due" }, due.overdue ? tag(due.text, "red", "app-tag--small") : due.text),
               h("td", {}, t.assignee_user ?? (t.assignee_role ? `${roleLabel(t.assignee_role)} lane` : "")),
               h("td", { class: "app-small" }, `${t.created_by}, ${formatDateTime(t.created_at)}`),

@@ -14,7 +14,7 @@ function state(over: Partial<WorkState> = {}): WorkState {
   return {
     legacy: false, match_state: "matched", matched_nhs_number: "9434765919", registration: "registered", match_reason: null, matched: null, gp_review: [], gp_reviewed: null,
     needs_action: null, filed: null, rejected: null, reject_reason: null, superseded_by: null, assigned_user: null, assigned_role: null, decisions: {}, business_response: null, notes: 0, last_viewed: null,
-    medrec: {}, medrec_list_version: null, medrec_signed_off: null,
+    medrec: {}, medrec_list_version: null, medrec_signed_off: null, medrec_signed_off_version: null,
     ...over,
   };
 }
