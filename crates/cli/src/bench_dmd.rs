@@ -95,6 +95,7 @@ pub fn run(args: DmdArgs) -> Result<(), CliError> {
 }
 
 fn bench(args: &DmdArgs, tmp: &Path) -> Result<serde_json::Value, CliError> {
+    std::fs::create_dir_all(tmp).map_err(err)?;
     let (dir, generate_seconds) = match &args.dir {
         Some(dir) => (dir.clone(), None),
         None => {

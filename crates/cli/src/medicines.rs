@@ -74,27 +74,21 @@ pub fn import_release(
     release: &DmdRelease,
     at: &str,
 ) -> Result<DmdStatus, CliError> {
-    let concepts: Vec<DmdConcept> = release
-        .concepts()
-        .map(|c| DmdConcept {
-            code: c.code.clone(),
-            kind: match c.kind {
-                ConceptKind::Vtm => DmdKind::Vtm,
-                ConceptKind::Vmp => DmdKind::Vmp,
-                ConceptKind::Amp => DmdKind::Amp,
-            },
-            name: c.name.clone(),
-            vmp: c.vmp.clone(),
-            vtm: c.vtm.clone(),
-        })
-        .collect();
-    let previous: Vec<(String, String)> = release
-        .previous_codes()
-        .map(|(p, c)| (p.to_string(), c.to_string()))
-        .collect();
+    // One concept at a time, straight from the release: no second copy of it.
+    let concepts = release.concepts().map(|c| DmdConcept {
+        code: c.code.clone(),
+        kind: match c.kind {
+            ConceptKind::Vtm => DmdKind::Vtm,
+            ConceptKind::Vmp => DmdKind::Vmp,
+            ConceptKind::Amp => DmdKind::Amp,
+        },
+        name: c.name.clone(),
+        vmp: c.vmp.clone(),
+        vtm: c.vtm.clone(),
+    });
     Ok(store.import_dmd(
-        &concepts,
-        &previous,
+        concepts,
+        release.previous_codes(),
         &release.info.release,
         release.info.date.as_deref(),
         at,
