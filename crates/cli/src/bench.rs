@@ -76,6 +76,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         events_per_document: usize,
     },
+    /// Read a full-size dm+d release (generated, or --dir) and import it into a throwaway
+    /// encrypted store: wall time and peak memory of each.
+    Dmd(crate::bench_dmd::DmdArgs),
 }
 
 /// Peak resident memory of this process (VmHWM), in MB. Linux only.
@@ -142,6 +145,7 @@ pub fn run(what: BenchCommand) -> Result<(), CliError> {
             keep,
             events_per_document,
         } => inbox(documents, rounds, json, keep, events_per_document),
+        BenchCommand::Dmd(args) => crate::bench_dmd::run(args),
     }
 }
 

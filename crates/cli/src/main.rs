@@ -1,6 +1,7 @@
 //! `handover`: the command-line tool for IT staff and scripts.
 
 mod bench;
+mod bench_dmd;
 mod mailbox;
 mod medicines;
 mod medrec;

@@ -8,7 +8,7 @@ use handover_errors::ErrorCode;
 use handover_medrec::practice_import::{self, LineType};
 use handover_medrec::{ConceptKind, Dictionary, DmdRelease};
 use handover_store::{
-    DmdConcept, DmdKind, MedicationLineType, PracticeListLine, PracticeListSource,
+    DmdConcept, DmdKind, DmdStatus, MedicationLineType, PracticeListLine, PracticeListSource, Store,
 };
 
 use crate::{open_store, print_json, CliError};
@@ -68,37 +68,40 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// Replaces the store's dm+d with `release` (`handover dmd import`, and `bench dmd`).
+pub fn import_release(
+    store: &Store,
+    release: &DmdRelease,
+    at: &str,
+) -> Result<DmdStatus, CliError> {
+    // One concept at a time, straight from the release: no second copy of it.
+    let concepts = release.concepts().map(|c| DmdConcept {
+        code: c.code.clone(),
+        kind: match c.kind {
+            ConceptKind::Vtm => DmdKind::Vtm,
+            ConceptKind::Vmp => DmdKind::Vmp,
+            ConceptKind::Amp => DmdKind::Amp,
+        },
+        name: c.name.clone(),
+        vmp: c.vmp.clone(),
+        vtm: c.vtm.clone(),
+    });
+    Ok(store.import_dmd(
+        concepts,
+        release.previous_codes(),
+        &release.info.release,
+        release.info.date.as_deref(),
+        at,
+    )?)
+}
+
 pub fn dmd(what: DmdCommand) -> Result<(), CliError> {
     match what {
         DmdCommand::Import { dir, json } => {
             // Read the whole release before the store is touched: a bad release changes nothing.
             let release = DmdRelease::read_dir(&dir)?;
-            let concepts: Vec<DmdConcept> = release
-                .concepts()
-                .map(|c| DmdConcept {
-                    code: c.code.clone(),
-                    kind: match c.kind {
-                        ConceptKind::Vtm => DmdKind::Vtm,
-                        ConceptKind::Vmp => DmdKind::Vmp,
-                        ConceptKind::Amp => DmdKind::Amp,
-                    },
-                    name: c.name.clone(),
-                    vmp: c.vmp.clone(),
-                    vtm: c.vtm.clone(),
-                })
-                .collect();
-            let previous: Vec<(String, String)> = release
-                .previous_codes()
-                .map(|(p, c)| (p.to_string(), c.to_string()))
-                .collect();
             let store = open_store()?;
-            let status = store.import_dmd(
-                &concepts,
-                &previous,
-                &release.info.release,
-                release.info.date.as_deref(),
-                &now(),
-            )?;
+            let status = import_release(&store, &release, &now())?;
             if json {
                 print_json(&serde_json::json!({
                     "vtm": status.vtm,

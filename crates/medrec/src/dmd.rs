@@ -9,8 +9,23 @@
 //! An AMP's name is its `DESC` (which names the supplier: "Ramipril 2.5mg tablets (A A H
 //! Pharmaceuticals Ltd)"), else its `NM`. Invalid concepts (`INVALID` 1) are kept: an old
 //! record may still name them.
+//!
+//! Each file is streamed with quick-xml through a buffered reader, one record (a `VTM`, `VMP`,
+//! `AMP` or history row) at a time, never read whole nor built into a tree: a full release's
+//! `f_amp2` is 150-250 MB, and a tree of it would take gigabytes. The memory used is what the
+//! release keeps (about 100 MB for 180,000 concepts; `handover bench dmd` measures it). A
+//! record's fields are the text of its first direct child of each name, trimmed (character
+//! references, the five predefined entities and CDATA included).
+//!
+//! The files are checked as they are read: the root element, the required children (an error
+//! names the record and its line), well-formedness (matching end tags, one root, a file that
+//! ends before its root element closes is cut short). A DOCTYPE is refused, and with it any
+//! entity declaration: only XML's predefined entities exist. Bytes that are not UTF-8 are
+//! refused. A release with any error is not read at all.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use handover_errors::{Coded, ErrorCode};
@@ -109,60 +124,287 @@ fn files(dir: &Path, prefix: &str) -> Result<Vec<PathBuf>, DmdError> {
     Ok(out)
 }
 
-fn read(path: &Path) -> Result<String, DmdError> {
-    let bytes = std::fs::read(path).map_err(|source| DmdError::File {
+/// Where byte `offset` of `path` is, for a message: "line N" (lines are counted only when a
+/// message needs one, by reading the file again up to there).
+fn place(path: &Path, offset: u64) -> String {
+    let line = (|| {
+        let mut file = File::open(path).ok()?.take(offset);
+        let mut chunk = vec![0u8; 64 * 1024];
+        let mut lines = 1u64;
+        loop {
+            let n = file.read(&mut chunk).ok()?;
+            if n == 0 {
+                return Some(lines);
+            }
+            lines += chunk[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        }
+    })();
+    match line {
+        Some(line) => format!("line {line}"),
+        None => format!("byte {offset}"),
+    }
+}
+
+fn xml_error(path: &Path, detail: String) -> DmdError {
+    DmdError::Xml {
+        path: path.to_owned(),
+        detail,
+    }
+}
+
+/// An element whose children are read as fields (a VTM, a VMP, an AMP, a history row).
+struct Record {
+    /// Its name, and the byte offset of its start tag (for messages).
+    name: String,
+    start: u64,
+    /// The text of its first child of each wanted name, in the order the names were given:
+    /// `None` when there is no such child, empty when the child is empty.
+    fields: Vec<Option<String>>,
+}
+
+impl Record {
+    /// A field's text, trimmed, if present and not empty (taken: a second call gives `None`).
+    fn take(&mut self, i: usize) -> Option<String> {
+        let text = self.fields[i].take()?;
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            None
+        } else if trimmed.len() == text.len() {
+            let mut text = text;
+            text.shrink_to_fit();
+            Some(text)
+        } else {
+            Some(trimmed.to_string())
+        }
+    }
+
+    /// A field that must be there, or an error naming the record, its line and the field.
+    fn required(&mut self, path: &Path, i: usize, name: &str) -> Result<String, DmdError> {
+        self.take(i).ok_or_else(|| {
+            xml_error(
+                path,
+                format!(
+                    "a {} ({}) has no {name}",
+                    self.name,
+                    place(path, self.start)
+                ),
+            )
+        })
+    }
+}
+
+/// The text of an entity or character reference. Only XML's five predefined entities exist:
+/// a DTD, which could declare others, is refused.
+fn reference(r: &quick_xml::events::BytesRef<'_>) -> Result<char, String> {
+    if let Some(c) = r.resolve_char_ref().map_err(|e| e.to_string())? {
+        return Ok(c);
+    }
+    match &**r {
+        "lt" => Ok('<'),
+        "gt" => Ok('>'),
+        "amp" => Ok('&'),
+        "apos" => Ok('\''),
+        "quot" => Ok('"'),
+        other => Err(format!("unknown entity reference &{other};")),
+    }
+}
+
+/// Streams the XML file `path`, whose root element must be `root`, with bounded memory: a
+/// buffered reader and one element's text at a time, never the whole file or a tree of it.
+///
+/// Each element for which `is_record(parent, name)` holds (outside another record) is a record:
+/// `each` gets it when it closes, with the text of its first direct child of each name in
+/// `wanted`. Everything else is checked for well-formedness and skipped. A DOCTYPE (and with it
+/// any entity declaration) is refused, as are references to undeclared entities, bytes that are
+/// not UTF-8, a second root element and a file that ends before its root element does.
+fn stream(
+    path: &Path,
+    root: &str,
+    is_record: impl Fn(&str, &str) -> bool,
+    wanted: &[&str],
+    mut each: impl FnMut(&mut Record) -> Result<(), DmdError>,
+) -> Result<(), DmdError> {
+    use quick_xml::events::Event;
+
+    let file = File::open(path).map_err(|source| DmdError::File {
         path: path.to_owned(),
         source,
     })?;
-    String::from_utf8(bytes).map_err(|_| DmdError::Xml {
-        path: path.to_owned(),
-        detail: "not UTF-8".into(),
-    })
-}
+    let mut reader = quick_xml::Reader::from_reader(BufReader::with_capacity(1 << 16, file));
+    let config = reader.config_mut();
+    config.check_end_names = true;
+    config.check_comments = true;
+    let mut buf = Vec::with_capacity(1 << 12);
+    // The open elements: names (their buffers reused) and where each starts.
+    let mut open: Vec<(String, u64)> = Vec::new();
+    let mut depth = 0usize;
+    let mut seen_root = false;
+    // The record being read (at `open[at]`), and which of its fields is being read.
+    let mut record = Record {
+        name: String::new(),
+        start: 0,
+        fields: vec![None; wanted.len()],
+    };
+    let mut record_at: Option<usize> = None;
+    let mut field: Option<usize> = None;
 
-fn parse<'a>(path: &Path, text: &'a str, root: &str) -> Result<roxmltree::Document<'a>, DmdError> {
-    // roxmltree refuses DTDs by default: no entity expansion.
-    let doc = roxmltree::Document::parse(text).map_err(|e| DmdError::Xml {
-        path: path.to_owned(),
-        detail: e.to_string(),
-    })?;
-    let found = doc.root_element().tag_name().name();
-    if found != root {
-        return Err(DmdError::Xml {
-            path: path.to_owned(),
-            detail: format!("the root element is {found}, expected {root}"),
-        });
+    loop {
+        let pos = reader.buffer_position();
+        buf.clear();
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(event) => event,
+            Err(e) => {
+                use quick_xml::encoding::EncodingError;
+                return Err(match e {
+                    quick_xml::Error::Io(e) => DmdError::File {
+                        path: path.to_owned(),
+                        source: std::io::Error::new(e.kind(), e.to_string()),
+                    },
+                    quick_xml::Error::Encoding(EncodingError::Utf8(_)) => {
+                        xml_error(path, "not UTF-8".into())
+                    }
+                    quick_xml::Error::Syntax(e) => xml_error(
+                        path,
+                        format!(
+                            "{e} ({}): the file is cut short or is not XML",
+                            place(path, reader.error_position())
+                        ),
+                    ),
+                    e => xml_error(
+                        path,
+                        format!("{e} ({})", place(path, reader.error_position())),
+                    ),
+                });
+            }
+        };
+        // Text directly inside the field being read.
+        let in_field = field.is_some() && record_at.is_some_and(|at| depth == at + 2);
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(event, Event::Empty(_));
+                let name = e.local_name().into_inner();
+                if depth == 0 {
+                    if seen_root {
+                        return Err(xml_error(
+                            path,
+                            format!("a second root element {name} ({})", place(path, pos)),
+                        ));
+                    }
+                    if name != root {
+                        return Err(xml_error(
+                            path,
+                            format!("the root element is {name}, expected {root}"),
+                        ));
+                    }
+                    seen_root = true;
+                } else if let Some(at) = record_at {
+                    if depth == at + 1 {
+                        if let Some(i) = wanted.iter().position(|w| *w == name) {
+                            if record.fields[i].is_none() {
+                                record.fields[i] = Some(String::new());
+                                field = (!empty).then_some(i);
+                            }
+                        }
+                    }
+                } else if is_record(&open[depth - 1].0, name) {
+                    record_at = Some(depth);
+                    record.name.clear();
+                    record.name.push_str(name);
+                    record.start = pos;
+                    record.fields.iter_mut().for_each(|f| *f = None);
+                    if empty {
+                        record_at = None;
+                        each(&mut record)?;
+                    }
+                }
+                if !empty {
+                    if let Some(slot) = open.get_mut(depth) {
+                        slot.0.clear();
+                        slot.0.push_str(name);
+                        slot.1 = pos;
+                    } else {
+                        open.push((name.to_string(), pos));
+                    }
+                    depth += 1;
+                }
+            }
+            Event::End(_) => {
+                // quick-xml has checked that it closes the innermost open element.
+                depth -= 1;
+                match record_at {
+                    Some(at) if depth == at + 1 => field = None,
+                    Some(at) if depth == at => {
+                        record_at = None;
+                        field = None;
+                        each(&mut record)?;
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(ref t) => {
+                if in_field {
+                    if let Some(Some(text)) = field.map(|i| &mut record.fields[i]) {
+                        text.push_str(&t.xml10_content());
+                    }
+                } else if depth == 0 && !t.trim().is_empty() {
+                    return Err(xml_error(
+                        path,
+                        format!("text outside the root element ({})", place(path, pos)),
+                    ));
+                }
+            }
+            Event::CData(ref t) => {
+                if in_field {
+                    if let Some(Some(text)) = field.map(|i| &mut record.fields[i]) {
+                        text.push_str(&t.xml10_content());
+                    }
+                }
+            }
+            Event::GeneralRef(ref r) => {
+                let c = reference(r)
+                    .map_err(|e| xml_error(path, format!("{e} ({})", place(path, pos))))?;
+                if in_field {
+                    if let Some(Some(text)) = field.map(|i| &mut record.fields[i]) {
+                        text.push(c);
+                    }
+                } else if depth == 0 {
+                    return Err(xml_error(
+                        path,
+                        format!("text outside the root element ({})", place(path, pos)),
+                    ));
+                }
+            }
+            Event::DocType(_) => {
+                return Err(xml_error(
+                    path,
+                    format!(
+                        "it has a DOCTYPE ({}): DTDs and entity declarations are not accepted",
+                        place(path, pos)
+                    ),
+                ));
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Eof => {
+                if !seen_root {
+                    return Err(xml_error(
+                        path,
+                        format!("there is no root element (expected {root})"),
+                    ));
+                }
+                if depth > 0 {
+                    let (name, start) = &open[depth - 1];
+                    return Err(xml_error(
+                        path,
+                        format!(
+                            "the file ends inside its {name} element ({}): it is cut short",
+                            place(path, *start)
+                        ),
+                    ));
+                }
+                return Ok(());
+            }
+        }
     }
-    Ok(doc)
-}
-
-/// The trimmed text of a child element, if present and not empty.
-fn child(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
-    node.children()
-        .find(|c| c.is_element() && c.tag_name().name() == name)
-        .and_then(|c| c.text())
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-}
-
-fn elements<'a, 'i>(
-    doc: &'a roxmltree::Document<'i>,
-    name: &'a str,
-) -> impl Iterator<Item = roxmltree::Node<'a, 'i>> + 'a {
-    doc.descendants()
-        .filter(move |n| n.is_element() && n.tag_name().name() == name)
-}
-
-fn required(path: &Path, node: roxmltree::Node<'_, '_>, name: &str) -> Result<String, DmdError> {
-    child(node, name).ok_or_else(|| DmdError::Xml {
-        path: path.to_owned(),
-        detail: format!(
-            "a {} (line {}) has no {name}",
-            node.tag_name().name(),
-            node.document().text_pos_at(node.range().start).row
-        ),
-    })
 }
 
 fn release_info(vtm_file: &Path) -> ReleaseInfo {
@@ -195,98 +437,110 @@ impl DmdRelease {
             info: release_info(&vtm_file),
             ..DmdRelease::default()
         };
+        // (previous, current) pairs as the release gives them, identities left out.
         let mut previous: Vec<(String, String)> = Vec::new();
 
-        let text = read(&vtm_file)?;
-        let doc = parse(&vtm_file, &text, "VIRTUAL_THERAPEUTIC_MOIETIES")?;
-        for vtm in elements(&doc, "VTM") {
-            let code = required(&vtm_file, vtm, "VTMID")?;
-            let name = required(&vtm_file, vtm, "NM")?;
-            if let Some(prev) = child(vtm, "VTMIDPREV") {
-                previous.push((prev, code.clone()));
-            }
-            out.concepts.insert(
-                code.clone(),
-                Concept {
-                    code: code.clone(),
-                    kind: ConceptKind::Vtm,
-                    name,
-                    vmp: None,
-                    vtm: Some(code),
-                },
-            );
-        }
+        stream(
+            &vtm_file,
+            "VIRTUAL_THERAPEUTIC_MOIETIES",
+            |_, name| name == "VTM",
+            &["VTMID", "NM", "VTMIDPREV"],
+            |vtm| {
+                let code = vtm.required(&vtm_file, 0, "VTMID")?;
+                let name = vtm.required(&vtm_file, 1, "NM")?;
+                if let Some(prev) = vtm.take(2) {
+                    if prev != code {
+                        previous.push((prev, code.clone()));
+                    }
+                }
+                out.concepts.insert(
+                    code.clone(),
+                    Concept {
+                        code: code.clone(),
+                        kind: ConceptKind::Vtm,
+                        name,
+                        vmp: None,
+                        vtm: Some(code),
+                    },
+                );
+                Ok(())
+            },
+        )?;
 
-        let text = read(&vmp_file)?;
-        let doc = parse(&vmp_file, &text, "VIRTUAL_MED_PRODUCTS")?;
-        for vmp in elements(&doc, "VMP") {
-            let code = required(&vmp_file, vmp, "VPID")?;
-            let name = required(&vmp_file, vmp, "NM")?;
-            if let Some(prev) = child(vmp, "VPIDPREV") {
-                previous.push((prev, code.clone()));
-            }
-            out.concepts.insert(
-                code.clone(),
-                Concept {
-                    code: code.clone(),
-                    kind: ConceptKind::Vmp,
-                    name,
-                    vmp: Some(code),
-                    vtm: child(vmp, "VTMID"),
-                },
-            );
-        }
+        stream(
+            &vmp_file,
+            "VIRTUAL_MED_PRODUCTS",
+            |_, name| name == "VMP",
+            &["VPID", "NM", "VPIDPREV", "VTMID"],
+            |vmp| {
+                let code = vmp.required(&vmp_file, 0, "VPID")?;
+                let name = vmp.required(&vmp_file, 1, "NM")?;
+                if let Some(prev) = vmp.take(2) {
+                    if prev != code {
+                        previous.push((prev, code.clone()));
+                    }
+                }
+                out.concepts.insert(
+                    code.clone(),
+                    Concept {
+                        code: code.clone(),
+                        kind: ConceptKind::Vmp,
+                        name,
+                        vmp: Some(code),
+                        vtm: vmp.take(3),
+                    },
+                );
+                Ok(())
+            },
+        )?;
 
-        let text = read(&amp_file)?;
-        let doc = parse(&amp_file, &text, "ACTUAL_MEDICINAL_PRODUCTS")?;
-        for amp in elements(&doc, "AMP") {
-            let code = required(&amp_file, amp, "APID")?;
-            let vmp = required(&amp_file, amp, "VPID")?;
-            let name = match child(amp, "DESC") {
-                Some(desc) => desc,
-                None => required(&amp_file, amp, "NM")?,
-            };
-            out.concepts.insert(
-                code.clone(),
-                Concept {
-                    code,
-                    kind: ConceptKind::Amp,
-                    name,
-                    vmp: Some(vmp),
-                    vtm: None,
-                },
-            );
-        }
-        // An AMP's VTM is its VMP's.
-        let vtm_of: HashMap<String, Option<String>> = out
-            .concepts
-            .values()
-            .filter(|c| c.kind == ConceptKind::Vmp)
-            .map(|c| (c.code.clone(), c.vtm.clone()))
-            .collect();
-        for c in out.concepts.values_mut() {
-            if c.kind == ConceptKind::Amp {
-                c.vtm = c
-                    .vmp
-                    .as_ref()
-                    .and_then(|v| vtm_of.get(v).cloned().flatten());
-            }
-        }
+        // The VMPs are all read: an AMP's VTM is its VMP's.
+        stream(
+            &amp_file,
+            "ACTUAL_MEDICINAL_PRODUCTS",
+            |_, name| name == "AMP",
+            &["APID", "VPID", "DESC", "NM"],
+            |amp| {
+                let code = amp.required(&amp_file, 0, "APID")?;
+                let vmp = amp.required(&amp_file, 1, "VPID")?;
+                let name = match amp.take(2) {
+                    Some(desc) => desc,
+                    None => amp.required(&amp_file, 3, "NM")?,
+                };
+                let vtm = out
+                    .concepts
+                    .get(&vmp)
+                    .filter(|c| c.kind == ConceptKind::Vmp)
+                    .and_then(|c| c.vtm.clone());
+                out.concepts.insert(
+                    code.clone(),
+                    Concept {
+                        code,
+                        kind: ConceptKind::Amp,
+                        name,
+                        vmp: Some(vmp),
+                        vtm,
+                    },
+                );
+                Ok(())
+            },
+        )?;
 
         for path in &history_files {
-            let text = read(path)?;
-            let doc = parse(path, &text, "HISTORY")?;
-            for group in ["VTMS", "VMPS", "AMPS"] {
-                for list in elements(&doc, group) {
-                    for row in list.children().filter(|n| n.is_element()) {
-                        if let (Some(current), Some(prev)) =
-                            (child(row, "IDCURRENT"), child(row, "IDPREVIOUS"))
-                        {
+            stream(
+                path,
+                "HISTORY",
+                |parent, _| matches!(parent, "VTMS" | "VMPS" | "AMPS"),
+                &["IDCURRENT", "IDPREVIOUS"],
+                |row| {
+                    if let (Some(current), Some(prev)) = (row.take(0), row.take(1)) {
+                        if prev != current {
                             previous.push((prev, current));
                         }
                     }
-                }
-            }
+                    Ok(())
+                },
+            )?;
         }
         for (prev, current) in previous {
             // A code that is current never resolves elsewhere; the first mapping given wins.
@@ -444,5 +698,163 @@ mod tests {
         let e = DmdRelease::read_dir(&dir).unwrap_err();
         assert!(e.to_string().contains("no VPID"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A copy of the project fixture in a fresh directory, `amp` (if given) as its f_amp2.
+    fn release_with_amp(amp: Option<&[u8]>) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            "f_vtm2_3010126.xml",
+            "f_vmp2_3010126.xml",
+            "f_amp2_3010126.xml",
+        ] {
+            std::fs::copy(fixture().join(f), dir.path().join(f)).unwrap();
+        }
+        if let Some(amp) = amp {
+            std::fs::write(dir.path().join("f_amp2_3010126.xml"), amp).unwrap();
+        }
+        dir
+    }
+
+    fn amp_error(amp: &str) -> String {
+        let dir = release_with_amp(Some(amp.as_bytes()));
+        match DmdRelease::read_dir(dir.path()) {
+            Err(e @ DmdError::Xml { .. }) => {
+                assert_eq!(e.code(), ErrorCode::DmdInvalid);
+                assert!(e.to_string().contains("f_amp2_3010126.xml"), "{e}");
+                e.to_string()
+            }
+            other => panic!("expected an XML error, got {other:?}"),
+        }
+    }
+
+    fn amps(body: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<ACTUAL_MEDICINAL_PRODUCTS>\n<AMPS>\n{body}\n</AMPS>\n</ACTUAL_MEDICINAL_PRODUCTS>\n"
+        )
+    }
+
+    #[test]
+    fn a_doctype_or_an_undeclared_entity_is_refused() {
+        // Entity expansion (a "billion laughs"), an external entity, and a bare DOCTYPE.
+        for doctype in [
+            r#"<!DOCTYPE ACTUAL_MEDICINAL_PRODUCTS [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>"#,
+            r#"<!DOCTYPE ACTUAL_MEDICINAL_PRODUCTS [<!ENTITY b SYSTEM "file:///etc/passwd">]>"#,
+            r#"<!DOCTYPE ACTUAL_MEDICINAL_PRODUCTS SYSTEM "amp.dtd">"#,
+        ] {
+            let e = amp_error(&format!(
+                "<?xml version=\"1.0\"?>\n{doctype}\n<ACTUAL_MEDICINAL_PRODUCTS><AMPS><AMP><APID>1</APID><VPID>2</VPID><NM>&b;</NM></AMP></AMPS></ACTUAL_MEDICINAL_PRODUCTS>"
+            ));
+            assert!(
+                e.contains("DOCTYPE (line 2)") && e.contains("not accepted"),
+                "{e}"
+            );
+        }
+        // Without a DTD, only XML's own five entities exist.
+        let e = amp_error(&amps(
+            "<AMP><APID>1</APID><VPID>318136009</VPID><NM>x &nbsp; y</NM></AMP>",
+        ));
+        assert!(
+            e.contains("unknown entity reference &nbsp; (line 4)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_truncated_file_is_a_clear_error() {
+        let whole = std::fs::read(fixture().join("f_amp2_3010126.xml")).unwrap();
+        let text = std::str::from_utf8(&whole).unwrap();
+        // Cut after a record, inside an element's text, and inside a tag.
+        let after_record = text.find("</AMP>").unwrap() + "</AMP>".len();
+        let in_text = text.find("<NM>").unwrap() + "<NM>".len() + 3;
+        let in_tag = text.rfind("<AMP>").unwrap() + 3;
+        for (cut, says) in [
+            (
+                after_record,
+                "ends inside its AMPS element (line 5): it is cut short",
+            ),
+            (in_text, "ends inside its NM element"),
+            (in_tag, "the file is cut short or is not XML"),
+        ] {
+            let dir = release_with_amp(Some(&whole[..cut]));
+            let e = DmdRelease::read_dir(dir.path()).unwrap_err();
+            assert!(matches!(e, DmdError::Xml { .. }), "{e}");
+            assert!(e.to_string().contains(says), "cut at {cut}: {e}");
+        }
+        // An empty file.
+        let e = amp_error("");
+        assert!(e.contains("there is no root element"), "{e}");
+    }
+
+    #[test]
+    fn the_root_element_and_required_children_are_checked() {
+        let e = amp_error("<?xml version=\"1.0\"?>\n<VIRTUAL_MED_PRODUCTS/>");
+        assert!(
+            e.contains(
+                "the root element is VIRTUAL_MED_PRODUCTS, expected ACTUAL_MEDICINAL_PRODUCTS"
+            ),
+            "{e}"
+        );
+        let e = amp_error(&amps(
+            "<AMP><APID>1</APID><VPID>318136009</VPID><NM>x</NM></AMP>\n  <AMP>\n<APID>2</APID><NM>y</NM></AMP>",
+        ));
+        assert!(e.contains("a AMP (line 5) has no VPID"), "{e}");
+        // An empty NM is no NM.
+        let e = amp_error(&amps(
+            "<AMP><APID>1</APID><VPID>318136009</VPID><NM>  </NM><DESC/></AMP>",
+        ));
+        assert!(e.contains("a AMP (line 4) has no NM"), "{e}");
+        let e = amp_error(&format!("{}<AMPS/>", amps("")));
+        assert!(e.contains("a second root element AMPS (line 7)"), "{e}");
+        let e = amp_error(&amps("<AMP><APID>1</APID></AMPS>"));
+        assert!(
+            e.contains("expected `</AMP>`, but `</AMPS>` was found (line 4)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_refused() {
+        for bad in [
+            &b"<AMP><APID>1</APID><VPID>318136009</VPID><NM>caf\xe9</NM></AMP>"[..],
+            b"<!-- caf\xe9 --><AMP><APID>1</APID><VPID>318136009</VPID><NM>x</NM></AMP>",
+        ] {
+            let mut amp = amps("").into_bytes();
+            let at = amp.windows(7).position(|w| w == b"</AMPS>").unwrap();
+            amp.splice(at..at, bad.iter().copied());
+            let dir = release_with_amp(Some(&amp));
+            let e = DmdRelease::read_dir(dir.path()).unwrap_err();
+            assert!(
+                e.to_string()
+                    .ends_with("is not readable dm+d XML: not UTF-8"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_is_read_as_xml_gives_it() {
+        // References, CDATA, line ends and white space; a namespace prefix; the first of a
+        // repeated child; DESC before NM; children of other elements are not the AMP's.
+        let dir = release_with_amp(Some(
+            amps(concat!(
+                "<AMP>\r\n  <APID> 9001 </APID>\r\n  <VPID>318136009</VPID>\r\n",
+                "  <NM>Ignored</NM>\r\n  <DESC>A &amp; B &#233;&#x20AC; <![CDATA[<x>]]>\r\n (C)</DESC>",
+                "<DESC>second</DESC></AMP>\n",
+                "<p:AMP xmlns:p=\"urn:x\"><p:APID>9002</p:APID><VPID>318136009</VPID><NM>n</NM>",
+                "<EXTRA><DESC>not its DESC</DESC></EXTRA></p:AMP>\n",
+                "<AMP><APID>9003</APID><VPID>318136009</VPID><DESC></DESC><NM>From &quot;NM&apos;</NM></AMP>",
+            ))
+            .as_bytes(),
+        ));
+        let r = DmdRelease::read_dir(dir.path()).unwrap();
+        let name = |code: &str| r.lookup(code).unwrap().name;
+        assert_eq!(name("9001"), "A & B é€ <x>\n (C)");
+        assert_eq!(name("9002"), "n");
+        assert_eq!(name("9003"), "From \"NM'");
+        let amp = r.lookup("9001").unwrap();
+        assert_eq!(amp.vmp.as_deref(), Some("318136009"));
+        assert_eq!(amp.vtm, r.lookup("318136009").unwrap().vtm);
+        assert!(amp.vtm.is_some());
     }
 }

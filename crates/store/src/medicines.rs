@@ -109,11 +109,12 @@ fn set_meta(s: &Store, key: &str, value: Option<&str>) -> Result<(), StoreError>
 impl Store {
     /// Replaces the stored dm+d with this release, in one transaction: concepts, previous codes
     /// (`(previous, current)`), and which release it is. A failure leaves the previous release
-    /// as it was.
-    pub fn import_dmd(
+    /// as it was. Both are taken one at a time: a caller can hand over a full release (180,000
+    /// concepts) without a second copy of it.
+    pub fn import_dmd<'p, C: std::borrow::Borrow<DmdConcept>>(
         &self,
-        concepts: &[DmdConcept],
-        previous: &[(String, String)],
+        concepts: impl IntoIterator<Item = C>,
+        previous: impl IntoIterator<Item = (&'p str, &'p str)>,
         release: &str,
         release_date: Option<&str>,
         at: &str,
@@ -126,6 +127,7 @@ impl Store {
                     "INSERT INTO dmd_concepts (code, kind, name, vmp, vtm) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?;
                 for c in concepts {
+                    let c = c.borrow();
                     insert.execute(params![c.code, c.kind, c.name, c.vmp, c.vtm])?;
                 }
                 let mut insert = s.conn.prepare_cached(
@@ -376,7 +378,7 @@ mod tests {
         let status = s
             .import_dmd(
                 &concepts,
-                &[("9".into(), "10".into())],
+                [("9", "10")],
                 "3010126",
                 Some("2026-01-01"),
                 "2026-01-02T00:00:00Z",
@@ -392,7 +394,7 @@ mod tests {
 
         // The next release replaces the whole of the last.
         let status = s
-            .import_dmd(&concepts[..1], &[], "3080126", None, "2026-01-09T00:00:00Z")
+            .import_dmd(&concepts[..1], [], "3080126", None, "2026-01-09T00:00:00Z")
             .unwrap();
         assert_eq!(
             (status.vtm, status.vmp, status.amp, status.previous_codes),
@@ -404,7 +406,7 @@ mod tests {
 
         // A failed import leaves the release as it was.
         let dup = vec![concepts[1].clone(), concepts[1].clone()];
-        assert!(s.import_dmd(&dup, &[], "bad", None, "x").is_err());
+        assert!(s.import_dmd(&dup, [], "bad", None, "x").is_err());
         assert_eq!(s.dmd_status().unwrap().unwrap().release, "3080126");
         assert!(s.dmd_lookup("10").unwrap().is_some());
     }
