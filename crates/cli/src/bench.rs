@@ -732,31 +732,7 @@ fn medrec_screen(
     let mut store = Store::open_with_key(&tmp.join("bench.db"), &DbKey::generate())?;
     if let Some(dir) = dmd {
         let release = handover_medrec::DmdRelease::read_dir(dir)?;
-        let concepts: Vec<handover_store::DmdConcept> = release
-            .concepts()
-            .map(|c| handover_store::DmdConcept {
-                code: c.code.clone(),
-                kind: match c.kind {
-                    handover_medrec::ConceptKind::Vtm => handover_store::DmdKind::Vtm,
-                    handover_medrec::ConceptKind::Vmp => handover_store::DmdKind::Vmp,
-                    handover_medrec::ConceptKind::Amp => handover_store::DmdKind::Amp,
-                },
-                name: c.name.clone(),
-                vmp: c.vmp.clone(),
-                vtm: c.vtm.clone(),
-            })
-            .collect();
-        let previous: Vec<(String, String)> = release
-            .previous_codes()
-            .map(|(p, c)| (p.to_string(), c.to_string()))
-            .collect();
-        store.import_dmd(
-            &concepts,
-            &previous,
-            &release.info.release,
-            release.info.date.as_deref(),
-            "2026-12-01T09:00:00Z",
-        )?;
+        crate::medicines::import_release(&store, &release, "2026-12-01T09:00:00Z")?;
     }
     let lists: Vec<(String, Vec<PracticeListLine>)> = nhs_numbers
         .iter()
