@@ -23,7 +23,12 @@ APT_BUILD := build-essential pkg-config file curl ca-certificates libssl-dev lib
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev \
   libayatana-appindicator3-dev libxdo-dev python3 python3-venv nodejs npm
 APT_TEST := xvfb xauth x11-utils imagemagick webkit2gtk-driver dbus dbus-x11 gnome-keyring \
-  keyutils sqlite3 fonts-dejavu-core at-spi2-core
+  keyutils sqlite3 fonts-dejavu-core at-spi2-core postgresql-15
+# The practice-store tests (crates/practice) start their own throwaway PostgreSQL 15 clusters
+# from /usr/lib/postgresql/15/bin (SHA-256 is built in: no postgresql-contrib needed). So that
+# installing the package does not also create and start Debian's "main" cluster as a service,
+# a postgresql-common drop-in turns that off first (only when PostgreSQL 15 is not installed yet).
+PG_NO_MAIN_CLUSTER := /etc/postgresql-common/createcluster.d/handover-no-main-cluster.conf
 
 .PHONY: help run test deps deps-test ui-build fmt-check clippy rust-test bindings-check ui-test \
   app-build e2e cli clean-cache screenshot demo-mailbox corpus corpus-notice
@@ -51,6 +56,11 @@ deps: node_modules/.installed
 	@command -v cargo >/dev/null || { echo "Rust is needed: install it from https://rustup.rs"; exit 1; }
 
 deps-test: deps $(STAMPS)/venv $(HANDOVER_CACHE)/bin/tauri-driver
+	@if ! dpkg-query -W -f='$${db:Status-Status}\n' postgresql-15 2>/dev/null | grep -qx installed \
+	    && [ ! -e "$(PG_NO_MAIN_CLUSTER)" ]; then \
+	  $(SUDO) mkdir -p "$$(dirname "$(PG_NO_MAIN_CLUSTER)")"; \
+	  echo 'create_main_cluster = false' | $(SUDO) tee "$(PG_NO_MAIN_CLUSTER)" >/dev/null; \
+	fi
 	$(call apt_ensure,$(APT_TEST))
 
 node_modules/.installed: package.json package-lock.json

@@ -5,6 +5,7 @@ mod bench_dmd;
 mod mailbox;
 mod medicines;
 mod medrec;
+mod practice;
 mod work;
 
 use std::path::PathBuf;
@@ -149,6 +150,11 @@ enum Command {
         #[command(subcommand)]
         what: medicines::MedlistCommand,
     },
+    /// The practice-wide store on PostgreSQL: `init` the server, `add-user` logins.
+    Practice {
+        #[command(subcommand)]
+        what: practice::PracticeCommand,
+    },
     /// Measure performance (see docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
@@ -217,6 +223,7 @@ fn main() -> ExitCode {
         Command::Report { json } => work::report(json),
         Command::Dmd { what } => medicines::dmd(what),
         Command::Medlist { what } => medicines::medlist(what),
+        Command::Practice { what } => practice::run(what),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

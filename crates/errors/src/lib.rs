@@ -128,6 +128,26 @@ error_codes! {
     /// dm+d (as imported) does not know the code, or no dm+d was imported.
     DmdCodeUnknown => "dmd_code_unknown",
 
+    // The practice-wide store on PostgreSQL (issue 14).
+    /// The practice server could not be reached (or the connection broke).
+    PracticeUnreachable => "practice_unreachable",
+    /// The practice server refused the person's database login (name or password).
+    PracticeAuthentication => "practice_authentication",
+    /// The connection would not be protected (TLS to a practice server is not yet supported:
+    /// only loopback and local-socket connections are accepted).
+    PracticeInsecureConnection => "practice_insecure_connection",
+    /// The database login is not a member of any practice.
+    PracticeNotMember => "practice_not_member",
+    /// No such practice on the practice server.
+    PracticeNotFound => "practice_not_found",
+    /// The MESH puller's lease is no longer this holder's (expired, or taken by another with a
+    /// newer epoch): what it was writing was not committed.
+    LeaseLost => "lease_lost",
+    /// Another puller holds the lease.
+    LeaseHeld => "lease_held",
+    /// An event id already in the practice log names a different event.
+    EventIdConflict => "event_id_conflict",
+
     // The command line.
     /// A file to read could not be read.
     FileUnreadable => "file_unreadable",

@@ -13,12 +13,11 @@
 
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::{Role, Store, StoreError};
 
 /// The hash before the first event.
-pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub use handover_chain::GENESIS_HASH;
 
 /// Who did something, where: recorded on every event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -132,24 +131,23 @@ pub struct AuditQuery {
     pub limit: u32,
 }
 
+/// The event's hash: [`handover_chain::event_hash`], shared with the practice-wide log.
 fn event_hash(prev: &str, e: &StoredEvent, details: &str) -> String {
-    let fields = serde_json::json!([
-        e.seq,
-        e.event_id,
-        e.at,
-        e.actor,
-        e.role.map(|r| r.as_str()),
-        e.os_user,
-        e.device,
-        e.document_key,
-        e.kind,
-        details,
-    ]);
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(b"\n");
-    h.update(fields.to_string().as_bytes());
-    hex::encode(h.finalize())
+    handover_chain::event_hash(
+        prev,
+        &handover_chain::ChainFields {
+            seq: e.seq,
+            event_id: &e.event_id,
+            at: &e.at,
+            actor: &e.actor,
+            role: e.role.map(|r| r.as_str()),
+            os_user: &e.os_user,
+            device: &e.device,
+            document_key: e.document_key.as_deref(),
+            kind: &e.kind,
+            details,
+        },
+    )
 }
 
 const EVENT_COLUMNS: &str = "seq, event_id, at, actor, role, os_user, device, document_id, \

@@ -214,7 +214,7 @@ pub fn medrec_summary(store: &Store, id: i64) -> Result<MedrecSummary, WorkflowE
             .and_then(|j| lines.get(j))
             .map(|p| line_words(&p.name, p.dosage.as_deref(), p.route.as_deref()))
             .unwrap_or_else(|| "not on the practice list".into());
-        let mut changed = md(&crate::medrec::category_words(r.row.category));
+        let mut changed = md(crate::medrec::category_words(r.row.category));
         if let Some(d) = &r.row.detail {
             let _ = write!(changed, ": {}", md(d));
         }

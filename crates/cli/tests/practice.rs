@@ -1,0 +1,159 @@
+//! `handover practice init|add-user` against a throwaway PostgreSQL cluster.
+
+use std::process::{Command, Output};
+
+use handover_practice::testing::Cluster;
+use handover_practice::{connect, NewPracticeEvent};
+
+fn handover(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
+    cmd.args(args)
+        .env_remove("HANDOVER_PRACTICE_DATABASE")
+        .env_remove("HANDOVER_PRACTICE_PASSWORD");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run handover")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn practice_init_and_add_user_make_a_login_that_can_append() {
+    let cluster = Cluster::start();
+    let admin = cluster.superuser_url();
+
+    let out = handover(
+        &[
+            "practice",
+            "init",
+            "--database",
+            &admin,
+            "--practice",
+            "A81001",
+            "--name",
+            "Riverside Surgery",
+            "--json",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["practice_created"], true);
+    // Again: nothing to do.
+    let out = handover(
+        &[
+            "practice",
+            "init",
+            "--practice",
+            "A81001",
+            "--name",
+            "Riverside Surgery",
+        ],
+        &[("HANDOVER_PRACTICE_DATABASE", &admin)],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("already there"), "{}", text(&out));
+
+    // The password from the environment, the database from the environment, the only
+    // practice by default.
+    let out = handover(
+        &["practice", "add-user", "alice", "--role", "gp"],
+        &[
+            ("HANDOVER_PRACTICE_DATABASE", &admin),
+            ("HANDOVER_PRACTICE_PASSWORD", "alice's long password"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // The password from a file.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pw");
+    std::fs::write(&file, "the puller's password\n").unwrap();
+    let out = handover(
+        &[
+            "practice",
+            "add-user",
+            "mesh_puller",
+            "--role",
+            "puller",
+            "--practice",
+            "A81001",
+            "--database",
+            &admin,
+            "--password-file",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+
+    // Refusals carry their codes.
+    let out = handover(
+        &["practice", "add-user", "alice", "--role", "gp"],
+        &[
+            ("HANDOVER_PRACTICE_DATABASE", &admin),
+            ("HANDOVER_PRACTICE_PASSWORD", "alice's long password"),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("error [user_exists]"), "{}", text(&out));
+    let out = handover(&["practice", "add-user", "bob", "--role", "gp"], &[]);
+    assert!(
+        text(&out).contains("error [invalid_argument]"),
+        "{}",
+        text(&out)
+    );
+    let out = handover(
+        &["practice", "init", "--practice", "A81001", "--name", "x"],
+        &[(
+            "HANDOVER_PRACTICE_DATABASE",
+            "postgres://postgres:pw@practice-server.example/handover",
+        )],
+    );
+    assert!(
+        text(&out).contains("error [practice_insecure_connection]"),
+        "{}",
+        text(&out)
+    );
+
+    // The logins work, as themselves.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut alice = connect(&cluster.url("alice", "alice's long password"))
+            .await
+            .unwrap();
+        let seqs = alice
+            .append_events(&[NewPracticeEvent {
+                event_id: "dev-1:1".into(),
+                at: "2026-03-01T09:00:00Z".into(),
+                os_user: "alice".into(),
+                device: "dev-1".into(),
+                document_key: None,
+                kind: "viewed".into(),
+                details: "{}".into(),
+            }])
+            .await
+            .unwrap();
+        assert_eq!(seqs, vec![1]);
+        let log = alice.pull(0, 10).await.unwrap();
+        assert_eq!(log[0].actor, "alice");
+        assert_eq!(log[0].role.as_deref(), Some("gp"));
+        let puller = connect(&cluster.url("mesh_puller", "the puller's password"))
+            .await
+            .unwrap();
+        assert_eq!(
+            puller
+                .acquire_lease("host", std::time::Duration::from_secs(5))
+                .await
+                .unwrap(),
+            1
+        );
+    });
+}

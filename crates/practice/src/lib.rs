@@ -1,0 +1,747 @@
+//! # handover-practice
+//!
+//! The practice-wide shared store on PostgreSQL (issue 14): one log of workflow events per
+//! practice, which every desktop appends to and pulls from, and the lease that lets exactly one
+//! MESH puller per practice write what arrives.
+//!
+//! - **seq from the head row.** `handover.append_event` takes the next seq from the practice's
+//!   row in `practice_heads`, locked to the end of the transaction, so seqs are gapless and
+//!   commit in order: [`PracticeDb::pull`] with `seq > cursor` never skips an event.
+//! - **The actor is the session.** Each person logs in with their own database role; the
+//!   function records `session_user` and the role's workflow role, never an argument.
+//! - **Append-only.** Members have no INSERT, UPDATE or DELETE on any table (row-level security
+//!   limits their reads to their practice); a trigger refuses UPDATE, DELETE and TRUNCATE on
+//!   the log even to its owner; the hash chain ([`handover_chain`], the same as the desktop's
+//!   local log) catches whoever gets round both ([`PracticeDb::verify_chain`]).
+//! - **Idempotent.** An event's id (`device:n`) is unique per practice; appending it again
+//!   returns the seq it already has.
+//! - **Fenced.** The puller holds a lease with an epoch; an ingest checks its epoch inside its
+//!   own transaction, just before committing ([`PracticeDb::ingest`]).
+//!
+//! Async on tokio: [`connect`] spawns the connection's task on the current runtime.
+
+mod error;
+pub mod schema;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+pub use error::PracticeError;
+pub use handover_chain::GENESIS_HASH;
+use serde::Serialize;
+use tokio_postgres::config::Host;
+use tokio_postgres::{Client, Config, NoTls};
+
+/// An event to append: a desktop's event as it recorded it. Who appended it (the actor and
+/// their role) is taken from the database session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPracticeEvent {
+    /// `device:n`: the idempotency key.
+    pub event_id: String,
+    /// RFC 3339, as the device recorded it.
+    pub at: String,
+    pub os_user: String,
+    pub device: String,
+    /// The document's content hash.
+    pub document_key: Option<String>,
+    pub kind: String,
+    /// The details JSON, as text (hashed as it is).
+    pub details: String,
+}
+
+/// An event in the practice log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PracticeEvent {
+    pub practice_id: String,
+    pub seq: i64,
+    pub event_id: String,
+    pub at: String,
+    pub actor: String,
+    pub role: Option<String>,
+    pub os_user: String,
+    pub device: String,
+    pub document_key: Option<String>,
+    pub kind: String,
+    pub details: String,
+    pub prev_hash: String,
+    pub hash: String,
+    /// When the server recorded it (its clock; not covered by the hash).
+    pub recorded_at: String,
+}
+
+impl PracticeEvent {
+    /// The hash this event should have after `prev`.
+    pub fn expected_hash(&self, prev: &str) -> String {
+        handover_chain::event_hash(
+            prev,
+            &handover_chain::ChainFields {
+                seq: self.seq,
+                event_id: &self.event_id,
+                at: &self.at,
+                actor: &self.actor,
+                role: self.role.as_deref(),
+                os_user: &self.os_user,
+                device: &self.device,
+                document_key: self.document_key.as_deref(),
+                kind: &self.kind,
+                details: &self.details,
+            },
+        )
+    }
+}
+
+/// What [`PracticeDb::verify_chain`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainReport {
+    pub events: u64,
+    pub ok: bool,
+    /// The seq of the first event that does not verify.
+    pub first_bad_event: Option<i64>,
+    pub problem: Option<String>,
+}
+
+/// What `init` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InitReport {
+    pub practice_id: String,
+    pub schema_version: i32,
+    /// Migrations applied by this call (none when the schema was already current).
+    pub migrations_applied: Vec<i32>,
+    /// False when the practice was there already (its name is left as it was).
+    pub practice_created: bool,
+}
+
+/// The lease's name: the one MESH puller of a practice.
+pub const MESH_LEASE: &str = "mesh";
+
+/// A connection to the practice server, as the login in its URL.
+pub struct PracticeDb {
+    client: Client,
+}
+
+/// Connects to the practice server (`postgres://user:password@host:port/db`, or key=value).
+///
+/// Only loopback addresses and local sockets are accepted for now: TLS (with certificate
+/// verification) is not implemented yet, and a practice server on the network must not be
+/// reached in the clear. TLS is one more case here: `Config::connect` with a rustls connector
+/// (`tokio-postgres-rustls`) instead of `NoTls`, and `sslmode=verify-full` semantics.
+pub async fn connect(url: &str) -> Result<PracticeDb, PracticeError> {
+    let mut config: Config = url.parse().map_err(|e: tokio_postgres::Error| {
+        PracticeError::InvalidArgument(format!("not a PostgreSQL connection URL: {e}"))
+    })?;
+    check_local(&config)?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    config.application_name("handover");
+    let (client, connection) = config.connect(NoTls).await?;
+    tokio::spawn(async move {
+        // Errors reach the client as errors on its next request.
+        let _ = connection.await;
+    });
+    Ok(PracticeDb { client })
+}
+
+fn check_local(config: &Config) -> Result<(), PracticeError> {
+    let hosts = config.get_hosts();
+    if hosts.is_empty() && config.get_hostaddrs().is_empty() {
+        return Err(PracticeError::InvalidArgument(
+            "the connection URL names no host".into(),
+        ));
+    }
+    let local_tcp = |h: &str| {
+        h == "localhost"
+            || h.parse::<IpAddr>()
+                .map(|a| a.is_loopback())
+                .unwrap_or(false)
+            || h.trim_matches(['[', ']'])
+                .parse::<IpAddr>()
+                .map(|a| a.is_loopback())
+                .unwrap_or(false)
+    };
+    for host in hosts {
+        let ok = match host {
+            Host::Tcp(h) => local_tcp(h),
+            #[cfg(unix)]
+            Host::Unix(_) => true,
+        };
+        if !ok {
+            return Err(PracticeError::InsecureConnection(format!(
+                "{} is not on this machine, and TLS to a practice server is not supported yet: \
+                 only loopback addresses and local sockets are accepted",
+                match host {
+                    Host::Tcp(h) => h.clone(),
+                    #[cfg(unix)]
+                    Host::Unix(p) => p.display().to_string(),
+                }
+            )));
+        }
+    }
+    if config.get_hostaddrs().iter().any(|a| !a.is_loopback()) {
+        return Err(PracticeError::InsecureConnection(
+            "hostaddr is not a loopback address, and TLS is not supported yet".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A practice's ODS code: 3 to 10 capital letters and digits.
+fn check_practice_id(id: &str) -> Result<(), PracticeError> {
+    if (3..=10).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        Ok(())
+    } else {
+        Err(PracticeError::InvalidArgument(format!(
+            "{id:?} is not an ODS code (3 to 10 capital letters and digits)"
+        )))
+    }
+}
+
+/// A login name: lower-case letters, digits and `_`, starting with a letter, at most 63
+/// bytes, and not one of PostgreSQL's or Handover's own role names.
+fn check_login(name: &str) -> Result<(), PracticeError> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name.as_bytes()[0].is_ascii_lowercase()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !name.starts_with("pg_")
+        && !name.starts_with("handover_")
+        && !matches!(
+            name,
+            "postgres" | "public" | "none" | "current_user" | "session_user"
+        );
+    if ok {
+        Ok(())
+    } else {
+        Err(PracticeError::InvalidArgument(format!(
+            "{name:?} cannot be a login name: use lower-case letters, digits and _, starting \
+             with a letter (at most 63), not pg_... or handover_..."
+        )))
+    }
+}
+
+/// The group role for a workflow role name (`gp`, ..., or `puller`).
+fn group_role(role: &str) -> Result<&'static str, PracticeError> {
+    schema::PERSON_ROLES
+        .iter()
+        .chain(std::iter::once(&schema::PULLER_ROLE))
+        .find(|(name, _)| *name == role)
+        .map(|(_, group)| *group)
+        .ok_or_else(|| {
+            PracticeError::InvalidArgument(format!(
+                "{role:?} is not a role: gp, admin, care-coordinator, pharmacist, \
+                 practice-manager or puller"
+            ))
+        })
+}
+
+fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+const EVENT_SELECT: &str = "SELECT practice_id, seq, event_id, at, actor, role, os_user, device, \
+     document_key, kind, details, prev_hash, hash, \
+     to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') \
+     FROM handover.events";
+
+fn event_row(r: &tokio_postgres::Row) -> PracticeEvent {
+    PracticeEvent {
+        practice_id: r.get(0),
+        seq: r.get(1),
+        event_id: r.get(2),
+        at: r.get(3),
+        actor: r.get(4),
+        role: r.get(5),
+        os_user: r.get(6),
+        device: r.get(7),
+        document_key: r.get(8),
+        kind: r.get(9),
+        details: r.get(10),
+        prev_hash: r.get(11),
+        hash: r.get(12),
+        recorded_at: r.get(13),
+    }
+}
+
+const APPEND_SQL: &str = "SELECT handover.append_event($1, $2, $3, $4, $5, $6, $7)";
+
+async fn append_in<C: tokio_postgres::GenericClient>(
+    client: &C,
+    events: &[NewPracticeEvent],
+) -> Result<Vec<i64>, PracticeError> {
+    let stmt = client.prepare(APPEND_SQL).await?;
+    let mut seqs = Vec::with_capacity(events.len());
+    for e in events {
+        let row = client
+            .query_one(
+                &stmt,
+                &[
+                    &e.event_id,
+                    &e.at,
+                    &e.os_user,
+                    &e.device,
+                    &e.document_key,
+                    &e.kind,
+                    &e.details,
+                ],
+            )
+            .await?;
+        seqs.push(row.get(0));
+    }
+    Ok(seqs)
+}
+
+fn ttl_ms(ttl: Duration) -> i64 {
+    ttl.as_millis().clamp(1, i64::MAX as u128) as i64
+}
+
+impl PracticeDb {
+    /// The underlying client (for tests and tools that need plain SQL).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The underlying client, mutably (to open a transaction of one's own).
+    pub fn client_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    /// The schema version on the server (0 when there is none yet).
+    pub async fn schema_version(&self) -> Result<i32, PracticeError> {
+        let row = self
+            .client
+            .query_one(
+                "SELECT to_regclass('handover.schema_migrations') IS NOT NULL",
+                &[],
+            )
+            .await?;
+        if !row.get::<_, bool>(0) {
+            return Ok(0);
+        }
+        let row = self
+            .client
+            .query_one(
+                "SELECT coalesce(max(version), 0) FROM handover.schema_migrations",
+                &[],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
+    /// Creates (or brings up to date) the schema and the group roles, and the practice with
+    /// its log head and lease. Safe to run again. Needs a superuser login (it creates roles
+    /// and runs the migrations as `handover_owner`).
+    pub async fn init(
+        &mut self,
+        practice_id: &str,
+        name: &str,
+    ) -> Result<InitReport, PracticeError> {
+        check_practice_id(practice_id)?;
+        let name = name.trim();
+        if name.is_empty() || name.len() > 200 {
+            return Err(PracticeError::InvalidArgument(
+                "the practice needs a name (at most 200 characters)".into(),
+            ));
+        }
+        let superuser: bool = self
+            .client
+            .query_one(
+                "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user",
+                &[],
+            )
+            .await?
+            .get(0);
+        if !superuser {
+            return Err(PracticeError::PermissionDenied(
+                "practice init needs a PostgreSQL superuser login (it creates roles and the \
+                 schema)"
+                    .into(),
+            ));
+        }
+        let tx = self.client.transaction().await?;
+        // One init at a time (a transaction-scoped advisory lock, released at commit).
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('handover.migrate'))",
+            &[],
+        )
+        .await?;
+        tx.batch_execute(schema::ROLES_SQL).await?;
+        tx.batch_execute("CREATE SCHEMA IF NOT EXISTS handover AUTHORIZATION handover_owner")
+            .await?;
+        tx.batch_execute("SET LOCAL ROLE handover_owner").await?;
+        let exists: bool = tx
+            .query_one(
+                "SELECT to_regclass('handover.schema_migrations') IS NOT NULL",
+                &[],
+            )
+            .await?
+            .get(0);
+        let current: i32 = if exists {
+            tx.query_one(
+                "SELECT coalesce(max(version), 0) FROM handover.schema_migrations",
+                &[],
+            )
+            .await?
+            .get(0)
+        } else {
+            0
+        };
+        let known = schema::latest_version();
+        if current > known {
+            return Err(PracticeError::SchemaTooNew {
+                found: current,
+                known,
+            });
+        }
+        let mut applied = Vec::new();
+        for (index, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let version = index as i32 + 1;
+            tx.batch_execute(sql).await?;
+            tx.execute(
+                "INSERT INTO handover.schema_migrations (version) VALUES ($1)",
+                &[&version],
+            )
+            .await?;
+            applied.push(version);
+        }
+        let created = tx
+            .execute(
+                "INSERT INTO handover.practices (practice_id, name) VALUES ($1, $2)
+                 ON CONFLICT (practice_id) DO NOTHING",
+                &[&practice_id, &name],
+            )
+            .await?
+            == 1;
+        tx.execute(
+            "INSERT INTO handover.practice_heads (practice_id) VALUES ($1)
+             ON CONFLICT (practice_id) DO NOTHING",
+            &[&practice_id],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO handover.leases (practice_id, name) VALUES ($1, $2)
+             ON CONFLICT (practice_id, name) DO NOTHING",
+            &[&practice_id, &MESH_LEASE],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(InitReport {
+            practice_id: practice_id.to_string(),
+            schema_version: known,
+            migrations_applied: applied,
+            practice_created: created,
+        })
+    }
+
+    /// The practices on the server (as this login may see them).
+    pub async fn practices(&self) -> Result<Vec<(String, String)>, PracticeError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT practice_id, name FROM handover.practices ORDER BY practice_id",
+                &[],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// Creates a login role for a person (or the MESH puller, role `puller`) in a practice:
+    /// its password is sent only as a SCRAM-SHA-256 verifier. Needs a superuser login.
+    pub async fn add_user(
+        &mut self,
+        practice_id: &str,
+        name: &str,
+        role: &str,
+        password: &str,
+    ) -> Result<(), PracticeError> {
+        check_practice_id(practice_id)?;
+        check_login(name)?;
+        let group = group_role(role)?;
+        if password.chars().count() < 12 {
+            return Err(PracticeError::InvalidArgument(
+                "the password must be at least 12 characters".into(),
+            ));
+        }
+        let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
+        let tx = self.client.transaction().await?;
+        let known = tx
+            .query_opt(
+                "SELECT 1 FROM handover.practices WHERE practice_id = $1",
+                &[&practice_id],
+            )
+            .await?;
+        if known.is_none() {
+            return Err(PracticeError::PracticeNotFound(practice_id.to_string()));
+        }
+        let exists = tx
+            .query_opt(
+                "SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1",
+                &[&name],
+            )
+            .await?;
+        if exists.is_some() {
+            return Err(PracticeError::UserExists(name.to_string()));
+        }
+        // Identifiers cannot be parameters; the name is checked above and quoted here.
+        tx.batch_execute(&format!(
+            "CREATE ROLE \"{name}\" LOGIN PASSWORD {} IN ROLE {group};
+             ALTER ROLE \"{name}\" SET idle_in_transaction_session_timeout = '60s';",
+            quote_literal(&verifier)
+        ))
+        .await?;
+        let (kind, workflow_role): (&str, Option<&str>) = if role == schema::PULLER_ROLE.0 {
+            ("puller", None)
+        } else {
+            ("person", Some(role))
+        };
+        tx.execute(
+            "INSERT INTO handover.members (login, practice_id, role, kind)
+             VALUES ($1::text::name, $2, $3, $4)",
+            &[&name, &practice_id, &workflow_role, &kind],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The practice this login works in (`practice_not_member` if none).
+    pub async fn session_practice(&self) -> Result<String, PracticeError> {
+        let row = self
+            .client
+            .query_one("SELECT practice_id FROM handover.require_member()", &[])
+            .await?;
+        Ok(row.get(0))
+    }
+
+    /// Appends a batch in one transaction; returns each event's seq. Idempotent: events
+    /// already in the log (by event id) keep the seq they have, and are not added again.
+    pub async fn append_events(
+        &mut self,
+        events: &[NewPracticeEvent],
+    ) -> Result<Vec<i64>, PracticeError> {
+        let tx = self.client.transaction().await?;
+        let seqs = append_in(&tx, events).await?;
+        tx.commit().await?;
+        Ok(seqs)
+    }
+
+    /// Appends inside a transaction the caller holds (commit or roll back is theirs).
+    pub async fn append_in_transaction(
+        tx: &tokio_postgres::Transaction<'_>,
+        events: &[NewPracticeEvent],
+    ) -> Result<Vec<i64>, PracticeError> {
+        append_in(tx, events).await
+    }
+
+    /// Events of this login's practice after `after_seq`, in seq order, at most `limit`.
+    pub async fn pull(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<PracticeEvent>, PracticeError> {
+        let limit = i64::from(limit.clamp(1, 10_000));
+        let rows = self
+            .client
+            .query(
+                &format!(
+                    "{EVENT_SELECT} WHERE practice_id = handover.session_practice() \
+                     AND seq > $1 ORDER BY seq LIMIT $2"
+                ),
+                &[&after_seq, &limit],
+            )
+            .await?;
+        Ok(rows.iter().map(event_row).collect())
+    }
+
+    /// Checks this login's practice log: every event's hash, its link to the one before, no
+    /// gap in seq, and the last event against the head row.
+    pub async fn verify_chain(&mut self) -> Result<ChainReport, PracticeError> {
+        let practice = self.session_practice().await?;
+        let mut prev_hash = GENESIS_HASH.to_string();
+        let mut prev_seq = 0i64;
+        let mut count = 0u64;
+        let bad = |seq: i64, count: u64, problem: String| ChainReport {
+            events: count,
+            ok: false,
+            first_bad_event: Some(seq),
+            problem: Some(problem),
+        };
+        // Read in one snapshot, so the head matches the events read.
+        let tx = self
+            .client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let head = tx
+            .query_opt(
+                "SELECT seq, hash FROM handover.practice_heads WHERE practice_id = $1",
+                &[&practice],
+            )
+            .await?
+            .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1)))
+            .unwrap_or((0, GENESIS_HASH.to_string()));
+        loop {
+            let rows = tx
+                .query(
+                    &format!(
+                        "{EVENT_SELECT} WHERE practice_id = $1 AND seq > $2 ORDER BY seq LIMIT 5000"
+                    ),
+                    &[&practice, &prev_seq],
+                )
+                .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                let e = event_row(row);
+                count += 1;
+                if e.seq != prev_seq + 1 {
+                    return Ok(bad(
+                        prev_seq + 1,
+                        count,
+                        format!("events {} to {} are missing", prev_seq + 1, e.seq - 1),
+                    ));
+                }
+                if e.prev_hash != prev_hash {
+                    return Ok(bad(
+                        e.seq,
+                        count,
+                        format!("event {} does not follow the event before it", e.seq),
+                    ));
+                }
+                if e.expected_hash(&prev_hash) != e.hash {
+                    return Ok(bad(
+                        e.seq,
+                        count,
+                        format!("event {} was changed after it was recorded", e.seq),
+                    ));
+                }
+                prev_hash = e.hash;
+                prev_seq = e.seq;
+            }
+        }
+        tx.commit().await?;
+        if head.0 != prev_seq || head.1 != prev_hash {
+            return Ok(bad(
+                prev_seq + 1,
+                count,
+                format!(
+                    "the log's head ({}) does not match its last event ({prev_seq})",
+                    head.0
+                ),
+            ));
+        }
+        Ok(ChainReport {
+            events: count,
+            ok: true,
+            first_bad_event: None,
+            problem: None,
+        })
+    }
+
+    /// Takes the practice's MESH lease for `ttl` and returns its epoch (the same epoch when
+    /// this holder still holds it; a new one otherwise). `lease_held` while another holds it.
+    pub async fn acquire_lease(&self, holder: &str, ttl: Duration) -> Result<i64, PracticeError> {
+        let row = self
+            .client
+            .query_one(
+                "SELECT handover.acquire_lease($1, $2)",
+                &[&holder, &ttl_ms(ttl)],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
+    /// Extends the lease from now (the database's clock); `lease_lost` if it is no longer
+    /// this holder's at this epoch.
+    pub async fn renew_lease(
+        &self,
+        holder: &str,
+        epoch: i64,
+        ttl: Duration,
+    ) -> Result<(), PracticeError> {
+        self.client
+            .execute(
+                "SELECT handover.renew_lease($1, $2, $3)",
+                &[&holder, &epoch, &ttl_ms(ttl)],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Gives the lease up (the next holder need not wait for it to expire).
+    pub async fn release_lease(&self, holder: &str, epoch: i64) -> Result<(), PracticeError> {
+        self.client
+            .execute("SELECT handover.release_lease($1, $2)", &[&holder, &epoch])
+            .await?;
+        Ok(())
+    }
+
+    /// Starts a fenced ingest: writes made through it commit only if `holder` still holds the
+    /// lease at `epoch` when it commits.
+    pub async fn begin_ingest<'a>(
+        &'a mut self,
+        holder: &'a str,
+        epoch: i64,
+    ) -> Result<FencedIngest<'a>, PracticeError> {
+        Ok(FencedIngest {
+            tx: self.client.transaction().await?,
+            holder,
+            epoch,
+        })
+    }
+
+    /// Appends a batch as the puller at `epoch`, in one transaction that commits only if the
+    /// lease is still this holder's at that epoch (`lease_lost` otherwise: nothing is written).
+    pub async fn ingest(
+        &mut self,
+        holder: &str,
+        epoch: i64,
+        events: &[NewPracticeEvent],
+    ) -> Result<Vec<i64>, PracticeError> {
+        let mut ingest = self.begin_ingest(holder, epoch).await?;
+        let seqs = ingest.append(events).await?;
+        ingest.commit().await?;
+        Ok(seqs)
+    }
+}
+
+/// A transaction whose commit is fenced by the lease's epoch.
+pub struct FencedIngest<'a> {
+    tx: tokio_postgres::Transaction<'a>,
+    holder: &'a str,
+    epoch: i64,
+}
+
+impl FencedIngest<'_> {
+    pub async fn append(&mut self, events: &[NewPracticeEvent]) -> Result<Vec<i64>, PracticeError> {
+        append_in(&self.tx, events).await
+    }
+
+    /// The transaction, for other writes of the same ingest.
+    pub fn transaction(&self) -> &tokio_postgres::Transaction<'_> {
+        &self.tx
+    }
+
+    /// Checks the epoch (locking the lease row, so it cannot change hands before the commit)
+    /// and commits; on `lease_lost` the transaction is rolled back and nothing is written.
+    pub async fn commit(self) -> Result<(), PracticeError> {
+        self.tx
+            .execute(
+                "SELECT handover.check_epoch($1, $2)",
+                &[&self.holder, &self.epoch],
+            )
+            .await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,346 @@
+//! The practice server's schema: group roles, then versioned migrations.
+//!
+//! Everything lives in the `handover` schema, owned by `handover_owner` (a role nobody logs in
+//! as). People and the MESH puller log in with their own roles, members of a group per
+//! workflow role, all members of `handover_member`. Members may only read (row-level security
+//! limits them to their own practice) and call the functions below; every write goes through a
+//! `SECURITY DEFINER` function that takes who is writing from the session (`session_user`),
+//! never from an argument.
+//!
+//! Migrations are applied in order, each in one transaction with its row in
+//! `handover.schema_migrations`, under a transaction-scoped advisory lock so two `init`s at once
+//! cannot both apply one. They are append-only: never edit one that has shipped.
+
+/// The workflow roles a person can have (the same names as the desktop's `Role`), and the
+/// group role each maps to.
+pub const PERSON_ROLES: &[(&str, &str)] = &[
+    ("gp", "handover_gp"),
+    ("admin", "handover_admin"),
+    ("care-coordinator", "handover_care_coordinator"),
+    ("pharmacist", "handover_pharmacist"),
+    ("practice-manager", "handover_practice_manager"),
+];
+
+/// The MESH puller's role: a service login, not a person (its events carry no workflow role).
+pub const PULLER_ROLE: (&str, &str) = ("puller", "handover_puller");
+
+/// The group roles, created (if missing) by `init` before migrations run. Roles are
+/// cluster-wide, so they are shared by every practice and every database of the cluster.
+pub(crate) const ROLES_SQL: &str = r#"
+DO $roles$
+DECLARE
+    r text;
+BEGIN
+    FOREACH r IN ARRAY ARRAY['handover_owner', 'handover_member', 'handover_gp', 'handover_admin',
+        'handover_care_coordinator', 'handover_pharmacist', 'handover_practice_manager',
+        'handover_puller']
+    LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+        END IF;
+    END LOOP;
+END
+$roles$;
+GRANT handover_member TO handover_gp, handover_admin, handover_care_coordinator,
+    handover_pharmacist, handover_practice_manager, handover_puller;
+"#;
+
+/// The migrations, in order; run as `handover_owner` (so it owns everything they create).
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: practices, members, the event log with its head row, the puller's lease.
+    r#"
+CREATE TABLE handover.schema_migrations (
+    version    integer PRIMARY KEY,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE handover.practices (
+    practice_id text PRIMARY KEY CHECK (practice_id ~ '^[A-Z0-9]{3,10}$'),  -- ODS code
+    name        text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- Who may work in which practice: one row per login role.
+CREATE TABLE handover.members (
+    login       name PRIMARY KEY,
+    practice_id text NOT NULL REFERENCES handover.practices,
+    -- The workflow role (NULL for the MESH puller, which is not a person).
+    role        text CHECK (role IN ('gp', 'admin', 'care-coordinator', 'pharmacist',
+                                     'practice-manager')),
+    kind        text NOT NULL CHECK (kind IN ('person', 'puller')),
+    added_at    timestamptz NOT NULL DEFAULT now(),
+    CHECK ((kind = 'person') = (role IS NOT NULL))
+);
+
+-- The head of each practice's chain. `append_event` locks this row for the rest of its
+-- transaction and takes the next seq from it, so seqs are given out in commit order with no
+-- gap: a reader pulling `seq > cursor` never passes an event that commits later. (A SEQUENCE
+-- would not do: its values are taken before commit, so a lower seq could appear after a
+-- higher one was read.) The head's hash also catches events removed from the end.
+CREATE TABLE handover.practice_heads (
+    practice_id text PRIMARY KEY REFERENCES handover.practices,
+    seq         bigint NOT NULL DEFAULT 0 CHECK (seq >= 0),
+    hash        text NOT NULL
+                DEFAULT '0000000000000000000000000000000000000000000000000000000000000000'
+);
+
+-- The practice's workflow events: append-only, hash-chained exactly as the desktop's local
+-- log (crates/chain), so one piece of code verifies both.
+CREATE TABLE handover.events (
+    practice_id  text NOT NULL REFERENCES handover.practices,
+    seq          bigint NOT NULL CHECK (seq >= 1),
+    event_id     text NOT NULL,         -- device id ':' the device's own event number
+    at           text NOT NULL,         -- RFC 3339 as the device recorded it
+    actor        text NOT NULL,         -- the database login that appended it (session_user)
+    role         text,                  -- that login's workflow role when it appended
+    os_user      text NOT NULL,
+    device       text NOT NULL,
+    document_key text,                  -- the document's content hash
+    kind         text NOT NULL,
+    details      text NOT NULL,         -- JSON, exactly as hashed
+    prev_hash    text NOT NULL,
+    hash         text NOT NULL,
+    recorded_at  timestamptz NOT NULL DEFAULT now(),  -- the server's clock (not hashed)
+    PRIMARY KEY (practice_id, seq),
+    UNIQUE (practice_id, event_id)
+);
+CREATE INDEX events_document ON handover.events (practice_id, document_key, seq)
+    WHERE document_key IS NOT NULL;
+
+CREATE FUNCTION handover.refuse_change() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RAISE EXCEPTION 'the practice event log is append-only' USING ERRCODE = 'HOA01';
+END
+$$;
+CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON handover.events
+    FOR EACH ROW EXECUTE FUNCTION handover.refuse_change();
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON handover.events
+    FOR EACH STATEMENT EXECUTE FUNCTION handover.refuse_change();
+
+-- The MESH puller's lease: one holder at a time per practice; `epoch` is the fencing token,
+-- raised whenever the lease changes hands (or is taken again after expiring).
+CREATE TABLE handover.leases (
+    practice_id text NOT NULL REFERENCES handover.practices,
+    name        text NOT NULL,
+    holder      text,
+    epoch       bigint NOT NULL DEFAULT 0,
+    expires_at  timestamptz,
+    PRIMARY KEY (practice_id, name)
+);
+
+-- The practice of the session's login (NULL for anyone who is not a member).
+CREATE FUNCTION handover.session_practice() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT practice_id FROM handover.members WHERE login = session_user
+$$;
+
+CREATE FUNCTION handover.require_member(OUT practice_id text, OUT role text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    SELECT m.practice_id, m.role INTO practice_id, role
+      FROM handover.members m WHERE m.login = session_user;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'the database login % is not a member of any practice', session_user
+            USING ERRCODE = 'HOP01';
+    END IF;
+END
+$$;
+
+-- Appends one event to the session's practice log and returns its seq. The actor and role
+-- are the session's, never an argument. Idempotent by event_id: the same event again (a
+-- batch resent after a lost reply) returns the seq it already has; a different event under
+-- an id already used is refused.
+CREATE FUNCTION handover.append_event(p_event_id text, p_at text, p_os_user text,
+    p_device text, p_document_key text, p_kind text, p_details text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_practice text;
+    v_role     text;
+    v_actor    text := session_user;
+    v_seq      bigint;
+    v_prev     text;
+    v_hash     text;
+    v_fields   text;
+    v_old      handover.events%ROWTYPE;
+BEGIN
+    SELECT r.practice_id, r.role INTO v_practice, v_role FROM handover.require_member() r;
+    IF p_event_id IS NULL OR p_at IS NULL OR p_os_user IS NULL OR p_device IS NULL
+       OR p_kind IS NULL OR p_details IS NULL THEN
+        RAISE EXCEPTION 'an event needs its id, time, OS user, device, kind and details'
+            USING ERRCODE = '22004';
+    END IF;
+    IF p_device = '' OR left(p_event_id, length(p_device) + 1) <> p_device || ':'
+       OR length(p_event_id) = length(p_device) + 1 THEN
+        RAISE EXCEPTION 'event id % is not its device''s (%:...)', p_event_id, p_device
+            USING ERRCODE = '22023';
+    END IF;
+    IF length(p_details) > 1000000 OR length(p_event_id) > 200 OR length(p_kind) > 100 THEN
+        RAISE EXCEPTION 'event too large' USING ERRCODE = '22001';
+    END IF;
+    PERFORM p_details::json;  -- refuses details that are not JSON
+
+    -- The head row lock is held to the end of the transaction: appends to one practice
+    -- commit one after another, in seq order. It is taken before the event id is looked up,
+    -- so a concurrent append of the same id waits here and then finds it.
+    SELECT h.seq, h.hash INTO v_seq, v_prev FROM handover.practice_heads h
+     WHERE h.practice_id = v_practice FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'practice % has no log', v_practice USING ERRCODE = 'HOP02';
+    END IF;
+
+    SELECT * INTO v_old FROM handover.events e
+     WHERE e.practice_id = v_practice AND e.event_id = p_event_id;
+    IF FOUND THEN
+        IF (v_old.at, v_old.actor, v_old.os_user, v_old.device, v_old.document_key,
+            v_old.kind, v_old.details)
+           IS NOT DISTINCT FROM
+           (p_at, v_actor, p_os_user, p_device, p_document_key, p_kind, p_details) THEN
+            RETURN v_old.seq;
+        END IF;
+        RAISE EXCEPTION 'event id % is already in the log as a different event', p_event_id
+            USING ERRCODE = 'HOE01';
+    END IF;
+
+    v_seq := v_seq + 1;
+    -- The same bytes as handover_chain::fields_json: a compact JSON array (to_json escapes
+    -- strings as serde_json does: \" \\ \b \f \n \r \t, other controls as \u00xx).
+    v_fields := '[' || v_seq::text
+        || ',' || to_json(p_event_id)::text
+        || ',' || to_json(p_at)::text
+        || ',' || to_json(v_actor)::text
+        || ',' || coalesce(to_json(v_role)::text, 'null')
+        || ',' || to_json(p_os_user)::text
+        || ',' || to_json(p_device)::text
+        || ',' || coalesce(to_json(p_document_key)::text, 'null')
+        || ',' || to_json(p_kind)::text
+        || ',' || to_json(p_details)::text
+        || ']';
+    v_hash := encode(sha256(convert_to(v_prev || E'\n' || v_fields, 'UTF8')), 'hex');
+
+    INSERT INTO handover.events (practice_id, seq, event_id, at, actor, role, os_user, device,
+        document_key, kind, details, prev_hash, hash)
+    VALUES (v_practice, v_seq, p_event_id, p_at, v_actor, v_role, p_os_user, p_device,
+        p_document_key, p_kind, p_details, v_prev, v_hash);
+    UPDATE handover.practice_heads SET seq = v_seq, hash = v_hash
+     WHERE practice_id = v_practice;
+    RETURN v_seq;
+END
+$$;
+
+-- The lease. Times are the database's clock (clock_timestamp(): the instant of the call, not
+-- the start of the transaction), so pullers' clocks do not matter.
+CREATE FUNCTION handover.acquire_lease(p_holder text, p_ttl_ms bigint) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_practice text := (SELECT r.practice_id FROM handover.require_member() r);
+    v_lease    handover.leases%ROWTYPE;
+BEGIN
+    IF p_holder IS NULL OR p_holder = '' OR p_ttl_ms IS NULL
+       OR p_ttl_ms NOT BETWEEN 1 AND 3600000 THEN
+        RAISE EXCEPTION 'a lease needs a holder and a time to live of 1 ms to 1 hour'
+            USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO v_lease FROM handover.leases
+     WHERE practice_id = v_practice AND name = 'mesh' FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'practice % has no lease', v_practice USING ERRCODE = 'HOP02';
+    END IF;
+    IF v_lease.expires_at > clock_timestamp() THEN
+        IF v_lease.holder = p_holder THEN
+            UPDATE handover.leases
+               SET expires_at = clock_timestamp() + p_ttl_ms * interval '1 millisecond'
+             WHERE practice_id = v_practice AND name = 'mesh';
+            RETURN v_lease.epoch;
+        END IF;
+        RAISE EXCEPTION 'the lease is held by % until %', v_lease.holder, v_lease.expires_at
+            USING ERRCODE = 'HOL02';
+    END IF;
+    UPDATE handover.leases
+       SET holder = p_holder, epoch = epoch + 1,
+           expires_at = clock_timestamp() + p_ttl_ms * interval '1 millisecond'
+     WHERE practice_id = v_practice AND name = 'mesh';
+    RETURN v_lease.epoch + 1;
+END
+$$;
+
+-- Locks the lease row to the end of the transaction and refuses (lease_lost) unless the
+-- holder still holds it at this epoch and it has not expired. An ingest calls it last,
+-- just before COMMIT: a new holder's acquire_lease waits for the row, so nothing the old
+-- holder writes can commit after the lease has changed hands.
+CREATE FUNCTION handover.check_epoch(p_holder text, p_epoch bigint) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_practice text := (SELECT r.practice_id FROM handover.require_member() r);
+    v_lease    handover.leases%ROWTYPE;
+BEGIN
+    SELECT * INTO v_lease FROM handover.leases
+     WHERE practice_id = v_practice AND name = 'mesh' FOR UPDATE;
+    IF NOT FOUND OR v_lease.epoch IS DISTINCT FROM p_epoch
+       OR v_lease.holder IS DISTINCT FROM p_holder
+       OR NOT (v_lease.expires_at > clock_timestamp()) THEN
+        RAISE EXCEPTION 'lease lost: % at epoch % is not the current holder (% at epoch %, until %)',
+            p_holder, p_epoch, v_lease.holder, v_lease.epoch, v_lease.expires_at
+            USING ERRCODE = 'HOL01';
+    END IF;
+END
+$$;
+
+CREATE FUNCTION handover.renew_lease(p_holder text, p_epoch bigint, p_ttl_ms bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF p_ttl_ms IS NULL OR p_ttl_ms NOT BETWEEN 1 AND 3600000 THEN
+        RAISE EXCEPTION 'a lease''s time to live is 1 ms to 1 hour' USING ERRCODE = '22023';
+    END IF;
+    PERFORM handover.check_epoch(p_holder, p_epoch);
+    UPDATE handover.leases
+       SET expires_at = clock_timestamp() + p_ttl_ms * interval '1 millisecond'
+     WHERE practice_id = handover.session_practice() AND name = 'mesh';
+END
+$$;
+
+CREATE FUNCTION handover.release_lease(p_holder text, p_epoch bigint) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM handover.check_epoch(p_holder, p_epoch);
+    UPDATE handover.leases SET expires_at = clock_timestamp()
+     WHERE practice_id = handover.session_practice() AND name = 'mesh';
+END
+$$;
+
+-- Access: nothing for PUBLIC; members read their own practice's rows and call the functions.
+REVOKE ALL ON SCHEMA handover FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA handover FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA handover FROM PUBLIC;
+GRANT USAGE ON SCHEMA handover TO handover_member;
+GRANT SELECT ON handover.practices, handover.members, handover.practice_heads,
+    handover.events, handover.leases TO handover_member;
+GRANT EXECUTE ON FUNCTION handover.session_practice(), handover.require_member(),
+    handover.append_event(text, text, text, text, text, text, text) TO handover_member;
+GRANT EXECUTE ON FUNCTION handover.acquire_lease(text, bigint),
+    handover.check_epoch(text, bigint), handover.renew_lease(text, bigint, bigint),
+    handover.release_lease(text, bigint) TO handover_puller;
+
+ALTER TABLE handover.practices ENABLE ROW LEVEL SECURITY;
+ALTER TABLE handover.members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE handover.practice_heads ENABLE ROW LEVEL SECURITY;
+ALTER TABLE handover.events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE handover.leases ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_practice ON handover.practices FOR SELECT TO handover_member
+    USING (practice_id = handover.session_practice());
+CREATE POLICY own_practice ON handover.members FOR SELECT TO handover_member
+    USING (practice_id = handover.session_practice());
+CREATE POLICY own_practice ON handover.practice_heads FOR SELECT TO handover_member
+    USING (practice_id = handover.session_practice());
+CREATE POLICY own_practice ON handover.events FOR SELECT TO handover_member
+    USING (practice_id = handover.session_practice());
+CREATE POLICY own_practice ON handover.leases FOR SELECT TO handover_member
+    USING (practice_id = handover.session_practice());
+"#,
+];
+
+/// The schema version this build writes.
+pub fn latest_version() -> i32 {
+    MIGRATIONS.len() as i32
+}
