@@ -155,6 +155,12 @@ enum Command {
         #[command(subcommand)]
         what: practice::PracticeCommand,
     },
+    /// The practice server's MESH puller: take the practice's lease, store what arrives in the
+    /// practice database (one fenced transaction per batch), acknowledge it after the commit,
+    /// send the ITK3 responses. The mailbox is --folder DIR, else HANDOVER_MESH_* (MESH), else
+    /// HANDOVER_MAILBOX_DIR; the database is --database URL (the puller's login), else
+    /// HANDOVER_PRACTICE_DATABASE.
+    Serve(practice::ServeArgs),
     /// Measure performance (see docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
@@ -224,6 +230,7 @@ fn main() -> ExitCode {
         Command::Dmd { what } => medicines::dmd(what),
         Command::Medlist { what } => medicines::medlist(what),
         Command::Practice { what } => practice::run(what),
+        Command::Serve(args) => practice::serve(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,4 +1,5 @@
-//! `handover practice init|add-user`: set up the practice-wide store on PostgreSQL (issue 14).
+//! `handover practice init|add-user`: set up the practice-wide store on PostgreSQL (issue 14);
+//! `handover serve`: the practice's MESH puller (`handover_inbox::practice_sync`).
 //!
 //! The database is `--database URL`, else `HANDOVER_PRACTICE_DATABASE`. Both commands need a
 //! PostgreSQL superuser login (they create roles). A new login's password comes from
@@ -7,10 +8,13 @@
 //! verifier.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Subcommand;
-use handover_errors::ErrorCode;
-use handover_practice::{connect, PracticeDb};
+use handover_errors::{Coded, ErrorCode};
+use handover_inbox::practice_sync::{serve_round, ServeSummary};
+use handover_inbox::MailboxSettings;
+use handover_practice::{connect, LeaseKeeper, PracticeDb, PracticeError};
 
 use crate::{print_json, CliError};
 
@@ -172,4 +176,126 @@ async fn only_practice(db: &PracticeDb) -> Result<String, CliError> {
             ),
         )),
     }
+}
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// One round (take the lease, pull, store, acknowledge, send) and exit.
+    #[arg(long)]
+    once: bool,
+    /// postgres://PULLER:PASSWORD@HOST:PORT/DB (default: HANDOVER_PRACTICE_DATABASE).
+    #[arg(long)]
+    database: Option<String>,
+    /// This puller's name in the lease (default: the host name and process id).
+    #[arg(long)]
+    holder: Option<String>,
+    /// Use a folder mailbox: files dropped in DIR, moved to DIR/processed once stored.
+    #[arg(long)]
+    folder: Option<PathBuf>,
+    /// The lease's time to live; it is renewed every third of it.
+    #[arg(long, default_value_t = 30_000)]
+    lease_ms: u64,
+    /// Seconds between rounds (without --once).
+    #[arg(long, default_value_t = 60)]
+    interval: u64,
+    /// Print each round's summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn default_holder() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "serve".into());
+    format!("{host}:{}", std::process::id())
+}
+
+fn print_summary(summary: &ServeSummary, json: bool) {
+    if json {
+        print_json(summary);
+    } else {
+        println!(
+            "epoch {}: {} downloaded, {} stored, {} duplicates, {} quarantined, {} already \
+             stored, {} acknowledged, {} responses queued, {} sent, {} problems",
+            summary.epoch,
+            summary.downloaded,
+            summary.stored,
+            summary.duplicates,
+            summary.quarantined,
+            summary.already_stored,
+            summary.acknowledged,
+            summary.responses_queued,
+            summary.responses_sent,
+            summary.problems.len()
+        );
+    }
+}
+
+pub fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let url = database(args.database.clone())?;
+    let settings = match &args.folder {
+        Some(dir) => MailboxSettings::Folder(dir.clone()),
+        None => MailboxSettings::from_env()?.ok_or_else(|| {
+            CliError::new(
+                ErrorCode::NoMailbox,
+                "no mailbox: set HANDOVER_MESH_URL, HANDOVER_MESH_MAILBOX, \
+                 HANDOVER_MESH_PASSWORD and HANDOVER_MESH_SHARED_KEY, or HANDOVER_MAILBOX_DIR, \
+                 or pass --folder DIR",
+            )
+        })?,
+    };
+    let (mailbox, options) = settings.open()?;
+    let holder = args.holder.clone().unwrap_or_else(default_holder);
+    let ttl = Duration::from_millis(args.lease_ms.max(1));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(ErrorCode::Internal, e.to_string()))?;
+    runtime.block_on(async {
+        let mut db = connect(&url).await?;
+        let mut lease: Option<LeaseKeeper> = None;
+        loop {
+            if lease.as_ref().is_some_and(|l| l.check().is_err()) {
+                lease = None;
+            }
+            let keeper = match lease.take() {
+                Some(l) => l,
+                None => match LeaseKeeper::acquire(connect(&url).await?, &holder, ttl).await {
+                    Ok(l) => l,
+                    // Another puller holds it: wait for a later round (or say so, once).
+                    Err(e @ PracticeError::LeaseHeld(_)) if !args.once => {
+                        eprintln!("handover serve: {e}");
+                        tokio::time::sleep(Duration::from_secs(args.interval)).await;
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                },
+            };
+            let result = serve_round(&mut db, &keeper, &mailbox, &options).await;
+            if args.once {
+                let released = keeper.release().await;
+                let summary = result?;
+                print_summary(&summary, args.json);
+                released?;
+                return Ok(());
+            }
+            match result {
+                Ok(summary) => print_summary(&summary, args.json),
+                Err(e) => {
+                    eprintln!("handover serve: error [{}]: {e}", e.code());
+                    if matches!(e.code(), ErrorCode::PracticeUnreachable) {
+                        // The connection broke: a new one for the next round.
+                        if let Ok(fresh) = connect(&url).await {
+                            db = fresh;
+                        }
+                    }
+                }
+            }
+            lease = Some(keeper);
+            tokio::time::sleep(Duration::from_secs(args.interval)).await;
+        }
+    })
 }

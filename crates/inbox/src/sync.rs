@@ -194,18 +194,18 @@ pub fn now_rfc3339() -> String {
 }
 
 /// A message downloaded and parsed, ready to store. Built by the download task, off the thread
-/// that writes the store.
-struct Prepared {
-    id: String,
-    message: Message,
-    parsed: handover_toc::Parsed,
-    classified: Classified,
-    diagnostics: String,
-    responder: Responder,
+/// that writes the store (and by the practice server's puller, `practice_sync`, the same way).
+pub(crate) struct Prepared {
+    pub(crate) id: String,
+    pub(crate) message: Message,
+    pub(crate) parsed: handover_toc::Parsed,
+    pub(crate) classified: Classified,
+    pub(crate) diagnostics: String,
+    pub(crate) responder: Responder,
     /// The bytes as the store keeps them (compressed here, off the store's thread).
-    body: RawBody,
+    pub(crate) body: RawBody,
     /// The mailbox's headers (and the fault, if any) as JSON, kept with the message.
-    mailbox_meta: String,
+    pub(crate) mailbox_meta: String,
 }
 
 /// One batch from the download task.
@@ -642,7 +642,7 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
             Classification::Report => (Disposition::Report, None),
         };
         let responses: Vec<PlannedResponse> = code
-            .and_then(|code| self.infrastructure_response(prepared, code, &received_at))
+            .and_then(|code| infrastructure_response(prepared, code, &received_at))
             .into_iter()
             .collect();
         let mut ingested = store.ingest(
@@ -678,47 +678,6 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
             ingested.queued.extend(queued);
         }
         Ok(ingested)
-    }
-
-    /// The infrastructure response a message earns, when the sender asked for one (or when its
-    /// flags could not be read) and it can be addressed.
-    fn infrastructure_response(
-        &self,
-        prepared: &Prepared,
-        code: ResponseCode,
-        received_at: &str,
-    ) -> Option<PlannedResponse> {
-        let Prepared {
-            message,
-            parsed,
-            classified,
-            responder,
-            ..
-        } = prepared;
-        if classified.inf_ack_requested == Some(false) {
-            return None;
-        }
-        let mut random = [0u8; 80];
-        rand::rng().fill_bytes(&mut random);
-        let built = response::build(
-            parsed,
-            code.code(),
-            responder,
-            &ResponseIds::from_random(&random),
-            received_at,
-        )
-        .ok()?;
-        let to = built
-            .to_mailbox
-            .clone()
-            .or_else(|| message.meta.from.clone())?;
-        Some(PlannedResponse {
-            kind: "infrastructure",
-            response_code: code.code().to_string(),
-            to_mailbox: to,
-            workflow_id: ack_workflow(message.meta.workflow_id.as_deref(), parsed.kind),
-            body: built.xml.into_bytes(),
-        })
     }
 
     /// Sends queued responses. Each attempt is recorded before it is made; a response MESH has
@@ -812,9 +771,49 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
     }
 }
 
+/// The infrastructure response a message earns, when the sender asked for one (or when its
+/// flags could not be read) and it can be addressed.
+pub(crate) fn infrastructure_response(
+    prepared: &Prepared,
+    code: ResponseCode,
+    received_at: &str,
+) -> Option<PlannedResponse> {
+    let Prepared {
+        message,
+        parsed,
+        classified,
+        responder,
+        ..
+    } = prepared;
+    if classified.inf_ack_requested == Some(false) {
+        return None;
+    }
+    let mut random = [0u8; 80];
+    rand::rng().fill_bytes(&mut random);
+    let built = response::build(
+        parsed,
+        code.code(),
+        responder,
+        &ResponseIds::from_random(&random),
+        received_at,
+    )
+    .ok()?;
+    let to = built
+        .to_mailbox
+        .clone()
+        .or_else(|| message.meta.from.clone())?;
+    Some(PlannedResponse {
+        kind: "infrastructure",
+        response_code: code.code().to_string(),
+        to_mailbox: to,
+        workflow_id: ack_workflow(message.meta.workflow_id.as_deref(), parsed.kind),
+        body: built.xml.into_bytes(),
+    })
+}
+
 /// Errors that concern the mailbox as a whole (credentials, configuration, TLS), not one
 /// message: the sync stops and reports them.
-fn is_fatal(e: &MeshError) -> bool {
+pub(crate) fn is_fatal(e: &MeshError) -> bool {
     matches!(
         e,
         MeshError::Authentication { .. }
@@ -958,7 +957,12 @@ async fn produce<M: Mailbox>(
 /// Parses and classifies a downloaded message (pure CPU work, done by the download task). A
 /// message the mailbox could not deliver readable (too large, undecodable) is quarantined with
 /// the mailbox's reason and answered 20015 or 10009.
-fn prepare(options: &SyncOptions, mailbox_id: &str, id: String, message: Message) -> Prepared {
+pub(crate) fn prepare(
+    options: &SyncOptions,
+    mailbox_id: &str,
+    id: String,
+    message: Message,
+) -> Prepared {
     let is_report = message.meta.message_type == MessageType::Report || message.report.is_some();
     let mut parsed = if is_report || message.fault.is_some() {
         handover_toc::Parsed::default()

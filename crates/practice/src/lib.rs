@@ -18,9 +18,15 @@
 //! - **Fenced.** The puller holds a lease with an epoch; an ingest checks its epoch inside its
 //!   own transaction, just before committing ([`PracticeDb::ingest`]).
 //!
+//! - **What the puller receives** (schema 2, [`FencedIngest::store_message`]): messages as
+//!   received, documents once by content hash, the ITK3 outbox; written by the puller's own
+//!   login, fenced at COMMIT by a deferred trigger as well as by [`FencedIngest::commit`].
+//!
 //! Async on tokio: [`connect`] spawns the connection's task on the current runtime.
 
 mod error;
+mod lease;
+mod received;
 pub mod schema;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -30,6 +36,10 @@ use std::time::Duration;
 
 pub use error::PracticeError;
 pub use handover_chain::GENESIS_HASH;
+pub use lease::LeaseKeeper;
+pub use received::{
+    MessageOutcome, OutboxEntry, QueuedResponse, ReceivedDocument, ReceivedMessage, StoredMessage,
+};
 use serde::Serialize;
 use tokio_postgres::config::Host;
 use tokio_postgres::{Client, Config, NoTls};

@@ -338,6 +338,162 @@ CREATE POLICY own_practice ON handover.events FOR SELECT TO handover_member
 CREATE POLICY own_practice ON handover.leases FOR SELECT TO handover_member
     USING (practice_id = handover.session_practice());
 "#,
+    // 2: what the MESH puller receives: messages as received, the parsed documents, the ITK3
+    // outbox. Written by the puller's own login (INSERT and a few columns' UPDATE granted to
+    // handover_puller only, row-level security to its practice), fenced by the lease's epoch
+    // in the database: every message row carries the holder and epoch it was written under,
+    // and a deferred constraint trigger runs check_epoch for it at COMMIT.
+    r#"
+CREATE TABLE handover.messages (
+    practice_id     text NOT NULL DEFAULT handover.session_practice()
+                    REFERENCES handover.practices,
+    message_id      bigint GENERATED ALWAYS AS IDENTITY,
+    mailbox         text NOT NULL,           -- the MESH mailbox id, or the folder
+    source_id       text NOT NULL,           -- the MESH message id (the folder's file id)
+    workflow_id     text,
+    sender_mailbox  text,
+    itk_message_id  text,
+    received_at     timestamptz NOT NULL DEFAULT now(),
+    raw             bytea NOT NULL,          -- the bytes as received
+    sha256          text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    mailbox_meta    json,                    -- the mailbox's headers (and fault), as received
+    diagnostics     json NOT NULL,           -- the parser's diagnostics
+    outcome         text NOT NULL CHECK (outcome IN ('stored', 'duplicate', 'quarantined',
+                                                     'response', 'report')),
+    reason          text,                    -- why it is quarantined
+    document_key    text,                    -- the document it holds (stored or duplicate)
+    stored_by       text NOT NULL,           -- the puller's login (session_user, by trigger)
+    holder          text NOT NULL,           -- the lease holder and epoch it was stored under
+    epoch           bigint NOT NULL,
+    acknowledged_at timestamptz,             -- when the mailbox took the acknowledgement
+    PRIMARY KEY (practice_id, message_id),
+    UNIQUE (practice_id, mailbox, source_id),
+    CHECK ((outcome IN ('stored', 'duplicate')) = (document_key IS NOT NULL)),
+    CHECK ((outcome = 'quarantined') = (reason IS NOT NULL))
+);
+
+-- One row per document, by content: a second delivery of the same content is a `duplicate`
+-- message pointing at it, never a second document.
+CREATE TABLE handover.documents (
+    practice_id        text NOT NULL DEFAULT handover.session_practice(),
+    document_key       text NOT NULL CHECK (document_key ~ '^[0-9a-f]{64}$'),  -- content SHA-256
+    message_id         bigint NOT NULL,     -- the message that first brought it
+    kind               text NOT NULL,
+    itk_message_id     text,
+    document_bundle_id text,
+    composition_id     text,
+    replaces           text,
+    nhs_number         text,
+    patient_name       text,
+    birth_date         text,
+    title              text,
+    sender             text,
+    sender_org         text,
+    care_setting       text,
+    document_date      text,
+    flags              json NOT NULL,
+    med_changes        integer NOT NULL,
+    practice_actions   integer NOT NULL,
+    model              json NOT NULL,       -- the parse model as the desktop stores it
+    search_text        text NOT NULL,
+    received_at        timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (practice_id, document_key),
+    FOREIGN KEY (practice_id, message_id) REFERENCES handover.messages
+);
+ALTER TABLE handover.messages ADD FOREIGN KEY (practice_id, document_key)
+    REFERENCES handover.documents DEFERRABLE INITIALLY DEFERRED;
+CREATE INDEX documents_nhs_number ON handover.documents (practice_id, nhs_number);
+CREATE INDEX messages_unacknowledged ON handover.messages (practice_id, mailbox)
+    WHERE acknowledged_at IS NULL;
+
+-- ITK3 responses to send: one per message and kind; `local_id` goes out as mex-LocalID, so a
+-- response whose send may have reached MESH is looked up before it is sent again.
+CREATE TABLE handover.outbox (
+    practice_id     text NOT NULL DEFAULT handover.session_practice(),
+    outbox_id       bigint GENERATED ALWAYS AS IDENTITY,
+    message_id      bigint NOT NULL,
+    kind            text NOT NULL CHECK (kind IN ('infrastructure', 'business')),
+    response_code   text NOT NULL,
+    to_mailbox      text NOT NULL,
+    workflow_id     text NOT NULL,
+    local_id        text NOT NULL,
+    body            bytea NOT NULL,
+    queued_at       timestamptz NOT NULL DEFAULT now(),
+    attempts        integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    last_attempt_at timestamptz,
+    last_error      text,
+    sent_at         timestamptz,
+    mesh_message_id text,
+    PRIMARY KEY (practice_id, outbox_id),
+    UNIQUE (practice_id, message_id, kind),
+    UNIQUE (practice_id, local_id),
+    FOREIGN KEY (practice_id, message_id) REFERENCES handover.messages,
+    CHECK ((sent_at IS NULL) = (mesh_message_id IS NULL))
+);
+CREATE INDEX outbox_pending ON handover.outbox (practice_id, outbox_id) WHERE sent_at IS NULL;
+
+-- Who stored a message is the session, never a value the client chose.
+CREATE FUNCTION handover.message_stored_by() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    NEW.stored_by := session_user;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER messages_stored_by BEFORE INSERT ON handover.messages
+    FOR EACH ROW EXECUTE FUNCTION handover.message_stored_by();
+
+-- The fence, enforced by the database: at COMMIT, each message written in the transaction
+-- is checked against the lease (check_epoch locks the lease row, so it cannot change hands
+-- between this check and the commit). A puller that lost its lease cannot commit, whatever
+-- its code does.
+CREATE FUNCTION handover.message_fence() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM handover.check_epoch(NEW.holder, NEW.epoch);
+    RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER messages_fenced AFTER INSERT ON handover.messages
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION handover.message_fence();
+
+REVOKE ALL ON handover.messages, handover.documents, handover.outbox FROM PUBLIC;
+GRANT SELECT ON handover.messages, handover.documents, handover.outbox TO handover_member;
+GRANT INSERT (mailbox, source_id, workflow_id, sender_mailbox, itk_message_id, raw, sha256,
+    mailbox_meta, diagnostics, outcome, reason, document_key, holder, epoch)
+    ON handover.messages TO handover_puller;
+GRANT UPDATE (acknowledged_at) ON handover.messages TO handover_puller;
+GRANT INSERT (document_key, message_id, kind, itk_message_id, document_bundle_id,
+    composition_id, replaces, nhs_number, patient_name, birth_date, title, sender, sender_org,
+    care_setting, document_date, flags, med_changes, practice_actions, model, search_text)
+    ON handover.documents TO handover_puller;
+GRANT INSERT (message_id, kind, response_code, to_mailbox, workflow_id, local_id, body)
+    ON handover.outbox TO handover_puller;
+GRANT UPDATE (attempts, last_attempt_at, last_error, sent_at, mesh_message_id)
+    ON handover.outbox TO handover_puller;
+
+ALTER TABLE handover.messages ENABLE ROW LEVEL SECURITY;
+ALTER TABLE handover.documents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE handover.outbox ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_practice ON handover.messages FOR SELECT TO handover_member
+    USING (practice_id = handover.session_practice());
+CREATE POLICY own_practice ON handover.documents FOR SELECT TO handover_member
+    USING (practice_id = handover.session_practice());
+CREATE POLICY own_practice ON handover.outbox FOR SELECT TO handover_member
+    USING (practice_id = handover.session_practice());
+CREATE POLICY puller_insert ON handover.messages FOR INSERT TO handover_puller
+    WITH CHECK (practice_id = handover.session_practice());
+CREATE POLICY puller_update ON handover.messages FOR UPDATE TO handover_puller
+    USING (practice_id = handover.session_practice())
+    WITH CHECK (practice_id = handover.session_practice());
+CREATE POLICY puller_insert ON handover.documents FOR INSERT TO handover_puller
+    WITH CHECK (practice_id = handover.session_practice());
+CREATE POLICY puller_insert ON handover.outbox FOR INSERT TO handover_puller
+    WITH CHECK (practice_id = handover.session_practice());
+CREATE POLICY puller_update ON handover.outbox FOR UPDATE TO handover_puller
+    USING (practice_id = handover.session_practice())
+    WITH CHECK (practice_id = handover.session_practice());
+"#,
 ];
 
 /// The schema version this build writes.

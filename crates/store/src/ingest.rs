@@ -269,7 +269,7 @@ impl std::fmt::Debug for OutboxItem {
 /// The `mex-LocalID` a response goes out with: unique to the message it answers (MESH's id for
 /// it) and the kind of response, so that the outbox's sent-once lookup by local id can never
 /// match a response to another message, even one sent by an earlier installation.
-pub(crate) fn local_id(source_id: &str, kind: &str) -> String {
+pub fn local_id(source_id: &str, kind: &str) -> String {
     let plain = source_id.len() <= 200
         && source_id
             .bytes()

@@ -42,9 +42,9 @@ pub use inbox_queries::{
     QuarantineRow, RowFlags, StatusCounts, StoredDocument,
 };
 pub use ingest::{
-    sha256_hex, Disposition, DocumentIdentity, DocumentLinks, DocumentRecord, IdentityMatches,
-    Incoming, IngestOutcome, Ingested, IssueKind, IssueNote, IssueSubject, OutboxItem,
-    PlannedResponse, PriorDocument,
+    local_id, sha256_hex, Disposition, DocumentIdentity, DocumentLinks, DocumentRecord,
+    IdentityMatches, Incoming, IngestOutcome, Ingested, IssueKind, IssueNote, IssueSubject,
+    OutboxItem, PlannedResponse, PriorDocument,
 };
 pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
 pub use medicines::{DmdConcept, DmdStatus, PracticeList, PracticeListLine, PracticeListVersion};
