@@ -36,7 +36,7 @@ import { can, nextUndecided, refusalText, registerNotice, taskQuery, type TaskFi
 import { UserState } from "./state/user";
 import { AuditPage } from "./views/audit";
 import { RegisterSlot } from "./views/banners";
-import { MEDREC_DUE_LIMIT, TasksPage } from "./views/tasks";
+import { MEDREC_DUE_ALL, MEDREC_DUE_LIMIT, TasksPage } from "./views/tasks";
 import { MedrecSummaryDialog } from "./views/medrecsummary";
 import { UserBox, UserChooser } from "./views/users";
 import { openAssignIn, openRejectIn } from "./views/workflow";
@@ -137,7 +137,14 @@ export class App {
     done: (t) => void this.completeTask(t),
     open: (t) => void this.openTask(t),
     openMedrec: (id) => void this.openAtMedrec(id),
+    moreDue: () => {
+      this.medrecDueLimit = MEDREC_DUE_ALL;
+      // Focus goes to the first row that was not shown before.
+      void this.loadMedrecDue().then(() => this.tasksPage.focusDueRow(MEDREC_DUE_LIMIT));
+    },
   });
+  /** How many reconciliations waiting for sign-off the Tasks view lists. */
+  private medrecDueLimit = MEDREC_DUE_LIMIT;
   private readonly medrecSummary = new MedrecSummaryDialog(
     {
       print: async (id) => {
@@ -187,7 +194,7 @@ export class App {
     medrecSignOff: (id) => void this.medrecAct(id, "Reconciliation signed off", (v) => api.medrecSignOff(id, v), { kind: "sign-off" }),
     medrecConfirmUnchanged: (id) => {
       const n = this.docPane.medrec?.view ? undecidedUnchanged(this.docPane.medrec.view) : 0;
-      void this.medrecAct(id, `Confirmed unchanged: ${n} ${n === 1 ? "row" : "rows"} recorded as Keep practice version`, (v) => api.medrecConfirmUnchanged(id, v), { kind: "confirm" });
+      void this.medrecAct(id, `Confirmed unchanged: ${n} ${n === 1 ? "row" : "rows"} recorded as “Keep practice version”`, (v) => api.medrecConfirmUnchanged(id, v), { kind: "confirm" });
     },
     medrecSummary: (id) => void this.medrecSummary.show(id, api.medrecSummary(id)),
     medrecExport: (id) => void this.medrecExport(id),
@@ -891,7 +898,7 @@ export class App {
       const version = p.kind === "document" && p.work ? signedOffListVersion(p.work.events) : null;
       this.toast.show(`${what}: the reconciled list is now ${version ? `version ${version} of` : "the next version of"} the practice list.`);
     } else if (act.kind === "confirm") {
-      this.toast.show(`${what}: ${left}.`);
+      this.toast.show(`${what}; ${left}.`);
     } else {
       // A query to the hospital or an on-hold medicine opened a follow-up task.
       const decided = v.rows.find((r) => r.key === act.row)?.decision ?? null;
@@ -1066,10 +1073,14 @@ export class App {
     else this.tasksPage.error(filter, messageOf(answer.error));
   }
 
-  /** The reconciliations waiting for sign-off, above the tasks. */
+  /** The reconciliations waiting for sign-off, above the tasks (for those who may sign off). */
   private async loadMedrecDue(): Promise<void> {
+    if (!can(this.user.current, "sign-off-medicines")) {
+      this.tasksPage.hideDue();
+      return;
+    }
     this.tasksPage.dueLoading();
-    const answer = await settle(api.medrecDue(MEDREC_DUE_LIMIT));
+    const answer = await settle(api.medrecDue(this.medrecDueLimit));
     this.tasksPage.renderDue(answer.ok ? { rows: answer.value[0], total: answer.value[1] } : messageOf(answer.error), new Date());
   }
 

@@ -3,6 +3,7 @@ import {
   addDays,
   age,
   daysFrom,
+  formatDayLong,
   formatDayShort,
   formatDate,
   formatDateTime,
@@ -107,5 +108,8 @@ describe("UK calendar days of instants", () => {
     expect(daysFrom("2026-03-28", "2026-03-30")).toBe(2);
     expect(Number.isNaN(daysFrom("x", "2026-03-30"))).toBe(true);
     expect(formatDayShort("2026-12-09")).toBe("09-Dec");
+    expect(formatDayLong("2026-12-05")).toBe("Saturday 05-Dec-2026");
+    expect(formatDayLong("2027-01-04")).toBe("Monday 04-Jan-2027");
+    expect(formatDayLong("soon")).toBe("soon");
   });
 });

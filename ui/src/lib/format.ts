@@ -171,6 +171,16 @@ export function daysFrom(from: string, to: string): number {
   return Math.round((t(b) - t(a)) / 86_400_000);
 }
 
+const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+/** A calendar day ("yyyy-mm-dd") with its weekday: "Saturday 05-Dec-2026" (whatever the locale). */
+export function formatDayLong(day: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day;
+  const weekday = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).getUTCDay();
+  return `${WEEKDAYS[weekday]} ${formatDate(day)}`;
+}
+
 /** A calendar day ("yyyy-mm-dd") short, for tight places: "09-Dec". */
 export function formatDayShort(day: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);

@@ -74,7 +74,7 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: ["r"], action: "reject", description: "Reject the open document as not known to the practice (asks for a reason)", group: "Workflow" },
   { keys: ["w"], action: "assign", description: "Assign the open document to a person or a role", group: "Workflow" },
   { keys: ["c"], action: "claim", description: "Claim the open document (assign it to yourself)", group: "Workflow" },
-  { keys: ["t"], action: "tasks", description: "Show the Tasks view (delegated actions)", group: "Workflow" },
+  { keys: ["t"], action: "tasks", description: "Show the Tasks view (reconciliations to sign off, delegated actions)", group: "Workflow" },
   { keys: ["l"], action: "audit", description: "Show the audit trail and the conservation report (practice manager, GP)", group: "Workflow" },
   { keys: ["1"], action: "queue-new", description: "Show the New queue", group: "Queues" },
   { keys: ["2"], action: "queue-needs-action", description: "Show the Needs action queue", group: "Queues" },

@@ -219,10 +219,11 @@ describe("the practice list's age", () => {
   const list = (imported_at: string) => ({ ...view().practice_list!, imported_at });
   it("warns when the list is older than the threshold, in UK days", () => {
     const now = new Date("2026-12-02T10:00:00Z");
-    expect(listStaleness(view({ practice_list: list("2026-11-18T10:00:00Z") }), now)).toEqual({ stale: false, days: 14, text: null });
+    expect(listStaleness(view({ practice_list: list("2026-11-18T10:00:00Z") }), now)).toEqual({ stale: false, days: 14, asOf: "18-Nov-2026", text: null });
     expect(listStaleness(view({ practice_list: list("2026-11-02T09:00:00Z") }), now)).toEqual({
       stale: true,
       days: 30,
+      asOf: "02-Nov-2026",
       text: "The practice list is 30 days old (as of 02-Nov-2026): check the clinical record for changes since then before signing off.",
     });
     expect(listStaleness(view({ practice_list: list("2026-11-17T10:00:00Z") }), now).stale).toBe(true);
@@ -233,7 +234,7 @@ describe("the practice list's age", () => {
     expect(listStaleness(view({ practice_list: old, list_stale_after_days: 5 }), now).text).toMatch(/^The practice list is 7 days old \(as of 25-Nov-2026\)/);
     expect(listStaleness(view({ practice_list: old, list_stale_after_days: 7 }), now).stale).toBe(false);
     expect(listStaleness(view({ practice_list: list("2026-01-01T10:00:00Z"), signed_off: { by: "P", role: "pharmacist", at: "2026-12-01T10:00:00Z" } }), now).stale).toBe(false);
-    expect(listStaleness(view({ practice_list: null }), now)).toEqual({ stale: false, days: null, text: null });
+    expect(listStaleness(view({ practice_list: null }), now)).toEqual({ stale: false, days: null, asOf: null, text: null });
   });
   it("counts a list imported late on a summer evening from the next UK day", () => {
     expect(listStaleness(view({ practice_list: list("2026-06-30T23:30:00Z"), list_stale_after_days: 0 }), new Date("2026-07-01T12:00:00Z")).days).toBe(0);
@@ -361,8 +362,13 @@ describe("the reconciliation section's new parts", () => {
     choice.value = "query-hospital";
     choice.dispatchEvent(new Event("change"));
     expect(field.hidden).toBe(false);
-    expect(due.value).toBe("05-Dec-2026");
+    expect(due.value).toBe("2026-12-05");
+    expect(due.type).toBe("date");
+    expect(due.min).toBe("2026-12-02");
     expect(row.querySelector(`#${due.id}-hint`)?.textContent).toMatch(/A task will be created for you/);
+    // The day in words too (a date input shows the computer's locale, 05/12 or 12/05).
+    expect(row.querySelector("[data-testid=medrec-follow-up-words]")?.textContent).toBe("Saturday 05-Dec-2026");
+    expect(due.getAttribute("aria-describedby")?.split(" ")).toContain(`${due.id}-words`);
     row.querySelector<HTMLInputElement>("[data-testid=medrec-note]")!.value = "Why was amoxicillin started?";
     row.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
     expect(sent).toEqual([["d0", "query-hospital", null, "Why was amoxicillin started?", "2026-12-05"]]);
@@ -383,7 +389,7 @@ describe("the reconciliation section's new parts", () => {
     choice.dispatchEvent(new Event("change"));
     row.querySelector<HTMLInputElement>("[data-testid=medrec-note]")!.value = "Why?";
     const due = row.querySelector<HTMLInputElement>("[data-testid=medrec-follow-up-due]")!;
-    due.value = "01-Dec-2026";
+    due.value = "2026-12-01";
     row.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
     expect(sent).toEqual([]);
     expect(row.querySelector(`#${due.id}-error`)?.textContent).toBe("The follow-up date cannot be in the past (today is 02-Dec-2026).");
@@ -397,13 +403,14 @@ describe("the reconciliation section's new parts", () => {
     choice.value = "keep-practice";
     choice.dispatchEvent(new Event("change"));
     expect(due.closest<HTMLElement>(".app-medrec__field")!.hidden).toBe(false);
-    expect(due.value).toBe("16-Dec-2026");
-    // A date the person typed stays when the decision changes.
-    due.value = "20-Dec-2026";
-    due.dispatchEvent(new Event("input"));
+    expect(due.value).toBe("2026-12-16");
+    // A date the person chose stays when the decision changes.
+    due.value = "2026-12-20";
+    due.dispatchEvent(new Event("change"));
+    expect(row.querySelector("[data-testid=medrec-follow-up-words]")?.textContent).toBe("Sunday 20-Dec-2026");
     choice.value = "query-hospital";
     choice.dispatchEvent(new Event("change"));
-    expect(due.value).toBe("20-Dec-2026");
+    expect(due.value).toBe("2026-12-20");
     choice.value = "not-applicable";
     choice.dispatchEvent(new Event("change"));
     expect(due.closest<HTMLElement>(".app-medrec__field")!.hidden).toBe(true);

@@ -264,17 +264,19 @@ export function dueWords(due: string, now: Date): { text: string; state: DueStat
  * Whether the practice list compared with is older than the practice allows (the view's
  * `list_stale_after_days`, counted in UK calendar days), and the warning to show before sign-off.
  */
-export function listStaleness(view: MedrecView, now: Date): { stale: boolean; days: number | null; text: string | null } {
+export function listStaleness(view: MedrecView, now: Date): { stale: boolean; days: number | null; asOf: string | null; text: string | null } {
   const l = view.practice_list;
-  if (!l) return { stale: false, days: null, text: null };
+  if (!l) return { stale: false, days: null, asOf: null, text: null };
   const between = ukDaysBetween(l.imported_at, now);
-  if (between === null) return { stale: false, days: null, text: null };
+  if (between === null) return { stale: false, days: null, asOf: null, text: null };
   const days = Math.max(0, between);
-  if (view.signed_off || days <= view.list_stale_after_days) return { stale: false, days, text: null };
+  const asOf = formatDate(l.imported_at);
+  if (view.signed_off || days <= view.list_stale_after_days) return { stale: false, days, asOf, text: null };
   return {
     stale: true,
     days,
-    text: `The practice list is ${days} days old (as of ${formatDate(l.imported_at)}): check the clinical record for changes since then before signing off.`,
+    asOf,
+    text: `The practice list is ${days} days old (as of ${asOf}): check the clinical record for changes since then before signing off.`,
   };
 }
 

@@ -3,6 +3,8 @@ import type { DocumentView } from "../bindings/DocumentView";
 import type { QuarantinedView } from "../bindings/QuarantinedView";
 import { documentTarget, quarantinedTarget, SelectionState } from "../state/selection";
 import type { CancelToken } from "../widgets/cancel";
+import type { MedrecView } from "../bindings/MedrecView";
+import { med } from "../lib/testdata";
 import { DocumentPane, type DocumentPaneActions } from "./documentpane";
 
 function viewOf(id: number, attachments = 0): DocumentView {
@@ -135,5 +137,58 @@ describe("the document pane", () => {
     pane.render(selection.pane);
     pane.focusContent();
     expect(document.activeElement?.id).toBe("document-scroll");
+  });
+
+  it("draws the reconciliation's new controls for its document, focuses a follow-up's row and shows an export's result", () => {
+    const { pane, calls, selection } = setup();
+    const asked: string[] = [];
+    Object.assign((pane as unknown as { actions: DocumentPaneActions }).actions, {
+      medrecConfirmUnchanged: (id: number) => asked.push(`confirm ${id}`),
+      medrecSummary: (id: number) => asked.push(`summary ${id}`),
+      medrecExport: (id: number) => asked.push(`export ${id}`),
+      people: () => ({ user: { name: "Pat Pharmacist", role: "pharmacist", permissions: ["work", "sign-off-medicines"] }, users: [] }),
+    });
+    const t = selection.select(documentTarget(7));
+    const view = viewOf(7);
+    const meds = [med({ name: "Simvastatin 40mg tablets", change: "continued" }), med({ name: "Ramipril 2.5mg capsules", change: "continued" })];
+    view.parsed.document = {
+      bundle_id: "b", bundle_identifier: null, composition_id: "c", kind: "inpatient-discharge", title: "Discharge summary", date: null,
+      status: "final", document_type: null, care_setting: null, author: null, custodian: null, encounter: null, replaces: null, patient: null,
+      sections: [], medications: meds, allergies: [], conditions: [], procedures: [], practitioners: [], unrecognised_entries: [], attachments: [],
+    };
+    const stamp = { by: "Pat Pharmacist", role: "pharmacist" as const, at: "2026-12-02T10:00:00Z" };
+    const medrec: MedrecView = {
+      document_id: 7, version: 3, nhs_number: "9434765919",
+      practice_list: { nhs_number: "9434765919", version: 1, imported_at: new Date().toISOString(), source: "import", source_name: null, lines: [
+        { code: null, name: "Simvastatin 40mg tablets", dosage: null, route: null, type: "repeat" },
+        { code: null, name: "Ramipril 2.5mg capsules", dosage: null, route: null, type: "repeat" },
+      ] },
+      discharge: meds,
+      rows: [
+        { key: "d0-p0", category: "on-hold", discharge_index: 0, practice_index: 0, basis: "name", flags: [], others: [], detail: null,
+          decision: { choice: "keep-practice", intent: null, note: null, stamp, follow_up: { text: "On hold: review whether to restart Simvastatin 40mg tablets", due: "2099-12-16", to_user: null }, follow_up_done: null } },
+        { key: "d1-p1", category: "unchanged", discharge_index: 1, practice_index: 1, basis: "name", flags: [], others: [], detail: null, decision: null },
+      ],
+      due_by: "2099-12-09", received_at: "2099-12-02T10:00:00Z", list_stale_after_days: 14, signed_off: null, undecided: 1,
+    };
+    pane.medrec = { documentId: 7, view: medrec, error: null, notice: null };
+    selection.showDocument(t, view);
+    pane.render(selection.pane);
+    pane.element.querySelector<HTMLButtonElement>("[data-testid=medrec-confirm-unchanged]")!.click();
+    pane.element.querySelector<HTMLButtonElement>("[data-testid=medrec-summary]")!.click();
+    expect(asked).toEqual(["confirm 7", "summary 7"]);
+    expect(calls).toEqual([]);
+    // A follow-up task opens its row at the follow-up (jsdom does not scroll).
+    Element.prototype.scrollIntoView ??= () => {};
+    expect(pane.focusWork("medrec-row:d0-p0")).toBe(true);
+    expect(document.activeElement?.getAttribute("data-testid")).toBe("medrec-follow-up");
+    expect(pane.focusWork("medrec-row:nothing")).toBe(false);
+    // An export's result is shown, and kept when the document is drawn again.
+    pane.setMedrecStatus(7, { text: "Not exported: not signed off", error: true });
+    expect(pane.element.querySelector("[data-testid=medrec-export-result]")?.textContent).toBe("Not exported: not signed off");
+    pane.render(selection.pane);
+    expect(pane.element.querySelector("[data-testid=medrec-export-result]")?.className).toMatch(/app-medrec__result--error/);
+    pane.setMedrecStatus(8, { text: "another document", error: false });
+    expect(pane.element.querySelector("[data-testid=medrec-export-result]")?.textContent).toBe("Not exported: not signed off");
   });
 });

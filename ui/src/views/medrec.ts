@@ -5,7 +5,7 @@ import type { CurrentUser } from "../bindings/CurrentUser";
 import type { MedChoice } from "../bindings/MedChoice";
 import type { MedIntent } from "../bindings/MedIntent";
 import type { MedrecView } from "../bindings/MedrecView";
-import { formatDate, formatDateTime } from "../lib/format";
+import { formatDateTime, formatDayLong, ukDay } from "../lib/format";
 import { tag } from "../lib/labels";
 import {
   CHOICES,
@@ -110,38 +110,51 @@ function decisionCell(r: RowModel, ctx: MedrecContext, handlers: MedrecHandlers)
   const note = h("input", { class: "nhsuk-input app-medrec__note", id: `${base}-note`, type: "text", autocomplete: "off", "data-testid": "medrec-note" });
   note.value = was?.note ?? "";
   // The follow-up's day: shown for a query to the hospital, and for an on-hold medicine the
-  // practice keeps or takes (a review of its restart). Typed dd-Mmm-yyyy like every date here.
+  // practice keeps or takes (a review of its restart); it opens a task for the person deciding.
   const dueId = `${base}-due`;
   const dueHint = h("span", { class: "app-medrec__hint", id: `${dueId}-hint` });
   const dueError = h("p", { class: "nhsuk-error-message app-work__error", id: `${dueId}-error`, hidden: true });
   const due = h("input", {
     class: "nhsuk-input app-medrec__date",
     id: dueId,
-    type: "text",
+    type: "date",
+    min: ukDay(ctx.today),
     autocomplete: "off",
-    spellcheck: "false",
     "data-testid": "medrec-follow-up-due",
     "aria-describedby": `${dueId}-hint ${dueId}-error`,
   });
+  // The day in words beside the input: a date input shows the computer's locale (05/12 or 12/05).
+  const dueWords = h("span", { class: "app-medrec__date-words", id: `${dueId}-words`, "data-testid": "medrec-follow-up-words" });
+  due.setAttribute("aria-describedby", `${dueId}-words ${dueId}-hint ${dueId}-error`);
   const dueField = h(
     "div",
     { class: "app-medrec__field app-medrec__field--due", hidden: true },
     h("label", { class: "app-medrec__label app-medrec__label--strong", for: dueId }, "Follow-up due"),
     dueHint,
     dueError,
-    due,
+    h("span", { class: "app-medrec__date-line" }, due, dueWords),
   );
+  const showWords = () => (dueWords.textContent = due.value ? formatDayLong(due.value) : "Default date");
   let dueTyped = false;
-  due.addEventListener("input", () => (dueTyped = true));
+  const typed = () => {
+    dueTyped = true;
+    showWords();
+  };
+  due.addEventListener("input", typed);
+  due.addEventListener("change", typed);
   const showFollowUp = () => {
     const f = followUpField(choice.value, r.category, ctx.today, was);
     dueField.hidden = !f.show;
     if (!f.show) return;
-    dueHint.textContent = `${f.hint} Leave it blank for the default (dd-Mmm-yyyy).`;
-    // What the person typed stays; otherwise the default follows the decision chosen.
-    if (!dueTyped && f.due) due.value = formatDate(f.due);
+    dueHint.textContent = f.hint ?? "";
+    // What the person chose stays; otherwise the default follows the decision chosen.
+    if (!dueTyped && f.due) due.value = f.due;
+    showWords();
   };
+  // Typing a letter on a closed select changes it without always firing "change" at once.
   choice.addEventListener("change", showFollowUp);
+  choice.addEventListener("input", showFollowUp);
+  choice.addEventListener("keyup", showFollowUp);
   showFollowUp();
   const form = h(
     "form",
@@ -176,7 +189,8 @@ function decisionCell(r: RowModel, ctx: MedrecContext, handlers: MedrecHandlers)
     }
     let followUpDue: string | null = null;
     if (!dueField.hidden) {
-      const read = readFollowUpDue(due.value, ctx.today);
+      // A date input holds "" while what is typed is not a whole date: say so, do not guess.
+      const read = due.validity?.badInput ? { ok: false as const, error: "Enter the whole date (day, month and year), or clear it for the default." } : readFollowUpDue(due.value, ctx.today);
       if (!read.ok) {
         dueError.textContent = read.error;
         dueError.hidden = false;
@@ -268,7 +282,17 @@ export function renderMedrec(ctx: MedrecContext, handlers: MedrecHandlers): HTML
   );
   const stale = listStaleness(view, today);
   if (stale.text) {
-    section.append(h("div", { class: "app-medrec__stale", "data-testid": "medrec-list-stale" }, h("strong", {}, "Practice list out of date: "), stale.text));
+    // The same words as `stale.text`, the date kept on one line.
+    const [before, after] = stale.asOf ? stale.text.split(stale.asOf, 2) : [stale.text, ""];
+    section.append(
+      h(
+        "div",
+        { class: "app-medrec__stale", "data-testid": "medrec-list-stale" },
+        h("strong", {}, "Practice list out of date: "),
+        before,
+        stale.asOf && after !== undefined ? [h("span", { class: "app-nowrap" }, stale.asOf), after] : null,
+      ),
+    );
   }
   if (omissions && !view.signed_off) {
     section.append(h("p", { class: "app-medrec__warning" }, `${omissions} ${omissions === 1 ? "medicine is" : "medicines are"} on the practice list but missing from the discharge: check with the hospital whether ${omissions === 1 ? "it was" : "they were"} meant to stop.`));

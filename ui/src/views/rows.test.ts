@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DocumentRow } from "../bindings/DocumentRow";
 import type { QuarantineRow } from "../bindings/QuarantineRow";
-import { actionLine, listName, medrecClock, renderQuarantineRow, renderRow, rowFlags } from "./rows";
+import { actionLine, listName, medrecClock, renderQuarantineRow, renderRow, rowFlags, todoLine } from "./rows";
 
 function row(over: Partial<DocumentRow> = {}): DocumentRow {
   return {
@@ -94,9 +94,9 @@ describe("the reconciliation clock on a row", () => {
   const open = (received_at: string) => row({ received_at, flags: { ...row().flags, medrec_open: true } });
   it("shows only while the reconciliation is open", () => {
     expect(medrecClock(row(), new Date("2026-11-22T12:00:00Z"))).toBeNull();
-    expect(rowFlags(row(), new Date("2026-11-22T12:00:00Z")).some((e) => e.dataset.testid === "row-medrec-clock")).toBe(false);
+    expect(renderRow(row(), 0, 1, false, new Date("2026-11-22T12:00:00Z")).querySelector("[data-testid=row-medrec-clock]")).toBeNull();
   });
-  it("reads due, due today (orange) or overdue (red), after any identity warning", () => {
+  it("reads due, due today (orange) or overdue (red), on line 4 before the first action", () => {
     const received = "2026-12-02T09:00:00Z";
     const grey = medrecClock(open(received), new Date("2026-12-02T12:00:00Z"))!;
     expect(grey.textContent).toBe("Meds rec due 09-Dec");
@@ -107,9 +107,16 @@ describe("the reconciliation clock on a row", () => {
     expect([today.textContent, today.className.includes("nhsuk-tag--orange"), today.getAttribute("data-overdue")]).toEqual(["Meds rec due today", true, "false"]);
     const late = medrecClock(open(received), new Date("2026-12-10T00:00:00Z"))!;
     expect([late.textContent, late.className.includes("nhsuk-tag--red"), late.getAttribute("data-overdue")]).toEqual(["Meds rec overdue", true, "true"]);
-    const flags = rowFlags({ ...open(received), identity_warnings: 1 }, new Date("2026-12-02T12:00:00Z")).map((e) => e.textContent);
-    expect(flags.slice(0, 2)).toEqual(["Check identity", "Meds rec due 09-Dec"]);
+    // Line 3 keeps its tags (status, changes) for the medicines; the clock is on line 4.
+    expect(rowFlags(open(received)).some((e) => e.dataset.testid === "row-medrec-clock")).toBe(false);
+    const withAction = { ...open(received), flags: { ...open(received).flags, practice_actions: 2, first_action: "Please check U&E in 1 week." } };
+    const line = todoLine(withAction, new Date("2026-12-02T12:00:00Z"));
+    expect(line.textContent).toBe("Meds rec due 09-DecFor the practice (2): Please check U&E in 1 week.");
+    expect(line.firstElementChild?.getAttribute("data-testid")).toBe("row-medrec-clock");
+    // The action's own element keeps its words alone.
+    expect(line.querySelector(".app-row__action")?.textContent).toBe("For the practice (2): Please check U&E in 1 week.");
+    expect(todoLine(open(received), new Date("2026-12-02T12:00:00Z")).textContent).toBe("Meds rec due 09-Dec");
     const el = renderRow(open(received), 0, 1, false, new Date("2026-12-10T00:00:00Z"));
-    expect(el.querySelector("[data-testid=row-medrec-clock]")?.getAttribute("data-overdue")).toBe("true");
+    expect(el.querySelector(".app-row__line4 > [data-testid=row-medrec-clock]")?.getAttribute("data-overdue")).toBe("true");
   });
 });

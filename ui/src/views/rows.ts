@@ -1,7 +1,8 @@
 // One inbox row, sized in rem (it grows with the text size): line 1 the patient (SURNAME, Given
 // first, then date of birth dd-Mmm-yyyy and age) and the time received; line 2 the NHS number,
 // kind and sender; line 3 status and the tags worth a look (medicine changes by kind, high-risk
-// medicines, identity); line 4 the first thing asked of the practice, word for word.
+// medicines, identity); line 4 what the practice has to do: the medicines reconciliation's 7-day
+// clock, and the first thing asked of the practice, word for word.
 import type { DocumentRow } from "../bindings/DocumentRow";
 import type { QuarantineRow } from "../bindings/QuarantineRow";
 import { h } from "../widgets/dom";
@@ -52,14 +53,11 @@ export function medrecClock(row: DocumentRow, now: Date): HTMLElement | null {
 }
 
 /** The tags of a row, most important first: only what a person must look at, and what changed. */
-export function rowFlags(row: DocumentRow, now: Date = new Date()): HTMLElement[] {
+export function rowFlags(row: DocumentRow): HTMLElement[] {
   const f = row.flags;
   const out: HTMLElement[] = [];
   // A reused identifier or a replacement that names another patient's document: look first.
-  if (row.identity_warnings > 0) out.push(tag("Check identity", "red", "app-tag--flag"));
-  // Then the reconciliation's clock: a deadline.
-  const clock = medrecClock(row, now);
-  if (clock) out.push(clock);
+  if (row.identity_warnings > 0) out.push(tag("Check identity", "red", "app-tag--flag app-tag--keep"));
   if (row.superseded_by !== null) out.push(tag("Superseded", "grey", "app-tag--flag"));
   if (f.superseding) out.push(tag("Replacement", "purple", "app-tag--flag"));
   const changes = changeCounts({ added: f.added ?? 0, amended: f.amended ?? 0, stopped: f.stopped ?? 0, on_hold: f.on_hold ?? 0 });
@@ -71,7 +69,7 @@ export function rowFlags(row: DocumentRow, now: Date = new Date()): HTMLElement[
   return out;
 }
 
-/** Line 4: the first open action for the practice, word for word, and how many more. */
+/** The first open action for the practice, word for word, and how many more. */
 export function actionLine(row: DocumentRow): HTMLElement {
   const f = row.flags;
   const n = f.practice_actions ?? 0;
@@ -84,6 +82,11 @@ export function actionLine(row: DocumentRow): HTMLElement {
   );
 }
 
+/** Line 4, what the practice has to do: the reconciliation's clock (while it runs), then the first action. */
+export function todoLine(row: DocumentRow, now: Date): HTMLElement {
+  return h("div", { class: "app-row__line4" }, medrecClock(row, now), actionLine(row));
+}
+
 export function receivedText(receivedAt: string, now: Date): string {
   return when(receivedAt, now.toISOString());
 }
@@ -93,7 +96,7 @@ export function renderRow(row: DocumentRow, index: number, total: number, select
   const years = age(row.birth_date, now);
   const line2 = [kindLabel(row.kind), row.sender].filter((x): x is string => !!x).join(" · ");
   const received = receivedText(row.received_at, now);
-  const flags = rowFlags(row, now);
+  const flags = rowFlags(row);
   return h(
     "div",
     {
@@ -126,7 +129,7 @@ export function renderRow(row: DocumentRow, index: number, total: number, select
       ),
     ),
     h("div", { class: "app-row__flags", title: flags.map((f) => f.textContent).join(", ") }, statusTag(row.status), flags),
-    actionLine(row),
+    todoLine(row, now),
   );
 }
 

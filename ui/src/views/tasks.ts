@@ -17,16 +17,23 @@ export interface TasksActions {
   open: (task: Task) => void;
   /** Opens a document at its medicines reconciliation. */
   openMedrec?: (documentId: number) => void;
+  /** Lists every reconciliation waiting, not only the oldest. */
+  moreDue?: () => void;
 }
 
-/** How many reconciliations waiting for sign-off the Tasks view lists (the oldest). */
-export const MEDREC_DUE_LIMIT = 25;
+/** How many reconciliations waiting for sign-off the Tasks view lists at first (the oldest). */
+export const MEDREC_DUE_LIMIT = 10;
+/** ... and after "Show all". */
+export const MEDREC_DUE_ALL = 500;
 
-/** The reconciliations waiting for sign-off, oldest first; `total` counts them all. */
-export function renderMedrecDue(rows: MedrecDue[], total: number, today: Date, open: (documentId: number) => void): HTMLElement {
+/**
+ * The reconciliations waiting for sign-off, oldest first; `total` counts them all, and when more
+ * wait than are shown, `more` lists them all.
+ */
+export function renderMedrecDue(rows: MedrecDue[], total: number, today: Date, open: (documentId: number) => void, more?: () => void): HTMLElement {
   if (!rows.length) return h("p", { class: "nhsuk-body app-muted", "data-testid": "medrec-due-none" }, "No medicines reconciliations are waiting for sign-off.");
   const caption = total > rows.length ? `${total} waiting for sign-off: the oldest ${rows.length} shown` : `${total} waiting for sign-off, oldest first`;
-  return h(
+  const table = h(
     "table",
     { class: "nhsuk-table app-table app-medrec-due", "data-testid": "medrec-due", "data-total": total },
     h("caption", { class: "nhsuk-table__caption app-table__caption", "data-testid": "medrec-due-total" }, caption),
@@ -49,9 +56,8 @@ export function renderMedrecDue(rows: MedrecDue[], total: number, today: Date, o
           h(
             "td",
             {},
-            h("div", {}, r.title ?? kindLabel(r.kind)),
+            h("div", {}, r.title ?? kindLabel(r.kind), h("span", { class: "app-muted" }, ` (${r.medications} ${r.medications === 1 ? "medicine" : "medicines"})`)),
             r.sender ? h("div", { class: "app-small app-muted" }, r.sender) : null,
-            h("div", { class: "app-small app-muted" }, `${r.medications} ${r.medications === 1 ? "medicine" : "medicines"}`),
           ),
           h("td", { class: "app-nowrap" }, formatDateTime(r.received_at)),
           h(
@@ -72,24 +78,33 @@ export function renderMedrecDue(rows: MedrecDue[], total: number, today: Date, o
       }),
     ),
   );
+  if (total <= rows.length || !more) return table;
+  return h(
+    "div",
+    { class: "app-medrec-due__wrap" },
+    table,
+    h("button", { type: "button", class: "app-button app-button--secondary", "data-testid": "medrec-due-more", onclick: () => more() }, `Show all ${total}`),
+  );
 }
 
 export class TasksPage {
   private readonly tabs = h("div", { class: "app-page__tabs", role: "group", "aria-label": "Which tasks" });
   private readonly body = h("div", { class: "app-page__body", id: "tasks-body", "aria-live": "polite" });
   private readonly dueBody = h("div", { class: "app-page__body", id: "medrec-due-body" });
+  /** The reconciliations part: shown to those who may sign off (pharmacists and GPs). */
+  private readonly duePart = h(
+    "section",
+    { class: "app-tasks__part", id: "medrec-due-part", "aria-labelledby": "medrec-due-heading", hidden: true },
+    h("h2", { class: "nhsuk-heading-s app-tasks__heading", id: "medrec-due-heading" }, "Medicines reconciliations to sign off"),
+    h("p", { class: "nhsuk-body-s app-muted app-tasks__intro" }, "Discharges whose medicines are not reconciled and signed off yet: due 7 days from receipt (NICE QS120)."),
+    this.dueBody,
+  );
   readonly heading = h("h1", { class: "nhsuk-heading-l app-page__title", id: "tasks-heading", tabindex: "-1" }, "Tasks");
   readonly element = h(
     "section",
     { class: "app-page", id: "tasks-page", "aria-labelledby": "tasks-heading", hidden: true },
     this.heading,
-    h(
-      "section",
-      { class: "app-tasks__part", "aria-labelledby": "medrec-due-heading" },
-      h("h2", { class: "nhsuk-heading-s app-tasks__heading", id: "medrec-due-heading" }, "Medicines reconciliations to sign off"),
-      h("p", { class: "nhsuk-body-s app-muted app-tasks__intro" }, "Discharges whose medicines are not reconciled and signed off yet: due 7 days from receipt (NICE QS120)."),
-      this.dueBody,
-    ),
+    this.duePart,
     h(
       "section",
       { class: "app-tasks__part", "aria-labelledby": "tasks-list-heading" },
@@ -102,19 +117,33 @@ export class TasksPage {
 
   constructor(private readonly actions: TasksActions) {}
 
+  /** Focuses the Open button of reconciliation row `index` (or the last one). */
+  focusDueRow(index: number): void {
+    const buttons = this.dueBody.querySelectorAll<HTMLElement>("[data-testid=medrec-due-open]");
+    (buttons[index] ?? buttons[buttons.length - 1])?.focus();
+  }
+
+  /** Hides the reconciliations (for someone who may not sign them off). */
+  hideDue(): void {
+    this.duePart.hidden = true;
+    clear(this.dueBody);
+  }
+
   dueLoading(): void {
+    this.duePart.hidden = false;
     clear(this.dueBody);
     this.dueBody.append(h("p", { class: "app-muted" }, "Loading reconciliations…"));
   }
 
   /** The reconciliations waiting for sign-off, or why they could not be listed. */
   renderDue(due: { rows: MedrecDue[]; total: number } | string, today: Date): void {
+    this.duePart.hidden = false;
     clear(this.dueBody);
     if (typeof due === "string") {
       this.dueBody.append(h("p", { class: "nhsuk-error-message", role: "alert" }, `The reconciliations could not be listed: ${due}`));
       return;
     }
-    this.dueBody.append(renderMedrecDue(due.rows, due.total, today, (id) => this.actions.openMedrec?.(id)));
+    this.dueBody.append(renderMedrecDue(due.rows, due.total, today, (id) => this.actions.openMedrec?.(id), this.actions.moreDue));
   }
 
   loading(filter: TaskFilter): void {
