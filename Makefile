@@ -93,12 +93,12 @@ run: deps app-build
 	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
 	  echo "make run: no display (DISPLAY and WAYLAND_DISPLAY are unset). Run it from a desktop session,"; \
 	  echo "or see 'Screenshots without a display' in README.md."; exit 1; fi
-	@scripts/demo-mailbox.sh "$(DEMO_DATA_DIR)"
+	@HANDOVER_CLI="$(CLI)" scripts/demo-mailbox.sh "$(DEMO_DATA_DIR)"
 	HANDOVER_DATA_DIR="$(DEMO_DATA_DIR)" HANDOVER_MAILBOX_DIR="$(DEMO_DATA_DIR)/mailbox" "$(APP)"
 
 # The app on the demo mailbox under Xvfb, for machines without a display: saves a screenshot.
 screenshot: deps-test app-build
-	HANDOVER_APP="$(APP)" scripts/screenshot.sh "$(CARGO_TARGET_DIR)/screenshots"
+	HANDOVER_APP="$(APP)" HANDOVER_CLI="$(CLI)" scripts/screenshot.sh "$(CARGO_TARGET_DIR)/screenshots"
 
 # ---------------------------------------------------------------- test
 test: deps-test
@@ -149,7 +149,7 @@ e2e: app-build
 # Regenerates the bundled demo mailbox (synthetic documents the project authors).
 demo-mailbox: cli
 	rm -rf assets/demo-mailbox
-	"$(CLI)" fixtures --count 40 --seed 2026 --out assets/demo-mailbox
+	"$(CLI)" fixtures --count 40 --seed 2026 --out assets/demo-mailbox --practice-lists assets/demo-practice-lists.csv
 	# and one message cut short in transit, which the app quarantines
 	head -c 9000 assets/demo-mailbox/0001-inpatient-discharge.xml > assets/demo-mailbox/zz-truncated-in-transit.xml
 
