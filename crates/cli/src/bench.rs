@@ -223,22 +223,7 @@ fn ingest(n: usize, json: bool, dir: Option<&std::path::Path>) -> Result<(), Cli
         }
     };
     let mut store = Store::open_with_key(&tmp.join("bench.db"), &DbKey::generate())?;
-    let options = SyncOptions {
-        source: MessageSource::Folder,
-        mailbox_key: inbox.display().to_string(),
-        workflow_filter: None,
-        practice: handover_workflow::WorkflowConfig {
-            practice_ods: "Y99999".into(),
-            practice_name: "Bench Practice".into(),
-            unmatched_grace_hours: 48,
-            register_max_age_days: 7,
-        },
-    };
-    let engine = SyncEngine::new(FolderMailbox::new(&inbox, "FOLDER"), options);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(err)?;
+    let (engine, runtime) = folder_sync(&inbox)?;
     let start = Instant::now();
     let summary = runtime.block_on(engine.sync_once(&mut store))?;
     let secs = start.elapsed().as_secs_f64();
@@ -265,6 +250,29 @@ fn ingest(n: usize, json: bool, dir: Option<&std::path::Path>) -> Result<(), Cli
     );
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())
+}
+
+/// A sync engine over the folder mailbox `inbox` (the bench practice's), and a runtime for it.
+fn folder_sync(
+    inbox: &std::path::Path,
+) -> Result<(SyncEngine<FolderMailbox>, tokio::runtime::Runtime), CliError> {
+    let options = SyncOptions {
+        source: MessageSource::Folder,
+        mailbox_key: inbox.display().to_string(),
+        workflow_filter: None,
+        practice: handover_workflow::WorkflowConfig {
+            practice_ods: "Y99999".into(),
+            practice_name: "Bench Practice".into(),
+            unmatched_grace_hours: 48,
+            register_max_age_days: 7,
+        },
+    };
+    let engine = SyncEngine::new(FolderMailbox::new(inbox, "FOLDER"), options);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(err)?;
+    Ok((engine, runtime))
 }
 
 fn tempdir() -> Result<std::path::PathBuf, CliError> {
@@ -760,22 +768,7 @@ fn medrec_screen(
         Some("bench"),
         "2026-12-01T09:00:00Z",
     )?;
-    let options = SyncOptions {
-        source: MessageSource::Folder,
-        mailbox_key: inbox.display().to_string(),
-        workflow_filter: None,
-        practice: handover_workflow::WorkflowConfig {
-            practice_ods: "Y99999".into(),
-            practice_name: "Bench Practice".into(),
-            unmatched_grace_hours: 48,
-            register_max_age_days: 7,
-        },
-    };
-    let engine = SyncEngine::new(FolderMailbox::new(&inbox, "FOLDER"), options);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(err)?;
+    let (engine, runtime) = folder_sync(&inbox)?;
     runtime.block_on(engine.sync_once(&mut store))?;
     let (due, _) = store.medrec_due(2000)?;
     let ids: Vec<i64> = due.iter().map(|d| d.document_id).collect();
