@@ -162,26 +162,7 @@ pub async fn serve_round<M: Mailbox>(
         let listing = mailbox
             .list_inbox(options.workflow_filter.as_deref())
             .await?;
-        for p in &listing.problems {
-            if !summary
-                .problems
-                .iter()
-                .any(|q| q.subject.as_deref() == Some(&p.subject))
-            {
-                summary.problems.push(SyncProblem {
-                    kind: ProblemKind::MailboxFile,
-                    code: ErrorCode::MailboxSkippedFile,
-                    message: format!("{}: {}", p.subject, p.reason),
-                    subject: Some(p.subject.clone()),
-                });
-            }
-        }
-        let fresh: Vec<String> = listing
-            .message_ids
-            .iter()
-            .filter(|id| seen.insert((*id).clone()))
-            .cloned()
-            .collect();
+        let fresh = crate::sync::take_listing(&listing, &mut seen, &mut summary.problems);
         let found_new = !fresh.is_empty();
         for batch in fresh.chunks(BATCH_MESSAGES) {
             take_batch(db, lease, mailbox, options, batch, &mut summary).await?;

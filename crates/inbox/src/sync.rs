@@ -292,26 +292,7 @@ impl<M: Mailbox + 'static> SyncEngine<M> {
                 .mailbox
                 .list_inbox(self.options.workflow_filter.as_deref())
                 .await?;
-            for p in &listing.problems {
-                if !summary
-                    .problems
-                    .iter()
-                    .any(|q| q.subject.as_deref() == Some(&p.subject))
-                {
-                    summary.problems.push(SyncProblem {
-                        kind: ProblemKind::MailboxFile,
-                        code: ErrorCode::MailboxSkippedFile,
-                        message: format!("{}: {}", p.subject, p.reason),
-                        subject: Some(p.subject.clone()),
-                    });
-                }
-            }
-            let fresh: Vec<String> = listing
-                .message_ids
-                .iter()
-                .filter(|id| seen.insert((*id).clone()))
-                .cloned()
-                .collect();
+            let fresh = take_listing(&listing, &mut seen, &mut summary.problems);
             let found_new = !fresh.is_empty();
             self.take(store, fresh, &mut summary, &mut tried, &paused)
                 .await?;
@@ -1108,4 +1089,32 @@ fn response_problem(item: &OutboxItem, e: &MeshError) -> SyncProblem {
         &format!("response {} to {}", item.response_code, item.to_mailbox),
         e,
     )
+}
+
+/// What a mailbox listing brings to a sync: each file it could not read becomes a problem (once
+/// per subject), and the ids not seen earlier in this sync are returned, in order.
+pub(crate) fn take_listing(
+    listing: &handover_mesh::InboxListing,
+    seen: &mut std::collections::HashSet<String>,
+    problems: &mut Vec<SyncProblem>,
+) -> Vec<String> {
+    for p in &listing.problems {
+        if !problems
+            .iter()
+            .any(|q| q.subject.as_deref() == Some(&p.subject))
+        {
+            problems.push(SyncProblem {
+                kind: ProblemKind::MailboxFile,
+                code: ErrorCode::MailboxSkippedFile,
+                message: format!("{}: {}", p.subject, p.reason),
+                subject: Some(p.subject.clone()),
+            });
+        }
+    }
+    listing
+        .message_ids
+        .iter()
+        .filter(|id| seen.insert((*id).clone()))
+        .cloned()
+        .collect()
 }
