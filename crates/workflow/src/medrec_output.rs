@@ -31,13 +31,15 @@ pub struct MedrecSummary {
 }
 
 /// Escapes text for Markdown so that it reads as written (a `|` never ends a cell, a `*`
-/// never starts emphasis, a `<` never opens a tag).
+/// never starts emphasis, a `<` never opens a tag, a `[` never starts a link). The text never
+/// starts a line (it follows a list item's label or sits in a table cell), so the characters
+/// that only matter there (`#`, `-`, `+`, `1.`) are left as they are, and the Markdown stays
+/// readable as text.
 fn md(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '<' | '>' | '(' | ')' | '#' | '+'
-            | '-' | '.' | '!' | '|' | '~' | '&' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -100,7 +102,7 @@ fn line_words(name: &str, dosage: Option<&str>, route: Option<&str>) -> String {
         s.push_str(": no dose given");
     }
     if let Some(r) = route.filter(|r| !r.trim().is_empty()) {
-        let _ = write!(s, " \\({}\\)", md(r));
+        let _ = write!(s, " ({})", md(r));
     }
     s
 }
@@ -222,7 +224,7 @@ pub fn medrec_summary(store: &Store, id: i64) -> Result<MedrecSummary, WorkflowE
             Some(d) => {
                 let mut s = choice_words(d.choice).to_string();
                 if let Some(i) = d.intent {
-                    let _ = write!(s, " \\({}\\)", intent_words(i));
+                    let _ = write!(s, " ({})", intent_words(i));
                 }
                 if let Some(n) = d.note.as_deref().filter(|n| !n.trim().is_empty()) {
                     let _ = write!(s, ": {}", md(n));
@@ -441,6 +443,17 @@ mod tests {
         );
         assert!(!html.contains("<em>"), "{html}");
         assert!(!html.contains("<b>"), "{html}");
+        // A link, an image, an entity and code stay text.
+        let html = render_markdown(&format!(
+            "- x: {}",
+            md("[click](javascript:alert(1)) ![i](x.png) &amp; `code` ~~no~~ 2.5mg (oral)")
+        ));
+        assert!(!html.contains("<a"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(!html.contains("<code>"), "{html}");
+        assert!(!html.contains("<del>"), "{html}");
+        assert!(html.contains("&amp;amp;"), "{html}");
+        assert!(html.contains("2.5mg (oral)"), "{html}");
     }
 
     #[test]
