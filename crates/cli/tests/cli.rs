@@ -216,3 +216,45 @@ fn sync_from_a_folder_then_list() {
     assert_eq!(none.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&none.stderr).contains("error [no_mailbox]"));
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    use std::io::{BufRead, BufReader};
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("msgs");
+    let made = handover(
+        tmp.path(),
+        &["fixtures", "--count", "1", "--out", out.to_str().unwrap()],
+    );
+    assert!(made.status.success());
+    let fixture = std::fs::read_dir(&out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    // A narrative long enough (over a pipe's 64 KB buffer) that the command is still writing
+    // when the reader goes.
+    let xml = std::fs::read_to_string(&fixture).unwrap();
+    let div = r#"xmlns="http://www.w3.org/1999/xhtml">"#;
+    assert!(xml.contains(div));
+    let long = format!("{div}<p>{}</p>", "long narrative ".repeat(20_000));
+    let file = tmp.path().join("long.xml");
+    std::fs::write(&file, xml.replacen(div, &long, 1)).unwrap();
+    // `handover inspect --json FILE | head -1`: the reader goes after one line.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_handover"))
+        .args(["inspect", "--json", file.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first.trim(), "{");
+    let done = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(done.status.code(), Some(141), "{stderr}");
+}
