@@ -23,7 +23,7 @@ APT_BUILD := build-essential pkg-config file curl ca-certificates libssl-dev lib
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev \
   libayatana-appindicator3-dev libxdo-dev python3 python3-venv nodejs npm
 APT_TEST := xvfb xauth x11-utils imagemagick webkit2gtk-driver dbus dbus-x11 gnome-keyring \
-  keyutils sqlite3 fonts-dejavu-core at-spi2-core postgresql-15
+  keyutils sqlite3 fonts-dejavu-core at-spi2-core postgresql-15 openssl
 # The practice-store tests (crates/practice) start their own throwaway PostgreSQL 15 clusters
 # from /usr/lib/postgresql/15/bin (SHA-256 is built in: no postgresql-contrib needed). So that
 # installing the package does not also create and start Debian's "main" cluster as a service,

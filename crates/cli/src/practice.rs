@@ -1,7 +1,10 @@
 //! `handover practice init|add-user`: set up the practice-wide store on PostgreSQL (issue 14);
 //! `handover serve`: the practice's MESH puller (`handover_inbox::practice_sync`).
 //!
-//! The database is `--database URL`, else `HANDOVER_PRACTICE_DATABASE`. Both commands need a
+//! The database is `--database URL`, else `HANDOVER_PRACTICE_DATABASE`; a server not on this
+//! machine is reached only over verified TLS (`handover_practice::connect`: `sslrootcert`,
+//! `sslcert`, `sslkey` in the URL, else `HANDOVER_PRACTICE_CA`, `_CLIENT_CERT`,
+//! `_CLIENT_KEY`). Both commands need a
 //! PostgreSQL superuser login (they create roles). A new login's password comes from
 //! `--password-file` (its first line), else `HANDOVER_PRACTICE_PASSWORD`, else a prompt
 //! without echo when stdin is a terminal; it is sent to the server only as a SCRAM-SHA-256

@@ -2,14 +2,17 @@
 
 use std::process::{Command, Output};
 
-use handover_practice::testing::Cluster;
+use handover_practice::testing::{Cluster, ServerTls, TestPki, SUPERUSER_PASSWORD};
 use handover_practice::{connect, NewPracticeEvent};
 
 fn handover(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
     cmd.args(args)
         .env_remove("HANDOVER_PRACTICE_DATABASE")
-        .env_remove("HANDOVER_PRACTICE_PASSWORD");
+        .env_remove("HANDOVER_PRACTICE_PASSWORD")
+        .env_remove("HANDOVER_PRACTICE_CA")
+        .env_remove("HANDOVER_PRACTICE_CLIENT_CERT")
+        .env_remove("HANDOVER_PRACTICE_CLIENT_KEY");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -114,7 +117,7 @@ fn practice_init_and_add_user_make_a_login_that_can_append() {
         &["practice", "init", "--practice", "A81001", "--name", "x"],
         &[(
             "HANDOVER_PRACTICE_DATABASE",
-            "postgres://postgres:pw@practice-server.example/handover",
+            "postgres://postgres:pw@practice-server.example/handover?sslmode=disable",
         )],
     );
     assert!(
@@ -155,5 +158,118 @@ fn practice_init_and_add_user_make_a_login_that_can_append() {
                 .unwrap(),
             1
         );
+    });
+}
+
+/// `practice init` and `add-user` over TLS to a server that requires the device's
+/// certificate: the authority and the device's certificate and key from the environment,
+/// `sslmode=verify-full` in the URL; the new login connects over TLS as itself. A server
+/// the authority did not sign is refused with `practice_certificate_invalid`.
+#[test]
+fn practice_init_over_tls_with_the_devices_certificate() {
+    let pki = TestPki::new("Riverside practice CA");
+    let cluster = Cluster::start_tls(&ServerTls {
+        pki: &pki,
+        server_names: vec!["DNS:localhost".into(), "IP:127.0.0.1".into()],
+        client_cert: true,
+        server_expired: false,
+    });
+    let (cert, key) = pki.issue("device", &["DNS:reception-pc-1".into()]);
+    let ca = pki.ca_cert();
+    let admin = format!(
+        "postgres://postgres:{SUPERUSER_PASSWORD}@localhost:{}/postgres?sslmode=verify-full",
+        cluster.port()
+    );
+    let device = [
+        ("HANDOVER_PRACTICE_CA", ca.to_str().unwrap()),
+        ("HANDOVER_PRACTICE_CLIENT_CERT", cert.to_str().unwrap()),
+        ("HANDOVER_PRACTICE_CLIENT_KEY", key.to_str().unwrap()),
+    ];
+    let out = handover(
+        &[
+            "practice",
+            "init",
+            "--database",
+            &admin,
+            "--practice",
+            "A81001",
+            "--name",
+            "Riverside Surgery",
+            "--json",
+        ],
+        &device,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["practice_created"], true);
+    let mut env = device.to_vec();
+    env.push(("HANDOVER_PRACTICE_DATABASE", &admin));
+    env.push(("HANDOVER_PRACTICE_PASSWORD", "alice's long password"));
+    let out = handover(&["practice", "add-user", "alice", "--role", "gp"], &env);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // Without the device's certificate the server refuses.
+    let out = handover(
+        &["practice", "init", "--practice", "A81001", "--name", "x"],
+        &[
+            ("HANDOVER_PRACTICE_DATABASE", &admin),
+            ("HANDOVER_PRACTICE_CA", ca.to_str().unwrap()),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("error [practice_authentication]"),
+        "{}",
+        text(&out)
+    );
+    // Trusting another authority: the server's certificate is refused.
+    let other = TestPki::new("Someone else's CA");
+    let other_ca = other.ca_cert();
+    let mut env = device.to_vec();
+    env[0] = ("HANDOVER_PRACTICE_CA", other_ca.to_str().unwrap());
+    let out = handover(
+        &[
+            "practice",
+            "init",
+            "--database",
+            &admin,
+            "--practice",
+            "A81001",
+            "--name",
+            "x",
+        ],
+        &env,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("error [practice_certificate_invalid]"),
+        "{}",
+        text(&out)
+    );
+
+    // The new login, over TLS with the device's certificate (URL parameters this time).
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let alice = connect(&format!(
+            "postgres://alice:alice%27s%20long%20password@localhost:{}/postgres\
+             ?sslmode=verify-full&sslrootcert={}&sslcert={}&sslkey={}",
+            cluster.port(),
+            ca.display(),
+            cert.display(),
+            key.display()
+        ))
+        .await
+        .unwrap();
+        let row = alice
+            .client()
+            .query_one(
+                "SELECT session_user::text, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .await
+            .unwrap();
+        assert_eq!(row.get::<_, String>(0), "alice");
+        assert!(row.get::<_, bool>(1));
+        assert_eq!(alice.session_practice().await.unwrap(), "A81001");
     });
 }

@@ -133,9 +133,12 @@ error_codes! {
     PracticeUnreachable => "practice_unreachable",
     /// The practice server refused the person's database login (name or password).
     PracticeAuthentication => "practice_authentication",
-    /// The connection would not be protected (TLS to a practice server is not yet supported:
-    /// only loopback and local-socket connections are accepted).
+    /// The connection would not be protected: a practice server that is not on this machine
+    /// is reached only over TLS (`sslmode=disable` refused, or the server does not offer TLS).
     PracticeInsecureConnection => "practice_insecure_connection",
+    /// The practice server's TLS certificate did not verify (not signed by a trusted
+    /// certificate authority, issued for another host name, expired): not connected.
+    PracticeCertificateInvalid => "practice_certificate_invalid",
     /// The database login is not a member of any practice.
     PracticeNotMember => "practice_not_member",
     /// No such practice on the practice server.

@@ -12,6 +12,8 @@ pub enum PracticeError {
     #[error("{0}")]
     InsecureConnection(String),
     #[error("{0}")]
+    CertificateInvalid(String),
+    #[error("{0}")]
     NotMember(String),
     #[error("no practice {0} on the practice server")]
     PracticeNotFound(String),
@@ -39,6 +41,7 @@ impl Coded for PracticeError {
             PracticeError::Unreachable(_) => ErrorCode::PracticeUnreachable,
             PracticeError::Authentication(_) => ErrorCode::PracticeAuthentication,
             PracticeError::InsecureConnection(_) => ErrorCode::PracticeInsecureConnection,
+            PracticeError::CertificateInvalid(_) => ErrorCode::PracticeCertificateInvalid,
             PracticeError::NotMember(_) => ErrorCode::PracticeNotMember,
             PracticeError::PracticeNotFound(_) => ErrorCode::PracticeNotFound,
             PracticeError::LeaseLost(_) => ErrorCode::LeaseLost,

@@ -30,8 +30,8 @@ mod received;
 pub mod schema;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod tls;
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 pub use error::PracticeError;
@@ -41,7 +41,6 @@ pub use received::{
     MessageOutcome, OutboxEntry, QueuedResponse, ReceivedDocument, ReceivedMessage, StoredMessage,
 };
 use serde::Serialize;
-use tokio_postgres::config::Host;
 use tokio_postgres::{Client, Config, NoTls};
 
 /// An event to append: a desktop's event as it recorded it. Who appended it (the actor and
@@ -133,68 +132,48 @@ pub struct PracticeDb {
 
 /// Connects to the practice server (`postgres://user:password@host:port/db`, or key=value).
 ///
-/// Only loopback addresses and local sockets are accepted for now: TLS (with certificate
-/// verification) is not implemented yet, and a practice server on the network must not be
-/// reached in the clear. TLS is one more case here: `Config::connect` with a rustls connector
-/// (`tokio-postgres-rustls`) instead of `NoTls`, and `sslmode=verify-full` semantics.
+/// The TLS rule (see [`tls`]): a server that is not on this machine is reached only over TLS
+/// (never falling back to plain; `sslmode=disable` is refused), its certificate verified as
+/// `sslmode=verify-full` (`practice_certificate_invalid` when it does not chain to a trusted
+/// authority, names another host or has expired). Trusted authorities: the file in
+/// `sslrootcert=` (else `HANDOVER_PRACTICE_CA`), only those; without either, the system's.
+/// The device's certificate and key: `sslcert=`/`sslkey=` (else
+/// `HANDOVER_PRACTICE_CLIENT_CERT`/`_KEY`). Loopback addresses and local sockets stay plain
+/// unless TLS is asked for (`sslmode=require`/`verify-full`, `sslrootcert`, `sslcert`).
 pub async fn connect(url: &str) -> Result<PracticeDb, PracticeError> {
-    let mut config: Config = url.parse().map_err(|e: tokio_postgres::Error| {
+    let (rest, params) = tls::split_tls_params(url)?;
+    let mut config: Config = rest.parse().map_err(|e: tokio_postgres::Error| {
         PracticeError::InvalidArgument(format!("not a PostgreSQL connection URL: {e}"))
     })?;
-    check_local(&config)?;
+    let transport = tls::transport(&mut config, &params)?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
     config.application_name("handover");
-    let (client, connection) = config.connect(NoTls).await?;
-    tokio::spawn(async move {
-        // Errors reach the client as errors on its next request.
-        let _ = connection.await;
-    });
-    Ok(PracticeDb { client })
-}
-
-fn check_local(config: &Config) -> Result<(), PracticeError> {
-    let hosts = config.get_hosts();
-    if hosts.is_empty() && config.get_hostaddrs().is_empty() {
-        return Err(PracticeError::InvalidArgument(
-            "the connection URL names no host".into(),
-        ));
-    }
-    let local_tcp = |h: &str| {
-        h == "localhost"
-            || h.parse::<IpAddr>()
-                .map(|a| a.is_loopback())
-                .unwrap_or(false)
-            || h.trim_matches(['[', ']'])
-                .parse::<IpAddr>()
-                .map(|a| a.is_loopback())
-                .unwrap_or(false)
-    };
-    for host in hosts {
-        let ok = match host {
-            Host::Tcp(h) => local_tcp(h),
-            #[cfg(unix)]
-            Host::Unix(_) => true,
-        };
-        if !ok {
-            return Err(PracticeError::InsecureConnection(format!(
-                "{} is not on this machine, and TLS to a practice server is not supported yet: \
-                 only loopback addresses and local sockets are accepted",
-                match host {
-                    Host::Tcp(h) => h.clone(),
-                    #[cfg(unix)]
-                    Host::Unix(p) => p.display().to_string(),
-                }
-            )));
+    let client = match transport {
+        tls::Transport::Plain => {
+            let (client, connection) = config
+                .connect(NoTls)
+                .await
+                .map_err(|e| tls::connect_error(e, &config))?;
+            tokio::spawn(async move {
+                // Errors reach the client as errors on its next request.
+                let _ = connection.await;
+            });
+            client
         }
-    }
-    if config.get_hostaddrs().iter().any(|a| !a.is_loopback()) {
-        return Err(PracticeError::InsecureConnection(
-            "hostaddr is not a loopback address, and TLS is not supported yet".into(),
-        ));
-    }
-    Ok(())
+        tls::Transport::Tls(connector) => {
+            let (client, connection) = config
+                .connect(postgres_native_tls::MakeTlsConnector::new(connector))
+                .await
+                .map_err(|e| tls::connect_error(e, &config))?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            client
+        }
+    };
+    Ok(PracticeDb { client })
 }
 
 /// A practice's ODS code: 3 to 10 capital letters and digits.

@@ -600,18 +600,24 @@ async fn init_is_idempotent_and_add_user_checks_its_input() {
     );
 }
 
+/// A server that is not on this machine is reached only over TLS: asked for in the clear
+/// (`sslmode=disable`), the connection is refused before any attempt (these addresses are
+/// never dialled: the refusal is immediate).
 #[tokio::test]
-async fn remote_servers_are_refused_until_tls_exists() {
+async fn remote_servers_are_refused_in_the_clear() {
     for url in [
-        "postgres://u:p@practice-server.example:5432/handover",
-        "postgres://u:p@10.0.0.5/handover",
-        "host=db.example user=u",
+        "postgres://u:p@practice-server.example:5432/handover?sslmode=disable",
+        "postgres://u:p@10.0.0.5/handover?sslmode=disable",
+        "host=db.example user=u sslmode=disable",
+        "host=localhost hostaddr=10.0.0.5 user=u sslmode=disable",
     ] {
+        let started = std::time::Instant::now();
         assert_eq!(
             code(connect(url).await),
             ErrorCode::PracticeInsecureConnection,
             "{url}"
         );
+        assert!(started.elapsed() < Duration::from_secs(1), "{url}");
     }
     assert_eq!(
         code(connect("not a url ::").await),
