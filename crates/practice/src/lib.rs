@@ -22,8 +22,14 @@
 //!   received, documents once by content hash, the ITK3 outbox; written by the puller's own
 //!   login, fenced at COMMIT by a deferred trigger as well as by [`FencedIngest::commit`].
 //!
+//! - **What desktops pull** (schema 3, [`PracticeDb::pull_documents`]): documents in
+//!   `doc_seq` order, a per-practice change number from a head row locked to the end of the
+//!   inserting transaction (gapless, in commit order, as events' seq); the server's identity
+//!   ([`PracticeDb::server_identity`]).
+//!
 //! Async on tokio: [`connect`] spawns the connection's task on the current runtime.
 
+mod cache;
 mod error;
 mod lease;
 mod received;
@@ -34,6 +40,7 @@ pub mod testing;
 use std::net::IpAddr;
 use std::time::Duration;
 
+pub use cache::{PulledDocument, ServerIdentity};
 pub use error::PracticeError;
 pub use handover_chain::GENESIS_HASH;
 pub use lease::LeaseKeeper;
@@ -439,6 +446,12 @@ impl PracticeDb {
             "INSERT INTO handover.leases (practice_id, name) VALUES ($1, $2)
              ON CONFLICT (practice_id, name) DO NOTHING",
             &[&practice_id, &MESH_LEASE],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO handover.document_heads (practice_id) VALUES ($1)
+             ON CONFLICT (practice_id) DO NOTHING",
+            &[&practice_id],
         )
         .await?;
         tx.commit().await?;

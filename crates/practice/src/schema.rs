@@ -494,6 +494,70 @@ CREATE POLICY puller_update ON handover.outbox FOR UPDATE TO handover_puller
     USING (practice_id = handover.session_practice())
     WITH CHECK (practice_id = handover.session_practice());
 "#,
+    // 3: the desktops' cache. Documents get a per-practice change number, `doc_seq`, from a
+    // head row locked to the end of the inserting transaction (as events' seq: gapless, in
+    // commit order, so a desktop pulling `doc_seq > cursor` never passes a document that
+    // commits later). Its own head table, so storing a batch of documents does not hold up
+    // people's event appends. And the server's identity (a random id made once), so a
+    // desktop knows its cache is of this database and not another.
+    r#"
+CREATE TABLE handover.document_heads (
+    practice_id text PRIMARY KEY REFERENCES handover.practices,
+    doc_seq     bigint NOT NULL DEFAULT 0 CHECK (doc_seq >= 0)
+);
+
+ALTER TABLE handover.documents ADD COLUMN doc_seq bigint;
+-- Documents stored before this migration, in the order they were stored.
+UPDATE handover.documents d SET doc_seq = o.n
+  FROM (SELECT practice_id, document_key,
+               row_number() OVER (PARTITION BY practice_id ORDER BY message_id, document_key) AS n
+          FROM handover.documents) o
+ WHERE d.practice_id = o.practice_id AND d.document_key = o.document_key;
+INSERT INTO handover.document_heads (practice_id, doc_seq)
+SELECT p.practice_id, coalesce((SELECT max(d.doc_seq) FROM handover.documents d
+                                 WHERE d.practice_id = p.practice_id), 0)
+  FROM handover.practices p;
+ALTER TABLE handover.documents ALTER COLUMN doc_seq SET NOT NULL;
+ALTER TABLE handover.documents ADD CONSTRAINT documents_doc_seq UNIQUE (practice_id, doc_seq);
+
+-- Whatever the inserting client says, doc_seq is the next from the head row, which stays
+-- locked until the inserting transaction ends (a rolled-back insert gives its number back).
+CREATE FUNCTION handover.document_seq() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_seq bigint;
+BEGIN
+    UPDATE handover.document_heads SET doc_seq = doc_seq + 1
+     WHERE practice_id = NEW.practice_id
+     RETURNING doc_seq INTO v_seq;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'practice % has no document head', NEW.practice_id
+            USING ERRCODE = 'HOP02';
+    END IF;
+    NEW.doc_seq := v_seq;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER documents_doc_seq BEFORE INSERT ON handover.documents
+    FOR EACH ROW EXECUTE FUNCTION handover.document_seq();
+
+-- This database's identity, made once.
+CREATE TABLE handover.server (
+    only_row  boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    server_id uuid NOT NULL DEFAULT gen_random_uuid(),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO handover.server DEFAULT VALUES;
+
+REVOKE ALL ON handover.document_heads, handover.server FROM PUBLIC;
+REVOKE ALL ON FUNCTION handover.document_seq() FROM PUBLIC;
+-- Desktops read the schema version too, to know whether they can read this server.
+GRANT SELECT ON handover.document_heads, handover.server, handover.schema_migrations
+    TO handover_member;
+ALTER TABLE handover.document_heads ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_practice ON handover.document_heads FOR SELECT TO handover_member
+    USING (practice_id = handover.session_practice());
+"#,
 ];
 
 /// The schema version this build writes.

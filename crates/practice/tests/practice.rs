@@ -530,7 +530,10 @@ async fn init_is_idempotent_and_add_user_checks_its_input() {
     let again = su.init("PRC1", "Renamed").await.unwrap();
     assert!(again.migrations_applied.is_empty());
     assert!(!again.practice_created);
-    assert_eq!(su.schema_version().await.unwrap(), 2);
+    assert_eq!(
+        su.schema_version().await.unwrap(),
+        handover_practice::schema::latest_version()
+    );
     assert_eq!(
         su.practices().await.unwrap(),
         vec![("PRC1".to_string(), "Practice PRC1".to_string())]

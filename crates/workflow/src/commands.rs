@@ -459,6 +459,31 @@ pub fn received(
     config: &WorkflowConfig,
     at: &str,
 ) -> Result<Option<OutboxItem>, WorkflowError> {
+    received_with(store, document_id, parsed, Some(responder), config, at)
+}
+
+/// [`received`] for a document pulled from the practice server into this desktop's cache
+/// (issue 14): the same requested actions, matching against this desktop's register and GP
+/// review, but no business response is queued here: the practice's MESH puller answers the
+/// hospital, and a response queued on every desktop would go out once per desktop.
+pub fn received_from_practice(
+    store: &Store,
+    document_id: i64,
+    parsed: &Parsed,
+    config: &WorkflowConfig,
+    at: &str,
+) -> Result<(), WorkflowError> {
+    received_with(store, document_id, parsed, None, config, at).map(|_| ())
+}
+
+fn received_with(
+    store: &Store,
+    document_id: i64,
+    parsed: &Parsed,
+    responder: Option<&Responder>,
+    config: &WorkflowConfig,
+    at: &str,
+) -> Result<Option<OutboxItem>, WorkflowError> {
     store.atomically(|s| {
         let actor = system_actor(s)?;
         let Some(doc) = parsed.document.as_ref() else {
@@ -500,7 +525,7 @@ pub fn received(
             _ => None,
         };
         let mut queued = None;
-        if let Some(code) = code {
+        if let (Some(code), Some(responder)) = (code, responder) {
             queued = queue_business(s, &work, &state, parsed, responder, code, at, true)?;
             if let Some(item) = &queued {
                 let e = WorkEvent::BusinessResponseQueued {

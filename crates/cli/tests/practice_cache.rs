@@ -1,0 +1,368 @@
+//! Desktops as caches of the practice server (issue 14), with the real binary: `handover serve
+//! --once` stores a folder mailbox's messages on a real PostgreSQL 15 (a throwaway cluster),
+//! and two desktops (two data directories, each its own SQLCipher store with its key in the OS
+//! keyring: run inside `scripts/with-keyring.sh`) pull them with `handover sync --once` and
+//! `HANDOVER_PRACTICE_DATABASE`. Both list the same documents; a second pull finds nothing new;
+//! what a later round stores reaches both; a desktop whose server cannot be reached fails with
+//! `practice_unreachable`, keeps listing its cache and says when it last pulled; a desktop
+//! pointed at another practice server refuses to mix it into its cache.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Instant;
+
+use handover_practice::testing::Cluster;
+use handover_practice::{connect, NewPracticeEvent, PracticeDb};
+
+const PASSWORD: &str = "correct horse battery";
+
+struct Server {
+    cluster: Cluster,
+    rt: tokio::runtime::Runtime,
+    su: PracticeDb,
+}
+
+impl Server {
+    /// Practice PRC1 with a puller and two GPs' logins.
+    fn start() -> Server {
+        let cluster = Cluster::start();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let su = rt.block_on(async {
+            let mut su = connect(&cluster.superuser_url()).await.unwrap();
+            su.init("PRC1", "Riverside Surgery").await.unwrap();
+            su.add_user("PRC1", "puller_a", "puller", PASSWORD)
+                .await
+                .unwrap();
+            for gp in ["gp_one", "gp_two"] {
+                su.add_user("PRC1", gp, "gp", PASSWORD).await.unwrap();
+            }
+            su
+        });
+        Server { cluster, rt, su }
+    }
+
+    fn url(&self, login: &str) -> String {
+        self.cluster.url(login, PASSWORD)
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        self.rt
+            .block_on(self.su.client().query_one(sql, &[]))
+            .unwrap()
+            .get(0)
+    }
+
+    fn string(&self, sql: &str) -> String {
+        self.rt
+            .block_on(self.su.client().query_one(sql, &[]))
+            .unwrap()
+            .get(0)
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn base(cmd: &mut Command) -> &mut Command {
+    cmd.env("HANDOVER_PRACTICE_ODS", "Y99999")
+        .env("HANDOVER_PRACTICE_NAME", "Riverside Surgery")
+        .env_remove("HANDOVER_MAILBOX_DIR")
+        .env_remove("HANDOVER_MESH_URL")
+        .env_remove("HANDOVER_MESH_MAILBOX")
+        .env_remove("HANDOVER_MESH_PASSWORD")
+        .env_remove("HANDOVER_MESH_SHARED_KEY")
+        .env_remove("HANDOVER_TEST_HOLD_BEFORE_COMMIT")
+        .env_remove("HANDOVER_TEST_CRASH_AFTER_COMMIT")
+        .env_remove("HANDOVER_TEST_DOCUMENT_PAGE")
+        .env_remove("HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+}
+
+/// `handover serve --once` over the folder; returns its summary.
+fn serve(server: &Server, inbox: &Path) -> serde_json::Value {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
+    base(&mut cmd)
+        .args([
+            "serve", "--once", "--json", "--holder", "host-a", "--folder",
+        ])
+        .arg(inbox)
+        .env("HANDOVER_PRACTICE_DATABASE", server.url("puller_a"))
+        .env_remove("HANDOVER_DATA_DIR");
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A desktop: its own data directory, and the practice database URL (its person's login).
+struct Desktop {
+    data_dir: PathBuf,
+    database: String,
+}
+
+impl Desktop {
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[])
+    }
+
+    fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
+        base(&mut cmd)
+            .args(args)
+            .env("HANDOVER_DATA_DIR", &self.data_dir)
+            .env("HANDOVER_PRACTICE_DATABASE", &self.database);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
+    }
+
+    fn sync(&self) -> serde_json::Value {
+        self.json(&["sync", "--once", "--json"])
+    }
+
+    /// What both desktops must agree on for each document, in list order.
+    fn listing(&self) -> Vec<serde_json::Value> {
+        let rows = self.json(&["list", "--json"]);
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r["id"], "nhs_number": r["nhs_number"], "patient_name": r["patient_name"],
+                    "title": r["title"], "kind": r["kind"], "received_at": r["received_at"],
+                    "status": r["status"], "match": r["match"],
+                })
+            })
+            .collect()
+    }
+}
+
+fn mailbox(inbox: &Path, n: usize, seed: u64) -> Vec<handover_fixtures::Fixture> {
+    std::fs::create_dir_all(inbox).unwrap();
+    let fixtures = handover_fixtures::generate(n, seed);
+    for f in &fixtures {
+        std::fs::write(inbox.join(format!("s{seed}-{}", f.file_name)), &f.bytes).unwrap();
+    }
+    fixtures
+}
+
+fn event(n: u32, key: Option<&str>) -> NewPracticeEvent {
+    NewPracticeEvent {
+        event_id: format!("desk-1:{n}"),
+        at: "2026-07-01T10:00:00.000Z".into(),
+        os_user: "alice".into(),
+        device: "desk-1".into(),
+        document_key: key.map(str::to_string),
+        kind: "note".into(),
+        details: format!("{{\"n\":{n}}}"),
+    }
+}
+
+#[test]
+fn two_desktops_cache_the_practice_and_keep_reading_it_offline() {
+    let started = Instant::now();
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 6, 11);
+    let first = serve(&server, &inbox);
+    let stored = first["stored"].as_i64().unwrap();
+    assert!(stored >= 5, "{first}");
+    assert_eq!(
+        server.count("SELECT count(*) FROM handover.documents"),
+        stored
+    );
+    // Two events in the practice log (appended by a person, as a desktop would).
+    let key = server.string("SELECT document_key FROM handover.documents WHERE doc_seq = 1");
+    server.rt.block_on(async {
+        let mut gp = connect(&server.url("gp_one")).await.unwrap();
+        gp.append_events(&[event(1, Some(&key)), event(2, None)])
+            .await
+            .unwrap();
+    });
+
+    let a = Desktop {
+        data_dir: tmp.path().join("desktop-a"),
+        database: server.url("gp_one"),
+    };
+    let b = Desktop {
+        data_dir: tmp.path().join("desktop-b"),
+        database: server.url("gp_two"),
+    };
+    for desktop in [&a, &b] {
+        let t = Instant::now();
+        let pulled = desktop.sync();
+        eprintln!("first pull: {:?}", t.elapsed());
+        assert_eq!(pulled["practice_id"], "PRC1");
+        assert_eq!(pulled["documents_pulled"], stored, "{pulled}");
+        assert_eq!(pulled["documents_stored"], stored);
+        assert_eq!(pulled["already_cached"], 0);
+        assert_eq!(pulled["document_cursor"], stored);
+        assert_eq!(pulled["events_pulled"], 2);
+        assert_eq!(pulled["events_new"], 2);
+        assert_eq!(pulled["event_cursor"], 2);
+    }
+    let listed = a.listing();
+    assert_eq!(listed.len() as i64, stored);
+    assert_eq!(listed, b.listing(), "both desktops list the same documents");
+    // The document's page reads from the cache: its model and the message's bytes.
+    let shown = a.json(&["show", "1", "--json"]);
+    assert!(shown.is_object(), "{shown}");
+
+    // A second pull finds nothing new.
+    let again = a.sync();
+    assert_eq!(again["documents_pulled"], 0, "{again}");
+    assert_eq!(again["events_pulled"], 0);
+    assert_eq!(again["document_cursor"], stored);
+
+    // A later round on the server reaches both desktops.
+    mailbox(&inbox, 2, 12);
+    let later = serve(&server, &inbox);
+    let more = later["stored"].as_i64().unwrap();
+    assert!(more >= 1, "{later}");
+    for desktop in [&a, &b] {
+        let pulled = desktop.sync();
+        assert_eq!(pulled["documents_pulled"], more, "{pulled}");
+        assert_eq!(pulled["documents_stored"], more);
+        assert_eq!(pulled["document_cursor"], stored + more);
+    }
+    let listed = a.listing();
+    assert_eq!(listed.len() as i64, stored + more);
+    assert_eq!(listed, b.listing());
+
+    // The status says which server and practice the cache is of, and when it last pulled.
+    let status = a.json(&["status"]);
+    let practice = &status["practice"];
+    assert_eq!(practice["configured"], true, "{status}");
+    assert_eq!(
+        practice["server_id"],
+        server.string("SELECT server_id::text FROM handover.server")
+    );
+    assert_eq!(practice["practice_id"], "PRC1");
+    assert_eq!(practice["practice_name"], "Riverside Surgery");
+    assert_eq!(practice["document_cursor"], stored + more);
+    assert_eq!(practice["event_cursor"], 2);
+    assert_eq!(practice["documents"], stored + more);
+    assert_eq!(practice["events"], 2);
+    assert_eq!(practice["last_error_code"], serde_json::Value::Null);
+    assert_eq!(practice["minutes_since_pull"], 0);
+    let last_pull = practice["last_pull_at"].clone();
+    assert!(last_pull.is_string());
+
+    // Another practice server (another database, same practice code and login name): refused,
+    // nothing mixed into the cache.
+    let other = Server::start();
+    let elsewhere = Desktop {
+        data_dir: a.data_dir.clone(),
+        database: other.url("gp_one"),
+    };
+    let out = elsewhere.run(&["sync", "--once"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("[practice_server_changed]"),
+        "{}",
+        text(&out)
+    );
+    drop(other);
+
+    // The server cannot be reached: a wrong port, then the server stopped. The sync fails with
+    // practice_unreachable; the cache still lists everything and says when it last pulled.
+    let wrong_port = Desktop {
+        data_dir: a.data_dir.clone(),
+        database: format!(
+            "postgres://gp_one:{}@127.0.0.1:1/postgres",
+            PASSWORD.replace(' ', "%20")
+        ),
+    };
+    let stopped = Desktop {
+        data_dir: a.data_dir.clone(),
+        database: a.database.clone(),
+    };
+    drop(server);
+    for desktop in [&wrong_port, &stopped] {
+        let out = desktop.run(&["sync", "--once"]);
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("[practice_unreachable]"),
+            "{}",
+            text(&out)
+        );
+        assert_eq!(desktop.listing(), listed, "the cache keeps working");
+        let status = desktop.json(&["status"]);
+        let practice = &status["practice"];
+        assert_eq!(practice["last_pull_at"], last_pull, "{status}");
+        assert_eq!(practice["last_error_code"], "practice_unreachable");
+        assert!(practice["last_attempt_at"].as_str().unwrap() >= last_pull.as_str().unwrap());
+        assert_eq!(practice["minutes_since_pull"], 0);
+    }
+    eprintln!("whole test: {:?}", started.elapsed());
+}
+
+/// A pull killed part-way (abort just before its second page commits, pages of two) keeps the
+/// first page and its cursor, and nothing of the second; the next pull takes the rest: every
+/// document once, none lost, none stored twice.
+#[test]
+fn a_pull_killed_part_way_loses_nothing_and_repeats_nothing() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 7, 21);
+    let stored = serve(&server, &inbox)["stored"].as_i64().unwrap();
+    assert!(stored >= 5);
+    let a = Desktop {
+        data_dir: tmp.path().join("desktop-a"),
+        database: server.url("gp_one"),
+    };
+    let out = a.run_with(
+        &["sync", "--once", "--json"],
+        &[
+            ("HANDOVER_TEST_DOCUMENT_PAGE", "2"),
+            ("HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT", "2"),
+        ],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HANDOVER-TEST crashing"));
+    assert_eq!(a.listing().len(), 2, "the first page only");
+    let status = a.json(&["status"]);
+    assert_eq!(status["practice"]["document_cursor"], 2, "{status}");
+    assert_eq!(status["practice"]["documents"], 2);
+
+    let out = a.run_with(
+        &["sync", "--once", "--json"],
+        &[("HANDOVER_TEST_DOCUMENT_PAGE", "2")],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let pulled: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(pulled["documents_pulled"], stored - 2, "{pulled}");
+    assert_eq!(pulled["documents_stored"], stored - 2);
+    assert_eq!(pulled["already_cached"], 0);
+    assert_eq!(pulled["document_cursor"], stored);
+    let listed = a.listing();
+    assert_eq!(listed.len() as i64, stored);
+    let mut ids: Vec<i64> = listed.iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len() as i64, stored, "no document twice");
+    // The conservation report adds up: each message pulled is one document, once.
+    let report = a.json(&["report", "--json"]);
+    assert_eq!(report["balanced"], true, "{report}");
+    assert_eq!(report["total"]["received"], stored);
+    assert_eq!(report["total"]["stored"], stored);
+}
