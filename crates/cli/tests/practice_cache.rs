@@ -5,7 +5,9 @@
 //! `HANDOVER_PRACTICE_DATABASE`. Both list the same documents; a second pull finds nothing new;
 //! what a later round stores reaches both; a desktop whose server cannot be reached fails with
 //! `practice_unreachable`, keeps listing its cache and says when it last pulled; a desktop
-//! pointed at another practice server refuses to mix it into its cache.
+//! pointed at another practice server refuses to mix it into its cache; other desktops'
+//! workflow events in the practice log are folded into both caches alike; a pull killed
+//! part-way loses nothing and repeats nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -84,6 +86,7 @@ fn base(cmd: &mut Command) -> &mut Command {
         .env_remove("HANDOVER_TEST_CRASH_AFTER_COMMIT")
         .env_remove("HANDOVER_TEST_DOCUMENT_PAGE")
         .env_remove("HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT")
+        .env_remove("HANDOVER_TEST_HOLD_BEFORE_EVENTS")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -147,7 +150,7 @@ impl Desktop {
                 serde_json::json!({
                     "id": r["id"], "nhs_number": r["nhs_number"], "patient_name": r["patient_name"],
                     "title": r["title"], "kind": r["kind"], "received_at": r["received_at"],
-                    "status": r["status"], "match": r["match"],
+                    "status": r["status"], "match": r["match"], "assigned_to": r["assigned_to"],
                 })
             })
             .collect()
@@ -365,4 +368,231 @@ fn a_pull_killed_part_way_loses_nothing_and_repeats_nothing() {
     assert_eq!(report["balanced"], true, "{report}");
     assert_eq!(report["total"]["received"], stored);
     assert_eq!(report["total"]["stored"], stored);
+}
+
+/// Workflow events another desktop appended to the practice log (a document filed, another
+/// assigned, one of them about a document stored after the first pull) reach both caches,
+/// which end with the same lanes and assignees, whichever order they pulled in. A cache does
+/// not apply events of its own device (their effect was made when they happened).
+#[test]
+fn two_caches_converge_on_the_practice_log() {
+    use handover_store::Role;
+    use handover_workflow::WorkEvent;
+
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 5, 31);
+    let stored = serve(&server, &inbox)["stored"].as_i64().unwrap();
+    let a = Desktop {
+        data_dir: tmp.path().join("desktop-a"),
+        database: server.url("gp_one"),
+    };
+    let b = Desktop {
+        data_dir: tmp.path().join("desktop-b"),
+        database: server.url("gp_two"),
+    };
+    // A pulls before anything happens; B not yet.
+    assert_eq!(a.sync()["documents_stored"], stored);
+    let before = a.listing();
+    assert!(before.iter().all(|r| r["status"] != "filed"), "{before:?}");
+
+    // A later round, then another desktop (device desk-9) files the first document, assigns
+    // the second to the pharmacists and files the one that arrived last.
+    mailbox(&inbox, 1, 32);
+    assert_eq!(serve(&server, &inbox)["stored"], 1);
+    let key = |seq: i64| {
+        server.string(&format!(
+            "SELECT document_key FROM handover.documents WHERE doc_seq = {seq}"
+        ))
+    };
+    let logged = |n: u32, seq: i64, e: WorkEvent| NewPracticeEvent {
+        event_id: format!("desk-9:{n}"),
+        at: format!("2026-07-01T10:00:0{n}.000Z"),
+        os_user: "alice".into(),
+        device: "desk-9".into(),
+        document_key: Some(key(seq)),
+        kind: e.kind(),
+        details: e.details().to_string(),
+    };
+    let events = vec![
+        logged(
+            1,
+            1,
+            WorkEvent::Filed {
+                note: None,
+                gp_reviewed: true,
+            },
+        ),
+        logged(
+            2,
+            2,
+            WorkEvent::Assigned {
+                to_user: None,
+                to_role: Some(Role::Pharmacist),
+                note: Some("medicines changed".into()),
+            },
+        ),
+        logged(
+            3,
+            stored + 1,
+            WorkEvent::Filed {
+                note: Some("seen".into()),
+                gp_reviewed: true,
+            },
+        ),
+    ];
+    server.rt.block_on(async {
+        let mut gp = connect(&server.url("gp_one")).await.unwrap();
+        gp.append_events(&events).await.unwrap();
+    });
+
+    // A pulls the new document and then the events; B pulls everything at once.
+    let pulled = a.sync();
+    assert_eq!(pulled["documents_stored"], 1, "{pulled}");
+    assert_eq!(pulled["events_new"], 3);
+    assert_eq!(pulled["events_applied"], 3);
+    let pulled = b.sync();
+    assert_eq!(pulled["documents_stored"], stored + 1, "{pulled}");
+    assert_eq!(pulled["events_applied"], 3);
+
+    let listed = a.listing();
+    assert_eq!(
+        listed,
+        b.listing(),
+        "the same lanes and assignees in both caches"
+    );
+    let row = |id: i64| {
+        listed
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("document {id} in {listed:?}"))
+            .clone()
+    };
+    assert_eq!(row(1)["status"], "filed");
+    assert_eq!(row(2)["assigned_to"], "role:pharmacist", "{:?}", row(2));
+    assert_eq!(row(stored + 1)["status"], "filed");
+    assert_ne!(row(3)["status"], "filed");
+    // Pulling again applies nothing twice.
+    let again = a.sync();
+    assert_eq!(again["events_pulled"], 0);
+    assert_eq!(a.listing(), listed);
+
+    // An event from A's own device (as A's push will send what A did, already applied in A):
+    // kept by both, applied only by B.
+    let audit = a.json(&["audit", "list", "--json", "--limit", "1"]);
+    let device = audit[0]["device"].as_str().unwrap().to_string();
+    let mut own = logged(
+        4,
+        3,
+        WorkEvent::Filed {
+            note: None,
+            gp_reviewed: true,
+        },
+    );
+    own.event_id = format!("{device}:900");
+    own.device = device;
+    server.rt.block_on(async {
+        let mut gp = connect(&server.url("gp_one")).await.unwrap();
+        gp.append_events(&[own]).await.unwrap();
+    });
+    let pulled = a.sync();
+    assert_eq!(
+        (&pulled["events_new"], &pulled["events_applied"]),
+        (&1.into(), &0.into())
+    );
+    let status_of_3 = |d: &Desktop| {
+        d.listing()
+            .iter()
+            .find(|r| r["id"] == 3)
+            .map(|r| r["status"].clone())
+            .unwrap()
+    };
+    assert_ne!(status_of_3(&a), "filed");
+    let pulled = b.sync();
+    assert_eq!(
+        (&pulled["events_new"], &pulled["events_applied"]),
+        (&1.into(), &1.into())
+    );
+    assert_eq!(status_of_3(&b), "filed");
+}
+
+/// A document committed on the server between a pull's documents and its events, with an
+/// event about it: the event is kept by that pull (its document is not in the cache yet) and
+/// folded when the next pull brings the document.
+#[test]
+fn an_event_that_arrives_before_its_document_is_folded_when_the_document_does() {
+    use std::io::{BufRead, BufReader, Write};
+
+    use handover_workflow::WorkEvent;
+
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 2, 41);
+    let stored = serve(&server, &inbox)["stored"].as_i64().unwrap();
+    let a = Desktop {
+        data_dir: tmp.path().join("desktop-a"),
+        database: server.url("gp_one"),
+    };
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
+    base(&mut cmd)
+        .args(["sync", "--once", "--json"])
+        .env("HANDOVER_DATA_DIR", &a.data_dir)
+        .env("HANDOVER_PRACTICE_DATABASE", &a.database)
+        .env("HANDOVER_TEST_HOLD_BEFORE_EVENTS", "1")
+        .stdin(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("HANDOVER-TEST holding before events") {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the pull ended early"
+        );
+    }
+    // Meanwhile: a new document on the server, and another desktop files it.
+    mailbox(&inbox, 1, 42);
+    assert_eq!(serve(&server, &inbox)["stored"], 1);
+    let key = server.string(&format!(
+        "SELECT document_key FROM handover.documents WHERE doc_seq = {}",
+        stored + 1
+    ));
+    let filed = WorkEvent::Filed {
+        note: None,
+        gp_reviewed: true,
+    };
+    server.rt.block_on(async {
+        let mut gp = connect(&server.url("gp_two")).await.unwrap();
+        gp.append_events(&[NewPracticeEvent {
+            event_id: "desk-9:1".into(),
+            at: "2026-07-01T10:00:00.000Z".into(),
+            os_user: "bob".into(),
+            device: "desk-9".into(),
+            document_key: Some(key),
+            kind: filed.kind(),
+            details: filed.details().to_string(),
+        }])
+        .await
+        .unwrap();
+    });
+    child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let pulled: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(pulled["documents_stored"], stored, "{pulled}");
+    assert_eq!(pulled["events_new"], 1);
+    assert_eq!(pulled["events_applied"], 0, "its document is not here yet");
+
+    let pulled = a.sync();
+    assert_eq!(pulled["documents_stored"], 1, "{pulled}");
+    assert_eq!(pulled["events_new"], 0);
+    assert_eq!(
+        pulled["events_applied"], 1,
+        "folded as the document arrived"
+    );
+    let listed = a.listing();
+    let last = listed.iter().find(|r| r["id"] == stored + 1).unwrap();
+    assert_eq!(last["status"], "filed", "{listed:?}");
 }

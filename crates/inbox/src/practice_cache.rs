@@ -16,11 +16,14 @@
 //!    document already in the cache by content hash is recorded as a delivery of it, not
 //!    stored again.
 //! 3. Pulls the practice log's events `seq > cursor` in pages of [`EVENT_PAGE`] and keeps them
-//!    as pulled (seq, actor, device, ...), one local transaction per page with its cursor.
+//!    as pulled (seq, actor, device, ...), one local transaction per page with its cursor, in
+//!    which other desktops' workflow events are folded into the cached documents' projections
+//!    (`apply_practice_event`, by `document_key`; an event about a document not cached yet is
+//!    folded when the document arrives).
 //! 4. Records when the pull finished, or why it failed (what `handover status` shows).
 //!
-//! Not yet: folding other desktops' workflow events into this cache's projections, and the
-//! outbox of this desktop's own events (see ARCHITECTURE.md, issue 14).
+//! Not yet: the outbox of this desktop's own events (the push side), and `rebuild` from the
+//! practice events as well as the local log (see ARCHITECTURE.md, issue 14).
 
 use handover_errors::{Coded, ErrorCode};
 use handover_practice::{PracticeDb, PracticeError, PulledDocument};
@@ -43,7 +46,8 @@ pub const EVENT_PAGE: u32 = 1_000;
 /// Fault injection for the crash test (feature `test-hooks`, enabled only by the CLI's
 /// dev-dependencies): `HANDOVER_TEST_DOCUMENT_PAGE=N` pulls N documents per page;
 /// `HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT=K` aborts the process just before the K-th page of
-/// documents commits (the pages before it committed).
+/// documents commits (the pages before it committed); `HANDOVER_TEST_HOLD_BEFORE_EVENTS=1`
+/// says so on stderr and waits for a line on stdin between the documents and the events.
 mod hooks {
     #[cfg(feature = "test-hooks")]
     fn number(name: &str) -> Option<u32> {
@@ -56,6 +60,20 @@ mod hooks {
             return n;
         }
         default
+    }
+
+    /// Waits off the runtime for a line on stdin (the test makes a document and an event on
+    /// the server meanwhile).
+    pub(super) async fn before_events() {
+        #[cfg(feature = "test-hooks")]
+        if number("HANDOVER_TEST_HOLD_BEFORE_EVENTS") == Some(1) {
+            eprintln!("HANDOVER-TEST holding before events");
+            let _ = tokio::task::spawn_blocking(|| {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)
+            })
+            .await;
+        }
     }
 
     pub(super) fn before_page_commit(_page: u32) {
@@ -81,6 +99,8 @@ pub struct CacheSummary {
     pub events_pulled: u64,
     /// Of those, not kept before.
     pub events_new: u64,
+    /// Of those, other desktops' workflow events folded into a cached document's state.
+    pub events_applied: u64,
     pub document_cursor: i64,
     pub event_cursor: i64,
     pub pulled_at: String,
@@ -175,6 +195,7 @@ async fn pull(
         }
     }
     summary.document_cursor = cursor;
+    hooks::before_events().await;
 
     let mut cursor = state.event_cursor;
     loop {
@@ -201,7 +222,17 @@ async fn pull(
             })
             .collect();
         summary.events_pulled += records.len() as u64;
-        summary.events_new += store.record_practice_events(&records, &now_rfc3339())? as u64;
+        // Kept and folded into the documents' projections in one transaction.
+        let applied = store.atomically(|s| {
+            let new = s.record_practice_events(&records, &now_rfc3339())?;
+            summary.events_new += new.len() as u64;
+            let mut applied = 0;
+            for e in new.iter().map(|&i| &records[i]) {
+                applied += u64::from(fold(s, e)?);
+            }
+            Ok::<_, StoreError>(applied)
+        })?;
+        summary.events_applied += applied;
         cursor = last;
         if records.len() < EVENT_PAGE as usize {
             break;
@@ -238,6 +269,7 @@ fn store_page(
             summary.documents_pulled += counts.documents_pulled;
             summary.documents_stored += counts.documents_stored;
             summary.already_cached += counts.already_cached;
+            summary.events_applied += counts.events_applied;
             Ok(())
         }
         Err(e) => {
@@ -245,6 +277,21 @@ fn store_page(
             Err(e)
         }
     }
+}
+
+/// Folds one practice event into the cached document it is about, if the cache has it (if
+/// not, it is folded when the document arrives: `cache_document`).
+fn fold(store: &Store, e: &PracticeEventRecord) -> Result<bool, StoreError> {
+    let Some(key) = e.document_key.as_deref() else {
+        return Ok(false);
+    };
+    let Some(id) = store.document_by_content(key)? else {
+        return Ok(false);
+    };
+    handover_workflow::apply_practice_event(store, id, e).map_err(|e| match e {
+        handover_workflow::WorkflowError::Store(e) => e,
+        other => StoreError::Step(other.to_string()),
+    })
 }
 
 fn record(d: &PulledDocument, kind: handover_toc::DocumentKind) -> DocumentRecord {
@@ -334,6 +381,13 @@ fn cache_document(
             handover_workflow::superseded(store, superseded, *document_id, &at).map_err(step)?;
             handover_workflow::received_from_practice(store, *document_id, &parsed, config, &at)
                 .map_err(step)?;
+            // Events of the practice's log kept before the document reached this cache.
+            for e in store.practice_events_for(&d.document_key)? {
+                counts.events_applied += u64::from(
+                    handover_workflow::apply_practice_event(store, *document_id, &e)
+                        .map_err(step)?,
+                );
+            }
         }
         IngestOutcome::Duplicate { .. } | IngestOutcome::AlreadyStored { .. } => {
             counts.already_cached += 1

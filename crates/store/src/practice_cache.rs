@@ -193,18 +193,18 @@ impl Store {
     }
 
     /// Keeps a page of the practice log's events and moves the event cursor to the last, in
-    /// one transaction; returns how many were new (an event already kept, by seq and id, is
-    /// not kept again; a different event under a kept seq is an error: the server's log is
-    /// not the one the cache was filled from).
+    /// one transaction; returns the positions in `events` of those that were new (an event
+    /// already kept, by seq and id, is not kept again; a different event under a kept seq is
+    /// an error: the server's log is not the one the cache was filled from).
     pub fn record_practice_events(
         &self,
         events: &[PracticeEventRecord],
         pulled_at: &str,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Vec<usize>, StoreError> {
         self.atomically(|s| {
-            let mut added = 0;
+            let mut added = Vec::new();
             let mut last = s.meta_i64(EVENT_CURSOR)?;
-            for e in events {
+            for (i, e) in events.iter().enumerate() {
                 let known: Option<(String, String)> = s
                     .conn
                     .query_row(
@@ -246,7 +246,7 @@ impl Store {
                                 e.recorded_at,
                                 pulled_at,
                             ])?;
-                        added += 1;
+                        added.push(i);
                     }
                 }
                 last = last.max(e.seq);

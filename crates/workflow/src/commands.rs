@@ -541,6 +541,50 @@ fn received_with(
     })
 }
 
+/// Folds a workflow event another desktop appended to the practice log (issue 14) into this
+/// cache's projection of the document (its lane, match, decisions, tasks), as `rebuild` folds
+/// the local log. Returns whether it changed anything. Not applied: this desktop's own events
+/// (their effect was made here when they happened), events this version cannot read, and
+/// what each cache derives for itself from its own register and documents (`received`,
+/// `superseded`, `business_response_queued`). The event is kept in `practice_events`, not
+/// appended to this desktop's own log.
+pub fn apply_practice_event(
+    store: &Store,
+    document_id: i64,
+    event: &handover_store::PracticeEventRecord,
+) -> Result<bool, WorkflowError> {
+    if event.device == store.device_id()? {
+        return Ok(false);
+    }
+    let Ok(details) = serde_json::from_str::<serde_json::Value>(&event.details) else {
+        return Ok(false);
+    };
+    let Some(ev) = WorkEvent::from_log(&event.kind, &details) else {
+        return Ok(false);
+    };
+    if matches!(
+        ev,
+        WorkEvent::Received { .. }
+            | WorkEvent::Superseded { .. }
+            | WorkEvent::BusinessResponseQueued { .. }
+    ) {
+        return Ok(false);
+    }
+    store.atomically(|s| {
+        let loaded = load(s, document_id, &event.at)?;
+        let st = Stamp {
+            by: event.actor.clone(),
+            role: event.role.as_deref().and_then(handover_store::Role::parse),
+            at: event.at.clone(),
+        };
+        let mut state = loaded.state;
+        state.apply(&ev, &st);
+        task_effects(s, document_id, &ev, &st)?;
+        write(s, document_id, &state, ev.changes_document())?;
+        Ok(true)
+    })
+}
+
 /// Marks documents replaced by `by` (inside the ingest transaction).
 pub fn superseded(store: &Store, ids: &[i64], by: i64, at: &str) -> Result<(), WorkflowError> {
     let actor = system_actor(store)?;
