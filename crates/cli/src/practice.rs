@@ -322,14 +322,14 @@ pub fn sync_cache(url: &str, json: bool) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::new(ErrorCode::Internal, e.to_string()))?;
     runtime.block_on(async {
-        let db = match connect(url).await {
+        let mut db = match connect(url).await {
             Ok(db) => db,
             Err(e) => {
                 let _ = record_unreachable(&store, &e);
                 return Err(e.into());
             }
         };
-        let summary = pull_into_cache(&mut store, &db, &config).await?;
+        let summary = pull_into_cache(&mut store, &mut db, &config).await?;
         print_cache_summary(&summary, json);
         Ok(())
     })

@@ -6,8 +6,9 @@
 //! what a later round stores reaches both; a desktop whose server cannot be reached fails with
 //! `practice_unreachable`, keeps listing its cache and says when it last pulled; a desktop
 //! pointed at another practice server refuses to mix it into its cache; other desktops'
-//! workflow events in the practice log are folded into both caches alike; a pull killed
-//! part-way loses nothing and repeats nothing.
+//! workflow events in the practice log are folded into both caches alike; a person's steps on
+//! one desktop reach the other through the practice log, also when taken offline; a pull
+//! killed part-way loses nothing and repeats nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -595,4 +596,75 @@ fn an_event_that_arrives_before_its_document_is_folded_when_the_document_does() 
     let listed = a.listing();
     let last = listed.iter().find(|r| r["id"] == stored + 1).unwrap();
     assert_eq!(last["status"], "filed", "{listed:?}");
+}
+
+/// A person's steps on desktop A (an assignment, a note) go into A's outbox with the step,
+/// are sent by A's next sync and reach B's cache; a step taken while the server cannot be
+/// reached waits in the outbox (the status says so) and goes at the next sync that reaches it.
+#[test]
+fn steps_on_one_desktop_reach_the_other_through_the_practice_log() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 4, 51);
+    let stored = serve(&server, &inbox)["stored"].as_i64().unwrap();
+    assert!(stored >= 3);
+    let a = Desktop {
+        data_dir: tmp.path().join("desktop-a"),
+        database: server.url("gp_one"),
+    };
+    let b = Desktop {
+        data_dir: tmp.path().join("desktop-b"),
+        database: server.url("gp_two"),
+    };
+    assert_eq!(a.sync()["documents_stored"], stored);
+    assert_eq!(b.sync()["documents_stored"], stored);
+    let ok = |out: Output| assert!(out.status.success(), "{}", text(&out));
+    ok(a.run(&["user", "add", "alice", "--role", "gp"]));
+    ok(a.run(&["assign", "1", "--role", "pharmacist", "--as", "alice"]));
+    ok(a.run(&["note", "2", "Phoned the ward", "--as", "alice"]));
+    assert_eq!(a.json(&["status"])["practice"]["outbox"], 2);
+
+    let pulled = a.sync();
+    assert_eq!(pulled["events_pushed"], 2, "{pulled}");
+    assert_eq!(pulled["events_new"], 2, "pulled back");
+    assert_eq!(pulled["events_applied"], 0, "its own");
+    assert_eq!(a.json(&["status"])["practice"]["outbox"], 0);
+    assert_eq!(
+        server.count("SELECT count(*) FROM handover.events WHERE actor = 'gp_one'"),
+        2
+    );
+    let pulled = b.sync();
+    assert_eq!(pulled["events_applied"], 2, "{pulled}");
+    assert_eq!(a.listing(), b.listing());
+    let row = |d: &Desktop, id: i64| d.listing().into_iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(row(&b, 1)["assigned_to"], "role:pharmacist");
+    // The note counts in B's state (its text is in B's practice_events; `show` lists only
+    // the local log's events so far).
+    let shown = b.json(&["show", "2", "--json"]);
+    assert_eq!(shown["state"]["notes"], 1, "{shown}");
+
+    // Offline: the step is taken, the sync fails, the step waits; then it goes.
+    let offline = Desktop {
+        data_dir: a.data_dir.clone(),
+        database: format!(
+            "postgres://gp_one:{}@127.0.0.1:1/postgres",
+            PASSWORD.replace(' ', "%20")
+        ),
+    };
+    ok(offline.run(&["assign", "3", "--role", "admin", "--as", "alice"]));
+    let out = offline.run(&["sync", "--once"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[practice_unreachable]"));
+    assert_eq!(offline.json(&["status"])["practice"]["outbox"], 1);
+    assert_eq!(
+        row(&a, 3)["assigned_to"],
+        "role:admin",
+        "the step took effect here"
+    );
+    let pulled = a.sync();
+    assert_eq!(pulled["events_pushed"], 1, "{pulled}");
+    assert_eq!(a.json(&["status"])["practice"]["outbox"], 0);
+    b.sync();
+    assert_eq!(row(&b, 3)["assigned_to"], "role:admin");
+    assert_eq!(a.listing(), b.listing());
 }

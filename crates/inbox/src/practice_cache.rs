@@ -20,13 +20,17 @@
 //!    which other desktops' workflow events are folded into the cached documents' projections
 //!    (`apply_practice_event`, by `document_key`; an event about a document not cached yet is
 //!    folded when the document arrives).
-//! 4. Records when the pull finished, or why it failed (what `handover status` shows).
+//! 4. Before all that, sends this desktop's own workflow events waiting in its outbox (queued by
+//!    the workflow in the transaction of the step) with `append_events`, idempotent by event id;
+//!    they leave the outbox when the pull finds them in the practice log.
+//! 5. Records when the pull finished, or why it failed (what `handover status` shows).
 //!
-//! Not yet: the outbox of this desktop's own events (the push side), and `rebuild` from the
-//! practice events as well as the local log (see ARCHITECTURE.md, issue 14).
+//! Not yet: the version a step expects checked by the server (first "file" wins, the other
+//! desktop told "already filed by NAME at TIME"), and `rebuild` from the practice events as
+//! well as the local log (see ARCHITECTURE.md, issue 14).
 
 use handover_errors::{Coded, ErrorCode};
-use handover_practice::{PracticeDb, PracticeError, PulledDocument};
+use handover_practice::{NewPracticeEvent, PracticeDb, PracticeError, PulledDocument};
 use handover_store::{
     Disposition, DocumentIdentity, DocumentRecord, Incoming, IngestOutcome, MessageSource,
     PracticeEventRecord, Store, StoreError,
@@ -101,6 +105,8 @@ pub struct CacheSummary {
     pub events_new: u64,
     /// Of those, other desktops' workflow events folded into a cached document's state.
     pub events_applied: u64,
+    /// This desktop's own events sent to the practice log.
+    pub events_pushed: u64,
     pub document_cursor: i64,
     pub event_cursor: i64,
     pub pulled_at: String,
@@ -127,7 +133,7 @@ impl Coded for CacheError {
 /// ended (the last successful pull, or the error) whatever happens.
 pub async fn pull_into_cache(
     store: &mut Store,
-    db: &PracticeDb,
+    db: &mut PracticeDb,
     config: &WorkflowConfig,
 ) -> Result<CacheSummary, CacheError> {
     let result = pull(store, db, config).await;
@@ -149,7 +155,7 @@ pub fn record_unreachable(store: &Store, error: &impl Coded) -> Result<(), Store
 
 async fn pull(
     store: &mut Store,
-    db: &PracticeDb,
+    db: &mut PracticeDb,
     config: &WorkflowConfig,
 ) -> Result<CacheSummary, CacheError> {
     let identity = db.server_identity().await?;
@@ -171,6 +177,33 @@ async fn pull(
         practice_id: identity.practice_id.clone(),
         ..CacheSummary::default()
     };
+    // This desktop's own events first (idempotent by event id: a batch resent after a lost
+    // reply adds nothing); they leave the outbox when the pull below finds them in the log.
+    let mut after = 0;
+    loop {
+        let outgoing = store.practice_outbox(after, EVENT_PAGE)?;
+        let Some(last) = outgoing.last().map(|e| e.seq) else {
+            break;
+        };
+        let events: Vec<NewPracticeEvent> = outgoing
+            .iter()
+            .map(|e| NewPracticeEvent {
+                event_id: e.event_id.clone(),
+                at: e.at.clone(),
+                os_user: e.os_user.clone(),
+                device: e.device.clone(),
+                document_key: e.document_key.clone(),
+                kind: e.kind.clone(),
+                details: e.details.clone(),
+            })
+            .collect();
+        db.append_events(&events).await?;
+        summary.events_pushed += events.len() as u64;
+        after = last;
+        if outgoing.len() < EVENT_PAGE as usize {
+            break;
+        }
+    }
     let state = store.practice_cache_state()?;
     let mut cursor = state.document_cursor;
     let page_size = hooks::page_size(DOCUMENT_PAGE);

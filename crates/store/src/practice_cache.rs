@@ -5,7 +5,8 @@
 //! as the message id), each batch in one transaction with the cursor it advances
 //! ([`Store::set_practice_document_cursor`]), so a pull that stops anywhere loses nothing and
 //! repeats nothing. The practice log's events are kept as pulled (`practice_events`, by the
-//! practice's seq), with their cursor, in one transaction per page. Which server and practice
+//! practice's seq), with their cursor, in one transaction per page; this desktop's own events
+//! wait in `practice_outbox` until a pull finds them there. Which server and practice
 //! the cache is of, the cursors and when the last pull succeeded are in `app_meta`.
 
 use handover_errors::ErrorCode;
@@ -41,6 +42,24 @@ pub struct PracticeCacheState {
     /// Documents in the cache that came from the practice, and practice events.
     pub documents: u64,
     pub events: u64,
+    /// This desktop's events not yet seen in the practice log (waiting to be sent, or sent
+    /// and not yet pulled back).
+    pub outbox: u64,
+}
+
+/// One of this desktop's events to append to the practice log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEvent {
+    /// The local log's seq.
+    pub seq: i64,
+    /// `device:seq`: the idempotency key.
+    pub event_id: String,
+    pub at: String,
+    pub os_user: String,
+    pub device: String,
+    pub document_key: Option<String>,
+    pub kind: String,
+    pub details: String,
 }
 
 /// An event of the practice log, as pulled.
@@ -123,6 +142,9 @@ impl Store {
         let events: i64 = self
             .conn
             .query_row("SELECT count(*) FROM practice_events", [], |r| r.get(0))?;
+        let outbox: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM practice_outbox", [], |r| r.get(0))?;
         Ok(PracticeCacheState {
             server_id: server.as_ref().map(|s| s.server_id.clone()),
             practice_id: server.as_ref().map(|s| s.practice_id.clone()),
@@ -135,6 +157,7 @@ impl Store {
             last_error: error.map(|e| e.message),
             documents: documents as u64,
             events: events as u64,
+            outbox: outbox as u64,
         })
     }
 
@@ -171,6 +194,52 @@ impl Store {
                 Some(&serde_json::to_string(&record).expect("serialises")),
             )
         })
+    }
+
+    /// Whether this store is a cache of a practice server (it has pulled from one).
+    pub fn is_practice_cache(&self) -> Result<bool, StoreError> {
+        Ok(self.meta_value(SERVER)?.is_some())
+    }
+
+    /// Queues the local log's event `seq` for the practice log, when this store is a cache of
+    /// a practice server (inside the transaction that recorded the event). Returns whether it
+    /// was queued.
+    pub fn queue_practice_push(&self, seq: i64, at: &str) -> Result<bool, StoreError> {
+        if !self.is_practice_cache()? {
+            return Ok(false);
+        }
+        self.conn.execute(
+            "INSERT OR IGNORE INTO practice_outbox (seq, queued_at) VALUES (?1, ?2)",
+            params![seq, at],
+        )?;
+        Ok(true)
+    }
+
+    /// Queued events after the local log's `after_seq`, in its order, at most `limit`.
+    pub fn practice_outbox(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<OutgoingEvent>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.seq, e.event_id, e.at, e.os_user, e.device, e.document_key, e.kind,
+                    e.details
+             FROM practice_outbox o JOIN events e ON e.seq = o.seq
+             WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after_seq, limit], |r| {
+            Ok(OutgoingEvent {
+                seq: r.get(0)?,
+                event_id: r.get(1)?,
+                at: r.get(2)?,
+                os_user: r.get(3)?,
+                device: r.get(4)?,
+                document_key: r.get(5)?,
+                kind: r.get(6)?,
+                details: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The document in the store with this content hash, if any (the first stored).
@@ -249,6 +318,13 @@ impl Store {
                         added.push(i);
                     }
                 }
+                // One of ours, now in the practice log: it leaves the outbox.
+                s.conn
+                    .prepare_cached(
+                        "DELETE FROM practice_outbox
+                         WHERE seq IN (SELECT seq FROM events WHERE event_id = ?1)",
+                    )?
+                    .execute(params![e.event_id])?;
                 last = last.max(e.seq);
             }
             s.put_meta(EVENT_CURSOR, Some(&last.to_string()))?;

@@ -197,13 +197,32 @@ fn append(
     document_id: Option<i64>,
     event: &WorkEvent,
 ) -> Result<(), WorkflowError> {
-    store.append_event(&NewEvent {
+    let stored = store.append_event(&NewEvent {
         actor,
         at,
         document_id,
         kind: &event.kind(),
         details: &event.details(),
     })?;
+    // A person's step on a document goes to the practice log too, when this store is a cache
+    // of a practice server (issue 14): queued in this transaction, sent at the next pull. What
+    // Handover derives by itself (arrival, matching, supersession, automatic responses) each
+    // cache derives from its own register and documents, so it is not sent.
+    let derived = actor.name == SYSTEM_ACTOR
+        || matches!(
+            event,
+            WorkEvent::Received { .. }
+                | WorkEvent::Superseded { .. }
+                | WorkEvent::BusinessResponseQueued { .. }
+        );
+    // Documents stored before content hashes were kept have only a local key.
+    let shared = stored
+        .document_key
+        .as_deref()
+        .is_some_and(|k| !k.starts_with("local:"));
+    if shared && !derived {
+        store.queue_practice_push(stored.seq, at)?;
+    }
     Ok(())
 }
 
