@@ -360,6 +360,28 @@ impl PracticeDb {
         practice_id: &str,
         name: &str,
     ) -> Result<InitReport, PracticeError> {
+        self.init_to(practice_id, name, schema::latest_version())
+            .await
+    }
+
+    /// `init` stopping at schema `version` (for tests of a later migration over rows written
+    /// under an earlier schema).
+    #[cfg(feature = "test-support")]
+    pub async fn init_at_version(
+        &mut self,
+        practice_id: &str,
+        name: &str,
+        version: i32,
+    ) -> Result<InitReport, PracticeError> {
+        self.init_to(practice_id, name, version).await
+    }
+
+    async fn init_to(
+        &mut self,
+        practice_id: &str,
+        name: &str,
+        target: i32,
+    ) -> Result<InitReport, PracticeError> {
         check_practice_id(practice_id)?;
         let name = name.trim();
         if name.is_empty() || name.len() > 200 {
@@ -418,7 +440,12 @@ impl PracticeDb {
             });
         }
         let mut applied = Vec::new();
-        for (index, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
+        for (index, sql) in schema::MIGRATIONS
+            .iter()
+            .enumerate()
+            .take(target.max(0) as usize)
+            .skip(current as usize)
+        {
             let version = index as i32 + 1;
             tx.batch_execute(sql).await?;
             tx.execute(
@@ -448,16 +475,26 @@ impl PracticeDb {
             &[&practice_id, &MESH_LEASE],
         )
         .await?;
-        tx.execute(
-            "INSERT INTO handover.document_heads (practice_id) VALUES ($1)
-             ON CONFLICT (practice_id) DO NOTHING",
-            &[&practice_id],
-        )
-        .await?;
+        // (Schema 3 on; a schema stopped earlier by `init_at_version` has no such table.)
+        let has_document_heads: bool = tx
+            .query_one(
+                "SELECT to_regclass('handover.document_heads') IS NOT NULL",
+                &[],
+            )
+            .await?
+            .get(0);
+        if has_document_heads {
+            tx.execute(
+                "INSERT INTO handover.document_heads (practice_id) VALUES ($1)
+                 ON CONFLICT (practice_id) DO NOTHING",
+                &[&practice_id],
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(InitReport {
             practice_id: practice_id.to_string(),
-            schema_version: known,
+            schema_version: target.clamp(current, known),
             migrations_applied: applied,
             practice_created: created,
         })

@@ -234,3 +234,80 @@ async fn a_later_number_never_commits_before_an_earlier_one() {
         vec!["MSG-A", "MSG-B"]
     );
 }
+
+/// Schema 3 over a server that stored documents under schema 2: the documents already there
+/// are numbered per practice in the order they were stored, and new ones carry on from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_3_numbers_the_documents_already_stored() {
+    let cluster = tokio::task::spawn_blocking(Cluster::start).await.unwrap();
+    let mut su = connect(&cluster.superuser_url()).await.unwrap();
+    for (practice, puller, gp) in [("PRC1", "puller_1", "gp_1"), ("PRC2", "puller_2", "gp_2")] {
+        let report = su.init_at_version(practice, "Practice", 2).await.unwrap();
+        assert_eq!(report.schema_version, 2);
+        su.add_user(practice, puller, "puller", PASSWORD)
+            .await
+            .unwrap();
+        su.add_user(practice, gp, "gp", PASSWORD).await.unwrap();
+    }
+    assert_eq!(su.schema_version().await.unwrap(), 2);
+    let mut one = login(&cluster, "puller_1").await;
+    let epoch = one
+        .acquire_lease("host-a", Duration::from_secs(30))
+        .await
+        .unwrap();
+    // Two in one ingest, then one more; and one in the other practice between them.
+    {
+        let (k1, k2) = (key(1), key(2));
+        let ingest = one.begin_ingest("host-a", epoch).await.unwrap();
+        ingest
+            .store_message(&message("MSG-1", &k1), Some(&document(&k1)), &[])
+            .await
+            .unwrap();
+        ingest
+            .store_message(&message("MSG-2", &k2), Some(&document(&k2)), &[])
+            .await
+            .unwrap();
+        ingest.commit().await.unwrap();
+    }
+    let mut two = login(&cluster, "puller_2").await;
+    let epoch_two = two
+        .acquire_lease("host-b", Duration::from_secs(30))
+        .await
+        .unwrap();
+    {
+        let k = key(7);
+        let ingest = two.begin_ingest("host-b", epoch_two).await.unwrap();
+        ingest
+            .store_message(&message("MSG-X", &k), Some(&document(&k)), &[])
+            .await
+            .unwrap();
+        ingest.commit().await.unwrap();
+    }
+    store(&mut one, epoch, "MSG-3", 3).await;
+
+    let report = su.init("PRC1", "Practice").await.unwrap();
+    assert_eq!(report.migrations_applied, vec![3]);
+
+    store(&mut one, epoch, "MSG-4", 4).await;
+    let gp = login(&cluster, "gp_1").await;
+    let pulled = gp.pull_documents(0, 100).await.unwrap();
+    assert_eq!(seqs(&pulled), vec![1, 2, 3, 4]);
+    assert_eq!(
+        pulled
+            .iter()
+            .map(|d| d.source_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["MSG-1", "MSG-2", "MSG-3", "MSG-4"]
+    );
+    {
+        let k = key(8);
+        let ingest = two.begin_ingest("host-b", epoch_two).await.unwrap();
+        ingest
+            .store_message(&message("MSG-Y", &k), Some(&document(&k)), &[])
+            .await
+            .unwrap();
+        ingest.commit().await.unwrap();
+    }
+    let gp2 = login(&cluster, "gp_2").await;
+    assert_eq!(seqs(&gp2.pull_documents(0, 100).await.unwrap()), vec![1, 2]);
+}
