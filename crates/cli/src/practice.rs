@@ -351,6 +351,16 @@ fn print_cache_summary(summary: &CacheSummary, json: bool) {
             summary.document_cursor,
             summary.event_cursor
         );
+        for r in &summary.refused {
+            println!(
+                "not sent: {} of document {}: {}",
+                r.kind,
+                r.document_id
+                    .map(|id| id.to_string())
+                    .unwrap_or_else(|| "?".into()),
+                r.message
+            );
+        }
     }
 }
 

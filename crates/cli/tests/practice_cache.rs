@@ -668,3 +668,61 @@ fn steps_on_one_desktop_reach_the_other_through_the_practice_log() {
     assert_eq!(row(&b, 3)["assigned_to"], "role:admin");
     assert_eq!(a.listing(), b.listing());
 }
+
+/// Two desktops file the same document: the first to reach the practice log wins; the other
+/// is told "already filed by NAME at TIME" (`refused`, `already_filed`), its step leaves the
+/// outbox, and both caches end the same.
+#[test]
+fn the_first_filing_wins_and_the_other_desktop_is_told() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 6, 61);
+    let stored = serve(&server, &inbox)["stored"].as_i64().unwrap();
+    let a = Desktop {
+        data_dir: tmp.path().join("desktop-a"),
+        database: server.url("gp_one"),
+    };
+    let b = Desktop {
+        data_dir: tmp.path().join("desktop-b"),
+        database: server.url("gp_two"),
+    };
+    a.sync();
+    b.sync();
+    let ok = |out: Output| assert!(out.status.success(), "{}", text(&out));
+    ok(a.run(&["user", "add", "alice", "--role", "gp"]));
+    ok(b.run(&["user", "add", "bob", "--role", "gp"]));
+    // A document either may file (no action waiting for a decision): B files it first.
+    let id = (1..=stored)
+        .find(|id| {
+            b.run(&["file", &id.to_string(), "--as", "bob"])
+                .status
+                .success()
+        })
+        .expect("a document that can be filed");
+    ok(a.run(&["file", &id.to_string(), "--as", "alice"]));
+    let pulled = b.sync();
+    assert_eq!(pulled["events_pushed"], 1, "{pulled}");
+    let filed_at = server.string("SELECT at FROM handover.events WHERE kind = 'filed'");
+
+    let pulled = a.sync();
+    assert_eq!(pulled["events_pushed"], 0, "{pulled}");
+    let refused = &pulled["refused"][0];
+    assert_eq!(refused["code"], "already_filed", "{pulled}");
+    assert_eq!(refused["kind"], "filed");
+    assert_eq!(refused["document_id"], id);
+    assert_eq!(
+        refused["message"],
+        format!("already filed by gp_two at {filed_at}")
+    );
+    assert_eq!(pulled["events_applied"], 1, "B's filing folded in A");
+    assert_eq!(a.json(&["status"])["practice"]["outbox"], 0);
+    assert_eq!(
+        server.count("SELECT count(*) FROM handover.events WHERE kind = 'filed'"),
+        1
+    );
+    b.sync();
+    assert_eq!(a.listing(), b.listing());
+    let row = a.listing().into_iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(row["status"], "filed");
+}

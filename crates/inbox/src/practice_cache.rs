@@ -22,11 +22,14 @@
 //!    folded when the document arrives).
 //! 4. Before all that, sends this desktop's own workflow events waiting in its outbox (queued by
 //!    the workflow in the transaction of the step) with `append_events`, idempotent by event id;
-//!    they leave the outbox when the pull finds them in the practice log.
+//!    they leave the outbox when the pull finds them in the practice log. A filing another
+//!    desktop made first is refused by the server (`already_filed`, "already filed by NAME at
+//!    TIME"): it leaves the outbox, is reported in `refused`, and the other filing, pulled, is
+//!    folded over this desktop's.
 //! 5. Records when the pull finished, or why it failed (what `handover status` shows).
 //!
-//! Not yet: the version a step expects checked by the server (first "file" wins, the other
-//! desktop told "already filed by NAME at TIME"), and `rebuild` from the practice events as
+//! Not yet: the version a step expects checked by the server for steps other than filing, and
+//! `rebuild` from the practice events as
 //! well as the local log (see ARCHITECTURE.md, issue 14).
 
 use handover_errors::{Coded, ErrorCode};
@@ -107,9 +110,25 @@ pub struct CacheSummary {
     pub events_applied: u64,
     /// This desktop's own events sent to the practice log.
     pub events_pushed: u64,
+    /// This desktop's steps the practice refused (a filing another desktop made first: "already
+    /// filed by NAME at TIME"); they stay in this desktop's own log, and the other desktop's
+    /// step, pulled below, is folded over them.
+    pub refused: Vec<RefusedStep>,
     pub document_cursor: i64,
     pub event_cursor: i64,
     pub pulled_at: String,
+}
+
+/// A step of this desktop's that the practice log refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefusedStep {
+    pub event_id: String,
+    pub kind: String,
+    pub document_key: Option<String>,
+    /// The document in this cache.
+    pub document_id: Option<i64>,
+    pub code: ErrorCode,
+    pub message: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -197,8 +216,28 @@ async fn pull(
                 details: e.details.clone(),
             })
             .collect();
-        db.append_events(&events).await?;
-        summary.events_pushed += events.len() as u64;
+        // One at a time: a step the practice refuses (a filing another desktop made first)
+        // must not hold up the others.
+        for (e, out) in events.iter().zip(&outgoing) {
+            match db.append_events(std::slice::from_ref(e)).await {
+                Ok(_) => summary.events_pushed += 1,
+                Err(refused @ PracticeError::AlreadyFiled(_)) => {
+                    store.drop_practice_push(out.seq)?;
+                    summary.refused.push(RefusedStep {
+                        event_id: e.event_id.clone(),
+                        kind: e.kind.clone(),
+                        document_key: e.document_key.clone(),
+                        document_id: match e.document_key.as_deref() {
+                            Some(k) => store.document_by_content(k)?,
+                            None => None,
+                        },
+                        code: refused.code(),
+                        message: refused.to_string(),
+                    });
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
         after = last;
         if outgoing.len() < EVENT_PAGE as usize {
             break;

@@ -558,6 +558,102 @@ ALTER TABLE handover.document_heads ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_practice ON handover.document_heads FOR SELECT TO handover_member
     USING (practice_id = handover.session_practice());
 "#,
+    // 4: the first filing wins. append_event refuses (`already_filed`, naming who filed it and
+    // when) a `filed` event for a document whose last filing or unfiling in the log is a
+    // filing; checked under the head row's lock, so of two desktops filing at once the one
+    // that commits first wins. The same event sent again is still only found (idempotent).
+    r#"
+CREATE OR REPLACE FUNCTION handover.append_event(p_event_id text, p_at text, p_os_user text,
+    p_device text, p_document_key text, p_kind text, p_details text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_practice text;
+    v_role     text;
+    v_actor    text := session_user;
+    v_seq      bigint;
+    v_prev     text;
+    v_hash     text;
+    v_fields   text;
+    v_old      handover.events%ROWTYPE;
+    v_last     handover.events%ROWTYPE;
+BEGIN
+    SELECT r.practice_id, r.role INTO v_practice, v_role FROM handover.require_member() r;
+    IF p_event_id IS NULL OR p_at IS NULL OR p_os_user IS NULL OR p_device IS NULL
+       OR p_kind IS NULL OR p_details IS NULL THEN
+        RAISE EXCEPTION 'an event needs its id, time, OS user, device, kind and details'
+            USING ERRCODE = '22004';
+    END IF;
+    IF p_device = '' OR left(p_event_id, length(p_device) + 1) <> p_device || ':'
+       OR length(p_event_id) = length(p_device) + 1 THEN
+        RAISE EXCEPTION 'event id % is not its device''s (%:...)', p_event_id, p_device
+            USING ERRCODE = '22023';
+    END IF;
+    IF length(p_details) > 1000000 OR length(p_event_id) > 200 OR length(p_kind) > 100 THEN
+        RAISE EXCEPTION 'event too large' USING ERRCODE = '22001';
+    END IF;
+    PERFORM p_details::json;  -- refuses details that are not JSON
+
+    -- The head row lock is held to the end of the transaction: appends to one practice
+    -- commit one after another, in seq order. It is taken before the event id is looked up,
+    -- so a concurrent append of the same id waits here and then finds it.
+    SELECT h.seq, h.hash INTO v_seq, v_prev FROM handover.practice_heads h
+     WHERE h.practice_id = v_practice FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'practice % has no log', v_practice USING ERRCODE = 'HOP02';
+    END IF;
+
+    SELECT * INTO v_old FROM handover.events e
+     WHERE e.practice_id = v_practice AND e.event_id = p_event_id;
+    IF FOUND THEN
+        IF (v_old.at, v_old.actor, v_old.os_user, v_old.device, v_old.document_key,
+            v_old.kind, v_old.details)
+           IS NOT DISTINCT FROM
+           (p_at, v_actor, p_os_user, p_device, p_document_key, p_kind, p_details) THEN
+            RETURN v_old.seq;
+        END IF;
+        RAISE EXCEPTION 'event id % is already in the log as a different event', p_event_id
+            USING ERRCODE = 'HOE01';
+    END IF;
+
+    -- The first filing wins: a document filed (and not unfiled since) cannot be filed again;
+    -- the desktop that tries is told who filed it and when.
+    IF p_kind = 'filed' AND p_document_key IS NOT NULL THEN
+        SELECT * INTO v_last FROM handover.events e
+         WHERE e.practice_id = v_practice AND e.document_key = p_document_key
+           AND e.kind IN ('filed', 'returned_to_new')
+         ORDER BY e.seq DESC LIMIT 1;
+        IF FOUND AND v_last.kind = 'filed' THEN
+            RAISE EXCEPTION 'already filed by % at %', v_last.actor, v_last.at
+                USING ERRCODE = 'HOC01';
+        END IF;
+    END IF;
+
+    v_seq := v_seq + 1;
+    -- The same bytes as handover_chain::fields_json: a compact JSON array (to_json escapes
+    -- strings as serde_json does: \" \\ \b \f \n \r \t, other controls as \u00xx).
+    v_fields := '[' || v_seq::text
+        || ',' || to_json(p_event_id)::text
+        || ',' || to_json(p_at)::text
+        || ',' || to_json(v_actor)::text
+        || ',' || coalesce(to_json(v_role)::text, 'null')
+        || ',' || to_json(p_os_user)::text
+        || ',' || to_json(p_device)::text
+        || ',' || coalesce(to_json(p_document_key)::text, 'null')
+        || ',' || to_json(p_kind)::text
+        || ',' || to_json(p_details)::text
+        || ']';
+    v_hash := encode(sha256(convert_to(v_prev || E'\n' || v_fields, 'UTF8')), 'hex');
+
+    INSERT INTO handover.events (practice_id, seq, event_id, at, actor, role, os_user, device,
+        document_key, kind, details, prev_hash, hash)
+    VALUES (v_practice, v_seq, p_event_id, p_at, v_actor, v_role, p_os_user, p_device,
+        p_document_key, p_kind, p_details, v_prev, v_hash);
+    UPDATE handover.practice_heads SET seq = v_seq, hash = v_hash
+     WHERE practice_id = v_practice;
+    RETURN v_seq;
+END
+$$;
+"#,
 ];
 
 /// The schema version this build writes.

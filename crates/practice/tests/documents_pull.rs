@@ -5,9 +5,11 @@
 
 use std::time::Duration;
 
+use handover_errors::{Coded, ErrorCode};
 use handover_practice::testing::Cluster;
 use handover_practice::{
-    connect, MessageOutcome, PracticeDb, PulledDocument, ReceivedDocument, ReceivedMessage,
+    connect, MessageOutcome, NewPracticeEvent, PracticeDb, PulledDocument, ReceivedDocument,
+    ReceivedMessage,
 };
 
 const PASSWORD: &str = "correct horse battery";
@@ -286,7 +288,7 @@ async fn migration_3_numbers_the_documents_already_stored() {
     store(&mut one, epoch, "MSG-3", 3).await;
 
     let report = su.init("PRC1", "Practice").await.unwrap();
-    assert_eq!(report.migrations_applied, vec![3]);
+    assert_eq!(report.migrations_applied, vec![3, 4]);
 
     store(&mut one, epoch, "MSG-4", 4).await;
     let gp = login(&cluster, "gp_1").await;
@@ -310,4 +312,59 @@ async fn migration_3_numbers_the_documents_already_stored() {
     }
     let gp2 = login(&cluster, "gp_2").await;
     assert_eq!(seqs(&gp2.pull_documents(0, 100).await.unwrap()), vec![1, 2]);
+}
+
+/// The first filing wins (schema 4): a second `filed` for a document filed and not unfiled
+/// since is refused with who filed it and when; after an unfiling it may be filed again; the
+/// first filing sent again is still only found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_filing_wins() {
+    let cluster = cluster().await;
+    let mut su = connect(&cluster.superuser_url()).await.unwrap();
+    su.add_user("PRC1", "gp_1b", "gp", PASSWORD).await.unwrap();
+    let mut first = login(&cluster, "gp_1").await;
+    let mut second = login(&cluster, "gp_1b").await;
+    let k = key(5);
+    let event = |device: &str, n: u32, kind: &str| NewPracticeEvent {
+        event_id: format!("{device}:{n}"),
+        at: format!("2026-07-01T10:00:0{n}.000Z"),
+        os_user: "someone".into(),
+        device: device.into(),
+        document_key: Some(k.clone()),
+        kind: kind.into(),
+        details: "{}".into(),
+    };
+    let filed = event("desk-a", 1, "filed");
+    let seq = first
+        .append_events(std::slice::from_ref(&filed))
+        .await
+        .unwrap();
+    let refused = second
+        .append_events(&[event("desk-b", 2, "filed")])
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::AlreadyFiled);
+    assert_eq!(
+        refused.to_string(),
+        "already filed by gp_1 at 2026-07-01T10:00:01.000Z"
+    );
+    // Sent again after a lost reply: found, not refused.
+    assert_eq!(first.append_events(&[filed]).await.unwrap(), seq);
+    // A note is no filing; unfiled, it may be filed again.
+    second
+        .append_events(&[
+            event("desk-b", 3, "note_added"),
+            event("desk-b", 4, "returned_to_new"),
+        ])
+        .await
+        .unwrap();
+    second
+        .append_events(&[event("desk-b", 5, "filed")])
+        .await
+        .unwrap();
+    // Another document is not affected.
+    let mut other = event("desk-a", 6, "filed");
+    other.document_key = Some(key(6));
+    first.append_events(&[other]).await.unwrap();
+    assert!(first.verify_chain().await.unwrap().ok);
 }

@@ -341,7 +341,7 @@ async fn a_practice_cannot_read_another_practices_events() {
     p1.append_events(&[event("dev-1", 1, "filed"), event("dev-1", 2, "noted")])
         .await
         .unwrap();
-    p2.append_events(&[event("dev-2", 1, "filed")])
+    p2.append_events(&[event("dev-2", 1, "noted")])
         .await
         .unwrap();
     // The same event id in two practices is two events.

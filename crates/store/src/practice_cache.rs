@@ -215,6 +215,14 @@ impl Store {
         Ok(true)
     }
 
+    /// Takes an event out of the outbox that the practice log refused for good (a filing
+    /// another desktop made first): it stays in this desktop's own log.
+    pub fn drop_practice_push(&self, seq: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM practice_outbox WHERE seq = ?1", params![seq])?;
+        Ok(())
+    }
+
     /// Queued events after the local log's `after_seq`, in its order, at most `limit`.
     pub fn practice_outbox(
         &self,
