@@ -71,6 +71,18 @@ impl PracticeDb {
     /// practice).
     pub async fn server_identity(&self) -> Result<ServerIdentity, PracticeError> {
         let practice_id = self.session_practice().await?;
+        let ready: bool = self
+            .client
+            .query_one("SELECT to_regclass('handover.server') IS NOT NULL", &[])
+            .await?
+            .get(0);
+        if !ready {
+            return Err(PracticeError::Database(
+                "the practice server's schema is older than desktops need (schema 3): run \
+                 `handover practice init` on it first"
+                    .into(),
+            ));
+        }
         let row = self
             .client
             .query_one(

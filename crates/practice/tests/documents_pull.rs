@@ -252,6 +252,11 @@ async fn migration_3_numbers_the_documents_already_stored() {
         su.add_user(practice, gp, "gp", PASSWORD).await.unwrap();
     }
     assert_eq!(su.schema_version().await.unwrap(), 2);
+    // A desktop cannot pull from it yet, and says why.
+    let early = login(&cluster, "gp_1").await.server_identity().await;
+    let early = early.unwrap_err();
+    assert_eq!(early.code(), ErrorCode::DatabaseError);
+    assert!(early.to_string().contains("practice init"), "{early}");
     let mut one = login(&cluster, "puller_1").await;
     let epoch = one
         .acquire_lease("host-a", Duration::from_secs(30))
