@@ -57,6 +57,10 @@ enum Command {
     /// HANDOVER_MESH_CERT, HANDOVER_MESH_KEY and HANDOVER_MESH_CA for TLS); else the folder in
     /// HANDOVER_MAILBOX_DIR; else the mailbox saved with `handover mailbox add`. Exits non-zero
     /// with `handover: error [code]: message` when the mailbox cannot be synced.
+    ///
+    /// With HANDOVER_PRACTICE_DATABASE set (postgres://LOGIN:PASSWORD@HOST:PORT/DB), this desktop
+    /// is a cache of the practice server instead: it pulls the practice's new documents and
+    /// events into the encrypted store (the practice's `handover serve` reads the mailbox).
     Sync {
         /// Sync once and exit (the only mode of the command line; the app polls).
         #[arg(long)]
@@ -226,7 +230,16 @@ fn main() -> ExitCode {
             once: _,
             folder,
             json,
-        } => mailbox::sync(folder, json),
+        } => match (practice::practice_database(), folder) {
+            (Some(url), None) => practice::sync_cache(&url, json),
+            (Some(_), Some(_)) => Err(CliError::new(
+                ErrorCode::InvalidArgument,
+                "HANDOVER_PRACTICE_DATABASE is set: this desktop pulls from the practice server, \
+                 whose MESH puller (`handover serve`) reads the mailbox; --folder is for working \
+                 alone",
+            )),
+            (None, folder) => mailbox::sync(folder, json),
+        },
         Command::Mailbox { what } => mailbox::run(what),
         Command::List { json, limit } => list(json, limit),
         Command::Bench { what } => bench::run(what),
@@ -297,6 +310,8 @@ fn status() -> Result<(), CliError> {
         Ok(None) => serde_json::Value::Null,
         Err(e) => serde_json::json!({"error": {"code": e.code(), "message": e.to_string()}}),
     };
+    // The practice server this desktop is a cache of (issue 14), if any.
+    status["practice"] = practice::status_json(&store)?;
     print_json(&status);
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! `handover practice init|add-user`: set up the practice-wide store on PostgreSQL (issue 14);
-//! `handover serve`: the practice's MESH puller (`handover_inbox::practice_sync`).
+//! `handover serve`: the practice's MESH puller (`handover_inbox::practice_sync`);
+//! `handover sync --once` with `HANDOVER_PRACTICE_DATABASE` set: pull the practice server's
+//! documents and events into this desktop's encrypted store (`handover_inbox::practice_cache`).
 //!
 //! The database is `--database URL`, else `HANDOVER_PRACTICE_DATABASE`; a server not on this
 //! machine is reached only over verified TLS (`handover_practice::connect`: `sslrootcert`,
@@ -15,11 +17,12 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use handover_errors::{Coded, ErrorCode};
+use handover_inbox::practice_cache::{pull_into_cache, record_unreachable, CacheSummary};
 use handover_inbox::practice_sync::{serve_round, ServeSummary};
 use handover_inbox::MailboxSettings;
 use handover_practice::{connect, LeaseKeeper, PracticeDb, PracticeError};
 
-use crate::{print_json, CliError};
+use crate::{open_store, print_json, CliError};
 
 #[derive(Subcommand)]
 pub enum PracticeCommand {
@@ -301,4 +304,86 @@ pub fn serve(args: ServeArgs) -> Result<(), CliError> {
             tokio::time::sleep(Duration::from_secs(args.interval)).await;
         }
     })
+}
+
+/// The practice database this desktop works with, from `HANDOVER_PRACTICE_DATABASE` (None:
+/// Handover works alone, as before).
+pub fn practice_database() -> Option<String> {
+    std::env::var("HANDOVER_PRACTICE_DATABASE")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// `handover sync --once` on a desktop of a practice: pulls what is new on the practice server
+/// into the encrypted store. When the server cannot be reached the error is recorded (the
+/// cache keeps working, and says when it last pulled) and returned.
+pub fn sync_cache(url: &str, json: bool) -> Result<(), CliError> {
+    let mut store = open_store()?;
+    let config = handover_workflow::WorkflowConfig::from_env();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(ErrorCode::Internal, e.to_string()))?;
+    runtime.block_on(async {
+        let mut db = match connect(url).await {
+            Ok(db) => db,
+            Err(e) => {
+                let _ = record_unreachable(&store, &e);
+                return Err(e.into());
+            }
+        };
+        let summary = pull_into_cache(&mut store, &mut db, &config).await?;
+        print_cache_summary(&summary, json);
+        Ok(())
+    })
+}
+
+fn print_cache_summary(summary: &CacheSummary, json: bool) {
+    if json {
+        print_json(summary);
+    } else {
+        println!(
+            "practice {}: {} documents pulled ({} new, {} already here), {} events ({} new); \
+             at document {} and event {}",
+            summary.practice_id,
+            summary.documents_pulled,
+            summary.documents_stored,
+            summary.already_cached,
+            summary.events_pulled,
+            summary.events_new,
+            summary.document_cursor,
+            summary.event_cursor
+        );
+        for r in &summary.refused {
+            println!(
+                "not sent: {} of document {}: {}",
+                r.kind,
+                r.document_id
+                    .map(|id| id.to_string())
+                    .unwrap_or_else(|| "?".into()),
+                r.message
+            );
+        }
+    }
+}
+
+/// The practice server as `handover status` shows it: whether one is configured, which server
+/// and practice the cache is of, the cursors, when the last pull succeeded (and how many
+/// minutes ago), and why the last attempt failed if it did. Null when this desktop works alone
+/// and has never pulled.
+pub fn status_json(store: &handover_store::Store) -> Result<serde_json::Value, CliError> {
+    let state = store.practice_cache_state()?;
+    let configured = practice_database().is_some();
+    if !configured && state.server_id.is_none() {
+        return Ok(serde_json::Value::Null);
+    }
+    let minutes = state.last_pull_at.as_deref().and_then(|at| {
+        chrono::DateTime::parse_from_rfc3339(at)
+            .ok()
+            .map(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_minutes())
+    });
+    let mut value = serde_json::to_value(&state).expect("the cache state serialises");
+    value["configured"] = configured.into();
+    value["minutes_since_pull"] = minutes.into();
+    Ok(value)
 }

@@ -143,6 +143,9 @@ error_codes! {
     PracticeNotMember => "practice_not_member",
     /// No such practice on the practice server.
     PracticeNotFound => "practice_not_found",
+    /// The practice server is not the one this desktop's cache was filled from (another
+    /// database, or another practice): nothing is pulled into it.
+    PracticeServerChanged => "practice_server_changed",
     /// The MESH puller's lease is no longer this holder's (expired, or taken by another with a
     /// newer epoch): what it was writing was not committed.
     LeaseLost => "lease_lost",

@@ -29,6 +29,7 @@ mod config;
 pub mod export;
 mod freshness;
 pub mod policy;
+pub mod practice_cache;
 pub mod practice_sync;
 pub mod service;
 mod sync;

@@ -23,6 +23,8 @@ pub enum PracticeError {
     LeaseHeld(String),
     #[error("{0}")]
     EventIdConflict(String),
+    #[error("{0}")]
+    AlreadyFiled(String),
     #[error("refused: {0}")]
     PermissionDenied(String),
     #[error("a database login named {0} exists already")]
@@ -47,6 +49,7 @@ impl Coded for PracticeError {
             PracticeError::LeaseLost(_) => ErrorCode::LeaseLost,
             PracticeError::LeaseHeld(_) => ErrorCode::LeaseHeld,
             PracticeError::EventIdConflict(_) => ErrorCode::EventIdConflict,
+            PracticeError::AlreadyFiled(_) => ErrorCode::AlreadyFiled,
             PracticeError::PermissionDenied(_) => ErrorCode::PermissionDenied,
             PracticeError::UserExists(_) => ErrorCode::UserExists,
             PracticeError::InvalidArgument(_) => ErrorCode::InvalidArgument,
@@ -67,6 +70,7 @@ impl From<tokio_postgres::Error> for PracticeError {
             "HOL01" => PracticeError::LeaseLost(message),
             "HOL02" => PracticeError::LeaseHeld(message),
             "HOE01" => PracticeError::EventIdConflict(message),
+            "HOC01" => PracticeError::AlreadyFiled(message),
             "HOP01" | "HOP02" => PracticeError::NotMember(message),
             "HOA01" => PracticeError::PermissionDenied(message),
             _ => {

@@ -22,8 +22,14 @@
 //!   received, documents once by content hash, the ITK3 outbox; written by the puller's own
 //!   login, fenced at COMMIT by a deferred trigger as well as by [`FencedIngest::commit`].
 //!
+//! - **What desktops pull** (schema 3, [`PracticeDb::pull_documents`]): documents in
+//!   `doc_seq` order, a per-practice change number from a head row locked to the end of the
+//!   inserting transaction (gapless, in commit order, as events' seq); the server's identity
+//!   ([`PracticeDb::server_identity`]).
+//!
 //! Async on tokio: [`connect`] spawns the connection's task on the current runtime.
 
+mod cache;
 mod error;
 mod lease;
 mod received;
@@ -34,6 +40,7 @@ pub mod tls;
 
 use std::time::Duration;
 
+pub use cache::{PulledDocument, ServerIdentity};
 pub use error::PracticeError;
 pub use handover_chain::GENESIS_HASH;
 pub use lease::LeaseKeeper;
@@ -332,6 +339,28 @@ impl PracticeDb {
         practice_id: &str,
         name: &str,
     ) -> Result<InitReport, PracticeError> {
+        self.init_to(practice_id, name, schema::latest_version())
+            .await
+    }
+
+    /// `init` stopping at schema `version` (for tests of a later migration over rows written
+    /// under an earlier schema).
+    #[cfg(feature = "test-support")]
+    pub async fn init_at_version(
+        &mut self,
+        practice_id: &str,
+        name: &str,
+        version: i32,
+    ) -> Result<InitReport, PracticeError> {
+        self.init_to(practice_id, name, version).await
+    }
+
+    async fn init_to(
+        &mut self,
+        practice_id: &str,
+        name: &str,
+        target: i32,
+    ) -> Result<InitReport, PracticeError> {
         check_practice_id(practice_id)?;
         let name = name.trim();
         if name.is_empty() || name.len() > 200 {
@@ -390,7 +419,12 @@ impl PracticeDb {
             });
         }
         let mut applied = Vec::new();
-        for (index, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
+        for (index, sql) in schema::MIGRATIONS
+            .iter()
+            .enumerate()
+            .take(target.max(0) as usize)
+            .skip(current as usize)
+        {
             let version = index as i32 + 1;
             tx.batch_execute(sql).await?;
             tx.execute(
@@ -420,10 +454,26 @@ impl PracticeDb {
             &[&practice_id, &MESH_LEASE],
         )
         .await?;
+        // (Schema 3 on; a schema stopped earlier by `init_at_version` has no such table.)
+        let has_document_heads: bool = tx
+            .query_one(
+                "SELECT to_regclass('handover.document_heads') IS NOT NULL",
+                &[],
+            )
+            .await?
+            .get(0);
+        if has_document_heads {
+            tx.execute(
+                "INSERT INTO handover.document_heads (practice_id) VALUES ($1)
+                 ON CONFLICT (practice_id) DO NOTHING",
+                &[&practice_id],
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(InitReport {
             practice_id: practice_id.to_string(),
-            schema_version: known,
+            schema_version: target.clamp(current, known),
             migrations_applied: applied,
             practice_created: created,
         })

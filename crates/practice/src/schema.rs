@@ -494,6 +494,166 @@ CREATE POLICY puller_update ON handover.outbox FOR UPDATE TO handover_puller
     USING (practice_id = handover.session_practice())
     WITH CHECK (practice_id = handover.session_practice());
 "#,
+    // 3: the desktops' cache. Documents get a per-practice change number, `doc_seq`, from a
+    // head row locked to the end of the inserting transaction (as events' seq: gapless, in
+    // commit order, so a desktop pulling `doc_seq > cursor` never passes a document that
+    // commits later). Its own head table, so storing a batch of documents does not hold up
+    // people's event appends. And the server's identity (a random id made once), so a
+    // desktop knows its cache is of this database and not another.
+    r#"
+CREATE TABLE handover.document_heads (
+    practice_id text PRIMARY KEY REFERENCES handover.practices,
+    doc_seq     bigint NOT NULL DEFAULT 0 CHECK (doc_seq >= 0)
+);
+
+ALTER TABLE handover.documents ADD COLUMN doc_seq bigint;
+-- Documents stored before this migration, in the order they were stored.
+UPDATE handover.documents d SET doc_seq = o.n
+  FROM (SELECT practice_id, document_key,
+               row_number() OVER (PARTITION BY practice_id ORDER BY message_id, document_key) AS n
+          FROM handover.documents) o
+ WHERE d.practice_id = o.practice_id AND d.document_key = o.document_key;
+INSERT INTO handover.document_heads (practice_id, doc_seq)
+SELECT p.practice_id, coalesce((SELECT max(d.doc_seq) FROM handover.documents d
+                                 WHERE d.practice_id = p.practice_id), 0)
+  FROM handover.practices p;
+ALTER TABLE handover.documents ALTER COLUMN doc_seq SET NOT NULL;
+ALTER TABLE handover.documents ADD CONSTRAINT documents_doc_seq UNIQUE (practice_id, doc_seq);
+
+-- Whatever the inserting client says, doc_seq is the next from the head row, which stays
+-- locked until the inserting transaction ends (a rolled-back insert gives its number back).
+CREATE FUNCTION handover.document_seq() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_seq bigint;
+BEGIN
+    UPDATE handover.document_heads SET doc_seq = doc_seq + 1
+     WHERE practice_id = NEW.practice_id
+     RETURNING doc_seq INTO v_seq;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'practice % has no document head', NEW.practice_id
+            USING ERRCODE = 'HOP02';
+    END IF;
+    NEW.doc_seq := v_seq;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER documents_doc_seq BEFORE INSERT ON handover.documents
+    FOR EACH ROW EXECUTE FUNCTION handover.document_seq();
+
+-- This database's identity, made once.
+CREATE TABLE handover.server (
+    only_row  boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    server_id uuid NOT NULL DEFAULT gen_random_uuid(),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO handover.server DEFAULT VALUES;
+
+REVOKE ALL ON handover.document_heads, handover.server FROM PUBLIC;
+REVOKE ALL ON FUNCTION handover.document_seq() FROM PUBLIC;
+-- Desktops read the schema version too, to know whether they can read this server.
+GRANT SELECT ON handover.document_heads, handover.server, handover.schema_migrations
+    TO handover_member;
+ALTER TABLE handover.document_heads ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_practice ON handover.document_heads FOR SELECT TO handover_member
+    USING (practice_id = handover.session_practice());
+"#,
+    // 4: the first filing wins. append_event refuses (`already_filed`, naming who filed it and
+    // when) a `filed` event for a document whose last filing or unfiling in the log is a
+    // filing; checked under the head row's lock, so of two desktops filing at once the one
+    // that commits first wins. The same event sent again is still only found (idempotent).
+    r#"
+CREATE OR REPLACE FUNCTION handover.append_event(p_event_id text, p_at text, p_os_user text,
+    p_device text, p_document_key text, p_kind text, p_details text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_practice text;
+    v_role     text;
+    v_actor    text := session_user;
+    v_seq      bigint;
+    v_prev     text;
+    v_hash     text;
+    v_fields   text;
+    v_old      handover.events%ROWTYPE;
+    v_last     handover.events%ROWTYPE;
+BEGIN
+    SELECT r.practice_id, r.role INTO v_practice, v_role FROM handover.require_member() r;
+    IF p_event_id IS NULL OR p_at IS NULL OR p_os_user IS NULL OR p_device IS NULL
+       OR p_kind IS NULL OR p_details IS NULL THEN
+        RAISE EXCEPTION 'an event needs its id, time, OS user, device, kind and details'
+            USING ERRCODE = '22004';
+    END IF;
+    IF p_device = '' OR left(p_event_id, length(p_device) + 1) <> p_device || ':'
+       OR length(p_event_id) = length(p_device) + 1 THEN
+        RAISE EXCEPTION 'event id % is not its device''s (%:...)', p_event_id, p_device
+            USING ERRCODE = '22023';
+    END IF;
+    IF length(p_details) > 1000000 OR length(p_event_id) > 200 OR length(p_kind) > 100 THEN
+        RAISE EXCEPTION 'event too large' USING ERRCODE = '22001';
+    END IF;
+    PERFORM p_details::json;  -- refuses details that are not JSON
+
+    -- The head row lock is held to the end of the transaction: appends to one practice
+    -- commit one after another, in seq order. It is taken before the event id is looked up,
+    -- so a concurrent append of the same id waits here and then finds it.
+    SELECT h.seq, h.hash INTO v_seq, v_prev FROM handover.practice_heads h
+     WHERE h.practice_id = v_practice FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'practice % has no log', v_practice USING ERRCODE = 'HOP02';
+    END IF;
+
+    SELECT * INTO v_old FROM handover.events e
+     WHERE e.practice_id = v_practice AND e.event_id = p_event_id;
+    IF FOUND THEN
+        IF (v_old.at, v_old.actor, v_old.os_user, v_old.device, v_old.document_key,
+            v_old.kind, v_old.details)
+           IS NOT DISTINCT FROM
+           (p_at, v_actor, p_os_user, p_device, p_document_key, p_kind, p_details) THEN
+            RETURN v_old.seq;
+        END IF;
+        RAISE EXCEPTION 'event id % is already in the log as a different event', p_event_id
+            USING ERRCODE = 'HOE01';
+    END IF;
+
+    -- The first filing wins: a document filed (and not unfiled since) cannot be filed again;
+    -- the desktop that tries is told who filed it and when.
+    IF p_kind = 'filed' AND p_document_key IS NOT NULL THEN
+        SELECT * INTO v_last FROM handover.events e
+         WHERE e.practice_id = v_practice AND e.document_key = p_document_key
+           AND e.kind IN ('filed', 'returned_to_new')
+         ORDER BY e.seq DESC LIMIT 1;
+        IF FOUND AND v_last.kind = 'filed' THEN
+            RAISE EXCEPTION 'already filed by % at %', v_last.actor, v_last.at
+                USING ERRCODE = 'HOC01';
+        END IF;
+    END IF;
+
+    v_seq := v_seq + 1;
+    -- The same bytes as handover_chain::fields_json: a compact JSON array (to_json escapes
+    -- strings as serde_json does: \" \\ \b \f \n \r \t, other controls as \u00xx).
+    v_fields := '[' || v_seq::text
+        || ',' || to_json(p_event_id)::text
+        || ',' || to_json(p_at)::text
+        || ',' || to_json(v_actor)::text
+        || ',' || coalesce(to_json(v_role)::text, 'null')
+        || ',' || to_json(p_os_user)::text
+        || ',' || to_json(p_device)::text
+        || ',' || coalesce(to_json(p_document_key)::text, 'null')
+        || ',' || to_json(p_kind)::text
+        || ',' || to_json(p_details)::text
+        || ']';
+    v_hash := encode(sha256(convert_to(v_prev || E'\n' || v_fields, 'UTF8')), 'hex');
+
+    INSERT INTO handover.events (practice_id, seq, event_id, at, actor, role, os_user, device,
+        document_key, kind, details, prev_hash, hash)
+    VALUES (v_practice, v_seq, p_event_id, p_at, v_actor, v_role, p_os_user, p_device,
+        p_document_key, p_kind, p_details, v_prev, v_hash);
+    UPDATE handover.practice_heads SET seq = v_seq, hash = v_hash
+     WHERE practice_id = v_practice;
+    RETURN v_seq;
+END
+$$;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -101,6 +101,14 @@ pub enum StoreError {
     #[error("there is already a profile called {name}")]
     UserExists { name: String },
 
+    #[error("this desktop's cache was filled from practice {cached_practice} on practice server {cached_server}; the server now reached is practice {practice} on {server}. Nothing was pulled: use a new data directory for another practice server")]
+    PracticeServerChanged {
+        cached_server: String,
+        cached_practice: String,
+        server: String,
+        practice: String,
+    },
+
     /// A step that runs inside the store's transaction failed for a reason of its own.
     #[error("{0}")]
     Step(String),
@@ -127,6 +135,7 @@ impl StoreError {
             StoreError::DocumentChanged { .. } => ErrorCode::DocumentChanged,
             StoreError::DocumentNotFound { .. } => ErrorCode::DocumentNotFound,
             StoreError::MessageNotFound { .. } => ErrorCode::MessageNotFound,
+            StoreError::PracticeServerChanged { .. } => ErrorCode::PracticeServerChanged,
             StoreError::Sqlite(_) | StoreError::Step(_) => ErrorCode::DatabaseError,
         }
     }

@@ -14,6 +14,7 @@ mod inbox_queries;
 mod ingest;
 mod keys;
 mod medicines;
+mod practice_cache;
 mod queries;
 mod raw;
 mod register;
@@ -48,6 +49,7 @@ pub use ingest::{
 };
 pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
 pub use medicines::{DmdConcept, DmdStatus, PracticeList, PracticeListLine, PracticeListVersion};
+pub use practice_cache::{OutgoingEvent, PracticeCacheState, PracticeEventRecord};
 pub use queries::{ProblemKind, SyncProblem, SyncState, MAX_KEPT_PROBLEMS};
 pub use raw::RawBody;
 pub use register::{RegisterPatient, RegisterStatus, RegisterWrite};

@@ -438,6 +438,39 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX tasks_user ON tasks(assignee_user COLLATE NOCASE) WHERE status = 'open';
     CREATE INDEX tasks_role ON tasks(assignee_role) WHERE status = 'open';
     "#,
+    // 11: the practice store's cache (issue 14): the practice log's events as pulled, by the
+    // practice's seq, and this desktop's events waiting to be appended to it (documents pulled
+    // from the practice are messages with source 'practice'; the cursors and the sync state are
+    // in app_meta).
+    r#"
+    CREATE TABLE practice_events (
+        seq          INTEGER PRIMARY KEY,   -- the practice log's seq
+        event_id     TEXT NOT NULL UNIQUE,  -- device ':' n
+        at           TEXT NOT NULL,
+        actor        TEXT NOT NULL,         -- the database login that appended it
+        role         TEXT,
+        os_user      TEXT NOT NULL,
+        device       TEXT NOT NULL,
+        document_key TEXT,                  -- the document's content hash
+        kind         TEXT NOT NULL,
+        details      TEXT NOT NULL,
+        prev_hash    TEXT NOT NULL,
+        hash         TEXT NOT NULL,
+        recorded_at  TEXT NOT NULL,         -- the server's clock
+        pulled_at    TEXT NOT NULL          -- this desktop's clock
+    ) STRICT;
+    CREATE INDEX practice_events_document ON practice_events(document_key, seq)
+        WHERE document_key IS NOT NULL;
+    -- This desktop's own workflow events waiting to be appended to the practice log (their
+    -- event id, `device:seq`, is the idempotency key); queued in the transaction that records
+    -- the event, and removed when a pull finds them in the practice log.
+    CREATE TABLE practice_outbox (
+        seq        INTEGER PRIMARY KEY REFERENCES events(seq),
+        queued_at  TEXT NOT NULL
+    ) STRICT;
+    -- A document pulled from the practice is found in the cache by its content.
+    CREATE INDEX documents_content ON documents(content_sha256) WHERE content_sha256 IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this build writes.

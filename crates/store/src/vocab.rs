@@ -224,6 +224,9 @@ vocabulary! {
         Import => "import",
         /// Written by `handover bench`.
         Bench => "bench",
+        /// Pulled from the practice server (issue 14): a document the practice's MESH puller
+        /// stored, kept in this desktop's cache.
+        Practice => "practice",
     }
 }
 

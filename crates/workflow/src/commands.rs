@@ -197,13 +197,32 @@ fn append(
     document_id: Option<i64>,
     event: &WorkEvent,
 ) -> Result<(), WorkflowError> {
-    store.append_event(&NewEvent {
+    let stored = store.append_event(&NewEvent {
         actor,
         at,
         document_id,
         kind: &event.kind(),
         details: &event.details(),
     })?;
+    // A person's step on a document goes to the practice log too, when this store is a cache
+    // of a practice server (issue 14): queued in this transaction, sent at the next pull. What
+    // Handover derives by itself (arrival, matching, supersession, automatic responses) each
+    // cache derives from its own register and documents, so it is not sent.
+    let derived = actor.name == SYSTEM_ACTOR
+        || matches!(
+            event,
+            WorkEvent::Received { .. }
+                | WorkEvent::Superseded { .. }
+                | WorkEvent::BusinessResponseQueued { .. }
+        );
+    // Documents stored before content hashes were kept have only a local key.
+    let shared = stored
+        .document_key
+        .as_deref()
+        .is_some_and(|k| !k.starts_with("local:"));
+    if shared && !derived {
+        store.queue_practice_push(stored.seq, at)?;
+    }
     Ok(())
 }
 
@@ -459,6 +478,31 @@ pub fn received(
     config: &WorkflowConfig,
     at: &str,
 ) -> Result<Option<OutboxItem>, WorkflowError> {
+    received_with(store, document_id, parsed, Some(responder), config, at)
+}
+
+/// [`received`] for a document pulled from the practice server into this desktop's cache
+/// (issue 14): the same requested actions, matching against this desktop's register and GP
+/// review, but no business response is queued here: the practice's MESH puller answers the
+/// hospital, and a response queued on every desktop would go out once per desktop.
+pub fn received_from_practice(
+    store: &Store,
+    document_id: i64,
+    parsed: &Parsed,
+    config: &WorkflowConfig,
+    at: &str,
+) -> Result<(), WorkflowError> {
+    received_with(store, document_id, parsed, None, config, at).map(|_| ())
+}
+
+fn received_with(
+    store: &Store,
+    document_id: i64,
+    parsed: &Parsed,
+    responder: Option<&Responder>,
+    config: &WorkflowConfig,
+    at: &str,
+) -> Result<Option<OutboxItem>, WorkflowError> {
     store.atomically(|s| {
         let actor = system_actor(s)?;
         let Some(doc) = parsed.document.as_ref() else {
@@ -500,7 +544,7 @@ pub fn received(
             _ => None,
         };
         let mut queued = None;
-        if let Some(code) = code {
+        if let (Some(code), Some(responder)) = (code, responder) {
             queued = queue_business(s, &work, &state, parsed, responder, code, at, true)?;
             if let Some(item) = &queued {
                 let e = WorkEvent::BusinessResponseQueued {
@@ -513,6 +557,50 @@ pub fn received(
         }
         write(s, document_id, &state, false)?;
         Ok(queued)
+    })
+}
+
+/// Folds a workflow event another desktop appended to the practice log (issue 14) into this
+/// cache's projection of the document (its lane, match, decisions, tasks), as `rebuild` folds
+/// the local log. Returns whether it changed anything. Not applied: this desktop's own events
+/// (their effect was made here when they happened), events this version cannot read, and
+/// what each cache derives for itself from its own register and documents (`received`,
+/// `superseded`, `business_response_queued`). The event is kept in `practice_events`, not
+/// appended to this desktop's own log.
+pub fn apply_practice_event(
+    store: &Store,
+    document_id: i64,
+    event: &handover_store::PracticeEventRecord,
+) -> Result<bool, WorkflowError> {
+    if event.device == store.device_id()? {
+        return Ok(false);
+    }
+    let Ok(details) = serde_json::from_str::<serde_json::Value>(&event.details) else {
+        return Ok(false);
+    };
+    let Some(ev) = WorkEvent::from_log(&event.kind, &details) else {
+        return Ok(false);
+    };
+    if matches!(
+        ev,
+        WorkEvent::Received { .. }
+            | WorkEvent::Superseded { .. }
+            | WorkEvent::BusinessResponseQueued { .. }
+    ) {
+        return Ok(false);
+    }
+    store.atomically(|s| {
+        let loaded = load(s, document_id, &event.at)?;
+        let st = Stamp {
+            by: event.actor.clone(),
+            role: event.role.as_deref().and_then(handover_store::Role::parse),
+            at: event.at.clone(),
+        };
+        let mut state = loaded.state;
+        state.apply(&ev, &st);
+        task_effects(s, document_id, &ev, &st)?;
+        write(s, document_id, &state, ev.changes_document())?;
+        Ok(true)
     })
 }
 

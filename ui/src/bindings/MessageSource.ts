@@ -3,4 +3,4 @@
 /**
  * Where a message came from.
  */
-export type MessageSource = "mesh" | "folder" | "import" | "bench";
+export type MessageSource = "mesh" | "folder" | "import" | "bench" | "practice";

@@ -1,0 +1,728 @@
+//! Desktops as caches of the practice server (issue 14), with the real binary: `handover serve
+//! --once` stores a folder mailbox's messages on a real PostgreSQL 15 (a throwaway cluster),
+//! and two desktops (two data directories, each its own SQLCipher store with its key in the OS
+//! keyring: run inside `scripts/with-keyring.sh`) pull them with `handover sync --once` and
+//! `HANDOVER_PRACTICE_DATABASE`. Both list the same documents; a second pull finds nothing new;
+//! what a later round stores reaches both; a desktop whose server cannot be reached fails with
+//! `practice_unreachable`, keeps listing its cache and says when it last pulled; a desktop
+//! pointed at another practice server refuses to mix it into its cache; other desktops'
+//! workflow events in the practice log are folded into both caches alike; a person's steps on
+//! one desktop reach the other through the practice log, also when taken offline; a pull
+//! killed part-way loses nothing and repeats nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Instant;
+
+use handover_practice::testing::Cluster;
+use handover_practice::{connect, NewPracticeEvent, PracticeDb};
+
+const PASSWORD: &str = "correct horse battery";
+
+struct Server {
+    cluster: Cluster,
+    rt: tokio::runtime::Runtime,
+    su: PracticeDb,
+}
+
+impl Server {
+    /// Practice PRC1 with a puller and two GPs' logins.
+    fn start() -> Server {
+        let cluster = Cluster::start();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let su = rt.block_on(async {
+            let mut su = connect(&cluster.superuser_url()).await.unwrap();
+            su.init("PRC1", "Riverside Surgery").await.unwrap();
+            su.add_user("PRC1", "puller_a", "puller", PASSWORD)
+                .await
+                .unwrap();
+            for gp in ["gp_one", "gp_two"] {
+                su.add_user("PRC1", gp, "gp", PASSWORD).await.unwrap();
+            }
+            su
+        });
+        Server { cluster, rt, su }
+    }
+
+    fn url(&self, login: &str) -> String {
+        self.cluster.url(login, PASSWORD)
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        self.rt
+            .block_on(self.su.client().query_one(sql, &[]))
+            .unwrap()
+            .get(0)
+    }
+
+    fn string(&self, sql: &str) -> String {
+        self.rt
+            .block_on(self.su.client().query_one(sql, &[]))
+            .unwrap()
+            .get(0)
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn base(cmd: &mut Command) -> &mut Command {
+    cmd.env("HANDOVER_PRACTICE_ODS", "Y99999")
+        .env("HANDOVER_PRACTICE_NAME", "Riverside Surgery")
+        .env_remove("HANDOVER_MAILBOX_DIR")
+        .env_remove("HANDOVER_MESH_URL")
+        .env_remove("HANDOVER_MESH_MAILBOX")
+        .env_remove("HANDOVER_MESH_PASSWORD")
+        .env_remove("HANDOVER_MESH_SHARED_KEY")
+        .env_remove("HANDOVER_TEST_HOLD_BEFORE_COMMIT")
+        .env_remove("HANDOVER_TEST_CRASH_AFTER_COMMIT")
+        .env_remove("HANDOVER_TEST_DOCUMENT_PAGE")
+        .env_remove("HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT")
+        .env_remove("HANDOVER_TEST_HOLD_BEFORE_EVENTS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+}
+
+/// `handover serve --once` over the folder; returns its summary.
+fn serve(server: &Server, inbox: &Path) -> serde_json::Value {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
+    base(&mut cmd)
+        .args([
+            "serve", "--once", "--json", "--holder", "host-a", "--folder",
+        ])
+        .arg(inbox)
+        .env("HANDOVER_PRACTICE_DATABASE", server.url("puller_a"))
+        .env_remove("HANDOVER_DATA_DIR");
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A desktop: its own data directory, and the practice database URL (its person's login).
+struct Desktop {
+    data_dir: PathBuf,
+    database: String,
+}
+
+impl Desktop {
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[])
+    }
+
+    fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
+        base(&mut cmd)
+            .args(args)
+            .env("HANDOVER_DATA_DIR", &self.data_dir)
+            .env("HANDOVER_PRACTICE_DATABASE", &self.database);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
+    }
+
+    fn sync(&self) -> serde_json::Value {
+        self.json(&["sync", "--once", "--json"])
+    }
+
+    /// What both desktops must agree on for each document, in list order.
+    fn listing(&self) -> Vec<serde_json::Value> {
+        let rows = self.json(&["list", "--json"]);
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r["id"], "nhs_number": r["nhs_number"], "patient_name": r["patient_name"],
+                    "title": r["title"], "kind": r["kind"], "received_at": r["received_at"],
+                    "status": r["status"], "match": r["match"], "assigned_to": r["assigned_to"],
+                })
+            })
+            .collect()
+    }
+}
+
+fn mailbox(inbox: &Path, n: usize, seed: u64) -> Vec<handover_fixtures::Fixture> {
+    std::fs::create_dir_all(inbox).unwrap();
+    let fixtures = handover_fixtures::generate(n, seed);
+    for f in &fixtures {
+        std::fs::write(inbox.join(format!("s{seed}-{}", f.file_name)), &f.bytes).unwrap();
+    }
+    fixtures
+}
+
+fn event(n: u32, key: Option<&str>) -> NewPracticeEvent {
+    NewPracticeEvent {
+        event_id: format!("desk-1:{n}"),
+        at: "2026-07-01T10:00:00.000Z".into(),
+        os_user: "alice".into(),
+        device: "desk-1".into(),
+        document_key: key.map(str::to_string),
+        kind: "note".into(),
+        details: format!("{{\"n\":{n}}}"),
+    }
+}
+
+#[test]
+fn two_desktops_cache_the_practice_and_keep_reading_it_offline() {
+    let started = Instant::now();
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 6, 11);
+    let first = serve(&server, &inbox);
+    let stored = first["stored"].as_i64().unwrap();
+    assert!(stored >= 5, "{first}");
+    assert_eq!(
+        server.count("SELECT count(*) FROM handover.documents"),
+        stored
+    );
+    // Two events in the practice log (appended by a person, as a desktop would).
+    let key = server.string("SELECT document_key FROM handover.documents WHERE doc_seq = 1");
+    server.rt.block_on(async {
+        let mut gp = connect(&server.url("gp_one")).await.unwrap();
+        gp.append_events(&[event(1, Some(&key)), event(2, None)])
+            .await
+            .unwrap();
+    });
+
+    let a = Desktop {
+        data_dir: tmp.path().join("desktop-a"),
+        database: server.url("gp_one"),
+    };
+    let b = Desktop {
+        data_dir: tmp.path().join("desktop-b"),
+        database: server.url("gp_two"),
+    };
+    for desktop in [&a, &b] {
+        let t = Instant::now();
+        let pulled = desktop.sync();
+        eprintln!("first pull: {:?}", t.elapsed());
+        assert_eq!(pulled["practice_id"], "PRC1");
+        assert_eq!(pulled["documents_pulled"], stored, "{pulled}");
+        assert_eq!(pulled["documents_stored"], stored);
+        assert_eq!(pulled["already_cached"], 0);
+        assert_eq!(pulled["document_cursor"], stored);
+        assert_eq!(pulled["events_pulled"], 2);
+        assert_eq!(pulled["events_new"], 2);
+        assert_eq!(pulled["event_cursor"], 2);
+    }
+    let listed = a.listing();
+    assert_eq!(listed.len() as i64, stored);
+    assert_eq!(listed, b.listing(), "both desktops list the same documents");
+    // The document's page reads from the cache: its model and the message's bytes.
+    let shown = a.json(&["show", "1", "--json"]);
+    assert!(shown.is_object(), "{shown}");
+
+    // A second pull finds nothing new.
+    let again = a.sync();
+    assert_eq!(again["documents_pulled"], 0, "{again}");
+    assert_eq!(again["events_pulled"], 0);
+    assert_eq!(again["document_cursor"], stored);
+
+    // A later round on the server reaches both desktops.
+    mailbox(&inbox, 2, 12);
+    let later = serve(&server, &inbox);
+    let more = later["stored"].as_i64().unwrap();
+    assert!(more >= 1, "{later}");
+    for desktop in [&a, &b] {
+        let pulled = desktop.sync();
+        assert_eq!(pulled["documents_pulled"], more, "{pulled}");
+        assert_eq!(pulled["documents_stored"], more);
+        assert_eq!(pulled["document_cursor"], stored + more);
+    }
+    let listed = a.listing();
+    assert_eq!(listed.len() as i64, stored + more);
+    assert_eq!(listed, b.listing());
+
+    // The status says which server and practice the cache is of, and when it last pulled.
+    let status = a.json(&["status"]);
+    let practice = &status["practice"];
+    assert_eq!(practice["configured"], true, "{status}");
+    assert_eq!(
+        practice["server_id"],
+        server.string("SELECT server_id::text FROM handover.server")
+    );
+    assert_eq!(practice["practice_id"], "PRC1");
+    assert_eq!(practice["practice_name"], "Riverside Surgery");
+    assert_eq!(practice["document_cursor"], stored + more);
+    assert_eq!(practice["event_cursor"], 2);
+    assert_eq!(practice["documents"], stored + more);
+    assert_eq!(practice["events"], 2);
+    assert_eq!(practice["last_error_code"], serde_json::Value::Null);
+    assert_eq!(practice["minutes_since_pull"], 0);
+    let last_pull = practice["last_pull_at"].clone();
+    assert!(last_pull.is_string());
+
+    // Another practice server (another database, same practice code and login name): refused,
+    // nothing mixed into the cache.
+    let other = Server::start();
+    let elsewhere = Desktop {
+        data_dir: a.data_dir.clone(),
+        database: other.url("gp_one"),
+    };
+    let out = elsewhere.run(&["sync", "--once"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("[practice_server_changed]"),
+        "{}",
+        text(&out)
+    );
+    drop(other);
+
+    // The server cannot be reached: a wrong port, then the server stopped. The sync fails with
+    // practice_unreachable; the cache still lists everything and says when it last pulled.
+    let wrong_port = Desktop {
+        data_dir: a.data_dir.clone(),
+        database: format!(
+            "postgres://gp_one:{}@127.0.0.1:1/postgres",
+            PASSWORD.replace(' ', "%20")
+        ),
+    };
+    let stopped = Desktop {
+        data_dir: a.data_dir.clone(),
+        database: a.database.clone(),
+    };
+    drop(server);
+    for desktop in [&wrong_port, &stopped] {
+        let out = desktop.run(&["sync", "--once"]);
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("[practice_unreachable]"),
+            "{}",
+            text(&out)
+        );
+        assert_eq!(desktop.listing(), listed, "the cache keeps working");
+        let status = desktop.json(&["status"]);
+        let practice = &status["practice"];
+        assert_eq!(practice["last_pull_at"], last_pull, "{status}");
+        assert_eq!(practice["last_error_code"], "practice_unreachable");
+        assert!(practice["last_attempt_at"].as_str().unwrap() >= last_pull.as_str().unwrap());
+        assert_eq!(practice["minutes_since_pull"], 0);
+    }
+    eprintln!("whole test: {:?}", started.elapsed());
+}
+
+/// A pull killed part-way (abort just before its second page commits, pages of two) keeps the
+/// first page and its cursor, and nothing of the second; the next pull takes the rest: every
+/// document once, none lost, none stored twice.
+#[test]
+fn a_pull_killed_part_way_loses_nothing_and_repeats_nothing() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 7, 21);
+    let stored = serve(&server, &inbox)["stored"].as_i64().unwrap();
+    assert!(stored >= 5);
+    let a = Desktop {
+        data_dir: tmp.path().join("desktop-a"),
+        database: server.url("gp_one"),
+    };
+    let out = a.run_with(
+        &["sync", "--once", "--json"],
+        &[
+            ("HANDOVER_TEST_DOCUMENT_PAGE", "2"),
+            ("HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT", "2"),
+        ],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HANDOVER-TEST crashing"));
+    assert_eq!(a.listing().len(), 2, "the first page only");
+    let status = a.json(&["status"]);
+    assert_eq!(status["practice"]["document_cursor"], 2, "{status}");
+    assert_eq!(status["practice"]["documents"], 2);
+
+    let out = a.run_with(
+        &["sync", "--once", "--json"],
+        &[("HANDOVER_TEST_DOCUMENT_PAGE", "2")],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let pulled: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(pulled["documents_pulled"], stored - 2, "{pulled}");
+    assert_eq!(pulled["documents_stored"], stored - 2);
+    assert_eq!(pulled["already_cached"], 0);
+    assert_eq!(pulled["document_cursor"], stored);
+    let listed = a.listing();
+    assert_eq!(listed.len() as i64, stored);
+    let mut ids: Vec<i64> = listed.iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len() as i64, stored, "no document twice");
+    // The conservation report adds up: each message pulled is one document, once.
+    let report = a.json(&["report", "--json"]);
+    assert_eq!(report["balanced"], true, "{report}");
+    assert_eq!(report["total"]["received"], stored);
+    assert_eq!(report["total"]["stored"], stored);
+}
+
+/// Workflow events another desktop appended to the practice log (a document filed, another
+/// assigned, one of them about a document stored after the first pull) reach both caches,
+/// which end with the same lanes and assignees, whichever order they pulled in. A cache does
+/// not apply events of its own device (their effect was made when they happened).
+#[test]
+fn two_caches_converge_on_the_practice_log() {
+    use handover_store::Role;
+    use handover_workflow::WorkEvent;
+
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 5, 31);
+    let stored = serve(&server, &inbox)["stored"].as_i64().unwrap();
+    let a = Desktop {
+        data_dir: tmp.path().join("desktop-a"),
+        database: server.url("gp_one"),
+    };
+    let b = Desktop {
+        data_dir: tmp.path().join("desktop-b"),
+        database: server.url("gp_two"),
+    };
+    // A pulls before anything happens; B not yet.
+    assert_eq!(a.sync()["documents_stored"], stored);
+    let before = a.listing();
+    assert!(before.iter().all(|r| r["status"] != "filed"), "{before:?}");
+
+    // A later round, then another desktop (device desk-9) files the first document, assigns
+    // the second to the pharmacists and files the one that arrived last.
+    mailbox(&inbox, 1, 32);
+    assert_eq!(serve(&server, &inbox)["stored"], 1);
+    let key = |seq: i64| {
+        server.string(&format!(
+            "SELECT document_key FROM handover.documents WHERE doc_seq = {seq}"
+        ))
+    };
+    let logged = |n: u32, seq: i64, e: WorkEvent| NewPracticeEvent {
+        event_id: format!("desk-9:{n}"),
+        at: format!("2026-07-01T10:00:0{n}.000Z"),
+        os_user: "alice".into(),
+        device: "desk-9".into(),
+        document_key: Some(key(seq)),
+        kind: e.kind(),
+        details: e.details().to_string(),
+    };
+    let events = vec![
+        logged(
+            1,
+            1,
+            WorkEvent::Filed {
+                note: None,
+                gp_reviewed: true,
+            },
+        ),
+        logged(
+            2,
+            2,
+            WorkEvent::Assigned {
+                to_user: None,
+                to_role: Some(Role::Pharmacist),
+                note: Some("medicines changed".into()),
+            },
+        ),
+        logged(
+            3,
+            stored + 1,
+            WorkEvent::Filed {
+                note: Some("seen".into()),
+                gp_reviewed: true,
+            },
+        ),
+    ];
+    server.rt.block_on(async {
+        let mut gp = connect(&server.url("gp_one")).await.unwrap();
+        gp.append_events(&events).await.unwrap();
+    });
+
+    // A pulls the new document and then the events; B pulls everything at once.
+    let pulled = a.sync();
+    assert_eq!(pulled["documents_stored"], 1, "{pulled}");
+    assert_eq!(pulled["events_new"], 3);
+    assert_eq!(pulled["events_applied"], 3);
+    let pulled = b.sync();
+    assert_eq!(pulled["documents_stored"], stored + 1, "{pulled}");
+    assert_eq!(pulled["events_applied"], 3);
+
+    let listed = a.listing();
+    assert_eq!(
+        listed,
+        b.listing(),
+        "the same lanes and assignees in both caches"
+    );
+    let row = |id: i64| {
+        listed
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("document {id} in {listed:?}"))
+            .clone()
+    };
+    assert_eq!(row(1)["status"], "filed");
+    assert_eq!(row(2)["assigned_to"], "role:pharmacist", "{:?}", row(2));
+    assert_eq!(row(stored + 1)["status"], "filed");
+    assert_ne!(row(3)["status"], "filed");
+    // Pulling again applies nothing twice.
+    let again = a.sync();
+    assert_eq!(again["events_pulled"], 0);
+    assert_eq!(a.listing(), listed);
+
+    // An event from A's own device (as A's push will send what A did, already applied in A):
+    // kept by both, applied only by B.
+    let audit = a.json(&["audit", "list", "--json", "--limit", "1"]);
+    let device = audit[0]["device"].as_str().unwrap().to_string();
+    let mut own = logged(
+        4,
+        3,
+        WorkEvent::Filed {
+            note: None,
+            gp_reviewed: true,
+        },
+    );
+    own.event_id = format!("{device}:900");
+    own.device = device;
+    server.rt.block_on(async {
+        let mut gp = connect(&server.url("gp_one")).await.unwrap();
+        gp.append_events(&[own]).await.unwrap();
+    });
+    let pulled = a.sync();
+    assert_eq!(
+        (&pulled["events_new"], &pulled["events_applied"]),
+        (&1.into(), &0.into())
+    );
+    let status_of_3 = |d: &Desktop| {
+        d.listing()
+            .iter()
+            .find(|r| r["id"] == 3)
+            .map(|r| r["status"].clone())
+            .unwrap()
+    };
+    assert_ne!(status_of_3(&a), "filed");
+    let pulled = b.sync();
+    assert_eq!(
+        (&pulled["events_new"], &pulled["events_applied"]),
+        (&1.into(), &1.into())
+    );
+    assert_eq!(status_of_3(&b), "filed");
+}
+
+/// A document committed on the server between a pull's documents and its events, with an
+/// event about it: the event is kept by that pull (its document is not in the cache yet) and
+/// folded when the next pull brings the document.
+#[test]
+fn an_event_that_arrives_before_its_document_is_folded_when_the_document_does() {
+    use std::io::{BufRead, BufReader, Write};
+
+    use handover_workflow::WorkEvent;
+
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 2, 41);
+    let stored = serve(&server, &inbox)["stored"].as_i64().unwrap();
+    let a = Desktop {
+        data_dir: tmp.path().join("desktop-a"),
+        database: server.url("gp_one"),
+    };
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
+    base(&mut cmd)
+        .args(["sync", "--once", "--json"])
+        .env("HANDOVER_DATA_DIR", &a.data_dir)
+        .env("HANDOVER_PRACTICE_DATABASE", &a.database)
+        .env("HANDOVER_TEST_HOLD_BEFORE_EVENTS", "1")
+        .stdin(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("HANDOVER-TEST holding before events") {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the pull ended early"
+        );
+    }
+    // Meanwhile: a new document on the server, and another desktop files it.
+    mailbox(&inbox, 1, 42);
+    assert_eq!(serve(&server, &inbox)["stored"], 1);
+    let key = server.string(&format!(
+        "SELECT document_key FROM handover.documents WHERE doc_seq = {}",
+        stored + 1
+    ));
+    let filed = WorkEvent::Filed {
+        note: None,
+        gp_reviewed: true,
+    };
+    server.rt.block_on(async {
+        let mut gp = connect(&server.url("gp_two")).await.unwrap();
+        gp.append_events(&[NewPracticeEvent {
+            event_id: "desk-9:1".into(),
+            at: "2026-07-01T10:00:00.000Z".into(),
+            os_user: "bob".into(),
+            device: "desk-9".into(),
+            document_key: Some(key),
+            kind: filed.kind(),
+            details: filed.details().to_string(),
+        }])
+        .await
+        .unwrap();
+    });
+    child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let pulled: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(pulled["documents_stored"], stored, "{pulled}");
+    assert_eq!(pulled["events_new"], 1);
+    assert_eq!(pulled["events_applied"], 0, "its document is not here yet");
+
+    let pulled = a.sync();
+    assert_eq!(pulled["documents_stored"], 1, "{pulled}");
+    assert_eq!(pulled["events_new"], 0);
+    assert_eq!(
+        pulled["events_applied"], 1,
+        "folded as the document arrived"
+    );
+    let listed = a.listing();
+    let last = listed.iter().find(|r| r["id"] == stored + 1).unwrap();
+    assert_eq!(last["status"], "filed", "{listed:?}");
+}
+
+/// A person's steps on desktop A (an assignment, a note) go into A's outbox with the step,
+/// are sent by A's next sync and reach B's cache; a step taken while the server cannot be
+/// reached waits in the outbox (the status says so) and goes at the next sync that reaches it.
+#[test]
+fn steps_on_one_desktop_reach_the_other_through_the_practice_log() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 4, 51);
+    let stored = serve(&server, &inbox)["stored"].as_i64().unwrap();
+    assert!(stored >= 3);
+    let a = Desktop {
+        data_dir: tmp.path().join("desktop-a"),
+        database: server.url("gp_one"),
+    };
+    let b = Desktop {
+        data_dir: tmp.path().join("desktop-b"),
+        database: server.url("gp_two"),
+    };
+    assert_eq!(a.sync()["documents_stored"], stored);
+    assert_eq!(b.sync()["documents_stored"], stored);
+    let ok = |out: Output| assert!(out.status.success(), "{}", text(&out));
+    ok(a.run(&["user", "add", "alice", "--role", "gp"]));
+    ok(a.run(&["assign", "1", "--role", "pharmacist", "--as", "alice"]));
+    ok(a.run(&["note", "2", "Phoned the ward", "--as", "alice"]));
+    assert_eq!(a.json(&["status"])["practice"]["outbox"], 2);
+
+    let pulled = a.sync();
+    assert_eq!(pulled["events_pushed"], 2, "{pulled}");
+    assert_eq!(pulled["events_new"], 2, "pulled back");
+    assert_eq!(pulled["events_applied"], 0, "its own");
+    assert_eq!(a.json(&["status"])["practice"]["outbox"], 0);
+    assert_eq!(
+        server.count("SELECT count(*) FROM handover.events WHERE actor = 'gp_one'"),
+        2
+    );
+    let pulled = b.sync();
+    assert_eq!(pulled["events_applied"], 2, "{pulled}");
+    assert_eq!(a.listing(), b.listing());
+    let row = |d: &Desktop, id: i64| d.listing().into_iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(row(&b, 1)["assigned_to"], "role:pharmacist");
+    // The note counts in B's state (its text is in B's practice_events; `show` lists only
+    // the local log's events so far).
+    let shown = b.json(&["show", "2", "--json"]);
+    assert_eq!(shown["state"]["notes"], 1, "{shown}");
+
+    // Offline: the step is taken, the sync fails, the step waits; then it goes.
+    let offline = Desktop {
+        data_dir: a.data_dir.clone(),
+        database: format!(
+            "postgres://gp_one:{}@127.0.0.1:1/postgres",
+            PASSWORD.replace(' ', "%20")
+        ),
+    };
+    ok(offline.run(&["assign", "3", "--role", "admin", "--as", "alice"]));
+    let out = offline.run(&["sync", "--once"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[practice_unreachable]"));
+    assert_eq!(offline.json(&["status"])["practice"]["outbox"], 1);
+    assert_eq!(
+        row(&a, 3)["assigned_to"],
+        "role:admin",
+        "the step took effect here"
+    );
+    let pulled = a.sync();
+    assert_eq!(pulled["events_pushed"], 1, "{pulled}");
+    assert_eq!(a.json(&["status"])["practice"]["outbox"], 0);
+    b.sync();
+    assert_eq!(row(&b, 3)["assigned_to"], "role:admin");
+    assert_eq!(a.listing(), b.listing());
+}
+
+/// Two desktops file the same document: the first to reach the practice log wins; the other
+/// is told "already filed by NAME at TIME" (`refused`, `already_filed`), its step leaves the
+/// outbox, and both caches end the same.
+#[test]
+fn the_first_filing_wins_and_the_other_desktop_is_told() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 6, 61);
+    let stored = serve(&server, &inbox)["stored"].as_i64().unwrap();
+    let a = Desktop {
+        data_dir: tmp.path().join("desktop-a"),
+        database: server.url("gp_one"),
+    };
+    let b = Desktop {
+        data_dir: tmp.path().join("desktop-b"),
+        database: server.url("gp_two"),
+    };
+    a.sync();
+    b.sync();
+    let ok = |out: Output| assert!(out.status.success(), "{}", text(&out));
+    ok(a.run(&["user", "add", "alice", "--role", "gp"]));
+    ok(b.run(&["user", "add", "bob", "--role", "gp"]));
+    // A document either may file (no action waiting for a decision): B files it first.
+    let id = (1..=stored)
+        .find(|id| {
+            b.run(&["file", &id.to_string(), "--as", "bob"])
+                .status
+                .success()
+        })
+        .expect("a document that can be filed");
+    ok(a.run(&["file", &id.to_string(), "--as", "alice"]));
+    let pulled = b.sync();
+    assert_eq!(pulled["events_pushed"], 1, "{pulled}");
+    let filed_at = server.string("SELECT at FROM handover.events WHERE kind = 'filed'");
+
+    let pulled = a.sync();
+    assert_eq!(pulled["events_pushed"], 0, "{pulled}");
+    let refused = &pulled["refused"][0];
+    assert_eq!(refused["code"], "already_filed", "{pulled}");
+    assert_eq!(refused["kind"], "filed");
+    assert_eq!(refused["document_id"], id);
+    assert_eq!(
+        refused["message"],
+        format!("already filed by gp_two at {filed_at}")
+    );
+    assert_eq!(pulled["events_applied"], 1, "B's filing folded in A");
+    assert_eq!(a.json(&["status"])["practice"]["outbox"], 0);
+    assert_eq!(
+        server.count("SELECT count(*) FROM handover.events WHERE kind = 'filed'"),
+        1
+    );
+    b.sync();
+    assert_eq!(a.listing(), b.listing());
+    let row = a.listing().into_iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(row["status"], "filed");
+}

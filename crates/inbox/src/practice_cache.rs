@@ -1,0 +1,472 @@
+//! A desktop as a cache of the practice server (issue 14): what `handover sync --once` does
+//! when `HANDOVER_PRACTICE_DATABASE` is set.
+//!
+//! 1. Checks who the server is (its database id and this login's practice) against what the
+//!    cache was filled from; another server or practice is refused
+//!    (`practice_server_changed`), never mixed in.
+//! 2. Pulls the practice's documents `doc_seq > cursor` in pages of [`DOCUMENT_PAGE`]; each
+//!    page is stored in **one** local transaction together with the cursor it advances, so a
+//!    pull stopped anywhere loses nothing and repeats nothing. Each document is stored as the
+//!    desktop stores one from its own mailbox (`Store::ingest`, source `practice`, the practice
+//!    as the mailbox, the content hash as the message id; the message's bytes as received, so
+//!    attachments are decoded from them as usual), placed by the same policy (`policy::place`:
+//!    replacements supersede, identifier conflicts are warned about), and brought into the
+//!    workflow locally (`received_from_practice`: requested actions, matching against this
+//!    desktop's register, GP review; no business response, which is the puller's to send). A
+//!    document already in the cache by content hash is recorded as a delivery of it, not
+//!    stored again.
+//! 3. Pulls the practice log's events `seq > cursor` in pages of [`EVENT_PAGE`] and keeps them
+//!    as pulled (seq, actor, device, ...), one local transaction per page with its cursor, in
+//!    which other desktops' workflow events are folded into the cached documents' projections
+//!    (`apply_practice_event`, by `document_key`; an event about a document not cached yet is
+//!    folded when the document arrives).
+//! 4. Before all that, sends this desktop's own workflow events waiting in its outbox (queued by
+//!    the workflow in the transaction of the step) with `append_events`, idempotent by event id;
+//!    they leave the outbox when the pull finds them in the practice log. A filing another
+//!    desktop made first is refused by the server (`already_filed`, "already filed by NAME at
+//!    TIME"): it leaves the outbox, is reported in `refused`, and the other filing, pulled, is
+//!    folded over this desktop's.
+//! 5. Records when the pull finished, or why it failed (what `handover status` shows).
+//!
+//! Not yet: the version a step expects checked by the server for steps other than filing, and
+//! `rebuild` from the practice events as
+//! well as the local log (see ARCHITECTURE.md, issue 14).
+
+use handover_errors::{Coded, ErrorCode};
+use handover_practice::{NewPracticeEvent, PracticeDb, PracticeError, PulledDocument};
+use handover_store::{
+    Disposition, DocumentIdentity, DocumentRecord, Incoming, IngestOutcome, MessageSource,
+    PracticeEventRecord, Store, StoreError,
+};
+use handover_workflow::WorkflowConfig;
+use serde::Serialize;
+
+use crate::policy::{self, Placement};
+use crate::sync::now_rfc3339;
+
+/// Documents per page (each page one local transaction). A page carries the messages' bytes,
+/// so it is kept small.
+pub const DOCUMENT_PAGE: u32 = 50;
+/// Events per page.
+pub const EVENT_PAGE: u32 = 1_000;
+
+/// Fault injection for the crash test (feature `test-hooks`, enabled only by the CLI's
+/// dev-dependencies): `HANDOVER_TEST_DOCUMENT_PAGE=N` pulls N documents per page;
+/// `HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT=K` aborts the process just before the K-th page of
+/// documents commits (the pages before it committed); `HANDOVER_TEST_HOLD_BEFORE_EVENTS=1`
+/// says so on stderr and waits for a line on stdin between the documents and the events.
+mod hooks {
+    #[cfg(feature = "test-hooks")]
+    fn number(name: &str) -> Option<u32> {
+        std::env::var(name).ok().and_then(|v| v.parse().ok())
+    }
+
+    pub(super) fn page_size(default: u32) -> u32 {
+        #[cfg(feature = "test-hooks")]
+        if let Some(n) = number("HANDOVER_TEST_DOCUMENT_PAGE") {
+            return n;
+        }
+        default
+    }
+
+    /// Waits off the runtime for a line on stdin (the test makes a document and an event on
+    /// the server meanwhile).
+    pub(super) async fn before_events() {
+        #[cfg(feature = "test-hooks")]
+        if number("HANDOVER_TEST_HOLD_BEFORE_EVENTS") == Some(1) {
+            eprintln!("HANDOVER-TEST holding before events");
+            let _ = tokio::task::spawn_blocking(|| {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)
+            })
+            .await;
+        }
+    }
+
+    pub(super) fn before_page_commit(_page: u32) {
+        #[cfg(feature = "test-hooks")]
+        if number("HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT") == Some(_page) {
+            eprintln!("HANDOVER-TEST crashing before page {_page} commits");
+            std::process::abort();
+        }
+    }
+}
+
+/// What one pull did; `handover sync --once --json` prints it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CacheSummary {
+    pub server_id: String,
+    pub practice_id: String,
+    /// Documents the server sent (after the cursor).
+    pub documents_pulled: u64,
+    /// Of those, stored as new documents in the cache.
+    pub documents_stored: u64,
+    /// Of those, already in the cache (by content hash): recorded as another delivery.
+    pub already_cached: u64,
+    pub events_pulled: u64,
+    /// Of those, not kept before.
+    pub events_new: u64,
+    /// Of those, other desktops' workflow events folded into a cached document's state.
+    pub events_applied: u64,
+    /// This desktop's own events sent to the practice log.
+    pub events_pushed: u64,
+    /// This desktop's steps the practice refused (a filing another desktop made first: "already
+    /// filed by NAME at TIME"); they stay in this desktop's own log, and the other desktop's
+    /// step, pulled below, is folded over them.
+    pub refused: Vec<RefusedStep>,
+    pub document_cursor: i64,
+    pub event_cursor: i64,
+    pub pulled_at: String,
+}
+
+/// A step of this desktop's that the practice log refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefusedStep {
+    pub event_id: String,
+    pub kind: String,
+    pub document_key: Option<String>,
+    /// The document in this cache.
+    pub document_id: Option<i64>,
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error(transparent)]
+    Practice(#[from] PracticeError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Coded for CacheError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            CacheError::Practice(e) => e.code(),
+            CacheError::Store(e) => e.code(),
+        }
+    }
+}
+
+/// Pulls what is new on the practice server into this desktop's store, and records how it
+/// ended (the last successful pull, or the error) whatever happens.
+pub async fn pull_into_cache(
+    store: &mut Store,
+    db: &mut PracticeDb,
+    config: &WorkflowConfig,
+) -> Result<CacheSummary, CacheError> {
+    let result = pull(store, db, config).await;
+    match &result {
+        Ok(summary) => store.practice_pull_finished(&summary.pulled_at, None)?,
+        Err(e) => {
+            // The error is what the caller reports; keeping it is best effort.
+            let _ = store.practice_pull_finished(&now_rfc3339(), Some((e.code(), &e.to_string())));
+        }
+    }
+    result
+}
+
+/// Records a pull that could not start (the server could not be reached): the cache keeps
+/// when it last pulled, and why this one failed.
+pub fn record_unreachable(store: &Store, error: &impl Coded) -> Result<(), StoreError> {
+    store.practice_pull_finished(&now_rfc3339(), Some((error.code(), &error.to_string())))
+}
+
+async fn pull(
+    store: &mut Store,
+    db: &mut PracticeDb,
+    config: &WorkflowConfig,
+) -> Result<CacheSummary, CacheError> {
+    let identity = db.server_identity().await?;
+    let known = handover_practice::schema::latest_version();
+    if identity.schema_version > known {
+        return Err(PracticeError::SchemaTooNew {
+            found: identity.schema_version,
+            known,
+        }
+        .into());
+    }
+    store.bind_practice_server(
+        &identity.server_id,
+        &identity.practice_id,
+        &identity.practice_name,
+    )?;
+    let mut summary = CacheSummary {
+        server_id: identity.server_id.clone(),
+        practice_id: identity.practice_id.clone(),
+        ..CacheSummary::default()
+    };
+    // This desktop's own events first (idempotent by event id: a batch resent after a lost
+    // reply adds nothing); they leave the outbox when the pull below finds them in the log.
+    let mut after = 0;
+    loop {
+        let outgoing = store.practice_outbox(after, EVENT_PAGE)?;
+        let Some(last) = outgoing.last().map(|e| e.seq) else {
+            break;
+        };
+        let events: Vec<NewPracticeEvent> = outgoing
+            .iter()
+            .map(|e| NewPracticeEvent {
+                event_id: e.event_id.clone(),
+                at: e.at.clone(),
+                os_user: e.os_user.clone(),
+                device: e.device.clone(),
+                document_key: e.document_key.clone(),
+                kind: e.kind.clone(),
+                details: e.details.clone(),
+            })
+            .collect();
+        // One at a time: a step the practice refuses (a filing another desktop made first)
+        // must not hold up the others.
+        for (e, out) in events.iter().zip(&outgoing) {
+            match db.append_events(std::slice::from_ref(e)).await {
+                Ok(_) => summary.events_pushed += 1,
+                Err(refused @ PracticeError::AlreadyFiled(_)) => {
+                    store.drop_practice_push(out.seq)?;
+                    summary.refused.push(RefusedStep {
+                        event_id: e.event_id.clone(),
+                        kind: e.kind.clone(),
+                        document_key: e.document_key.clone(),
+                        document_id: match e.document_key.as_deref() {
+                            Some(k) => store.document_by_content(k)?,
+                            None => None,
+                        },
+                        code: refused.code(),
+                        message: refused.to_string(),
+                    });
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        after = last;
+        if outgoing.len() < EVENT_PAGE as usize {
+            break;
+        }
+    }
+    let state = store.practice_cache_state()?;
+    let mut cursor = state.document_cursor;
+    let page_size = hooks::page_size(DOCUMENT_PAGE);
+    let mut pages = 0;
+    loop {
+        let page = db.pull_documents(cursor, page_size).await?;
+        let Some(last) = page.last().map(|d| d.doc_seq) else {
+            break;
+        };
+        pages += 1;
+        store_page(
+            store,
+            &identity.practice_id,
+            &page,
+            config,
+            pages,
+            &mut summary,
+        )?;
+        cursor = last;
+        if page.len() < page_size as usize {
+            break;
+        }
+    }
+    summary.document_cursor = cursor;
+    hooks::before_events().await;
+
+    let mut cursor = state.event_cursor;
+    loop {
+        let page = db.pull(cursor, EVENT_PAGE).await?;
+        let Some(last) = page.last().map(|e| e.seq) else {
+            break;
+        };
+        let records: Vec<PracticeEventRecord> = page
+            .into_iter()
+            .map(|e| PracticeEventRecord {
+                seq: e.seq,
+                event_id: e.event_id,
+                at: e.at,
+                actor: e.actor,
+                role: e.role,
+                os_user: e.os_user,
+                device: e.device,
+                document_key: e.document_key,
+                kind: e.kind,
+                details: e.details,
+                prev_hash: e.prev_hash,
+                hash: e.hash,
+                recorded_at: e.recorded_at,
+            })
+            .collect();
+        summary.events_pulled += records.len() as u64;
+        // Kept and folded into the documents' projections in one transaction.
+        let applied = store.atomically(|s| {
+            let new = s.record_practice_events(&records, &now_rfc3339())?;
+            summary.events_new += new.len() as u64;
+            let mut applied = 0;
+            for e in new.iter().map(|&i| &records[i]) {
+                applied += u64::from(fold(s, e)?);
+            }
+            Ok::<_, StoreError>(applied)
+        })?;
+        summary.events_applied += applied;
+        cursor = last;
+        if records.len() < EVENT_PAGE as usize {
+            break;
+        }
+    }
+    summary.event_cursor = cursor;
+    summary.pulled_at = now_rfc3339();
+    Ok(summary)
+}
+
+/// One page of documents and the cursor after it, in one local transaction.
+fn store_page(
+    store: &mut Store,
+    practice_id: &str,
+    page: &[PulledDocument],
+    config: &WorkflowConfig,
+    number: u32,
+    summary: &mut CacheSummary,
+) -> Result<(), StoreError> {
+    store.begin_batch()?;
+    let mut counts = CacheSummary::default();
+    let result = (|| {
+        for d in page {
+            cache_document(store, practice_id, d, config, &mut counts)?;
+        }
+        if let Some(last) = page.last() {
+            store.set_practice_document_cursor(last.doc_seq)?;
+        }
+        hooks::before_page_commit(number);
+        store.commit_batch()
+    })();
+    match result {
+        Ok(()) => {
+            summary.documents_pulled += counts.documents_pulled;
+            summary.documents_stored += counts.documents_stored;
+            summary.already_cached += counts.already_cached;
+            summary.events_applied += counts.events_applied;
+            Ok(())
+        }
+        Err(e) => {
+            store.rollback_batch();
+            Err(e)
+        }
+    }
+}
+
+/// Folds one practice event into the cached document it is about, if the cache has it (if
+/// not, it is folded when the document arrives: `cache_document`).
+fn fold(store: &Store, e: &PracticeEventRecord) -> Result<bool, StoreError> {
+    let Some(key) = e.document_key.as_deref() else {
+        return Ok(false);
+    };
+    let Some(id) = store.document_by_content(key)? else {
+        return Ok(false);
+    };
+    handover_workflow::apply_practice_event(store, id, e).map_err(|e| match e {
+        handover_workflow::WorkflowError::Store(e) => e,
+        other => StoreError::Step(other.to_string()),
+    })
+}
+
+fn record(d: &PulledDocument, kind: handover_toc::DocumentKind) -> DocumentRecord {
+    DocumentRecord {
+        kind,
+        document_bundle_id: d.document_bundle_id.clone(),
+        composition_id: d.composition_id.clone(),
+        replaces: d.replaces.clone(),
+        nhs_number: d.nhs_number.clone(),
+        patient_name: d.patient_name.clone(),
+        birth_date: d.birth_date.clone(),
+        title: d.title.clone(),
+        sender: d.sender.clone(),
+        sender_org: d.sender_org.clone(),
+        care_setting: d.care_setting.clone(),
+        document_date: d.document_date.clone(),
+        content_sha256: Some(d.document_key.clone()),
+        med_changes: d.med_changes.max(0) as u32,
+        practice_actions: d.practice_actions.max(0) as u32,
+        flags: d.flags.clone(),
+        model: d.model.clone(),
+        search_text: d.search_text.clone(),
+    }
+}
+
+/// Stores one pulled document (inside the page's transaction).
+fn cache_document(
+    store: &mut Store,
+    practice_id: &str,
+    d: &PulledDocument,
+    config: &WorkflowConfig,
+    counts: &mut CacheSummary,
+) -> Result<(), StoreError> {
+    counts.documents_pulled += 1;
+    // The model as the server stored it; the bytes parsed again only if this version cannot
+    // read it.
+    let parsed: handover_toc::Parsed =
+        serde_json::from_str(&d.model).unwrap_or_else(|_| handover_toc::parse(&d.raw));
+    let kind =
+        serde_json::from_value(serde_json::Value::String(d.kind.clone())).unwrap_or(parsed.kind);
+    let record = record(d, kind);
+    let incoming = Incoming {
+        source: MessageSource::Practice,
+        mailbox: practice_id,
+        source_id: &d.document_key,
+        workflow_id: d.workflow_id.as_deref(),
+        sender_mailbox: d.sender_mailbox.as_deref(),
+        received_at: &d.received_at,
+        raw: &d.raw,
+        body: None,
+        mailbox_meta: d.mailbox_meta.as_deref(),
+    };
+    let itk_message_id = d.itk_message_id.as_deref();
+    let placement;
+    let disposition = match store.document_by_content(&d.document_key)? {
+        Some(of) => Disposition::Duplicate { of },
+        None => {
+            let matches = store.identity_matches(&DocumentIdentity {
+                itk_message_id,
+                document_bundle_id: record.document_bundle_id.as_deref(),
+                composition_id: record.composition_id.as_deref(),
+                replaces: record.replaces.as_deref(),
+            })?;
+            placement = policy::place(&record, &matches);
+            match &placement {
+                Placement::Duplicate { of, .. } => Disposition::Duplicate { of: *of },
+                Placement::Document { links, .. } => Disposition::Document {
+                    document: &record,
+                    links,
+                },
+            }
+        }
+    };
+    let ingested = store.ingest(&incoming, itk_message_id, disposition, &d.diagnostics, &[])?;
+    match &ingested.outcome {
+        IngestOutcome::Stored {
+            document_id,
+            superseded,
+            ..
+        } => {
+            counts.documents_stored += 1;
+            let at = now_rfc3339();
+            let step = |e: handover_workflow::WorkflowError| match e {
+                handover_workflow::WorkflowError::Store(e) => e,
+                other => StoreError::Step(other.to_string()),
+            };
+            handover_workflow::superseded(store, superseded, *document_id, &at).map_err(step)?;
+            handover_workflow::received_from_practice(store, *document_id, &parsed, config, &at)
+                .map_err(step)?;
+            // Events of the practice's log kept before the document reached this cache.
+            for e in store.practice_events_for(&d.document_key)? {
+                counts.events_applied += u64::from(
+                    handover_workflow::apply_practice_event(store, *document_id, &e)
+                        .map_err(step)?,
+                );
+            }
+        }
+        IngestOutcome::Duplicate { .. } | IngestOutcome::AlreadyStored { .. } => {
+            counts.already_cached += 1
+        }
+        _ => {}
+    }
+    // The server has it acknowledged to MESH; nothing is owed to a mailbox from here.
+    store.mark_acknowledged(ingested.outcome.message_id(), &d.received_at)?;
+    Ok(())
+}
