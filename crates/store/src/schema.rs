@@ -406,7 +406,8 @@ pub const MIGRATIONS: &[&str] = &[
     UPDATE documents SET medrec_open = 1
      WHERE coalesce(json_extract(flags, '$.medications'), 0) > 0
        AND status NOT IN ('superseded', 'rejected')
-       AND (workflow IS NULL OR json_extract(workflow, '$.medrec_signed_off') IS NULL);
+       AND (workflow IS NULL OR (json_extract(workflow, '$.medrec_signed_off') IS NULL
+                                 AND coalesce(json_extract(workflow, '$.legacy'), 0) = 0));
     UPDATE documents SET flags = json_set(flags, '$.medrec_open',
         CASE WHEN medrec_open = 1 THEN json('true') ELSE json('false') END);
     CREATE INDEX documents_medrec_open ON documents(received_at) WHERE medrec_open = 1;

@@ -449,9 +449,14 @@ impl WorkState {
     }
 
     /// No signed-off reconciliation and the document still counts (a superseded or rejected
-    /// document's medicines are reconciled from the document that replaced it, or not at all).
+    /// document's medicines are reconciled from the document that replaced it, or not at all;
+    /// a document stored before the workflow existed was dealt with outside Handover, so no clock
+    /// runs for it).
     pub fn medrec_pending(&self) -> bool {
-        self.medrec_signed_off.is_none() && self.superseded_by.is_none() && self.rejected.is_none()
+        self.medrec_signed_off.is_none()
+            && self.superseded_by.is_none()
+            && self.rejected.is_none()
+            && !self.legacy
     }
 
     /// Needs a GP's review that has not happened.
@@ -464,5 +469,38 @@ impl WorkState {
         self.assigned_user
             .clone()
             .or_else(|| self.assigned_role.map(|r| format!("role:{}", r.as_str())))
+    }
+}
+
+#[cfg(test)]
+mod medrec_clock_tests {
+    use super::*;
+
+    #[test]
+    fn the_reconciliation_clock_runs_until_sign_off_and_never_for_what_predates_the_workflow() {
+        let st = Stamp {
+            by: "Pat".into(),
+            role: Some(Role::Pharmacist),
+            at: "2026-12-02T10:00:00Z".into(),
+        };
+        assert!(WorkState::default().medrec_pending());
+        let mut signed = WorkState::default();
+        signed.apply(
+            &WorkEvent::MedrecSignedOff {
+                list_version: 2,
+                rows: 3,
+            },
+            &st,
+        );
+        assert!(!signed.medrec_pending());
+        assert_eq!(signed.medrec_signed_off_version, Some(2));
+        let mut superseded = WorkState::default();
+        superseded.apply(&WorkEvent::Superseded { by: 9 }, &st);
+        assert!(!superseded.medrec_pending());
+        let legacy = WorkState {
+            legacy: true,
+            ..WorkState::default()
+        };
+        assert!(!legacy.medrec_pending());
     }
 }
