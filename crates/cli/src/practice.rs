@@ -412,7 +412,7 @@ pub fn push_step(
     let Some(url) = practice_database() else {
         return Ok(StepDelivery::Local);
     };
-    if !store.is_practice_cache()? || store.practice_cache_state()?.outbox == 0 {
+    if !store.is_practice_cache()? || store.practice_outbox_len()? == 0 {
         return Ok(StepDelivery::Local);
     }
     let config = handover_workflow::WorkflowConfig::from_env();
