@@ -79,6 +79,10 @@ pub enum BenchCommand {
     /// Read a full-size dm+d release (generated, or --dir) and import it into a throwaway
     /// encrypted store: wall time and peak memory of each.
     Dmd(crate::bench_dmd::DmdArgs),
+    /// The practice store (issue 14): a throwaway PostgreSQL cluster filled with N generated
+    /// documents; a pull of all of them into an empty encrypted cache; a step's round trip
+    /// from one desktop to another (push, then pull); the inbox's local queries on the cache.
+    Practice(crate::bench_practice::PracticeArgs),
 }
 
 /// Peak resident memory of this process (VmHWM), in MB. Linux only.
@@ -146,6 +150,7 @@ pub fn run(what: BenchCommand) -> Result<(), CliError> {
             events_per_document,
         } => inbox(documents, rounds, json, keep, events_per_document),
         BenchCommand::Dmd(args) => crate::bench_dmd::run(args),
+        BenchCommand::Practice(args) => crate::bench_practice::run(args),
     }
 }
 
@@ -281,7 +286,7 @@ fn tempdir() -> Result<std::path::PathBuf, CliError> {
     Ok(dir)
 }
 
-fn p95(mut samples: Vec<f64>) -> f64 {
+pub(crate) fn p95(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(|a, b| a.total_cmp(b));
     let i = ((samples.len() as f64) * 0.95).ceil() as usize;
     let v = samples[i.saturating_sub(1).min(samples.len() - 1)];
@@ -299,7 +304,7 @@ fn sort_figures(samples: &[Vec<f64>; 5]) -> serde_json::Value {
     serde_json::Value::Object(figures)
 }
 
-fn time_ms(mut f: impl FnMut()) -> f64 {
+pub(crate) fn time_ms(mut f: impl FnMut()) -> f64 {
     let start = Instant::now();
     f();
     start.elapsed().as_secs_f64() * 1000.0

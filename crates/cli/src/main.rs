@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_dmd;
+mod bench_practice;
 mod mailbox;
 mod medicines;
 mod medrec;

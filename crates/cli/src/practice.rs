@@ -387,3 +387,71 @@ pub fn status_json(store: &handover_store::Store) -> Result<serde_json::Value, C
     value["minutes_since_pull"] = minutes.into();
     Ok(value)
 }
+
+/// What became of a step taken on a desktop of a practice, after [`push_step`].
+pub enum StepDelivery {
+    /// This desktop works alone (or has not pulled from the practice yet): nothing to send.
+    Local,
+    /// Sent to the practice log, and the cache pulled after it.
+    Sent,
+    /// Kept in the outbox: the practice server could not be reached (or the push failed);
+    /// the next `sync --once` that reaches it sends it. The reason.
+    Pending(String),
+}
+
+/// Sends a step just taken to the practice right away (the outbox, then a pull, as `sync
+/// --once` does), when a practice database is configured and this desktop is its cache. A
+/// filing of `document_id` the server refuses (another person filed it first) is returned as
+/// the command's error, `already_filed`, "already filed by NAME at TIME"; the pull has then
+/// folded the winning filing into the cache. A server that cannot be reached leaves the step
+/// pending in the outbox.
+pub fn push_step(
+    store: &mut handover_store::Store,
+    document_id: i64,
+) -> Result<StepDelivery, CliError> {
+    let Some(url) = practice_database() else {
+        return Ok(StepDelivery::Local);
+    };
+    if !store.is_practice_cache()? || store.practice_outbox_len()? == 0 {
+        return Ok(StepDelivery::Local);
+    }
+    let config = handover_workflow::WorkflowConfig::from_env();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(ErrorCode::Internal, e.to_string()))?;
+    runtime.block_on(async {
+        let mut db = match connect(&url).await {
+            Ok(db) => db,
+            Err(e) => {
+                let _ = record_unreachable(store, &e);
+                return Ok(StepDelivery::Pending(format!("[{}] {e}", e.code())));
+            }
+        };
+        let summary = match pull_into_cache(store, &mut db, &config).await {
+            Ok(summary) => summary,
+            // Whatever stopped the push or the pull, the step is in the outbox still (or
+            // was sent, and the next pull finds it in the log).
+            Err(e) => return Ok(StepDelivery::Pending(format!("[{}] {e}", e.code()))),
+        };
+        let mut mine = None;
+        for r in &summary.refused {
+            if r.document_id == Some(document_id) && mine.is_none() {
+                mine = Some(r);
+            } else {
+                eprintln!(
+                    "handover: not sent: {} of document {}: {}",
+                    r.kind,
+                    r.document_id
+                        .map(|id| id.to_string())
+                        .unwrap_or_else(|| "?".into()),
+                    r.message
+                );
+            }
+        }
+        match mine {
+            Some(r) => Err(CliError::new(r.code, r.message.clone())),
+            None => Ok(StepDelivery::Sent),
+        }
+    })
+}

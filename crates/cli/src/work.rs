@@ -470,7 +470,7 @@ pub enum StepCommand {
 }
 
 pub fn step(cmd: StepCommand) -> Result<(), CliError> {
-    let store = open_store()?;
+    let mut store = open_store()?;
     let config = WorkflowConfig::from_env();
     let at = now();
     let on = match &cmd {
@@ -572,7 +572,28 @@ pub fn step(cmd: StepCommand) -> Result<(), CliError> {
             "note added",
         ),
     };
-    print_step(&result, on.json, what);
+    // On a desktop of a practice the step goes to the practice log right away (a filing
+    // another person made first fails here, `already_filed`); offline it waits in the outbox.
+    let delivery = crate::practice::push_step(&mut store, result.document_id)?;
+    if on.json {
+        let mut value = serde_json::to_value(&result).expect("a step result serialises");
+        if let Some(practice) = match &delivery {
+            crate::practice::StepDelivery::Local => None,
+            crate::practice::StepDelivery::Sent => Some("sent"),
+            crate::practice::StepDelivery::Pending(_) => Some("pending"),
+        } {
+            value["practice"] = practice.into();
+        }
+        print_json(&value);
+    } else {
+        print_step(&result, false, what);
+    }
+    if let crate::practice::StepDelivery::Pending(why) = &delivery {
+        eprintln!(
+            "handover: pending: queued for the practice, not sent yet (the next `handover sync \
+             --once` that reaches the server sends it): {why}"
+        );
+    }
     Ok(())
 }
 

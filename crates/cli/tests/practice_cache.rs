@@ -621,15 +621,24 @@ fn steps_on_one_desktop_reach_the_other_through_the_practice_log() {
     assert_eq!(b.sync()["documents_stored"], stored);
     let ok = |out: Output| assert!(out.status.success(), "{}", text(&out));
     ok(a.run(&["user", "add", "alice", "--role", "gp"]));
-    ok(a.run(&["assign", "1", "--role", "pharmacist", "--as", "alice"]));
+    // Online, each step is sent as it is taken (and pulled back).
+    let assigned = a.json(&[
+        "assign",
+        "1",
+        "--role",
+        "pharmacist",
+        "--as",
+        "alice",
+        "--json",
+    ]);
+    assert_eq!(assigned["practice"], "sent", "{assigned}");
     ok(a.run(&["note", "2", "Phoned the ward", "--as", "alice"]));
-    assert_eq!(a.json(&["status"])["practice"]["outbox"], 2);
+    assert_eq!(a.json(&["status"])["practice"]["outbox"], 0);
 
     let pulled = a.sync();
-    assert_eq!(pulled["events_pushed"], 2, "{pulled}");
-    assert_eq!(pulled["events_new"], 2, "pulled back");
+    assert_eq!(pulled["events_pushed"], 0, "sent with the steps: {pulled}");
+    assert_eq!(pulled["events_new"], 0, "pulled back with the steps");
     assert_eq!(pulled["events_applied"], 0, "its own");
-    assert_eq!(a.json(&["status"])["practice"]["outbox"], 0);
     assert_eq!(
         server.count("SELECT count(*) FROM handover.events WHERE actor = 'gp_one'"),
         2
@@ -652,7 +661,13 @@ fn steps_on_one_desktop_reach_the_other_through_the_practice_log() {
             PASSWORD.replace(' ', "%20")
         ),
     };
-    ok(offline.run(&["assign", "3", "--role", "admin", "--as", "alice"]));
+    let out = offline.run(&["assign", "3", "--role", "admin", "--as", "alice"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("pending: queued for the practice"),
+        "{}",
+        text(&out)
+    );
     let out = offline.run(&["sync", "--once"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("[practice_unreachable]"));
     assert_eq!(offline.json(&["status"])["practice"]["outbox"], 1);
@@ -669,9 +684,11 @@ fn steps_on_one_desktop_reach_the_other_through_the_practice_log() {
     assert_eq!(a.listing(), b.listing());
 }
 
-/// Two desktops file the same document: the first to reach the practice log wins; the other
-/// is told "already filed by NAME at TIME" (`refused`, `already_filed`), its step leaves the
-/// outbox, and both caches end the same.
+/// Two desktops file the same document. Online, the step is sent as it is taken: A files
+/// first; B's `handover file` fails with `already_filed`, "already filed by gp_one at TIME",
+/// and B's cache shows A's filing. Offline, B's filing succeeds as pending (queued for the
+/// practice); when the server is back, B's `sync --once` reports it refused, and both caches
+/// end the same.
 #[test]
 fn the_first_filing_wins_and_the_other_desktop_is_told() {
     let server = Server::start();
@@ -692,37 +709,84 @@ fn the_first_filing_wins_and_the_other_desktop_is_told() {
     let ok = |out: Output| assert!(out.status.success(), "{}", text(&out));
     ok(a.run(&["user", "add", "alice", "--role", "gp"]));
     ok(b.run(&["user", "add", "bob", "--role", "gp"]));
-    // A document either may file (no action waiting for a decision): B files it first.
-    let id = (1..=stored)
-        .find(|id| {
-            b.run(&["file", &id.to_string(), "--as", "bob"])
-                .status
-                .success()
-        })
-        .expect("a document that can be filed");
-    ok(a.run(&["file", &id.to_string(), "--as", "alice"]));
-    let pulled = b.sync();
-    assert_eq!(pulled["events_pushed"], 1, "{pulled}");
-    let filed_at = server.string("SELECT at FROM handover.events WHERE kind = 'filed'");
+    // A document either may file (no action waiting for a decision), filed by A online.
+    let file_one = |after: i64| {
+        (after + 1..=stored)
+            .find(|id| {
+                let out = a.run(&["file", &id.to_string(), "--as", "alice", "--json"]);
+                if !out.status.success() {
+                    return false;
+                }
+                let step: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                assert_eq!(step["practice"], "sent", "{step}");
+                true
+            })
+            .expect("a document that can be filed")
+    };
+    let first = file_one(0);
+    assert_eq!(a.json(&["status"])["practice"]["outbox"], 0);
+    // A's filings, in the order they reached the practice log.
+    let filed_at = |nth: i64| {
+        server.string(&format!(
+            "SELECT at FROM handover.events WHERE kind = 'filed' ORDER BY seq OFFSET {nth} LIMIT 1"
+        ))
+    };
 
-    let pulled = a.sync();
+    // Online: B's filing is refused at once.
+    let out = b.run(&["file", &first.to_string(), "--as", "bob", "--json"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "error [already_filed]: already filed by gp_one at {}",
+            filed_at(0)
+        )),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(b.json(&["status"])["practice"]["outbox"], 0);
+    let row = |d: &Desktop, id: i64| d.listing().into_iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(row(&b, first)["status"], "filed", "A's filing, pulled");
+
+    // Offline: A files another document; B, not knowing it yet, files it too, locally, and
+    // the step waits.
+    let second = file_one(first);
+    let offline = Desktop {
+        data_dir: b.data_dir.clone(),
+        database: format!(
+            "postgres://gp_two:{}@127.0.0.1:1/postgres",
+            PASSWORD.replace(' ', "%20")
+        ),
+    };
+    let out = offline.run(&["file", &second.to_string(), "--as", "bob", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let step: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(step["practice"], "pending", "{step}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("pending: queued for the practice"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(offline.json(&["status"])["practice"]["outbox"], 1);
+
+    // The server is back: the sync sends it, and it is refused.
+    let pulled = b.sync();
     assert_eq!(pulled["events_pushed"], 0, "{pulled}");
     let refused = &pulled["refused"][0];
     assert_eq!(refused["code"], "already_filed", "{pulled}");
     assert_eq!(refused["kind"], "filed");
-    assert_eq!(refused["document_id"], id);
+    assert_eq!(refused["document_id"], second);
     assert_eq!(
         refused["message"],
-        format!("already filed by gp_two at {filed_at}")
+        format!("already filed by gp_one at {}", filed_at(1))
     );
-    assert_eq!(pulled["events_applied"], 1, "B's filing folded in A");
-    assert_eq!(a.json(&["status"])["practice"]["outbox"], 0);
+    assert_eq!(b.json(&["status"])["practice"]["outbox"], 0);
     assert_eq!(
         server.count("SELECT count(*) FROM handover.events WHERE kind = 'filed'"),
-        1
+        2
     );
-    b.sync();
+    a.sync();
     assert_eq!(a.listing(), b.listing());
-    let row = a.listing().into_iter().find(|r| r["id"] == id).unwrap();
-    assert_eq!(row["status"], "filed");
+    assert_eq!(row(&a, second)["status"], "filed");
 }

@@ -243,8 +243,8 @@ async fn pull(
             break;
         }
     }
-    let state = store.practice_cache_state()?;
-    let mut cursor = state.document_cursor;
+    let (document_cursor, event_cursor) = store.practice_cursors()?;
+    let mut cursor = document_cursor;
     let page_size = hooks::page_size(DOCUMENT_PAGE);
     let mut pages = 0;
     loop {
@@ -269,7 +269,7 @@ async fn pull(
     summary.document_cursor = cursor;
     hooks::before_events().await;
 
-    let mut cursor = state.event_cursor;
+    let mut cursor = event_cursor;
     loop {
         let page = db.pull(cursor, EVENT_PAGE).await?;
         let Some(last) = page.last().map(|e| e.seq) else {

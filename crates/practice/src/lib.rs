@@ -34,7 +34,7 @@ mod error;
 mod lease;
 mod received;
 pub mod schema;
-#[cfg(feature = "test-support")]
+#[cfg(feature = "cluster")]
 pub mod testing;
 pub mod tls;
 

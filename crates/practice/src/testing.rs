@@ -1,4 +1,5 @@
-//! A throwaway PostgreSQL cluster for tests (feature `test-support`).
+//! A throwaway PostgreSQL cluster (feature `cluster`, also enabled by `test-support`): for tests,
+//! and for `handover bench practice`.
 //!
 //! [`Cluster::start`] runs `initdb` and `pg_ctl` (PostgreSQL 15, from
 //! `/usr/lib/postgresql/15/bin` or `HANDOVER_PG_BIN`) in a new temporary directory, on a free

@@ -126,6 +126,24 @@ impl Store {
             .unwrap_or(0))
     }
 
+    /// The pull's cursors: the last `doc_seq` and the last event `seq` kept (0 and 0 before
+    /// the first pull). Cheap, unlike [`Store::practice_cache_state`], which counts the
+    /// cached documents (a scan of the messages).
+    pub fn practice_cursors(&self) -> Result<(i64, i64), StoreError> {
+        Ok((
+            self.meta_i64(DOCUMENT_CURSOR)?,
+            self.meta_i64(EVENT_CURSOR)?,
+        ))
+    }
+
+    /// How many of this desktop's events wait in the outbox.
+    pub fn practice_outbox_len(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM practice_outbox", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
     /// Where the cache of the practice server stands (all empty when there is none).
     pub fn practice_cache_state(&self) -> Result<PracticeCacheState, StoreError> {
         let server: Option<ServerRecord> = self
