@@ -419,15 +419,13 @@ async fn finish_acknowledgements<M: Mailbox>(
 }
 
 fn outbound(item: &OutboxEntry) -> OutboundMessage {
-    let mut out = OutboundMessage::new(
-        item.to_mailbox.clone(),
-        item.workflow_id.clone(),
-        item.body.clone(),
-    );
-    out.local_id = Some(item.local_id.clone());
-    out.subject = Some(format!("ITK3 response {}", item.response_code));
-    out.content_type = Some("application/fhir+xml".into());
-    out
+    crate::sync::response_message(
+        &item.to_mailbox,
+        &item.workflow_id,
+        &item.body,
+        &item.local_id,
+        &item.response_code,
+    )
 }
 
 /// Sends the outbox, while the lease is this puller's.

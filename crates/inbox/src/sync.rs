@@ -1072,13 +1072,31 @@ async fn deliver<M: Mailbox>(
 
 /// The MESH message that carries a queued response.
 fn outbound(item: &OutboxItem) -> OutboundMessage {
+    response_message(
+        &item.to_mailbox,
+        &item.workflow_id,
+        &item.body,
+        &item.local_id,
+        &item.response_code,
+    )
+}
+
+/// The MESH message that carries an ITK3 response (the desktop's and the practice puller's
+/// outboxes alike): its local id makes a resend findable, its subject names the code.
+pub(crate) fn response_message(
+    to_mailbox: &str,
+    workflow_id: &str,
+    body: &[u8],
+    local_id: &str,
+    response_code: &str,
+) -> OutboundMessage {
     let mut out = OutboundMessage::new(
-        item.to_mailbox.clone(),
-        item.workflow_id.clone(),
-        item.body.clone(),
+        to_mailbox.to_string(),
+        workflow_id.to_string(),
+        body.to_vec(),
     );
-    out.local_id = Some(item.local_id.clone());
-    out.subject = Some(format!("ITK3 response {}", item.response_code));
+    out.local_id = Some(local_id.to_string());
+    out.subject = Some(format!("ITK3 response {response_code}"));
     out.content_type = Some("application/fhir+xml".into());
     out
 }
