@@ -97,8 +97,9 @@ const banner = (browser) => browser.execute(() => {
 test("the app syncs from mesh-sandbox and lists the document, with no stale banner", async () => {
   const { browser } = session;
   await until(async () => /New: 1 document$/.test(await (await browser.$("#list-summary")).getText()), { timeout: 30000, message: "one new document" });
-  const text = await browser.execute(() => document.querySelector("#inbox-list [data-id]")?.textContent ?? "");
-  assert.ok(text.includes(listName(doc.patient)), text);
+  // The summary counts the rows before the list has fetched them: wait for the row itself.
+  const name = listName(doc.patient);
+  await until(async () => (await browser.execute(() => document.querySelector("#inbox-list [data-id]")?.textContent ?? "")).includes(name), { timeout: 10000, message: `a row for ${name}` });
   assert.match(await (await browser.$("#sync-indicator")).getText(), /^Synced at \d\d:\d\d$/);
   assert.equal(await banner(browser), null);
 });
