@@ -70,6 +70,14 @@ impl AppState {
         }
     }
 
+    /// After a step: on a desktop of a practice, the sync service sends it now (the next round
+    /// starts at once) rather than at the next poll.
+    pub fn stepped(&self) {
+        if self.sync.practice_url().is_some() {
+            self.sync.poke();
+        }
+    }
+
     /// Whether the store opened; the sync loop only runs if it did.
     pub fn store_ok(&self) -> bool {
         self.store.lock().map(|s| s.is_ok()).unwrap_or(false)
@@ -102,5 +110,25 @@ pub struct WindowSink<R: Runtime>(pub AppHandle<R>);
 impl<R: Runtime> StatusSink for WindowSink<R> {
     fn status(&self, view: SyncStatusView) {
         let _ = self.0.emit("sync-status", view);
+    }
+}
+
+/// After a step on `document_id`: on a desktop of a practice, a filing (`wait`) is sent now and
+/// its refusal returned (`already_filed`); any other step is sent by the next round, which
+/// starts at once. Alone, nothing.
+pub async fn send_step<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    document_id: i64,
+    wait: bool,
+) -> CmdResult<()> {
+    if wait {
+        state
+            .sync
+            .send_step_now(Arc::new(WindowSink(app.clone())), document_id)
+            .await
+    } else {
+        state.stepped();
+        Ok(())
     }
 }

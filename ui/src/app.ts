@@ -32,7 +32,7 @@ import type { WorkStep } from "./bindings/WorkStep";
 import type { MedrecView } from "./bindings/MedrecView";
 import { followUpWords, signedOffListVersion, undecidedUnchanged } from "./lib/medrec";
 import { formatDate } from "./lib/format";
-import { can, nextUndecided, refusalText, registerNotice, taskQuery, type TaskFilter } from "./lib/workflow";
+import { can, nextUndecided, refusalText, refusedStepText, registerNotice, taskQuery, type TaskFilter } from "./lib/workflow";
 import { UserState } from "./state/user";
 import { AuditPage } from "./views/audit";
 import { RegisterSlot } from "./views/banners";
@@ -742,6 +742,16 @@ export class App {
       }
       return;
     }
+    if (e.code === "already_filed") {
+      // Another person filed it first (on another computer): their filing is shown.
+      this.undo.clear();
+      this.toast.show(`${what}: ${e.message}.`, true);
+      await this.refreshLists();
+      if (this.selection.selected?.kind === "document" && this.selection.selected.id === id) {
+        await this.load(this.selection.select(documentTarget(id)));
+      }
+      return;
+    }
     if (e.code === "document_not_found") {
       this.undo.clear();
       this.toast.show("This document is no longer in the store; the list has been refreshed.", true);
@@ -1190,6 +1200,10 @@ export class App {
     if (!change) return;
     this.staleSlot.show(view);
     this.syncIndicator.show(view, this.sync.buttonDisabled() ?? false);
+    for (const r of change.refused) {
+      this.toast.show(`Not recorded on the practice server: ${refusedStepText(r)}`, true);
+    }
+    if (change.practiceChanged) void this.reloadOpenDocumentIfChanged();
     // When a sync finishes, show what arrived.
     if (change.refreshLists) {
       void this.refreshLists();
@@ -1201,6 +1215,24 @@ export class App {
       // The empty list's wording follows the sync ("Fetching…", "No mailbox").
       this.activeList().render();
     }
+  }
+
+  /**
+   * A pull from the practice server brought other people's steps: the open document is shown
+   * again if its workflow changed (filed or noted elsewhere), unless the person is typing in it
+   * (their next step is then refused as changed, and the document reloaded).
+   */
+  private async reloadOpenDocumentIfChanged(): Promise<void> {
+    const shown = this.selection.pane;
+    if (shown.kind !== "document") return;
+    const active = document.activeElement as HTMLElement | null;
+    if (active && this.docPane.contains(active) && ["INPUT", "TEXTAREA", "SELECT"].includes(active.tagName)) return;
+    const id = shown.view.row.id;
+    const work = await settle(api.documentWorkflow(id));
+    if (!work.ok) return;
+    const now = this.selection.pane;
+    if (now.kind !== "document" || now.view.row.id !== id || now.work?.version === work.value.version) return;
+    await this.load(this.selection.select(documentTarget(id)));
   }
 
   async syncNow(): Promise<void> {

@@ -3,6 +3,14 @@
 //! indicator after every change. Headless: it reports through a [`StatusSink`], which the Tauri
 //! shell implements with window events and tests implement with a vector.
 //!
+//! With `HANDOVER_PRACTICE_DATABASE` set (issue 14) the desktop is a cache of the practice
+//! server instead: each round pushes this desktop's waiting steps and pulls what is new
+//! ([`crate::practice_cache::pull_into_cache`]) over one kept connection, every
+//! `HANDOVER_PRACTICE_POLL_SECONDS` (default 5) or sooner when poked (a step was taken, "Sync
+//! now"). The status view then describes the practice server: the stale banner's "as of" is
+//! the last pull, and [`PracticeSyncView`] carries the steps still pending and those the
+//! practice refused.
+//!
 //! Status views are numbered (`seq`, taken before the store is read), so the window can ignore a
 //! view older than the one it shows: a status command and the sync's own reports can arrive out
 //! of order.
@@ -10,11 +18,49 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use handover_errors::{ErrorCode, ErrorReport};
-use handover_store::{DataDir, KeyStore, MessageSource, Store, SyncState};
+use handover_errors::{Coded, ErrorCode, ErrorReport};
+use handover_practice::PracticeDb;
+use handover_store::{DataDir, KeyStore, MailboxHealth, MessageSource, Store, SyncState};
 use serde::Serialize;
 
+use crate::practice_cache::{pull_into_cache, record_unreachable, CacheSummary};
 use crate::{assess, Freshness, MailboxSettings, SyncProgress, SyncSummary};
+
+/// The practice server, when this desktop is a cache of one: what the window shows beside the
+/// stale banner.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct PracticeSyncView {
+    /// The practice's name, once a pull has reached the server.
+    pub practice_name: Option<String>,
+    /// This desktop's steps not yet in the practice log (waiting to be sent, or sent and not
+    /// yet pulled back): the window marks them pending.
+    #[ts(type = "number")]
+    pub pending: u64,
+    /// Increases whenever a pull brought something (documents, other people's steps) or
+    /// refused a step: the window fetches its lists and the open document again.
+    #[ts(type = "number")]
+    pub changes: u64,
+    /// The steps of this desktop the practice refused since the app started (newest last, at
+    /// most 20): "already filed by NAME at TIME".
+    pub refused: Vec<RefusedStepView>,
+    #[ts(type = "number")]
+    pub poll_seconds: u64,
+}
+
+/// A step of this desktop's the practice log refused.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct RefusedStepView {
+    /// Increases with every refusal the service has seen: the window tells the person once.
+    #[ts(type = "number")]
+    pub number: u64,
+    pub kind: String,
+    #[ts(type = "number | null")]
+    pub document_id: Option<i64>,
+    pub code: ErrorCode,
+    pub message: String,
+}
 
 /// The sync status the window shows: the stale-data banner and the status indicator.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -35,6 +81,9 @@ pub struct SyncStatusView {
     pub last_summary: Option<SyncSummary>,
     #[ts(type = "number")]
     pub poll_minutes: i64,
+    /// The practice server this desktop is a cache of (`HANDOVER_PRACTICE_DATABASE`); None
+    /// when it works alone with its own mailbox.
+    pub practice: Option<PracticeSyncView>,
     /// The time these figures were computed (RFC 3339).
     pub now: String,
     /// Increases with every view computed (taken before the store is read): the window ignores
@@ -58,9 +107,12 @@ pub struct ServiceOptions {
     pub stale_after: chrono::Duration,
     /// The data directory the sync opens its own connection in.
     pub data_dir: DataDir,
+    /// How often the practice server is asked for what is new, on a desktop of a practice
+    /// (`HANDOVER_PRACTICE_POLL_SECONDS`, default 5).
+    pub practice_poll: Duration,
 }
 
-fn minutes_from_env(name: &str, default: i64) -> i64 {
+fn positive_from_env(name: &str, default: i64) -> i64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse::<i64>().ok())
@@ -72,9 +124,12 @@ impl ServiceOptions {
     /// The timings from the environment, for the data directory given.
     pub fn from_env(data_dir: DataDir) -> Self {
         ServiceOptions {
-            poll: Duration::from_secs(60 * minutes_from_env("HANDOVER_POLL_MINUTES", 5) as u64),
-            stale_after: chrono::Duration::minutes(minutes_from_env("HANDOVER_STALE_MINUTES", 15)),
+            poll: Duration::from_secs(60 * positive_from_env("HANDOVER_POLL_MINUTES", 5) as u64),
+            stale_after: chrono::Duration::minutes(positive_from_env("HANDOVER_STALE_MINUTES", 15)),
             data_dir,
+            practice_poll: Duration::from_secs(
+                positive_from_env("HANDOVER_PRACTICE_POLL_SECONDS", 5) as u64,
+            ),
         }
     }
 }
@@ -88,12 +143,41 @@ struct Progress {
     last_summary: Option<SyncSummary>,
     /// The last [`SyncStatusView::seq`] handed out.
     seq: u64,
+    /// [`PracticeSyncView::changes`].
+    practice_changes: u64,
+    /// [`PracticeSyncView::refused`], and how many there have been.
+    refused: Vec<RefusedStepView>,
+    refused_count: u64,
+    /// A document whose refused step the command that took it reports itself (see
+    /// [`SyncService::send_step_now`]): not listed again in `refused`.
+    told: Option<i64>,
+    /// What the last quiet practice round reported: a round that changes nothing of it is not
+    /// reported again (see [`SyncService::practice_round`]).
+    last_practice_report: Option<(Option<ErrorCode>, Option<String>, u64, i64)>,
+}
+
+/// The sync's own resources, held for the whole of a sync (one at a time).
+#[derive(Default)]
+struct Running {
+    store: Option<Store>,
+    /// The practice server's connection, kept between rounds (dropped when it fails).
+    practice: Option<PracticeDb>,
+}
+
+/// The practice database this desktop is a cache of: `HANDOVER_PRACTICE_DATABASE`.
+pub fn practice_database_from_env() -> Option<String> {
+    std::env::var("HANDOVER_PRACTICE_DATABASE")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
 }
 
 /// Which mailbox the service syncs, as resolved from the environment or the stored settings.
 #[derive(Clone)]
 struct Configured {
     settings: Option<MailboxSettings>,
+    /// The practice server's URL (it may hold a password: never shown), when this desktop is
+    /// a cache of one; `settings` is then None.
+    practice: Option<String>,
     config_error: Option<ErrorReport>,
     mailbox_key: String,
     label: String,
@@ -101,6 +185,15 @@ struct Configured {
 
 impl Configured {
     fn resolve(store: Option<&Store>, keys: &dyn KeyStore) -> Self {
+        if let Some(url) = practice_database_from_env() {
+            return Configured {
+                settings: None,
+                practice: Some(url),
+                config_error: None,
+                mailbox_key: "practice".into(),
+                label: "the practice server".into(),
+            };
+        }
         let resolved = match store {
             Some(store) => MailboxSettings::resolve(store, keys),
             None => MailboxSettings::from_env(),
@@ -118,6 +211,7 @@ impl Configured {
         };
         Configured {
             settings,
+            practice: None,
             config_error,
             mailbox_key,
             label,
@@ -125,7 +219,7 @@ impl Configured {
     }
 
     fn usable(&self) -> bool {
-        self.settings.is_some() && self.config_error.is_none()
+        (self.settings.is_some() || self.practice.is_some()) && self.config_error.is_none()
     }
 }
 
@@ -136,7 +230,7 @@ pub struct SyncService {
     keys: Arc<dyn KeyStore + Send + Sync>,
     progress: Mutex<Progress>,
     /// Held for the whole of a sync: one at a time. Holds the sync's own store connection.
-    running: tokio::sync::Mutex<Option<Store>>,
+    running: tokio::sync::Mutex<Running>,
     trigger: tokio::sync::Notify,
 }
 
@@ -154,7 +248,7 @@ impl SyncService {
             options,
             keys,
             progress: Mutex::new(Progress::default()),
-            running: tokio::sync::Mutex::new(None),
+            running: tokio::sync::Mutex::new(Running::default()),
             trigger: tokio::sync::Notify::new(),
         })
     }
@@ -199,14 +293,51 @@ impl SyncService {
             p.seq
         });
         let config = self.config();
-        let state = store.sync_state(&config.mailbox_key)?;
         let now = chrono::Utc::now();
         let (syncing, progress, last_summary) =
             self.with_progress(|p| (p.syncing, p.progress, p.last_summary.clone()));
+        let (state, practice, label) = match &config.practice {
+            None => (store.sync_state(&config.mailbox_key)?, None, config.label.clone()),
+            Some(_) => {
+                let pull = store.practice_pull_state()?;
+                let health = match (&pull.last_error, &pull.last_pull_at) {
+                    (Some(_), _) => MailboxHealth::Offline,
+                    (None, Some(_)) => MailboxHealth::Online,
+                    (None, None) => MailboxHealth::Unknown,
+                };
+                let label = match &pull.practice_name {
+                    Some(name) => format!("the practice server ({name})"),
+                    None => config.label.clone(),
+                };
+                let state = SyncState {
+                    mailbox: label.clone(),
+                    last_attempt_at: pull.last_attempt_at.clone(),
+                    last_success_at: pull.last_pull_at.clone(),
+                    last_error: pull.last_error.clone(),
+                    last_error_code: pull.last_error_code,
+                    health,
+                    failing_since: pull.failing_since.clone(),
+                    ..SyncState::default()
+                };
+                let view = self.with_progress(|p| PracticeSyncView {
+                    practice_name: pull.practice_name.clone(),
+                    pending: pull.pending,
+                    changes: p.practice_changes,
+                    refused: p.refused.clone(),
+                    poll_seconds: self.options.practice_poll.as_secs(),
+                });
+                (state, Some(view), label)
+            }
+        };
         Ok(SyncStatusView {
             configured: config.usable(),
-            source: config.settings.as_ref().map(|s| s.source()),
-            mailbox_label: config.label.clone(),
+            source: match (&config.settings, &config.practice) {
+                (Some(s), _) => Some(s.source()),
+                (None, Some(_)) => Some(MessageSource::Practice),
+                (None, None) => None,
+            },
+            mailbox_label: label,
+            practice,
             config_error: config.config_error.clone(),
             freshness: assess(&state, now, self.options.stale_after),
             state,
@@ -258,6 +389,17 @@ impl SyncService {
         sink: Arc<dyn StatusSink>,
     ) -> Result<SyncSummary, ErrorReport> {
         let config = self.config();
+        if let Some(url) = &config.practice {
+            return self
+                .practice_round(sink, url, true)
+                .await
+                .map(|c| SyncSummary {
+                    downloaded: c.documents_pulled,
+                    stored: c.documents_stored,
+                    already_stored: c.already_cached,
+                    ..SyncSummary::default()
+                });
+        }
         let Some(settings) = &config.settings else {
             return Err(config.config_error.clone().unwrap_or_else(|| {
                 ErrorReport::new(
@@ -270,10 +412,7 @@ impl SyncService {
             return Err(e.clone());
         }
         let mut guard = self.running.lock().await;
-        if guard.is_none() {
-            *guard = Some(Store::open(&self.options.data_dir, self.keys.as_ref())?);
-        }
-        let store = guard.as_mut().expect("opened above");
+        let store = self.sync_store(&mut guard.store)?;
         let engine = settings.engine()?;
         self.with_progress(|p| {
             p.syncing = true;
@@ -296,6 +435,139 @@ impl SyncService {
         Ok(result?)
     }
 
+    /// The sync's own store connection, opened the first time.
+    fn sync_store<'a>(&self, store: &'a mut Option<Store>) -> Result<&'a mut Store, ErrorReport> {
+        if store.is_none() {
+            *store = Some(Store::open(&self.options.data_dir, self.keys.as_ref())?);
+        }
+        Ok(store.as_mut().expect("opened above"))
+    }
+
+    /// One round with the practice server: this desktop's waiting steps sent, then what is new
+    /// pulled into the cache (see the module docs). `loud`: the person asked for it ("Sync
+    /// now"), or the cache has never pulled: the window shows it syncing. A quiet round is
+    /// reported only when it changed something the window shows.
+    pub async fn practice_round(
+        self: &Arc<Self>,
+        sink: Arc<dyn StatusSink>,
+        url: &str,
+        loud: bool,
+    ) -> Result<CacheSummary, ErrorReport> {
+        let mut guard = self.running.lock().await;
+        let running = &mut *guard;
+        let store = self.sync_store(&mut running.store)?;
+        let loud = loud || store.practice_pull_state()?.last_pull_at.is_none();
+        if loud {
+            self.with_progress(|p| {
+                p.syncing = true;
+                p.progress = None;
+            });
+            self.report(sink.as_ref(), store);
+        }
+        let config = handover_workflow::WorkflowConfig::from_env();
+        let result = async {
+            if running.practice.is_none() {
+                match handover_practice::connect(url).await {
+                    Ok(db) => running.practice = Some(db),
+                    Err(e) => {
+                        let _ = record_unreachable(store, &e);
+                        return Err(ErrorReport::new(e.code(), e.to_string()));
+                    }
+                }
+            }
+            let db = running.practice.as_mut().expect("connected above");
+            let pulled = pull_into_cache(store, db, &config).await;
+            if pulled.is_err() {
+                // Whatever broke, the next round starts from a new connection.
+                running.practice = None;
+            }
+            pulled.map_err(|e| ErrorReport::new(e.code(), e.to_string()))
+        }
+        .await;
+        let changed = self.with_progress(|p| {
+            p.syncing = false;
+            p.progress = None;
+            let mut changed = false;
+            if let Ok(c) = &result {
+                if c.documents_pulled + c.events_applied + c.events_new > 0 || !c.refused.is_empty() {
+                    p.practice_changes += 1;
+                    changed = true;
+                }
+                for r in &c.refused {
+                    if p.told.is_some() && r.document_id == p.told {
+                        continue;
+                    }
+                    p.refused_count += 1;
+                    p.refused.push(RefusedStepView {
+                        number: p.refused_count,
+                        kind: r.kind.clone(),
+                        document_id: r.document_id,
+                        code: r.code,
+                        message: r.message.clone(),
+                    });
+                }
+                let excess = p.refused.len().saturating_sub(20);
+                p.refused.drain(..excess);
+            }
+            changed
+        });
+        // Quiet rounds: reported when the outcome, the error, the pending count or the minute
+        // of the last pull changed (the indicator shows the time to the minute).
+        let pull = store.practice_pull_state().ok();
+        let key = pull.as_ref().map(|s| {
+            (
+                s.last_error_code,
+                s.last_error.clone(),
+                s.pending,
+                s.last_pull_at
+                    .as_deref()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.timestamp() / 60)
+                    .unwrap_or(0),
+            )
+        });
+        let same = self.with_progress(|p| {
+            let same = p.last_practice_report == key;
+            p.last_practice_report = key;
+            same
+        });
+        if loud || changed || !same {
+            self.report(sink.as_ref(), store);
+        }
+        drop(guard);
+        result
+    }
+
+    /// The practice server's URL, when this desktop is a cache of one.
+    pub fn practice_url(&self) -> Option<String> {
+        self.config().practice
+    }
+
+    /// After a step on `document_id` on a desktop of a practice: sends it at once (a round with
+    /// the practice server) and returns the practice's refusal of it, if it refused it: a
+    /// filing another desktop made first, `already_filed`, "already filed by NAME at TIME"
+    /// (the other filing is then folded into the cache). A server that cannot be reached
+    /// leaves the step pending (Ok: the banner says so). Alone (no practice server), nothing.
+    pub async fn send_step_now(
+        self: &Arc<Self>,
+        sink: Arc<dyn StatusSink>,
+        document_id: i64,
+    ) -> Result<(), ErrorReport> {
+        let Some(url) = self.practice_url() else {
+            return Ok(());
+        };
+        self.with_progress(|p| p.told = Some(document_id));
+        let round = self.practice_round(sink, &url, false).await;
+        self.with_progress(|p| p.told = None);
+        match round {
+            Ok(c) => match c.refused.iter().find(|r| r.document_id == Some(document_id)) {
+                Some(r) => Err(ErrorReport::new(r.code, r.message.clone())),
+                None => Ok(()),
+            },
+            Err(_) => Ok(()),
+        }
+    }
+
     /// Asks the polling loop to sync now.
     pub fn poke(&self) {
         self.trigger.notify_one();
@@ -304,14 +576,32 @@ impl SyncService {
     /// The polling loop: a sync at start-up, then every poll interval, or sooner when poked.
     /// Without a usable mailbox it waits until one is configured (and the service poked).
     pub async fn run(self: Arc<Self>, sink: Arc<dyn StatusSink>) {
+        let mut last_error: Option<ErrorCode> = None;
         loop {
-            if self.is_configured() {
-                if let Err(e) = self.sync_once(Arc::clone(&sink)).await {
+            let config = self.config();
+            let result = match (&config.practice, config.usable()) {
+                (Some(url), _) => self
+                    .practice_round(Arc::clone(&sink), url, false)
+                    .await
+                    .map(|_| ()),
+                (None, true) => self.sync_once(Arc::clone(&sink)).await.map(|_| ()),
+                (None, false) => Ok(()),
+            };
+            match result {
+                // A practice server that stays down is said once, not every few seconds.
+                Err(e) if last_error != Some(e.code) || config.practice.is_none() => {
                     eprintln!("handover: sync failed [{}]: {}", e.code, e.message);
+                    last_error = Some(e.code);
                 }
+                Err(_) => {}
+                Ok(()) => last_error = None,
             }
+            let wait = match config.practice {
+                Some(_) => self.options.practice_poll,
+                None => self.options.poll,
+            };
             tokio::select! {
-                _ = tokio::time::sleep(self.options.poll) => {}
+                _ = tokio::time::sleep(wait) => {}
                 _ = self.trigger.notified() => {}
             }
         }
@@ -355,6 +645,7 @@ mod tests {
 
         *service.config.write().unwrap() = Configured {
             settings: Some(MailboxSettings::Folder(inbox.clone())),
+            practice: None,
             config_error: None,
             mailbox_key: inbox.canonicalize().unwrap().display().to_string(),
             label: "folder".into(),

@@ -15,12 +15,14 @@ use serde::Serialize;
 
 use crate::{Store, StoreError};
 
-const SERVER: &str = "practice_server";
+pub(crate) const SERVER: &str = "practice_server";
 const DOCUMENT_CURSOR: &str = "practice_document_cursor";
 const EVENT_CURSOR: &str = "practice_event_cursor";
-const LAST_PULL: &str = "practice_last_pull_at";
-const LAST_ATTEMPT: &str = "practice_last_attempt_at";
-const LAST_ERROR: &str = "practice_last_error";
+pub(crate) const LAST_PULL: &str = "practice_last_pull_at";
+pub(crate) const LAST_ATTEMPT: &str = "practice_last_attempt_at";
+pub(crate) const LAST_ERROR: &str = "practice_last_error";
+/// When the current run of failed pulls began (cleared by a pull that succeeds).
+pub(crate) const FAILING_SINCE: &str = "practice_failing_since";
 
 /// Where this desktop's cache of the practice server stands: what `handover status` shows and
 /// the stale banner is made from ("practice server unreachable, last pulled N minutes ago").
@@ -81,20 +83,20 @@ pub struct PracticeEventRecord {
 }
 
 #[derive(Serialize, serde::Deserialize)]
-struct ServerRecord {
-    server_id: String,
-    practice_id: String,
-    practice_name: String,
+pub(crate) struct ServerRecord {
+    pub(crate) server_id: String,
+    pub(crate) practice_id: String,
+    pub(crate) practice_name: String,
 }
 
 #[derive(Serialize, serde::Deserialize)]
-struct ErrorRecord {
-    code: ErrorCode,
-    message: String,
+pub(crate) struct ErrorRecord {
+    pub(crate) code: ErrorCode,
+    pub(crate) message: String,
 }
 
 impl Store {
-    fn meta_value(&self, key: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) fn meta_value(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
             .query_row(
@@ -399,9 +401,14 @@ impl Store {
             match error {
                 None => {
                     s.put_meta(LAST_PULL, Some(at))?;
+                    s.put_meta(FAILING_SINCE, None)?;
                     s.put_meta(LAST_ERROR, None)
                 }
-                Some((code, message)) => s.put_meta(
+                Some((code, message)) => {
+                    if s.meta_value(FAILING_SINCE)?.is_none() {
+                        s.put_meta(FAILING_SINCE, Some(at))?;
+                    }
+                    s.put_meta(
                     LAST_ERROR,
                     Some(
                         &serde_json::to_string(&ErrorRecord {
@@ -410,7 +417,8 @@ impl Store {
                         })
                         .expect("serialises"),
                     ),
-                ),
+                    )
+                }
             }
         })
     }

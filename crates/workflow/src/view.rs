@@ -39,6 +39,10 @@ pub struct WorkflowView {
     pub candidates: Vec<RegisterPatient>,
     /// Newest last.
     pub events: Vec<StoredEvent>,
+    /// On a desktop of a practice (issue 14): the local log's `seq` of this desktop's steps on
+    /// the document that are not yet in the practice log (the window marks them pending).
+    #[ts(type = "number[]")]
+    pub pending: Vec<i64>,
 }
 
 /// Markdown to HTML with raw HTML (block and inline) escaped: a note can never carry markup
@@ -60,19 +64,37 @@ pub fn render_markdown(markdown: &str) -> String {
 pub fn workflow_view(store: &Store, id: i64) -> Result<WorkflowView, WorkflowError> {
     let (work, state) = crate::commands::work_and_state(store, id)?;
     let events = store.document_events(id)?;
-    let notes = events
+    let note = |by: &str, at: &str, details: &serde_json::Value| {
+        let markdown = details["markdown"].as_str().unwrap_or("").to_string();
+        NoteView {
+            by: by.to_string(),
+            at: at.to_string(),
+            html: render_markdown(&markdown),
+            markdown,
+        }
+    };
+    let mut notes: Vec<NoteView> = events
         .iter()
         .filter(|e| e.kind == "note_added")
-        .map(|e| {
-            let markdown = e.details["markdown"].as_str().unwrap_or("").to_string();
-            NoteView {
-                by: e.actor.clone(),
-                at: e.at.clone(),
-                html: render_markdown(&markdown),
-                markdown,
-            }
-        })
+        .map(|e| note(&e.actor, &e.at, &e.details))
         .collect();
+    // On a desktop of a practice, the notes other people wrote on other desktops (kept from
+    // the practice log; this desktop's own are in its log above).
+    let key = events
+        .iter()
+        .find_map(|e| e.document_key.as_deref())
+        .filter(|k| !k.starts_with("local:"));
+    if let Some(key) = key {
+        let me = store.device_id()?;
+        for e in store.practice_events_for(key)? {
+            if e.kind == "note_added" && e.device != me {
+                let details = serde_json::from_str(&e.details).unwrap_or_default();
+                notes.push(note(&e.actor, &e.at, &details));
+            }
+        }
+        notes.sort_by(|a, b| a.at.cmp(&b.at));
+    }
+    let pending = store.practice_pending_for(id)?;
     let nhs = state
         .matched_nhs_number
         .clone()
@@ -117,6 +139,7 @@ pub fn workflow_view(store: &Store, id: i64) -> Result<WorkflowView, WorkflowErr
         register_patient,
         candidates,
         events,
+        pending,
     })
 }
 

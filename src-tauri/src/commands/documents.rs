@@ -50,14 +50,20 @@ pub fn open_document(state: State<'_, AppState>, id: i64) -> CmdResult<DocumentV
 /// the practice decided, a GP's review where one is needed, matched). `expected_version` is the
 /// version the person saw: if it changed since, nothing changes and the error is
 /// `document_changed`.
+///
+/// On a desktop of a practice a filing is sent to the practice server at once: if another
+/// person filed the document first, the error is `already_filed` ("already filed by NAME at
+/// TIME") and the document shows their filing. If the server cannot be reached the step is
+/// kept, pending, and sent when it can be.
 #[tauri::command]
-pub fn set_document_status(
+pub async fn set_document_status<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     id: i64,
     status: DocumentStatus,
     expected_version: i64,
 ) -> CmdResult<DocumentRow> {
-    state.with_store(|s| {
+    let row = state.with_store(|s| {
         let actor = handover_workflow::actor_for(s, state.current_user().as_deref())?;
         let at = handover_inbox::now_rfc3339();
         let v = Some(expected_version);
@@ -75,7 +81,9 @@ pub fn set_document_status(
             }
         };
         Ok(s.document(id)?.ok_or_else(|| not_found(id))?.row)
-    })
+    })?;
+    crate::state::send_step(&app, &state, id, status == DocumentStatus::Filed).await?;
+    Ok(row)
 }
 
 fn attachment_bytes(

@@ -114,7 +114,7 @@ pub fn add_user(state: State<'_, AppState>, name: String, role: Role) -> CmdResu
             "Give the person's name.",
         ));
     }
-    state.with_store(|s| {
+    let done = state.with_store(|s| {
         // The first profile anyone may add (a fresh installation); after that, the practice
         // manager adds people.
         if !s.users()?.is_empty() {
@@ -136,7 +136,11 @@ pub fn add_user(state: State<'_, AppState>, name: String, role: Role) -> CmdResu
             )?;
             Ok::<_, AppError>(user)
         })
-    })
+    });
+    if done.is_ok() {
+        state.stepped();
+    }
+    done
 }
 
 /// Chooses who is working on this desktop (until the window closes or another is chosen).
@@ -165,15 +169,21 @@ pub fn document_workflow(state: State<'_, AppState>, id: i64) -> CmdResult<Workf
 
 /// One step on a document, refused if the document changed since `expected_version` (the
 /// version the person saw; notes always succeed). Returns the document's row as it now is.
+///
+/// On a desktop of a practice the step is sent to the practice server at once; a filing waits
+/// for its answer (`already_filed` when another person filed it first: see
+/// `documents::set_document_status`).
 #[tauri::command]
-pub fn workflow_step(
+pub async fn workflow_step<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     id: i64,
     expected_version: i64,
     step: WorkStep,
 ) -> CmdResult<DocumentRow> {
     let config = WorkflowConfig::from_env();
-    state.with_store(|s| {
+    let filing = matches!(step, WorkStep::File { .. });
+    let row = state.with_store(|s| {
         let a = actor(&state, s)?;
         let at = now();
         let v = Some(expected_version);
@@ -211,17 +221,23 @@ pub fn workflow_step(
                 )
             })?
             .row)
-    })
+    })?;
+    crate::state::send_step(&app, &state, id, filing).await?;
+    Ok(row)
 }
 
 /// Records that the person opened a document (the audit trail's "viewed").
 #[tauri::command]
 pub fn document_viewed(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    state.with_store(|s| {
+    let done = state.with_store(|s| {
         let a = actor(&state, s)?;
         workflow::viewed(s, &a, id, &now())?;
         Ok(())
-    })
+    });
+    if done.is_ok() {
+        state.stepped();
+    }
+    done
 }
 
 #[tauri::command]
@@ -235,12 +251,16 @@ pub fn complete_task(
     task_id: i64,
     note: Option<String>,
 ) -> CmdResult<Task> {
-    state.with_store(|s| {
+    let done = state.with_store(|s| {
         let a = actor(&state, s)?;
         workflow::complete_task(s, &a, task_id, note, &now())?;
         s.task(task_id)?
             .ok_or_else(|| AppError::new(ErrorCode::TaskNotFound, format!("no task {task_id}")))
-    })
+    });
+    if done.is_ok() {
+        state.stepped();
+    }
+    done
 }
 
 #[tauri::command]
@@ -260,7 +280,7 @@ pub fn verify_audit(state: State<'_, AppState>) -> CmdResult<AuditVerification> 
 /// Exports the audit trail as CSV into the Downloads folder (practice manager); returns the path.
 #[tauri::command]
 pub fn export_audit(state: State<'_, AppState>) -> CmdResult<String> {
-    state.with_store(|s| {
+    let done = state.with_store(|s| {
         let a = actor(&state, s)?;
         workflow::require_permission(&a, Permission::Export)?;
         let csv = workflow::audit_csv(s)?;
@@ -288,7 +308,11 @@ pub fn export_audit(state: State<'_, AppState>) -> CmdResult<String> {
             &workflow::WorkEvent::AuditExported { events: n },
         )?;
         Ok(path.display().to_string())
-    })
+    });
+    if done.is_ok() {
+        state.stepped();
+    }
+    done
 }
 
 #[tauri::command]
@@ -320,7 +344,7 @@ pub fn match_quarantined(
     reason: String,
 ) -> CmdResult<DocumentRow> {
     let config = WorkflowConfig::from_env();
-    state.with_store(|s| {
+    let done = state.with_store(|s| {
         let a = actor(&state, s)?;
         let r = handover_inbox::by_hand::match_quarantined(
             s,
@@ -339,7 +363,11 @@ pub fn match_quarantined(
                 )
             })?
             .row)
-    })
+    });
+    if done.is_ok() {
+        state.stepped();
+    }
+    done
 }
 
 /// A document's medicines reconciliation against the patient's practice list.
@@ -357,11 +385,15 @@ pub fn medrec_decide(
     expected_version: i64,
     decision: workflow::MedDecisionInput,
 ) -> CmdResult<workflow::MedrecView> {
-    state.with_store(|s| {
+    let done = state.with_store(|s| {
         let a = actor(&state, s)?;
         workflow::medrec_decide(s, &a, id, Some(expected_version), decision, &now())?;
         Ok(workflow::medrec_view(s, id)?)
-    })
+    });
+    if done.is_ok() {
+        state.stepped();
+    }
+    done
 }
 
 /// Decides every undecided unchanged row at once ("keep the practice version").
@@ -371,11 +403,15 @@ pub fn medrec_confirm_unchanged(
     id: i64,
     expected_version: i64,
 ) -> CmdResult<workflow::MedrecView> {
-    state.with_store(|s| {
+    let done = state.with_store(|s| {
         let a = actor(&state, s)?;
         workflow::medrec_confirm_unchanged(s, &a, id, Some(expected_version), &now())?;
         Ok(workflow::medrec_view(s, id)?)
-    })
+    });
+    if done.is_ok() {
+        state.stepped();
+    }
+    done
 }
 
 /// The printable summary of a reconciliation (reading it records nothing).
@@ -397,6 +433,7 @@ pub fn medrec_print<R: tauri::Runtime>(
         workflow::record_medrec_export(s, &a, id, workflow::MedrecExportFormat::Summary, &now())?;
         Ok(())
     })?;
+    state.stepped();
     window.print().map_err(|e| {
         AppError::new(
             ErrorCode::SaveFailed,
@@ -409,7 +446,7 @@ pub fn medrec_print<R: tauri::Runtime>(
 /// export, and returns the path.
 #[tauri::command]
 pub fn medrec_export(state: State<'_, AppState>, id: i64) -> CmdResult<String> {
-    state.with_store(|s| {
+    let done = state.with_store(|s| {
         let a = actor(&state, s)?;
         let at = now();
         let bundle = workflow::medrec_fhir_bundle(s, id, &at)?;
@@ -428,7 +465,11 @@ pub fn medrec_export(state: State<'_, AppState>, id: i64) -> CmdResult<String> {
         })?;
         workflow::record_medrec_export(s, &a, id, workflow::MedrecExportFormat::Fhir, &at)?;
         Ok(path.display().to_string())
-    })
+    });
+    if done.is_ok() {
+        state.stepped();
+    }
+    done
 }
 
 /// Reconciliations not yet signed off, oldest first (the Tasks view), and how many in all.
@@ -447,9 +488,13 @@ pub fn medrec_sign_off(
     id: i64,
     expected_version: i64,
 ) -> CmdResult<workflow::MedrecView> {
-    state.with_store(|s| {
+    let done = state.with_store(|s| {
         let a = actor(&state, s)?;
         workflow::medrec_sign_off(s, &a, id, Some(expected_version), &now())?;
         Ok(workflow::medrec_view(s, id)?)
-    })
+    });
+    if done.is_ok() {
+        state.stepped();
+    }
+    done
 }

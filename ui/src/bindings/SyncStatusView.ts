@@ -2,6 +2,7 @@
 import type { ErrorReport } from "./ErrorReport";
 import type { Freshness } from "./Freshness";
 import type { MessageSource } from "./MessageSource";
+import type { PracticeSyncView } from "./PracticeSyncView";
 import type { SyncProgress } from "./SyncProgress";
 import type { SyncState } from "./SyncState";
 import type { SyncSummary } from "./SyncSummary";
@@ -26,6 +27,11 @@ mailbox_label: string,
  * Why there is no usable mailbox configuration, if so.
  */
 config_error: ErrorReport | null, state: SyncState, freshness: Freshness, syncing: boolean, progress: SyncProgress | null, last_summary: SyncSummary | null, poll_minutes: number, 
+/**
+ * The practice server this desktop is a cache of (`HANDOVER_PRACTICE_DATABASE`); None
+ * when it works alone with its own mailbox.
+ */
+practice: PracticeSyncView | null, 
 /**
  * The time these figures were computed (RFC 3339).
  */

@@ -21,4 +21,9 @@ candidates: Array<RegisterPatient>,
 /**
  * Newest last.
  */
-events: Array<StoredEvent>, };
+events: Array<StoredEvent>, 
+/**
+ * On a desktop of a practice (issue 14): the local log's `seq` of this desktop's steps on
+ * the document that are not yet in the practice log (the window marks them pending).
+ */
+pending: number[], };

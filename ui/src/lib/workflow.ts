@@ -259,3 +259,11 @@ export function eventKindLabel(kind: string): string {
   const s = kind.replace(/_/g, " ");
   return s ? s[0].toUpperCase() + s.slice(1) : s;
 }
+
+/** A step the practice server refused, in a sentence: "Filed (document 12): already filed by Sam Smith at 09:05." */
+export function refusedStepText(r: { kind: string; document_id: number | null; message: string }): string {
+  const what = eventKindLabel(r.kind);
+  const doc = r.document_id !== null ? ` (document ${r.document_id})` : "";
+  const why = r.message.replace(/\.$/, "");
+  return `${what}${doc}: ${why}.`;
+}

@@ -7,7 +7,7 @@ function view(over: Partial<SyncStatusView> = {}): SyncStatusView {
     configured: true, source: "mesh", mailbox_label: "MESH mailbox X26ABC1", config_error: null,
     state: { mailbox: "X26ABC1", last_attempt_at: "2026-11-22T10:40:00Z", last_success_at: "2026-11-22T10:40:00Z", last_error: null, last_error_code: null, health: "online", failing_since: null, problems: [], more_problems: 0 },
     freshness: { stale: false, kind: null, as_of: "2026-11-22T10:40:00Z", failing_since: null, last_error: null, last_error_code: null, threshold_minutes: 15 },
-    syncing: false, progress: null, last_summary: null, poll_minutes: 5, now: "2026-11-22T11:00:00Z", seq: 1, ...over,
+    syncing: false, progress: null, last_summary: null, poll_minutes: 5, practice: null, now: "2026-11-22T11:00:00Z", seq: 1, ...over,
   };
 }
 
@@ -67,5 +67,25 @@ describe("the sync state", () => {
     expect(state.buttonDisabled()).toBe(true);
     state.apply(view({ seq: 3, configured: false }));
     expect(state.buttonDisabled()).toBe(true);
+  });
+});
+
+describe("a desktop of a practice", () => {
+  const practice = (changes: number, refused: SyncStatusView["practice"] extends infer P ? (P extends { refused: infer R } ? R : never) : never = []) => ({ practice_name: "Riverside", pending: 0, changes, refused, poll_seconds: 5 });
+  const refusal = (number: number) => ({ number, kind: "filed", document_id: 7, code: "already_filed" as const, message: "already filed by Sam Smith at 2026-12-02T10:00:00Z" });
+
+  it("refreshes the lists and the open document when a pull brought something, not on quiet rounds", () => {
+    const state = new SyncState();
+    state.apply(view({ seq: 1, practice: practice(0) }));
+    expect(state.apply(view({ seq: 2, practice: practice(0) }))).toMatchObject({ refreshLists: false, practiceChanged: false });
+    expect(state.apply(view({ seq: 3, practice: practice(1) }))).toMatchObject({ refreshLists: true, practiceChanged: true });
+    expect(state.apply(view({ seq: 4, practice: practice(1) }))?.refreshLists).toBe(false);
+  });
+
+  it("tells each refused step once, however often the view repeats it", () => {
+    const state = new SyncState();
+    expect(state.apply(view({ seq: 1, practice: practice(0, [refusal(1)]) }))?.refused.map((r) => r.number)).toEqual([1]);
+    expect(state.apply(view({ seq: 2, practice: practice(1, [refusal(1)]) }))?.refused).toEqual([]);
+    expect(state.apply(view({ seq: 3, practice: practice(2, [refusal(1), refusal(2)]) }))?.refused.map((r) => r.number)).toEqual([2]);
   });
 });

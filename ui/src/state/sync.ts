@@ -1,5 +1,6 @@
 // Sync state: the latest SyncStatusView the window shows and whether the user asked for a sync
 // that has not answered yet. No DOM; the banners and the indicator are drawn from it.
+import type { RefusedStepView } from "../bindings/RefusedStepView";
 import type { SyncStatusView } from "../bindings/SyncStatusView";
 
 /**
@@ -20,11 +21,20 @@ export interface SyncChange {
   firstSeen: boolean;
   /** The lists and the senders should be fetched again (a sync finished, or the first view). */
   refreshLists: boolean;
+  /**
+   * A pull from the practice server brought something (documents, other people's steps): the
+   * open document is fetched again too, since it may have been filed or noted elsewhere.
+   */
+  practiceChanged: boolean;
+  /** Steps of this desktop the practice refused that the window has not told the person yet. */
+  refused: RefusedStepView[];
 }
 
 export class SyncState {
   private shown: SyncStatusView | null = null;
   private pending = false;
+  /** The highest refusal number told (the service numbers them from its start). */
+  private toldRefusal = 0;
 
   /** The view shown, or null before the first one arrives. */
   get view(): SyncStatusView | null {
@@ -43,7 +53,10 @@ export class SyncState {
     this.shown = view;
     const finished = !!previous && previous.syncing && !view.syncing;
     const firstSeen = !previous;
-    return { previous, view, finished, firstSeen, refreshLists: finished || firstSeen };
+    const practiceChanged = !!previous?.practice && !!view.practice && view.practice.changes !== previous.practice.changes;
+    const refused = (view.practice?.refused ?? []).filter((r) => r.number > this.toldRefusal);
+    for (const r of refused) this.toldRefusal = Math.max(this.toldRefusal, r.number);
+    return { previous, view, finished, firstSeen, refreshLists: finished || firstSeen || practiceChanged, practiceChanged, refused };
   }
 
   /**

@@ -8,7 +8,7 @@ function view(over: Partial<SyncStatusView> = {}, freshness: Partial<SyncStatusV
     configured: true, source: "mesh", mailbox_label: "MESH mailbox X26ABC1", config_error: null,
     state: { mailbox: "X26ABC1", last_attempt_at: "2026-11-22T10:40:00Z", last_success_at: "2026-11-22T10:40:00Z", last_error: null, last_error_code: null, health: "online", failing_since: null, problems: [], more_problems: 0 },
     freshness: { stale: false, kind: null, as_of: "2026-11-22T10:40:00Z", failing_since: null, last_error: null, last_error_code: null, threshold_minutes: 15, ...freshness },
-    syncing: false, progress: null, last_summary: null, poll_minutes: 5, now: "2026-11-22T11:00:00Z", seq: 1, ...over,
+    syncing: false, progress: null, last_summary: null, poll_minutes: 5, practice: null, now: "2026-11-22T11:00:00Z", seq: 1, ...over,
   };
 }
 
@@ -217,5 +217,26 @@ describe("the sync indicator element", () => {
     const indicator = new SyncIndicator(() => pressed++);
     indicator.button.click();
     expect(pressed).toBe(1);
+  });
+});
+
+describe("a desktop of a practice", () => {
+  const practice = (pending: number) => ({ practice_name: "Riverside", pending, changes: 0, refused: [], poll_seconds: 5 });
+  it("names the practice server, words its errors, and says which steps are waiting", () => {
+    const v = view(
+      { source: "practice", mailbox_label: "the practice server (Riverside)", practice: practice(2) },
+      { stale: true, kind: "failing", failing_since: "2026-11-22T10:42:00Z", last_error: "the practice server could not be reached: connection refused", last_error_code: "practice_unreachable" },
+    );
+    expect(staleNotice(v)?.lines).toEqual([
+      "Cannot reach the practice server (Riverside) since 10:42 (no connection). Showing records as of 10:40.",
+      "2 steps taken on this computer are not yet on the practice server: they are kept here and sent when it can be reached.",
+    ]);
+    expect(syncIndicatorText({ ...v, state: { ...v.state, failing_since: "2026-11-22T10:42:00Z", last_attempt_at: "2026-11-22T10:50:00Z" } })).toBe("Sync failed at 10:50 · 2 pending");
+    expect(syncIndicatorTitle(v)).toContain("Checks every 5 seconds");
+  });
+  it("says nothing about pending steps when there are none", () => {
+    const v = view({ source: "practice", mailbox_label: "the practice server (Riverside)", practice: practice(0) });
+    expect(staleNotice(v)).toBeNull();
+    expect(syncIndicatorText(v)).toBe("Synced at 10:40");
   });
 });

@@ -39,7 +39,22 @@ const PLAIN: Partial<Record<ErrorCode, string>> = {
   mesh_secret_missing: "the mailbox password or key is missing from the keyring",
   mailbox_folder_missing: "the mailbox folder does not exist",
   keyring_unavailable: "the keyring could not be read",
+  practice_unreachable: "no connection",
+  practice_authentication: "your practice login was refused",
+  practice_insecure_connection: "the connection would not be secure",
+  practice_certificate_invalid: "the server's certificate did not verify",
+  practice_not_member: "your login is not a member of the practice",
+  practice_not_found: "the practice is not on that server",
+  practice_server_changed: "it is not the server this computer's records came from",
+  schema_too_new: "the server is newer than this version of Handover",
 };
+
+/** "2 of your steps are waiting to be sent": steps taken here not yet on the practice server. */
+export function pendingText(view: SyncStatusView): string | null {
+  const n = view.practice?.pending ?? 0;
+  if (!n) return null;
+  return `${n === 1 ? "1 step" : `${n} steps`} taken on this computer ${n === 1 ? "is" : "are"} not yet on the practice server: ${n === 1 ? "it is" : "they are"} kept here and sent when it can be reached.`;
+}
 
 /** A short, plain reason for a sync error ("could not connect"); the full text stays available. */
 export function plainError(code: ErrorCode | null, error: string | null): string | null {
@@ -77,10 +92,11 @@ export function staleNotice(view: SyncStatusView): StaleNotice | null {
       const since = f.failing_since ? ` since ${when(f.failing_since, view.now)}` : "";
       const reason = plainError(f.last_error_code, f.last_error);
       const why = reason ? ` (${reason})` : "";
+      const pending = pendingText(view);
       return {
         level: "warning",
         title: "Records may be out of date",
-        lines: [`Cannot reach ${label}${since}${why}. ${asOf}`],
+        lines: [`Cannot reach ${label}${since}${why}. ${asOf}`, ...(pending ? [pending] : [])],
         detail: f.last_error,
       };
     }
@@ -205,8 +221,9 @@ export function syncIndicatorText(view: SyncStatusView): string {
     return p && p.total > 0 ? `Syncing ${p.done} of ${p.total}` : "Syncing…";
   }
   const s = view.state;
-  if (s.failing_since && s.last_attempt_at) return `Sync failed at ${when(s.last_attempt_at, view.now)}`;
-  if (s.last_success_at) return `Synced at ${when(s.last_success_at, view.now)}`;
+  const pending = view.practice?.pending ? ` · ${view.practice.pending} pending` : "";
+  if (s.failing_since && s.last_attempt_at) return `Sync failed at ${when(s.last_attempt_at, view.now)}${pending}`;
+  if (s.last_success_at) return `Synced at ${when(s.last_success_at, view.now)}${pending}`;
   return "Not yet synced";
 }
 
@@ -239,7 +256,8 @@ export function syncIndicatorTitle(view: SyncStatusView): string {
     view.mailbox_label,
     s.last_success_at ? `Last successful sync ${when(s.last_success_at, view.now)}` : "Never synced successfully",
     s.last_error ? `Last error: ${s.last_error}` : "",
-    `Checks every ${view.poll_minutes} minutes`,
+    view.practice ? `Checks every ${view.practice.poll_seconds} seconds` : `Checks every ${view.poll_minutes} minutes`,
+    pendingText(view) ?? "",
   ].filter(Boolean).join(". ");
 }
 

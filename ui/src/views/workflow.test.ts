@@ -4,7 +4,7 @@ import type { CurrentUser } from "../bindings/CurrentUser";
 import type { WorkflowView } from "../bindings/WorkflowView";
 import type { WorkState } from "../bindings/WorkState";
 import type { WorkStep } from "../bindings/WorkStep";
-import { renderWorkPanel, safeNoteHtml } from "./workflow";
+import { renderShared, renderWorkPanel, safeNoteHtml } from "./workflow";
 
 const admin: CurrentUser = { name: "Alex Admin", role: "admin", permissions: ["work", "match", "file", "reject", "reassign"] };
 const coordinator: CurrentUser = { name: "Casey Coordinator", role: "care-coordinator", permissions: ["work", "file", "reassign"] };
@@ -26,7 +26,7 @@ function action(index: number, over: Partial<ActionItem> = {}): ActionItem {
 const patient = { nhs_number: "9434765919", family_name: "Smith", given_name: "Sam", birth_date: "1957-01-01", gender: "female", postcode: "LS1 1AA", registration: "registered" as const, deceased_date: null };
 
 function work(over: Partial<WorkflowView> = {}, s: Partial<WorkState> = {}): WorkflowView {
-  return { document_id: 3, version: 4, state: state(s), actions: [action(0), action(1, { needs_decision: false, for_practice: false, text: "Patient to rest" })], tasks: [], notes: [], register_patient: patient, candidates: [], events: [], ...over };
+  return { document_id: 3, version: 4, state: state(s), actions: [action(0), action(1, { needs_decision: false, for_practice: false, text: "Patient to rest" })], tasks: [], notes: [], register_patient: patient, candidates: [], events: [], pending: [], ...over };
 }
 
 function panel(w: WorkflowView, user: CurrentUser | null, step = vi.fn<(s: WorkStep, f?: string) => void>()) {
@@ -135,5 +135,22 @@ describe("notes", () => {
     const div = document.createElement("div");
     div.append(frag);
     expect(div.innerHTML).toBe("<p><strong>Call</strong> here &lt;script&gt;</p>alert(1)<ul><li>one</li></ul>");
+  });
+});
+
+describe("the shared record", () => {
+  const ctx = (w: WorkflowView) => ({ work: w, user: admin, users: [], today: new Date(2026, 11, 1) });
+  it("says who filed the document, wherever they did", () => {
+    const el = renderShared(ctx(work({}, { filed: { by: "Sam Smith", role: "admin", at: "2026-12-01T09:05:00Z" } })));
+    expect(el?.querySelector("#work-filed")?.textContent).toBe("Filed by Sam Smith, 01-Dec-2026 09:05.");
+    expect(el?.querySelector("#work-pending")).toBeNull();
+  });
+  it("marks this computer's steps not yet on the practice server as pending", () => {
+    const el = renderShared(ctx(work({ pending: [41, 42] })));
+    expect(el?.querySelector("#work-pending .nhsuk-tag")?.textContent).toBe("Pending");
+    expect(el?.querySelector("#work-pending")?.textContent).toContain("2 steps on this document are not yet on the practice server");
+  });
+  it("is absent for a document neither filed nor waiting", () => {
+    expect(renderShared(ctx(work()))).toBeNull();
   });
 });

@@ -564,6 +564,29 @@ function renderNotes(ctx: WorkContext, handlers: WorkHandlers): HTMLElement {
   );
 }
 
+/**
+ * Where the document stands on the practice's shared record: who filed it (perhaps on another
+ * computer), and this computer's steps on it that are not yet on the practice server.
+ */
+export function renderShared(ctx: WorkContext): HTMLElement | null {
+  const filed = ctx.work.state.filed;
+  const n = ctx.work.pending.length;
+  if (!filed && !n) return null;
+  return h(
+    "div",
+    { class: "app-work__shared" },
+    filed ? h("p", { class: "app-work__line", id: "work-filed" }, `Filed by ${filed.by}, ${formatDateTime(filed.at)}.`) : null,
+    n
+      ? h(
+          "p",
+          { class: "app-work__line app-work__pending", id: "work-pending" },
+          tag("Pending", "orange"),
+          ` ${n === 1 ? "1 step" : `${n} steps`} on this document ${n === 1 ? "is" : "are"} not yet on the practice server: kept on this computer and sent when the server can be reached. Until then other computers do not see ${n === 1 ? "it" : "them"}.`,
+        )
+      : null,
+  );
+}
+
 /** The whole panel. */
 export function renderWorkPanel(ctx: WorkContext, handlers: WorkHandlers): HTMLElement {
   return h(
@@ -571,6 +594,7 @@ export function renderWorkPanel(ctx: WorkContext, handlers: WorkHandlers): HTMLE
     { class: "app-work", id: "work-panel", "aria-labelledby": "work-title", "data-jump": "work section", "data-testid": "work-panel" },
     h("h3", { class: "app-section__title app-work__title", id: "work-title", tabindex: "-1" }, "Work on this document"),
     ctx.user ? null : h("p", { class: "nhsuk-error-message" }, "Choose who is working (the Switch button at the top) before acting on this document."),
+    renderShared(ctx),
     renderMatch(ctx, handlers),
     renderReview(ctx, handlers),
     renderActions(ctx, handlers),

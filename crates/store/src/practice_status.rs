@@ -1,0 +1,62 @@
+//! How the practice pull stands, read cheaply for the window (issue 14): the stale banner's
+//! figures and this desktop's steps still waiting for the practice log. Unlike
+//! [`Store::practice_cache_state`] nothing here counts the cache, so the app may read it after
+//! every pull.
+
+use handover_errors::ErrorCode;
+use rusqlite::params;
+
+use crate::practice_cache::{
+    ErrorRecord, ServerRecord, FAILING_SINCE, LAST_ATTEMPT, LAST_ERROR, LAST_PULL, SERVER,
+};
+use crate::{Store, StoreError};
+
+/// The practice pull as the stale banner needs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PracticePullState {
+    /// The practice's name, once a pull has reached the server.
+    pub practice_name: Option<String>,
+    /// When a pull last finished (RFC 3339, UTC): what is shown is "as of" this.
+    pub last_pull_at: Option<String>,
+    pub last_attempt_at: Option<String>,
+    /// When the current run of failed pulls began; None while pulls succeed.
+    pub failing_since: Option<String>,
+    pub last_error_code: Option<ErrorCode>,
+    pub last_error: Option<String>,
+    /// This desktop's events not yet seen in the practice log.
+    pub pending: u64,
+}
+
+impl Store {
+    /// See [`PracticePullState`].
+    pub fn practice_pull_state(&self) -> Result<PracticePullState, StoreError> {
+        let server: Option<ServerRecord> = self
+            .meta_value(SERVER)?
+            .and_then(|v| serde_json::from_str(&v).ok());
+        let error: Option<ErrorRecord> = self
+            .meta_value(LAST_ERROR)?
+            .and_then(|v| serde_json::from_str(&v).ok());
+        Ok(PracticePullState {
+            practice_name: server.map(|s| s.practice_name),
+            last_pull_at: self.meta_value(LAST_PULL)?,
+            last_attempt_at: self.meta_value(LAST_ATTEMPT)?,
+            failing_since: self.meta_value(FAILING_SINCE)?,
+            last_error_code: error.as_ref().map(|e| e.code),
+            last_error: error.map(|e| e.message),
+            pending: self.practice_outbox_len()?,
+        })
+    }
+
+    /// The local log's events about `document_id` that wait for the practice log (sent or
+    /// not, not yet pulled back), oldest first: the window marks them "pending".
+    pub fn practice_pending_for(&self, document_id: i64) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.seq FROM practice_outbox o JOIN events e ON e.seq = o.seq
+             WHERE e.document_id = ?1 ORDER BY e.seq",
+        )?;
+        let rows = stmt
+            .query_map(params![document_id], |r| r.get(0))?
+            .collect::<Result<Vec<i64>, _>>()?;
+        Ok(rows)
+    }
+}
