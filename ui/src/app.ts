@@ -32,7 +32,7 @@ import type { WorkStep } from "./bindings/WorkStep";
 import type { MedrecView } from "./bindings/MedrecView";
 import { followUpWords, signedOffListVersion, undecidedUnchanged } from "./lib/medrec";
 import { formatDate } from "./lib/format";
-import { can, nextUndecided, refusalText, refusedStepText, registerNotice, taskQuery, type TaskFilter } from "./lib/workflow";
+import { can, nextUndecided, refusalText, refusedStepText, registerNotice, ukTimesIn, taskQuery, type TaskFilter } from "./lib/workflow";
 import { UserState } from "./state/user";
 import { AuditPage } from "./views/audit";
 import { RegisterSlot } from "./views/banners";
@@ -745,7 +745,7 @@ export class App {
     if (e.code === "already_filed") {
       // Another person filed it first (on another computer): their filing is shown.
       this.undo.clear();
-      this.toast.show(`${what}: ${e.message}.`, true);
+      this.toast.show(`${what}: ${ukTimesIn(e.message)}.`, true);
       await this.refreshLists();
       if (this.selection.selected?.kind === "document" && this.selection.selected.id === id) {
         await this.load(this.selection.select(documentTarget(id)));
@@ -1219,7 +1219,8 @@ export class App {
 
   /**
    * A pull from the practice server brought other people's steps: the open document is shown
-   * again if its workflow changed (filed or noted elsewhere), unless the person is typing in it
+   * again if its workflow changed (filed or noted elsewhere, or its pending steps were sent),
+   * unless the person is typing in it
    * (their next step is then refused as changed, and the document reloaded).
    */
   private async reloadOpenDocumentIfChanged(): Promise<void> {
@@ -1231,7 +1232,9 @@ export class App {
     const work = await settle(api.documentWorkflow(id));
     if (!work.ok) return;
     const now = this.selection.pane;
-    if (now.kind !== "document" || now.view.row.id !== id || now.work?.version === work.value.version) return;
+    if (now.kind !== "document" || now.view.row.id !== id) return;
+    // Changed: its version (someone's step), or which of its steps here still wait to be sent.
+    if (now.work?.version === work.value.version && now.work.pending.join() === work.value.pending.join()) return;
     await this.load(this.selection.select(documentTarget(id)));
   }
 

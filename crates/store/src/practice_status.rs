@@ -23,7 +23,8 @@ pub struct PracticePullState {
     pub failing_since: Option<String>,
     pub last_error_code: Option<ErrorCode>,
     pub last_error: Option<String>,
-    /// This desktop's events not yet seen in the practice log.
+    /// This desktop's steps not yet seen in the practice log (its records that someone opened
+    /// a document wait in the outbox too, but are not steps, so are not counted).
     pub pending: u64,
 }
 
@@ -43,16 +44,22 @@ impl Store {
             failing_since: self.meta_value(FAILING_SINCE)?,
             last_error_code: error.as_ref().map(|e| e.code),
             last_error: error.map(|e| e.message),
-            pending: self.practice_outbox_len()?,
+            pending: self.conn.query_row(
+                "SELECT count(*) FROM practice_outbox o JOIN events e ON e.seq = o.seq
+                 WHERE e.kind <> 'viewed'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )? as u64,
         })
     }
 
-    /// The local log's events about `document_id` that wait for the practice log (sent or
-    /// not, not yet pulled back), oldest first: the window marks them "pending".
+    /// The local log's steps on `document_id` that wait for the practice log (sent or not, not
+    /// yet pulled back; not the records that it was opened), oldest first: the window marks
+    /// them "pending".
     pub fn practice_pending_for(&self, document_id: i64) -> Result<Vec<i64>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT e.seq FROM practice_outbox o JOIN events e ON e.seq = o.seq
-             WHERE e.document_id = ?1 ORDER BY e.seq",
+             WHERE e.document_id = ?1 AND e.kind <> 'viewed' ORDER BY e.seq",
         )?;
         let rows = stmt
             .query_map(params![document_id], |r| r.get(0))?

@@ -14,8 +14,10 @@ import {
   isoDay,
   nextUndecided,
   refusalText,
+  refusedStepText,
   registerNotice,
   taskQuery,
+  ukTimesIn,
   undecided,
 } from "./workflow";
 
@@ -144,5 +146,14 @@ describe("the register banner", () => {
       title: "No practice register imported:",
       text: "documents are not matched to registered patients. Import it with handover register import FILE.",
     });
+  });
+});
+
+describe("a step the practice server refused", () => {
+  it("says what and why, with the time in UK words", () => {
+    expect(refusedStepText({ kind: "filed", document_id: 12, message: "already filed by sam_smith at 2026-12-01T09:05:33.120Z" })).toBe(
+      "Filed (document 12): already filed by sam_smith at 01-Dec-2026 09:05.",
+    );
+    expect(ukTimesIn("at 2026-07-01T09:05:00+00:00 and 2026-07-01T10:00Z")).toBe("at 01-Jul-2026 10:05 and 01-Jul-2026 11:00");
   });
 });

@@ -260,10 +260,15 @@ export function eventKindLabel(kind: string): string {
   return s ? s[0].toUpperCase() + s.slice(1) : s;
 }
 
-/** A step the practice server refused, in a sentence: "Filed (document 12): already filed by Sam Smith at 09:05." */
+/** A message with its RFC 3339 times in UK words: "already filed by sam at 01-Dec-2026 09:05". */
+export function ukTimesIn(message: string): string {
+  return message.replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)/g, (t) => formatDateTime(t));
+}
+
+/** A step the practice server refused, in a sentence: "Filed (document 12): already filed by Sam Smith at 01-Dec-2026 09:05." */
 export function refusedStepText(r: { kind: string; document_id: number | null; message: string }): string {
   const what = eventKindLabel(r.kind);
   const doc = r.document_id !== null ? ` (document ${r.document_id})` : "";
-  const why = r.message.replace(/\.$/, "");
+  const why = ukTimesIn(r.message).replace(/\.$/, "");
   return `${what}${doc}: ${why}.`;
 }
