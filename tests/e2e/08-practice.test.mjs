@@ -85,6 +85,16 @@ test("two desktops list the practice server's documents", async () => {
     assert.match(await indicator(browser), /^Synced at \d\d:\d\d$/);
     assert.equal(await banner(browser), null);
   }
+  // The mailbox settings say where documents come from (and never show the password).
+  await (await a.browser.$("#settings-button")).click();
+  const settings = await a.browser.$("[data-testid=settings-practice]");
+  await settings.waitForDisplayed({ timeout: 5000 });
+  const words = await settings.getText();
+  assert.match(words, /Riverside Surgery/);
+  assert.match(words, new RegExp(`alex_admin@127\\.0\\.0\\.1:${pg.port}/postgres`));
+  assert.ok(!words.includes(PASSWORD), words);
+  await screenshot(a.browser, "08-practice-settings");
+  await (await a.browser.$("#settings-close")).click();
 });
 
 test("a document filed on one desktop shows as filed on the other within seconds, with who filed it", async () => {

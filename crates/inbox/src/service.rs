@@ -127,9 +127,10 @@ impl ServiceOptions {
             poll: Duration::from_secs(60 * positive_from_env("HANDOVER_POLL_MINUTES", 5) as u64),
             stale_after: chrono::Duration::minutes(positive_from_env("HANDOVER_STALE_MINUTES", 15)),
             data_dir,
-            practice_poll: Duration::from_secs(
-                positive_from_env("HANDOVER_PRACTICE_POLL_SECONDS", 5) as u64,
-            ),
+            practice_poll: Duration::from_secs(positive_from_env(
+                "HANDOVER_PRACTICE_POLL_SECONDS",
+                5,
+            ) as u64),
         }
     }
 }
@@ -162,6 +163,34 @@ struct Running {
     store: Option<Store>,
     /// The practice server's connection, kept between rounds (dropped when it fails).
     practice: Option<PracticeDb>,
+}
+
+/// The practice server's address as it may be shown: the login, host, port and database of a
+/// `postgres://` URL or of key=value settings, never the password or other parameters.
+pub fn practice_server_address(url: &str) -> String {
+    let url = url.trim();
+    if let Some(rest) = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    {
+        let rest = rest.split(['?', '#']).next().unwrap_or("");
+        let (userinfo, host) = match rest.rsplit_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, rest),
+        };
+        let login = userinfo.map(|u| u.split(':').next().unwrap_or(""));
+        return match login {
+            Some(l) if !l.is_empty() => format!("{l}@{host}"),
+            _ => host.to_string(),
+        };
+    }
+    url.split_whitespace()
+        .filter(|kv| {
+            let key = kv.split('=').next().unwrap_or("");
+            matches!(key, "host" | "hostaddr" | "port" | "dbname" | "user")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The practice database this desktop is a cache of: `HANDOVER_PRACTICE_DATABASE`.
@@ -297,7 +326,11 @@ impl SyncService {
         let (syncing, progress, last_summary) =
             self.with_progress(|p| (p.syncing, p.progress, p.last_summary.clone()));
         let (state, practice, label) = match &config.practice {
-            None => (store.sync_state(&config.mailbox_key)?, None, config.label.clone()),
+            None => (
+                store.sync_state(&config.mailbox_key)?,
+                None,
+                config.label.clone(),
+            ),
             Some(_) => {
                 let pull = store.practice_pull_state()?;
                 let health = match (&pull.last_error, &pull.last_pull_at) {
@@ -489,7 +522,8 @@ impl SyncService {
             p.progress = None;
             let mut changed = false;
             if let Ok(c) = &result {
-                if c.documents_pulled + c.events_applied + c.events_new > 0 || !c.refused.is_empty() {
+                if c.documents_pulled + c.events_applied + c.events_new > 0 || !c.refused.is_empty()
+                {
                     p.practice_changes += 1;
                     changed = true;
                 }
@@ -560,7 +594,11 @@ impl SyncService {
         let round = self.practice_round(sink, &url, false).await;
         self.with_progress(|p| p.told = None);
         match round {
-            Ok(c) => match c.refused.iter().find(|r| r.document_id == Some(document_id)) {
+            Ok(c) => match c
+                .refused
+                .iter()
+                .find(|r| r.document_id == Some(document_id))
+            {
                 Some(r) => Err(ErrorReport::new(r.code, r.message.clone())),
                 None => Ok(()),
             },
@@ -612,6 +650,24 @@ impl SyncService {
 mod tests {
     use super::*;
     use handover_store::testing::MemoryKeyStore;
+
+    #[test]
+    fn the_practice_servers_address_never_shows_its_password() {
+        assert_eq!(
+            practice_server_address(
+                "postgres://gp_one:s3cret:x@db.practice.nhs.uk:5432/handover?sslrootcert=/ca.pem"
+            ),
+            "gp_one@db.practice.nhs.uk:5432/handover"
+        );
+        assert_eq!(
+            practice_server_address("postgresql://db.local/handover"),
+            "db.local/handover"
+        );
+        assert_eq!(
+            practice_server_address("host=db.local port=5433 user=gp_one password=s3cret dbname=h"),
+            "host=db.local port=5433 user=gp_one dbname=h"
+        );
+    }
 
     #[derive(Default)]
     struct Collect(Mutex<Vec<SyncStatusView>>);

@@ -409,14 +409,14 @@ impl Store {
                         s.put_meta(FAILING_SINCE, Some(at))?;
                     }
                     s.put_meta(
-                    LAST_ERROR,
-                    Some(
-                        &serde_json::to_string(&ErrorRecord {
-                            code,
-                            message: message.to_string(),
-                        })
-                        .expect("serialises"),
-                    ),
+                        LAST_ERROR,
+                        Some(
+                            &serde_json::to_string(&ErrorRecord {
+                                code,
+                                message: message.to_string(),
+                            })
+                            .expect("serialises"),
+                        ),
                     )
                 }
             }

@@ -22,6 +22,11 @@ pub struct MailboxSettingsView {
     pub from_environment: bool,
     /// Why the mailbox cannot be used, if so.
     pub error: Option<AppError>,
+    /// The practice server this computer is a desktop of (`HANDOVER_PRACTICE_DATABASE`): its
+    /// address (never the password) and the practice's name once reached. The practice's MESH
+    /// mailbox is then read by the practice server, not here.
+    pub practice_server: Option<String>,
+    pub practice_name: Option<String>,
 }
 
 #[tauri::command]
@@ -30,8 +35,13 @@ pub fn mailbox_settings(state: State<'_, AppState>) -> CmdResult<MailboxSettings
     let view = state.with_store(|s| state.sync.status(s))?;
     Ok(MailboxSettingsView {
         mailbox: state.sync.mailbox(),
-        from_environment,
+        from_environment: from_environment || view.practice.is_some(),
         error: view.config_error,
+        practice_server: state
+            .sync
+            .practice_url()
+            .map(|u| handover_inbox::service::practice_server_address(&u)),
+        practice_name: view.practice.and_then(|p| p.practice_name),
     })
 }
 

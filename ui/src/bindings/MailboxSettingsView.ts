@@ -18,4 +18,10 @@ from_environment: boolean,
 /**
  * Why the mailbox cannot be used, if so.
  */
-error: ErrorReport | null, };
+error: ErrorReport | null, 
+/**
+ * The practice server this computer is a desktop of (`HANDOVER_PRACTICE_DATABASE`): its
+ * address (never the password) and the practice's name once reached. The practice's MESH
+ * mailbox is then read by the practice server, not here.
+ */
+practice_server: string | null, practice_name: string | null, };

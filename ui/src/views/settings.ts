@@ -134,6 +134,27 @@ export class SettingsDialog {
 
   private draw(view: MailboxSettingsView): void {
     clear(this.body);
+    if (view.practice_server) {
+      // A desktop of a practice: documents come from the practice server, whose `handover
+      // serve` reads the practice's MESH mailbox. Nothing to set up here.
+      this.body.append(
+        h(
+          "section",
+          { class: "app-settings__section", "aria-labelledby": "settings-current", "data-testid": "settings-practice" },
+          h("h3", { class: "nhsuk-heading-s", id: "settings-current" }, "Documents come from the practice server"),
+          fields([
+            ["Practice", view.practice_name ?? "not reached yet"],
+            ["Server", view.practice_server],
+          ]),
+          h(
+            "p",
+            {},
+            "The practice's MESH mailbox is read by the practice server, and every computer of the practice shares its documents and the work done on them. This computer keeps an encrypted copy, so it can still show what it had if the server cannot be reached. The server is set by the computer's environment (HANDOVER_PRACTICE_DATABASE): ask IT support to change it.",
+          ),
+        ),
+      );
+      return;
+    }
     const result = h("div", { class: "app-settings__slot", "data-testid": "settings-result" });
     const inUse = h(
       "section",
