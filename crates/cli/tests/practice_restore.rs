@@ -544,3 +544,135 @@ fn rebuild_folds_the_practice_events_too() {
     assert_eq!(a.states(1..=stored), states, "the same workflow states");
     assert_eq!(b.view(), before, "and the same as the other desktop");
 }
+
+/// The server is restored and then gets on with its work before this desktop pulls: new
+/// events and new documents take the numbers the lost ones had, so its heads are past the
+/// cache's cursors. The event at the cache's cursor has another hash, the document at its
+/// document cursor is another: the break is found all the same, the cache goes back to the
+/// last event and document both have, takes the new ones, and resends its own lost step.
+#[test]
+fn a_restored_server_that_moved_past_the_cache_is_found_by_the_hash_at_the_cursor() {
+    use handover_practice::NewPracticeEvent;
+    use handover_workflow::WorkEvent;
+
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 3, 91);
+    let first = serve(&server, &inbox);
+    assert!(first >= 3);
+    let a = Desktop {
+        data_dir: tmp.path().join("desktop-a"),
+        database: server.url("gp_one"),
+    };
+    a.sync();
+    a.ok(&["user", "add", "alice", "--role", "gp"]);
+    // Another desktop's events, appended as it would (device desk-9, login gp_two).
+    let key = |doc_seq: i64| {
+        let su = server.su();
+        server
+            .rt
+            .block_on(su.client().query_one(
+                "SELECT document_key FROM handover.documents WHERE doc_seq = $1",
+                &[&doc_seq],
+            ))
+            .unwrap()
+            .get::<_, String>(0)
+    };
+    let other = |n: u32, doc_seq: i64, e: WorkEvent| {
+        let event = NewPracticeEvent {
+            event_id: format!("desk-9:{n}"),
+            at: format!("2026-07-01T10:00:{n:02}.000Z"),
+            os_user: "bob".into(),
+            device: "desk-9".into(),
+            document_key: Some(key(doc_seq)),
+            kind: e.kind(),
+            details: e.details().to_string(),
+        };
+        server.rt.block_on(async {
+            let mut gp = connect(&server.url("gp_two")).await.unwrap();
+            gp.append_events(&[event]).await.unwrap();
+        });
+    };
+    let note = |text: &str| WorkEvent::NoteAdded {
+        markdown: text.into(),
+    };
+    other(1, 1, note("one"));
+    other(2, 2, note("two"));
+    a.sync();
+    let dump = tmp.path().join("practice.dump");
+    server.backup(&dump);
+
+    // After the backup: two documents, another desktop files document 3, A assigns document 1.
+    mailbox(&inbox, 2, 92);
+    assert_eq!(serve(&server, &inbox), 2);
+    other(
+        3,
+        3,
+        WorkEvent::Filed {
+            note: None,
+            gp_reviewed: true,
+        },
+    );
+    a.sync();
+    a.ok(&["assign", "1", "--role", "admin", "--as", "alice"]);
+    a.sync();
+    assert_eq!(a.status_of(3), "filed");
+    let status = a.json(&["status"]);
+    assert_eq!(status["practice"]["event_cursor"], 4, "{status}");
+    assert_eq!(status["practice"]["document_cursor"], first + 2);
+
+    // Restored, and then: three new documents and three new events before A pulls.
+    server.restore(&dump);
+    mailbox(&inbox, 3, 93);
+    assert_eq!(serve(&server, &inbox), 3);
+    for n in 4..=6 {
+        other(n, 1, note("after the restore"));
+    }
+    assert_eq!(server.count("SELECT max(seq) FROM handover.events"), 5);
+
+    let pulled = a.sync();
+    let cb = &pulled["chain_break"];
+    assert!(cb.is_object(), "{pulled}");
+    assert_eq!(cb["server_event_seq"], 5, "{cb}");
+    assert_eq!(cb["cache_event_seq"], 4);
+    assert_eq!(cb["server_document_seq"], first + 3);
+    assert_eq!(cb["cache_document_seq"], first + 2);
+    assert_eq!(cb["events_kept_to"], 2);
+    assert_eq!(cb["documents_kept_to"], first);
+    assert_eq!(cb["events_lost"], 2);
+    assert_eq!(cb["own_events_resent"], 1);
+    assert_eq!(cb["documents_lost"], 2);
+    assert_eq!(
+        cb["lost_document_ids"],
+        serde_json::json!([first + 1, first + 2])
+    );
+    assert_eq!(pulled["documents_stored"], 3, "the new ones: {pulled}");
+    assert_eq!(pulled["document_cursor"], first + 3);
+    assert_eq!(pulled["events_pushed"], 1);
+    assert_eq!(pulled["events_new"], 4, "three new and A's own, back");
+    assert_eq!(pulled["event_cursor"], 6);
+    let chain = server.verify();
+    assert!(chain.ok && chain.events == 6, "{chain:?}");
+    assert_eq!(
+        a.json(&["list", "--json"]).as_array().unwrap().len() as i64,
+        first + 5,
+        "the lost documents are kept"
+    );
+    assert_ne!(
+        a.status_of(3),
+        "filed",
+        "the other desktop's lost filing is undone"
+    );
+    let listed = a.view();
+    let one = listed["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == 1)
+        .unwrap()
+        .clone();
+    assert_eq!(one["assigned_to"], "role:admin", "A's own step is kept");
+    assert_eq!(a.json(&["show", "1", "--json"])["state"]["notes"], 4);
+    assert!(a.sync()["chain_break"].is_null());
+}
