@@ -135,6 +135,13 @@ enum Command {
         #[command(subcommand)]
         what: work::AuditCommand,
     },
+    /// Recompute every document's workflow state (lane, assignee, ...) and the open tasks from
+    /// the event logs: this desktop's own, and on a cache of a practice server the practice
+    /// events folded into its documents too.
+    Rebuild {
+        #[arg(long)]
+        json: bool,
+    },
     /// The conservation report: every message received accounted for.
     Report {
         #[arg(long)]
@@ -260,6 +267,7 @@ fn main() -> ExitCode {
         } => work::match_quarantined(message, &nhs, reason, who, json),
         Command::Audit { what } => work::audit(what),
         Command::Report { json } => work::report(json),
+        Command::Rebuild { json } => rebuild(json),
         Command::Dmd { what } => medicines::dmd(what),
         Command::Medlist { what } => medicines::medlist(what),
         Command::Practice { what } => practice::run(what),
@@ -279,6 +287,17 @@ fn main() -> ExitCode {
 pub fn open_store() -> Result<Store, CliError> {
     let data_dir = DataDir::resolve()?;
     Ok(Store::open(&data_dir, &OsKeyring)?)
+}
+
+fn rebuild(json: bool) -> Result<(), CliError> {
+    let store = open_store()?;
+    let documents = handover_workflow::rebuild(&store)?;
+    if json {
+        print_json(&serde_json::json!({ "documents": documents }));
+    } else {
+        println!("{documents} documents rebuilt from the event logs");
+    }
+    Ok(())
 }
 
 pub fn print_json(value: &impl serde::Serialize) {

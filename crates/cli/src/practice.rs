@@ -333,6 +333,10 @@ pub fn sync_cache(url: &str, json: bool) -> Result<(), CliError> {
             }
         };
         let summary = pull_into_cache(&mut store, &mut db, &config).await?;
+        if let Some(b) = &summary.chain_break {
+            // Said on stderr too, so a script reading --json's stdout still shows a person.
+            eprintln!("handover: notice [chain_break]: {}", b.message);
+        }
         print_cache_summary(&summary, json);
         Ok(())
     })
@@ -342,6 +346,19 @@ fn print_cache_summary(summary: &CacheSummary, json: bool) {
     if json {
         print_json(summary);
     } else {
+        if let Some(b) = &summary.chain_break {
+            println!("chain break: {}", b.message);
+            if !b.lost_document_ids.is_empty() {
+                println!(
+                    "documents the server no longer has (kept here): {}",
+                    b.lost_document_ids
+                        .iter()
+                        .map(|id| id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
         println!(
             "practice {}: {} documents pulled ({} new, {} already here), {} events ({} new); \
              at document {} and event {}",
@@ -434,6 +451,9 @@ pub fn push_step(
             // was sent, and the next pull finds it in the log).
             Err(e) => return Ok(StepDelivery::Pending(format!("[{}] {e}", e.code()))),
         };
+        if let Some(b) = &summary.chain_break {
+            eprintln!("handover: notice [chain_break]: {}", b.message);
+        }
         let mut mine = None;
         for r in &summary.refused {
             if r.document_id == Some(document_id) && mine.is_none() {

@@ -28,15 +28,33 @@
 //!    folded over this desktop's.
 //! 5. Records when the pull finished, or why it failed (what `handover status` shows).
 //!
-//! Not yet: the version a step expects checked by the server for steps other than filing, and
-//! `rebuild` from the practice events as
-//! well as the local log (see ARCHITECTURE.md, issue 14).
+//! Before 2 to 4: a server restored from an older backup is found ([`CacheSummary::chain_break`],
+//! see `rewind`). Its identity (`handover.server`, in the backup) is the same, but its log no
+//! longer has the event at the cache's cursor with the hash the cache kept, or its documents
+//! end before the cache's document cursor (or another document has that number). The cache
+//! is taken back, in one local transaction, to the last event and document the two have
+//! alike: the break recorded (for the summary and `status`), this desktop's own lost events
+//! put back in the outbox (sent again by this pull; same event ids, so a desktop that already
+//! resent them adds nothing), the lost practice events dropped, the cursors moved back, and
+//! every projection rebuilt from the own log and the practice events still valid (so what
+//! other desktops' lost events did is undone here until each of them pulls and sends its own
+//! again; then they are folded like any other event). Documents are never dropped: those the
+//! server lost are counted and listed by id, and stay in the cache. An event sent again that
+//! lands under the seq it had, after the same events, has the same hash: it is the same event,
+//! and a desktop that kept it keeps it.
+//!
+//! Practice events folded into a document are recorded with the own log's last event at that
+//! moment (`practice_folds`), so the workflow's `rebuild` folds both logs in the order this
+//! desktop did.
+//!
+//! Not yet: the version a step expects checked by the server for steps other than filing
+//! (see ARCHITECTURE.md, issue 14).
 
 use handover_errors::{Coded, ErrorCode};
 use handover_practice::{NewPracticeEvent, PracticeDb, PracticeError, PulledDocument};
 use handover_store::{
-    Disposition, DocumentIdentity, DocumentRecord, Incoming, IngestOutcome, MessageSource,
-    PracticeEventRecord, Store, StoreError,
+    ChainBreak, Disposition, DocumentIdentity, DocumentRecord, Incoming, IngestOutcome,
+    MessageSource, PracticeEventRecord, Store, StoreError,
 };
 use handover_workflow::WorkflowConfig;
 use serde::Serialize;
@@ -117,6 +135,10 @@ pub struct CacheSummary {
     pub document_cursor: i64,
     pub event_cursor: i64,
     pub pulled_at: String,
+    /// The server had gone back (restored from an older backup) since the last pull: what it
+    /// no longer had, and what this pull did about it (see the module docs). Not an error: the pull
+    /// carried on from what the server still has.
+    pub chain_break: Option<ChainBreak>,
 }
 
 /// A step of this desktop's that the practice log refused.
@@ -196,6 +218,8 @@ async fn pull(
         practice_id: identity.practice_id.clone(),
         ..CacheSummary::default()
     };
+    // Before anything is sent or pulled: has the server gone back?
+    summary.chain_break = rewind(store, db).await?;
     // This desktop's own events first (idempotent by event id: a batch resent after a lost
     // reply adds nothing); they leave the outbox when the pull below finds them in the log.
     let mut after = 0;
@@ -315,6 +339,136 @@ async fn pull(
     Ok(summary)
 }
 
+/// Finds a server that has gone back since the last pull (restored from an older backup) and
+/// takes the cache back to what it still has.
+///
+/// Gone back: the server's log no longer has the event at the cache's event cursor with the
+/// hash the cache kept (its head is lower, or the event under that seq is another), or its
+/// documents end before the cache's document cursor, or the document it numbered at that
+/// cursor is another. Then the last event both have alike is found (a binary search: the
+/// hash chain makes "the same event at seq N" mean "the same log up to N"), and the last
+/// document (documents have no chain; a restored server numbers its new documents after its
+/// backup's, so the same search holds), and in one local transaction
+/// ([`Store::rewind_practice_cache`]): the break is recorded, this desktop's own events the
+/// server lost go back into the outbox (sent again by this pull, with the same event ids), the
+/// practice events it lost are dropped, the cursors go back, and every projection is rebuilt
+/// from this desktop's own log and the practice events still valid (`rebuild`), so what other
+/// desktops' lost events did is undone here until those desktops send them again (each
+/// desktop resends its own when it next pulls). Cached documents are never dropped: those the
+/// server no longer has are counted and listed. Then the pull carries on as usual.
+async fn rewind(store: &mut Store, db: &mut PracticeDb) -> Result<Option<ChainBreak>, CacheError> {
+    let (document_cursor, event_cursor) = store.practice_cursors()?;
+    if document_cursor == 0 && event_cursor == 0 {
+        return Ok(None);
+    }
+    let heads = db.heads().await?;
+    let cache_hash = store.practice_event_hash(event_cursor)?;
+    // Whether the server has the cache's event `seq` as the cache has it.
+    let events_gone = match &cache_hash {
+        _ if event_cursor == 0 => false,
+        _ if heads.event_seq < event_cursor => true,
+        Some(hash) => db.event_hash_at(event_cursor).await?.as_ref() != Some(hash),
+        None => false,
+    };
+    let documents_gone = heads.document_seq < document_cursor
+        || match store.practice_document_key(document_cursor)? {
+            Some(key) if document_cursor > 0 => {
+                db.document_key_at(document_cursor).await?.as_ref() != Some(&key)
+            }
+            _ => false,
+        };
+    if !events_gone && !documents_gone {
+        return Ok(None);
+    }
+
+    // The last event both have: seq 0 (the genesis) always; a probe is the same when the
+    // server's hash there is the cache's.
+    let mut events_kept_to = event_cursor.min(heads.event_seq);
+    if events_gone {
+        let (mut same, mut differs) = (0, events_kept_to + 1);
+        if events_kept_to > 0 {
+            let at = events_kept_to;
+            if db.event_hash_at(at).await? == store.practice_event_hash(at)? {
+                same = at;
+            } else {
+                differs = at;
+            }
+        }
+        while differs - same > 1 {
+            let mid = same + (differs - same) / 2;
+            if db.event_hash_at(mid).await? == store.practice_event_hash(mid)? {
+                same = mid;
+            } else {
+                differs = mid;
+            }
+        }
+        events_kept_to = same;
+    }
+    // The last document both have (a number this cache did not record, pulled before schema
+    // 12, counts as the same).
+    let mut documents_kept_to = document_cursor.min(heads.document_seq);
+    {
+        let agrees = |n: i64, server: Option<String>, cached: Option<String>| {
+            n == 0 || cached.is_none() || server == cached
+        };
+        let at = documents_kept_to;
+        if !agrees(
+            at,
+            db.document_key_at(at).await?,
+            store.practice_document_key(at)?,
+        ) {
+            let (mut same, mut differs) = (0, at);
+            while differs - same > 1 {
+                let mid = same + (differs - same) / 2;
+                if agrees(
+                    mid,
+                    db.document_key_at(mid).await?,
+                    store.practice_document_key(mid)?,
+                ) {
+                    same = mid;
+                } else {
+                    differs = mid;
+                }
+            }
+            documents_kept_to = same;
+        }
+    }
+    // Cached documents the server no longer has: kept, and listed.
+    let candidates = store.practice_documents_after(documents_kept_to)?;
+    let keys: Vec<String> = candidates.iter().map(|(k, _)| k.clone()).collect();
+    let held: std::collections::HashSet<String> =
+        db.documents_held(&keys).await?.into_iter().collect();
+    let lost_document_ids: Vec<i64> = candidates
+        .iter()
+        .filter(|(k, _)| !held.contains(k))
+        .map(|&(_, id)| id)
+        .collect();
+
+    let mut report = ChainBreak {
+        detected_at: now_rfc3339(),
+        server_event_seq: heads.event_seq,
+        server_event_hash: heads.event_hash,
+        server_document_seq: heads.document_seq,
+        cache_event_seq: event_cursor,
+        cache_event_hash: cache_hash,
+        cache_document_seq: document_cursor,
+        events_kept_to,
+        documents_kept_to,
+        documents_lost: lost_document_ids.len() as u64,
+        lost_document_ids,
+        ..ChainBreak::default()
+    };
+    store.atomically(|s| {
+        s.rewind_practice_cache(&mut report)?;
+        handover_workflow::rebuild(s).map_err(|e| match e {
+            handover_workflow::WorkflowError::Store(e) => e,
+            other => StoreError::Step(other.to_string()),
+        })?;
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(Some(report))
+}
+
 /// One page of documents and the cursor after it, in one local transaction.
 fn store_page(
     store: &mut Store,
@@ -398,6 +552,7 @@ fn cache_document(
     counts: &mut CacheSummary,
 ) -> Result<(), StoreError> {
     counts.documents_pulled += 1;
+    store.record_practice_document(d.doc_seq, &d.document_key)?;
     // The model as the server stored it; the bytes parsed again only if this version cannot
     // read it.
     let parsed: handover_toc::Parsed =

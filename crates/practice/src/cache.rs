@@ -20,6 +20,16 @@ pub struct ServerIdentity {
     pub schema_version: i32,
 }
 
+/// Where this login's practice stands on the server: its log's head (seq and hash) and its
+/// documents' head (`doc_seq`). A desktop compares them with its cache's cursors to find a
+/// server that has gone back (restored from an older backup).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServerHeads {
+    pub event_seq: i64,
+    pub event_hash: String,
+    pub document_seq: i64,
+}
+
 /// A document as the practice server holds it, with the message that first brought it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PulledDocument {
@@ -99,6 +109,69 @@ impl PracticeDb {
             practice_name: row.get(1),
             schema_version: row.get(2),
         })
+    }
+
+    /// The heads of this login's practice's log and documents.
+    pub async fn heads(&self) -> Result<ServerHeads, PracticeError> {
+        let row = self
+            .client
+            .query_one(
+                "SELECT h.seq, h.hash, coalesce(d.doc_seq, 0)
+                   FROM handover.practice_heads h
+                   LEFT JOIN handover.document_heads d ON d.practice_id = h.practice_id
+                  WHERE h.practice_id = handover.session_practice()",
+                &[],
+            )
+            .await?;
+        Ok(ServerHeads {
+            event_seq: row.get(0),
+            event_hash: row.get(1),
+            document_seq: row.get(2),
+        })
+    }
+
+    /// The hash of the practice log's event `seq` (None if the log has no such event).
+    pub async fn event_hash_at(&self, seq: i64) -> Result<Option<String>, PracticeError> {
+        Ok(self
+            .client
+            .query_opt(
+                "SELECT hash FROM handover.events
+                  WHERE practice_id = handover.session_practice() AND seq = $1",
+                &[&seq],
+            )
+            .await?
+            .map(|r| r.get(0)))
+    }
+
+    /// The content hash of the practice's document `doc_seq` (None if there is none).
+    pub async fn document_key_at(&self, doc_seq: i64) -> Result<Option<String>, PracticeError> {
+        Ok(self
+            .client
+            .query_opt(
+                "SELECT document_key FROM handover.documents
+                  WHERE practice_id = handover.session_practice() AND doc_seq = $1",
+                &[&doc_seq],
+            )
+            .await?
+            .map(|r| r.get(0)))
+    }
+
+    /// Of these documents (content hashes), the ones the practice has.
+    pub async fn documents_held(&self, keys: &[String]) -> Result<Vec<String>, PracticeError> {
+        let mut held = Vec::new();
+        for chunk in keys.chunks(10_000) {
+            let rows = self
+                .client
+                .query(
+                    "SELECT document_key FROM handover.documents
+                      WHERE practice_id = handover.session_practice()
+                        AND document_key = ANY($1)",
+                    &[&chunk],
+                )
+                .await?;
+            held.extend(rows.iter().map(|r| r.get::<_, String>(0)));
+        }
+        Ok(held)
     }
 
     /// The documents of this login's practice after `after` (a `doc_seq`), in `doc_seq`

@@ -40,7 +40,7 @@ pub mod tls;
 
 use std::time::Duration;
 
-pub use cache::{PulledDocument, ServerIdentity};
+pub use cache::{PulledDocument, ServerHeads, ServerIdentity};
 pub use error::PracticeError;
 pub use handover_chain::GENESIS_HASH;
 pub use lease::LeaseKeeper;

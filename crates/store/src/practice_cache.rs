@@ -8,6 +8,13 @@
 //! practice's seq), with their cursor, in one transaction per page; this desktop's own events
 //! wait in `practice_outbox` until a pull finds them there. Which server and practice
 //! the cache is of, the cursors and when the last pull succeeded are in `app_meta`.
+//!
+//! Schema 12: which document the practice numbered each `doc_seq` (`practice_documents`),
+//! where in this desktop's own log each practice event was folded into a document
+//! (`practice_folds`, what `rebuild` orders by), and the breaks found in the practice's chain
+//! (`practice_chain_breaks`): a server restored from an older backup no longer has the
+//! events and documents after its backup; [`Store::rewind_practice_cache`] takes the cache
+//! back to what the server still has (never dropping a cached document).
 
 use handover_errors::ErrorCode;
 use rusqlite::{params, OptionalExtension};
@@ -47,6 +54,44 @@ pub struct PracticeCacheState {
     /// This desktop's events not yet seen in the practice log (waiting to be sent, or sent
     /// and not yet pulled back).
     pub outbox: u64,
+    /// How many times the server was found to have gone back (restored from an older
+    /// backup), and the last time, as reported then.
+    pub chain_breaks: u64,
+    pub last_chain_break: Option<ChainBreak>,
+}
+
+/// The practice server found to have gone back: its log no longer has the event at this
+/// cache's cursor with the hash the cache kept (its head is lower, or the event there is
+/// another), or its documents end before the cache's document cursor, or the document at that
+/// cursor is another. What a restore from an older backup looks like. Reported in the pull's
+/// summary and in `handover status` (`practice.last_chain_break`); not an error of the pull.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ChainBreak {
+    /// When this desktop found it (RFC 3339, UTC).
+    pub detected_at: String,
+    /// The server's log head (seq and hash) and documents' head (`doc_seq`) when found.
+    pub server_event_seq: i64,
+    pub server_event_hash: String,
+    pub server_document_seq: i64,
+    /// What the cache had pulled: its event cursor and that event's hash, its document cursor.
+    pub cache_event_seq: i64,
+    pub cache_event_hash: Option<String>,
+    pub cache_document_seq: i64,
+    /// The last event (and document) the server and the cache still have alike: the cursors
+    /// go back to these, and the pull carries on from there.
+    pub events_kept_to: i64,
+    pub documents_kept_to: i64,
+    /// Practice events the cache had that the server no longer has (dropped from the cache).
+    pub events_lost: u64,
+    /// Of those, this desktop's own: put back in the outbox, to be sent again (same event
+    /// ids, so nothing is doubled).
+    pub own_events_resent: u64,
+    /// Documents in the cache the server no longer has (kept in the cache: clinical content
+    /// is never dropped), and their ids here.
+    pub documents_lost: u64,
+    pub lost_document_ids: Vec<i64>,
+    /// In words.
+    pub message: String,
 }
 
 /// One of this desktop's events to append to the practice log.
@@ -165,6 +210,12 @@ impl Store {
         let outbox: i64 = self
             .conn
             .query_row("SELECT count(*) FROM practice_outbox", [], |r| r.get(0))?;
+        let (chain_breaks, last_break): (i64, Option<String>) = self.conn.query_row(
+            "SELECT count(*), (SELECT report FROM practice_chain_breaks ORDER BY id DESC LIMIT 1)
+             FROM practice_chain_breaks",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         Ok(PracticeCacheState {
             server_id: server.as_ref().map(|s| s.server_id.clone()),
             practice_id: server.as_ref().map(|s| s.practice_id.clone()),
@@ -178,6 +229,8 @@ impl Store {
             documents: documents as u64,
             events: events as u64,
             outbox: outbox as u64,
+            chain_breaks: chain_breaks as u64,
+            last_chain_break: last_break.and_then(|r| serde_json::from_str(&r).ok()),
         })
     }
 
@@ -390,6 +443,186 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The hash of the practice event this cache keeps under `seq` (None if it keeps none).
+    pub fn practice_event_hash(&self, seq: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT hash FROM practice_events WHERE seq = ?1",
+                params![seq],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The document the practice numbered `doc_seq`, as this cache pulled it (None if the
+    /// cache does not know: not pulled, or pulled before schema 12).
+    pub fn practice_document_key(&self, doc_seq: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT document_key FROM practice_documents WHERE doc_seq = ?1",
+                params![doc_seq],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Records which document the practice numbered `doc_seq` (inside the page's batch).
+    pub fn record_practice_document(
+        &self,
+        doc_seq: i64,
+        document_key: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO practice_documents (doc_seq, document_key) VALUES (?1, ?2)
+                 ON CONFLICT (doc_seq) DO UPDATE SET document_key = excluded.document_key",
+            )?
+            .execute(params![doc_seq, document_key])?;
+        Ok(())
+    }
+
+    /// Cached documents from the practice that the server may no longer have once it has gone
+    /// back to `doc_seq`: those it numbered after it, and those pulled before schema 12 (whose
+    /// number this cache does not know). Each as (content hash, the document's id here), by id.
+    pub fn practice_documents_after(&self, doc_seq: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT key, id FROM (
+                 SELECT p.document_key AS key,
+                        (SELECT min(d.id) FROM documents d
+                          WHERE d.content_sha256 = p.document_key) AS id
+                   FROM practice_documents p WHERE p.doc_seq > ?1
+                 UNION
+                 SELECT d.content_sha256, min(d.id) FROM documents d
+                   JOIN messages m ON m.id = d.message_id
+                  WHERE m.source = 'practice' AND d.content_sha256 IS NOT NULL
+                    AND d.content_sha256 NOT IN (SELECT document_key FROM practice_documents)
+                  GROUP BY d.content_sha256)
+             WHERE id IS NOT NULL ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![doc_seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Takes the cache back to what a server that has gone back still has, in one
+    /// transaction: this desktop's own events the server lost go back into the outbox (they
+    /// are in this desktop's own log; sent again with the same ids), the practice events
+    /// after `report.events_kept_to` are dropped with where they were folded, the documents'
+    /// numbers after `report.documents_kept_to` are forgotten (the documents themselves stay),
+    /// the cursors go back to those two, and the break is recorded. Fills in
+    /// `report.events_lost` and `report.own_events_resent`. Rebuilding the projections
+    /// without the dropped events is the caller's (the workflow's `rebuild`), in the same
+    /// transaction if it wants one.
+    pub fn rewind_practice_cache(&self, report: &mut ChainBreak) -> Result<(), StoreError> {
+        self.atomically(|s| {
+            let kept = report.events_kept_to;
+            report.own_events_resent = s.conn.execute(
+                "INSERT OR IGNORE INTO practice_outbox (seq, queued_at)
+                 SELECT e.seq, ?2 FROM events e JOIN practice_events p ON p.event_id = e.event_id
+                  WHERE p.seq > ?1",
+                params![kept, report.detected_at],
+            )? as u64;
+            s.conn.execute(
+                "DELETE FROM practice_folds WHERE practice_seq > ?1",
+                params![kept],
+            )?;
+            report.events_lost = s
+                .conn
+                .execute("DELETE FROM practice_events WHERE seq > ?1", params![kept])?
+                as u64;
+            s.conn.execute(
+                "DELETE FROM practice_documents WHERE doc_seq > ?1",
+                params![report.documents_kept_to],
+            )?;
+            report.message = format!(
+                "the practice server has gone back (restored from an older backup?): its log \
+                 ends at event {} and its documents at {}; this desktop had pulled to event {} \
+                 and document {}. {} events it no longer has were dropped from this cache ({} \
+                 of them this desktop's own, sent again); {} documents it no longer has are \
+                 kept here",
+                report.server_event_seq,
+                report.server_document_seq,
+                report.cache_event_seq,
+                report.cache_document_seq,
+                report.events_lost,
+                report.own_events_resent,
+                report.documents_lost,
+            );
+            s.put_meta(EVENT_CURSOR, Some(&kept.to_string()))?;
+            s.put_meta(DOCUMENT_CURSOR, Some(&report.documents_kept_to.to_string()))?;
+            s.conn.execute(
+                "INSERT INTO practice_chain_breaks (detected_at, report) VALUES (?1, ?2)",
+                params![
+                    report.detected_at,
+                    serde_json::to_string(&report).expect("serialises")
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records that the practice event `practice_seq` was folded into document `document_id`
+    /// now, after this desktop's own log's last event (inside the fold's transaction), so
+    /// `rebuild` folds it at the same place.
+    pub fn record_practice_fold(
+        &self,
+        practice_seq: i64,
+        document_id: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO practice_folds (practice_seq, document_id, after_event)
+                 VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) FROM events))
+                 ON CONFLICT (practice_seq, document_id) DO NOTHING",
+            )?
+            .execute(params![practice_seq, document_id])?;
+        Ok(())
+    }
+
+    /// The practice events about document `document_id` (by its content hash, when it is the
+    /// document the pull folds them into: the first with that content), in the practice's
+    /// order, each with the local log's seq it was folded after (None if not recorded: folded
+    /// before schema 12, or not folded).
+    pub fn practice_events_of_document(
+        &self,
+        document_id: i64,
+    ) -> Result<Vec<(PracticeEventRecord, Option<i64>)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.seq, p.event_id, p.at, p.actor, p.role, p.os_user, p.device,
+                    p.document_key, p.kind, p.details, p.prev_hash, p.hash, p.recorded_at,
+                    f.after_event
+             FROM documents d
+             JOIN practice_events p ON p.document_key = d.content_sha256
+             LEFT JOIN practice_folds f ON f.practice_seq = p.seq AND f.document_id = d.id
+             WHERE d.id = ?1
+               AND d.id = (SELECT min(o.id) FROM documents o
+                            WHERE o.content_sha256 = d.content_sha256)
+             ORDER BY p.seq",
+        )?;
+        let rows = stmt.query_map(params![document_id], |r| {
+            Ok((
+                PracticeEventRecord {
+                    seq: r.get(0)?,
+                    event_id: r.get(1)?,
+                    at: r.get(2)?,
+                    actor: r.get(3)?,
+                    role: r.get(4)?,
+                    os_user: r.get(5)?,
+                    device: r.get(6)?,
+                    document_key: r.get(7)?,
+                    kind: r.get(8)?,
+                    details: r.get(9)?,
+                    prev_hash: r.get(10)?,
+                    hash: r.get(11)?,
+                    recorded_at: r.get(12)?,
+                },
+                r.get(13)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Records how a pull ended: `error` None for success (the time becomes the last pull).
     pub fn practice_pull_finished(
         &self,
@@ -421,5 +654,139 @@ impl Store {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::MemoryKeyStore;
+    use crate::{Actor, DataDir, NewEvent, Role};
+
+    fn event(seq: i64, id: &str, device: &str, prev: &str) -> PracticeEventRecord {
+        PracticeEventRecord {
+            seq,
+            event_id: id.into(),
+            at: "2026-07-01T10:00:00.000Z".into(),
+            actor: "gp_one".into(),
+            role: Some("gp".into()),
+            os_user: "alice".into(),
+            device: device.into(),
+            document_key: None,
+            kind: "note_added".into(),
+            details: "{}".into(),
+            prev_hash: prev.into(),
+            hash: format!("hash-{seq}"),
+            recorded_at: "2026-07-01T10:00:01.000Z".into(),
+        }
+    }
+
+    /// The cache pulled events 1 to 5 (2 and 4 this desktop's own) and documents 1 to 3; the
+    /// server went back to event 1 and document 1. The rewind requeues this desktop's two lost
+    /// events (and nothing else), drops events 2 to 5 and the numbers of documents 2 and 3,
+    /// moves both cursors back, and records the break for the status; the own log is whole.
+    #[test]
+    fn the_rewind_requeues_own_lost_events_and_drops_only_what_the_server_lost() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(
+            &DataDir::new(tmp.path().join("d")),
+            &MemoryKeyStore::default(),
+        )
+        .unwrap();
+        store
+            .bind_practice_server("srv", "PRC1", "Riverside")
+            .unwrap();
+        let device = store.device_id().unwrap();
+        let actor = Actor {
+            name: "alice".into(),
+            role: Some(Role::Gp),
+            os_user: "alice".into(),
+            device: device.clone(),
+        };
+        let details = serde_json::json!({ "markdown": "x" });
+        let mut own = Vec::new();
+        for _ in 0..3 {
+            let e = store
+                .append_event(&NewEvent {
+                    actor: &actor,
+                    at: "2026-07-01T10:00:00Z",
+                    document_id: None,
+                    kind: "note_added",
+                    details: &details,
+                })
+                .unwrap();
+            assert!(store.queue_practice_push(e.seq, "now").unwrap());
+            own.push(e);
+        }
+        // The third own event is still waiting to be sent.
+        let pulled = vec![
+            event(1, "other:1", "other", "0"),
+            event(2, &own[0].event_id, &device, "hash-1"),
+            event(3, "other:2", "other", "hash-2"),
+            event(4, &own[1].event_id, &device, "hash-3"),
+            event(5, "other:3", "other", "hash-4"),
+        ];
+        assert_eq!(
+            store.record_practice_events(&pulled, "now").unwrap().len(),
+            5
+        );
+        assert_eq!(store.practice_outbox_len().unwrap(), 1);
+        for n in 1..=3 {
+            store
+                .record_practice_document(n, &format!("doc-{n}"))
+                .unwrap();
+        }
+        store.set_practice_document_cursor(3).unwrap();
+        assert_eq!(store.practice_cursors().unwrap(), (3, 5));
+
+        let mut report = ChainBreak {
+            detected_at: "2026-07-02T09:00:00.000Z".into(),
+            server_event_seq: 1,
+            server_event_hash: "hash-1".into(),
+            server_document_seq: 1,
+            cache_event_seq: 5,
+            cache_event_hash: store.practice_event_hash(5).unwrap(),
+            cache_document_seq: 3,
+            events_kept_to: 1,
+            documents_kept_to: 1,
+            ..ChainBreak::default()
+        };
+        store.rewind_practice_cache(&mut report).unwrap();
+        assert_eq!(report.events_lost, 4);
+        assert_eq!(report.own_events_resent, 2);
+        assert!(report.message.contains("4 events"), "{}", report.message);
+        assert_eq!(store.practice_cursors().unwrap(), (1, 1));
+        assert_eq!(
+            store.practice_event_hash(1).unwrap().as_deref(),
+            Some("hash-1")
+        );
+        assert_eq!(store.practice_event_hash(2).unwrap(), None);
+        assert_eq!(
+            store.practice_document_key(1).unwrap().as_deref(),
+            Some("doc-1")
+        );
+        assert_eq!(store.practice_document_key(2).unwrap(), None);
+        let queued: Vec<String> = store
+            .practice_outbox(0, 10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event_id)
+            .collect();
+        let all_own: Vec<String> = own.iter().map(|e| e.event_id.clone()).collect();
+        assert_eq!(queued, all_own, "the two lost ones and the one never sent");
+        assert_eq!(store.event_count().unwrap(), 3, "the own log is whole");
+        let state = store.practice_cache_state().unwrap();
+        assert_eq!(state.chain_breaks, 1);
+        assert_eq!(state.events, 1);
+        assert_eq!(state.last_chain_break, Some(report));
+
+        // Pulled again from the server, the resent events leave the outbox as before.
+        let back = vec![
+            event(2, &own[0].event_id, &device, "hash-1"),
+            event(3, &own[1].event_id, &device, "hash-2"),
+            event(4, &own[2].event_id, &device, "hash-3"),
+        ];
+        assert_eq!(store.record_practice_events(&back, "now").unwrap().len(), 3);
+        assert_eq!(store.practice_outbox_len().unwrap(), 0);
     }
 }

@@ -472,6 +472,29 @@ pub const MIGRATIONS: &[&str] = &[
     -- A document pulled from the practice is found in the cache by its content.
     CREATE INDEX documents_content ON documents(content_sha256) WHERE content_sha256 IS NOT NULL;
     "#,
+    // 12: a practice server restored from an older backup (issue 14). Which document the
+    // practice numbered `doc_seq` (so a pull can ask the server whether it still has the
+    // document at the cache's cursor, and list the ones it lost); where in this desktop's own
+    // log each practice event was folded into a document (so `rebuild` folds the practice
+    // events in the order the pull did); and the breaks in the practice's chain found so far.
+    r#"
+    CREATE TABLE practice_documents (
+        doc_seq      INTEGER PRIMARY KEY,   -- the practice's document number
+        document_key TEXT NOT NULL          -- the document's content hash
+    ) STRICT;
+    CREATE TABLE practice_folds (
+        practice_seq INTEGER NOT NULL,      -- practice_events.seq
+        document_id  INTEGER NOT NULL REFERENCES documents(id),
+        after_event  INTEGER NOT NULL,      -- the local log's last seq when it was folded
+        PRIMARY KEY (practice_seq, document_id)
+    ) STRICT;
+    CREATE INDEX practice_folds_document ON practice_folds(document_id);
+    CREATE TABLE practice_chain_breaks (
+        id          INTEGER PRIMARY KEY,
+        detected_at TEXT NOT NULL,
+        report      TEXT NOT NULL           -- JSON: ChainBreak
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

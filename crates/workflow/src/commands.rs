@@ -572,36 +572,47 @@ pub fn apply_practice_event(
     document_id: i64,
     event: &handover_store::PracticeEventRecord,
 ) -> Result<bool, WorkflowError> {
-    if event.device == store.device_id()? {
+    let Some((ev, st)) = practice_work_event(&store.device_id()?, event) else {
         return Ok(false);
+    };
+    store.atomically(|s| {
+        let loaded = load(s, document_id, &event.at)?;
+        let mut state = loaded.state;
+        state.apply(&ev, &st);
+        task_effects(s, document_id, &ev, &st)?;
+        write(s, document_id, &state, ev.changes_document())?;
+        // Where it was folded, so `rebuild` folds it at the same place.
+        s.record_practice_fold(event.seq, document_id)?;
+        Ok(true)
+    })
+}
+
+/// The workflow event a practice event is, with its stamp, if this desktop folds it (see
+/// [`apply_practice_event`]: not its own device's, readable, not what each cache derives for
+/// itself).
+fn practice_work_event(
+    device: &str,
+    event: &handover_store::PracticeEventRecord,
+) -> Option<(WorkEvent, Stamp)> {
+    if event.device == device {
+        return None;
     }
-    let Ok(details) = serde_json::from_str::<serde_json::Value>(&event.details) else {
-        return Ok(false);
-    };
-    let Some(ev) = WorkEvent::from_log(&event.kind, &details) else {
-        return Ok(false);
-    };
+    let details = serde_json::from_str::<serde_json::Value>(&event.details).ok()?;
+    let ev = WorkEvent::from_log(&event.kind, &details)?;
     if matches!(
         ev,
         WorkEvent::Received { .. }
             | WorkEvent::Superseded { .. }
             | WorkEvent::BusinessResponseQueued { .. }
     ) {
-        return Ok(false);
+        return None;
     }
-    store.atomically(|s| {
-        let loaded = load(s, document_id, &event.at)?;
-        let st = Stamp {
-            by: event.actor.clone(),
-            role: event.role.as_deref().and_then(handover_store::Role::parse),
-            at: event.at.clone(),
-        };
-        let mut state = loaded.state;
-        state.apply(&ev, &st);
-        task_effects(s, document_id, &ev, &st)?;
-        write(s, document_id, &state, ev.changes_document())?;
-        Ok(true)
-    })
+    let st = Stamp {
+        by: event.actor.clone(),
+        role: event.role.as_deref().and_then(handover_store::Role::parse),
+        at: event.at.clone(),
+    };
+    Some((ev, st))
 }
 
 /// Marks documents replaced by `by` (inside the ingest transaction).
@@ -1412,19 +1423,37 @@ pub fn rematch_after_import(
     Ok(changed)
 }
 
-/// Recomputes every document's projection from the event log alone, and the tasks from the
+/// Recomputes every document's projection from the event log, and the tasks from the
 /// delegations in it. Returns how many documents were rebuilt.
+///
+/// On a desktop that is a cache of a practice server, the log is two logs: this desktop's own
+/// (`events`, its order its seq) and the practice's (`practice_events`, its order the
+/// practice's seq), whose other desktops' events were folded into the cached documents as they
+/// were pulled. Both are folded here, in the order this desktop folded them: each practice
+/// event right after the own log's event that was the last when the pull folded it
+/// (`practice_folds`, recorded by [`apply_practice_event`]), practice events folded at the
+/// same point in the practice's order. That is the only order that gives back exactly the
+/// lanes, assignees and tasks the desktop showed before the rebuild: the own log's order is
+/// the order its steps were taken in, each step seeing what had been pulled by then, and the
+/// practice's seq is the order the pull folded in. (Folding everything in the practice's seq
+/// alone would move a step taken offline after other desktops' events it never saw, changing
+/// lanes under the person; where two desktops' views of conflicting steps differ, that is
+/// the conflict handling's to settle, not a rebuild's.) A practice event folded before
+/// schema 12 (no record of where) is folded right after the document's first own event (its
+/// arrival), as the pull folds events that came before their document.
 pub fn rebuild(store: &Store) -> Result<usize, WorkflowError> {
     store.atomically(|s| {
+        let device = s.device_id()?;
         let mut n = 0;
         s.clear_tasks()?;
         for id in s.document_ids()? {
-            let events = s.document_events(id)?;
-            if events.is_empty() {
+            let local = s.document_events(id)?;
+            if local.is_empty() {
                 continue;
             }
-            let mut state = WorkState::default();
-            for e in &events {
+            // (after which own event, 0 own / 1 practice, practice seq)
+            let mut folds: Vec<((i64, u8, i64), WorkEvent, Stamp)> = Vec::new();
+            for e in &local {
                 let Some(ev) = WorkEvent::from_log(&e.kind, &e.details) else {
                     continue;
                 };
@@ -1433,8 +1462,19 @@ pub fn rebuild(store: &Store) -> Result<usize, WorkflowError> {
                     role: e.role,
                     at: e.at.clone(),
                 };
-                state.apply(&ev, &st);
-                task_effects(s, id, &ev, &st)?;
+                folds.push(((e.seq, 0, 0), ev, st));
+            }
+            let arrival = local[0].seq;
+            for (p, after) in s.practice_events_of_document(id)? {
+                if let Some((ev, st)) = practice_work_event(&device, &p) {
+                    folds.push(((after.unwrap_or(arrival), 1, p.seq), ev, st));
+                }
+            }
+            folds.sort_by_key(|(k, _, _)| *k);
+            let mut state = WorkState::default();
+            for (_, ev, st) in &folds {
+                state.apply(ev, st);
+                task_effects(s, id, ev, st)?;
             }
             write(s, id, &state, false)?;
             n += 1;
