@@ -4,8 +4,13 @@
 // filed within seconds, with who filed it. The server stops: both show the stale banner with
 // the practice server's name and keep reading their caches; a filing taken meanwhile on each is
 // kept as pending; the server starts: both recover, the first filing sent wins, and the other
-// desktop is told who filed it first.
+// desktop is told who filed it first. Last, the server is restored from a backup taken before
+// that second filing: the desktop whose filing it was finds the break, sends the filing again,
+// and both say what happened.
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, before, test } from "node:test";
 import { axeViolations, cli, fixtureMailbox, laneCounts, launch, press, screenshot, selectFileable, until } from "./harness.mjs";
 import { PracticeCluster } from "./practice.mjs";
@@ -19,6 +24,10 @@ let b;
 let stored;
 /** Documents in New on both desktops once they have pulled (some go to other lanes: GP review). */
 let N;
+/** A backup of the practice database taken after the first filing. */
+const backup = path.join(mkdtempSync(path.join(tmpdir(), "handover-e2e-backup-")), "practice.dump");
+/** The login whose filing won while the server was down, and the document's NHS number. */
+let winnerLogin;
 
 before(async () => {
   pg = new PracticeCluster();
@@ -122,6 +131,7 @@ test("a document filed on one desktop shows as filed on the other within seconds
   await screenshot(b.browser, "08-practice-filed-elsewhere");
   // The practice log has the one filing, by A's login.
   assert.equal(pg.query("SELECT count(*) || ' ' || string_agg(actor, ',') FROM handover.events WHERE kind = 'filed'"), "1 alex_admin");
+  pg.backup(backup);
 });
 
 test("with the practice server stopped both desktops say so and keep reading; filings wait as pending; the first sent wins", async () => {
@@ -176,6 +186,7 @@ test("with the practice server stopped both desktops say so and keep reading; fi
   assert.equal(told.size, 1, JSON.stringify([...told]));
   const [[loser, message]] = [...told];
   const winner = loser === "A" ? "gita_gp" : "alex_admin";
+  winnerLogin = winner;
   assert.match(message, new RegExp(`^Not recorded on the practice server: Filed \\(document \\d+\\): already filed by ${winner} at \\d\\d-[A-Z][a-z]{2}-\\d{4} \\d\\d:\\d\\d\\.$`), message);
   assert.equal(pg.query("SELECT count(*) FROM handover.events WHERE kind = 'filed'"), "2");
   // Both caches agree: two filed, nothing pending, and the document names the one who filed it first.
@@ -188,4 +199,28 @@ test("with the practice server stopped both desktops say so and keep reading; fi
   await until(async () => (await text(b.browser, "#work-filed"))?.startsWith(`Filed by ${first}, `), { message: "B names who filed first" });
   assert.equal(await text(b.browser, "#work-pending"), null);
   await screenshot(b.browser, "08-practice-recovered");
+});
+
+test("a practice server restored from an older backup is noticed, the lost filing sent again, and both desktops say so", async () => {
+  assert.ok(winnerLogin, "the previous test decided a winner");
+  const [winner] = winnerLogin === "alex_admin" ? [a, b] : [b, a];
+  pg.restore(backup);
+  // The desktop whose filing the server lost finds the break and sends its filing again.
+  const notice = await until(async () => {
+    const s = await banner(winner.browser);
+    return s && s.kind === "chain-break" ? s : null;
+  }, { timeout: 20000, message: "the restored-from-backup notice" });
+  assert.match(notice.text, /The practice server was restored from a backup/);
+  assert.match(notice.text, /the practice server was found to have gone back to an older copy/);
+  assert.match(notice.text, /\d+ entr(y|ies) of this computer's audit trail \(steps, documents opened\) (was|were) sent to it again\./, notice.text);
+  await until(async () => pg.query("SELECT count(*) FROM handover.events WHERE kind = 'filed'") === "2", { message: "the filing back on the server" });
+  // The first filing (A's, in the backup) and the resent one, by whoever filed it first.
+  assert.equal(pg.query("SELECT string_agg(actor, ',' ORDER BY seq) FROM handover.events WHERE kind = 'filed'"), `alex_admin,${winnerLogin}`);
+  await screenshot(winner.browser, "08-practice-restored");
+  // The other desktop ends where it was (whether it notices the break depends on whether the
+  // filing was back, in the same place of the log, before it next pulled).
+  for (const { browser } of [a, b]) {
+    await until(async () => (await count(browser, "filed")) === 2 && (await count(browser, "new")) === N - 2, { message: "the queues as before the restore" });
+    assert.match(await indicator(browser), /^Synced at \d\d:\d\d$/);
+  }
 });

@@ -32,7 +32,7 @@ function postgresIds() {
 
 export class PracticeCluster {
   constructor() {
-    for (const tool of ["initdb", "pg_ctl", "postgres", "psql"]) {
+    for (const tool of ["initdb", "pg_ctl", "postgres", "psql", "pg_dump", "pg_restore"]) {
       if (!existsSync(path.join(bin, tool))) throw new Error(`PostgreSQL 15 is not installed (${bin}/${tool} is missing): run make deps-test`);
     }
     this.asPostgres = process.getuid?.() === 0;
@@ -88,7 +88,26 @@ export class PracticeCluster {
 
   /** One value from a query, as the superuser. */
   query(sql) {
-    return this.run("psql", ["-h", "127.0.0.1", "-p", String(this.port), "-U", "postgres", "-d", "postgres", "-At", "-c", sql]).trim();
+    return this.client("psql", ["-At", "-d", this.superuserUrl(), "-c", sql]).trim();
+  }
+
+  /** A client tool (psql, pg_dump, pg_restore) as this user: it reaches the server over TCP. */
+  client(tool, args) {
+    const r = spawnSync(path.join(bin, tool), args, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`${tool} failed: ${r.stdout}${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** A backup of the practice database (`pg_dump`, custom format) into `file`. */
+  backup(file) {
+    this.client("pg_dump", ["--format=custom", "--file", file, "--dbname", this.superuserUrl()]);
+  }
+
+  /** Restores the backup in `file`: the database dropped (its connections ended) and made again from it. */
+  restore(file) {
+    const template = `postgres://postgres:${SUPERUSER_PASSWORD}@127.0.0.1:${this.port}/template1`;
+    for (const sql of ["DROP DATABASE postgres WITH (FORCE)", "CREATE DATABASE postgres"]) this.client("psql", ["-At", "-d", template, "-c", sql]);
+    this.client("pg_restore", ["--exit-on-error", "--dbname", this.superuserUrl(), file]);
   }
 
   /** Stops the server (if running) and removes its directory. */

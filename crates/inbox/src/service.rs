@@ -46,6 +46,26 @@ pub struct PracticeSyncView {
     pub refused: Vec<RefusedStepView>,
     #[ts(type = "number")]
     pub poll_seconds: u64,
+    /// The last time this desktop found the practice server gone back to an older copy (a
+    /// restore from backup), and what that meant here.
+    pub chain_break: Option<ChainBreakView>,
+}
+
+/// A practice server found restored from an older backup, as the window words it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ChainBreakView {
+    pub detected_at: String,
+    /// Steps of this desktop the server had lost, sent again.
+    #[ts(type = "number")]
+    pub own_events_resent: u64,
+    /// Other people's steps the server lost (their desktops send them again when they pull).
+    #[ts(type = "number")]
+    pub others_events_lost: u64,
+    /// Documents this desktop holds that the server no longer has (kept here), by id.
+    #[ts(type = "number[]")]
+    pub lost_document_ids: Vec<i64>,
+    pub message: String,
 }
 
 /// A step of this desktop's the practice log refused.
@@ -358,6 +378,13 @@ impl SyncService {
                     changes: p.practice_changes,
                     refused: p.refused.clone(),
                     poll_seconds: self.options.practice_poll.as_secs(),
+                    chain_break: pull.last_chain_break.as_ref().map(|b| ChainBreakView {
+                        detected_at: b.detected_at.clone(),
+                        own_events_resent: b.own_events_resent,
+                        others_events_lost: b.events_lost.saturating_sub(b.own_events_resent),
+                        lost_document_ids: b.lost_document_ids.clone(),
+                        message: b.message.clone(),
+                    }),
                 });
                 (state, Some(view), label)
             }
@@ -522,7 +549,9 @@ impl SyncService {
             p.progress = None;
             let mut changed = false;
             if let Ok(c) = &result {
-                if c.documents_pulled + c.events_applied + c.events_new > 0 || !c.refused.is_empty()
+                if c.documents_pulled + c.events_applied + c.events_new > 0
+                    || !c.refused.is_empty()
+                    || c.chain_break.is_some()
                 {
                     p.practice_changes += 1;
                     changed = true;

@@ -4,7 +4,7 @@
 //! every pull.
 
 use handover_errors::ErrorCode;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use crate::practice_cache::{
     ErrorRecord, ServerRecord, FAILING_SINCE, LAST_ATTEMPT, LAST_ERROR, LAST_PULL, SERVER,
@@ -26,6 +26,9 @@ pub struct PracticePullState {
     /// This desktop's steps not yet seen in the practice log (its records that someone opened
     /// a document wait in the outbox too, but are not steps, so are not counted).
     pub pending: u64,
+    /// The last time this cache found the server gone back to an older copy (see
+    /// [`crate::ChainBreak`]).
+    pub last_chain_break: Option<crate::ChainBreak>,
 }
 
 impl Store {
@@ -37,7 +40,16 @@ impl Store {
         let error: Option<ErrorRecord> = self
             .meta_value(LAST_ERROR)?
             .and_then(|v| serde_json::from_str(&v).ok());
+        let last_break: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT report FROM practice_chain_breaks ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
         Ok(PracticePullState {
+            last_chain_break: last_break.and_then(|r| serde_json::from_str(&r).ok()),
             practice_name: server.map(|s| s.practice_name),
             last_pull_at: self.meta_value(LAST_PULL)?,
             last_attempt_at: self.meta_value(LAST_ATTEMPT)?,

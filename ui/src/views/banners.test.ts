@@ -221,7 +221,7 @@ describe("the sync indicator element", () => {
 });
 
 describe("a desktop of a practice", () => {
-  const practice = (pending: number) => ({ practice_name: "Riverside", pending, changes: 0, refused: [], poll_seconds: 5 });
+  const practice = (pending: number, chain_break: NonNullable<SyncStatusView["practice"]>["chain_break"] = null) => ({ practice_name: "Riverside", pending, changes: 0, refused: [], poll_seconds: 5, chain_break });
   it("names the practice server, words its errors, and says which steps are waiting", () => {
     const v = view(
       { source: "practice", mailbox_label: "the practice server (Riverside)", practice: practice(2) },
@@ -238,5 +238,19 @@ describe("a desktop of a practice", () => {
     const v = view({ source: "practice", mailbox_label: "the practice server (Riverside)", practice: practice(0) });
     expect(staleNotice(v)).toBeNull();
     expect(syncIndicatorText(v)).toBe("Synced at 10:40");
+  });
+  it("says for a day that the server went back to a backup, what was resent, and which documents it lost", () => {
+    const b = { detected_at: "2026-11-22T10:30:00Z", own_events_resent: 2, others_events_lost: 1, lost_document_ids: [14, 15], message: "the practice server's log went back from event 40 to event 37" };
+    const v = view({ source: "practice", mailbox_label: "the practice server (Riverside)", practice: practice(0, b) });
+    const n = staleNotice(v);
+    expect(n?.title).toBe("The practice server was restored from a backup");
+    expect(n?.lines).toEqual([
+      "At 10:30 the practice server was found to have gone back to an older copy (restored from a backup). This computer carried on from that copy.",
+      "2 entries of this computer's audit trail (steps, documents opened) were sent to it again.",
+      "1 entry made on other computers is missing from it until those computers connect again.",
+      "2 documents this computer holds are no longer on the server (kept here): documents 14, 15. Tell the practice manager: the practice server must receive them again.",
+    ]);
+    expect(n?.detail).toContain("event 37");
+    expect(staleNotice({ ...v, now: "2026-11-23T10:31:00Z" })).toBeNull();
   });
 });

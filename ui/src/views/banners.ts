@@ -84,7 +84,7 @@ export function staleNotice(view: SyncStatusView): StaleNotice | null {
       lines: [`Syncing with ${view.mailbox_label}: ${progress}. Documents appear in the list as they are stored.`],
     };
   }
-  if (!f.stale) return problemsNotice(view);
+  if (!f.stale) return chainBreakNotice(view) ?? problemsNotice(view);
   const label = view.mailbox_label;
   const asOf = f.as_of ? `Showing records as of ${when(f.as_of, view.now)}.` : "No records have been fetched yet.";
   switch (f.kind) {
@@ -117,6 +117,30 @@ export function staleNotice(view: SyncStatusView): StaleNotice | null {
       };
     }
   }
+}
+
+/** How long the notice of a practice server restored from a backup stays up. */
+const CHAIN_BREAK_NOTICE_HOURS = 24;
+
+/**
+ * The practice server went back to an older copy (restored from a backup) within the last day:
+ * what this computer did about it and what the practice should check. Records are current
+ * again (the pull carried on from the copy), so this is said beside them, not as staleness.
+ */
+export function chainBreakNotice(view: SyncStatusView): StaleNotice | null {
+  const b = view.practice?.chain_break;
+  if (!b) return null;
+  const age = Date.parse(view.now) - Date.parse(b.detected_at);
+  if (!(age >= 0 && age < CHAIN_BREAK_NOTICE_HOURS * 3600_000)) return null;
+  const lines = [`At ${when(b.detected_at, view.now)} the practice server was found to have gone back to an older copy (restored from a backup). This computer carried on from that copy.`];
+  const entries = (n: number) => `${n} ${n === 1 ? "entry" : "entries"}`;
+  if (b.own_events_resent) lines.push(`${entries(b.own_events_resent)} of this computer's audit trail (steps, documents opened) ${b.own_events_resent === 1 ? "was" : "were"} sent to it again.`);
+  if (b.others_events_lost) lines.push(`${entries(b.others_events_lost)} made on other computers ${b.others_events_lost === 1 ? "is" : "are"} missing from it until those computers connect again.`);
+  const docs = b.lost_document_ids;
+  if (docs.length) {
+    lines.push(`${plural(docs.length, "document")} this computer holds ${docs.length === 1 ? "is" : "are"} no longer on the server (kept here): document${docs.length === 1 ? "" : "s"} ${docs.join(", ")}. Tell the practice manager: the practice server must receive ${docs.length === 1 ? "it" : "them"} again.`);
+  }
+  return { level: "warning", kind: "chain-break", title: "The practice server was restored from a backup", lines, detail: b.message };
 }
 
 /**
