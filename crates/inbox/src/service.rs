@@ -5,9 +5,12 @@
 //!
 //! With `HANDOVER_PRACTICE_DATABASE` set (issue 14) the desktop is a cache of the practice
 //! server instead: each round pushes this desktop's waiting steps and pulls what is new
-//! ([`crate::practice_cache::pull_into_cache`]) over one kept connection, every
-//! `HANDOVER_PRACTICE_POLL_SECONDS` (default 5) or sooner when poked (a step was taken, "Sync
-//! now"). The status view then describes the practice server: the stale banner's "as of" is
+//! ([`crate::practice_cache::pull_into_cache`]) over one kept connection, as soon as the server
+//! notifies that the practice's log or documents grew (LISTEN/NOTIFY on that connection), when
+//! poked (a step was taken, "Sync now"), and at the latest every
+//! `HANDOVER_PRACTICE_POLL_SECONDS` (default 10: the fallback, and how soon a server that
+//! went away without closing the connection is noticed; one that stops is noticed at once, its
+//! connection's end waking the loop). The status view then describes the practice server: the stale banner's "as of" is
 //! the last pull, and [`PracticeSyncView`] carries the steps still pending and those the
 //! practice refused.
 //!
@@ -127,8 +130,8 @@ pub struct ServiceOptions {
     pub stale_after: chrono::Duration,
     /// The data directory the sync opens its own connection in.
     pub data_dir: DataDir,
-    /// How often the practice server is asked for what is new, on a desktop of a practice
-    /// (`HANDOVER_PRACTICE_POLL_SECONDS`, default 5).
+    /// How often the practice server is asked for what is new without being woken by it, on a
+    /// desktop of a practice (`HANDOVER_PRACTICE_POLL_SECONDS`, default 10).
     pub practice_poll: Duration,
 }
 
@@ -281,6 +284,9 @@ pub struct SyncService {
     /// Held for the whole of a sync: one at a time. Holds the sync's own store connection.
     running: tokio::sync::Mutex<Running>,
     trigger: tokio::sync::Notify,
+    /// Woken by the practice server's notifications on the kept connection (see
+    /// [`handover_practice::PracticeDb::listen`]), when there is one.
+    practice_wake: Mutex<Option<Arc<tokio::sync::Notify>>>,
 }
 
 impl SyncService {
@@ -299,6 +305,7 @@ impl SyncService {
             progress: Mutex::new(Progress::default()),
             running: tokio::sync::Mutex::new(Running::default()),
             trigger: tokio::sync::Notify::new(),
+            practice_wake: Mutex::new(None),
         })
     }
 
@@ -528,7 +535,16 @@ impl SyncService {
         let result = async {
             if running.practice.is_none() {
                 match handover_practice::connect(url).await {
-                    Ok(db) => running.practice = Some(db),
+                    Ok(db) => {
+                        // Woken when the practice's log or documents grow (schema 5); without
+                        // it the poll still finds them.
+                        let wake = match db.session_practice().await {
+                            Ok(practice) => db.listen(&practice).await.ok(),
+                            Err(_) => None,
+                        };
+                        *self.practice_wake.lock().unwrap_or_else(|e| e.into_inner()) = wake;
+                        running.practice = Some(db);
+                    }
                     Err(e) => {
                         let _ = record_unreachable(store, &e);
                         return Err(ErrorReport::new(e.code(), e.to_string()));
@@ -540,6 +556,7 @@ impl SyncService {
             if pulled.is_err() {
                 // Whatever broke, the next round starts from a new connection.
                 running.practice = None;
+                *self.practice_wake.lock().unwrap_or_else(|e| e.into_inner()) = None;
             }
             pulled.map_err(|e| ErrorReport::new(e.code(), e.to_string()))
         }
@@ -644,6 +661,10 @@ impl SyncService {
     /// Without a usable mailbox it waits until one is configured (and the service poked).
     pub async fn run(self: Arc<Self>, sink: Arc<dyn StatusSink>) {
         let mut last_error: Option<ErrorCode> = None;
+        // Practice rounds that failed in a row: the next is tried sooner than the poll (after
+        // 1, 2, 4, then every 5 seconds, or the poll if shorter), so a server that comes back is
+        // found quickly; trying costs one connection attempt.
+        let mut failures: u32 = 0;
         loop {
             let config = self.config();
             let result = match (&config.practice, config.usable()) {
@@ -653,6 +674,10 @@ impl SyncService {
                     .map(|_| ()),
                 (None, true) => self.sync_once(Arc::clone(&sink)).await.map(|_| ()),
                 (None, false) => Ok(()),
+            };
+            failures = match (&result, &config.practice) {
+                (Err(_), Some(_)) => failures.saturating_add(1),
+                _ => 0,
             };
             match result {
                 // A practice server that stays down is said once, not every few seconds.
@@ -664,12 +689,28 @@ impl SyncService {
                 Ok(()) => last_error = None,
             }
             let wait = match config.practice {
+                Some(_) if failures > 0 => self
+                    .options
+                    .practice_poll
+                    .min(Duration::from_secs((1u64 << (failures - 1).min(3)).min(5))),
                 Some(_) => self.options.practice_poll,
                 None => self.options.poll,
+            };
+            let wake = self
+                .practice_wake
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            let practice_news = async {
+                match wake {
+                    Some(w) => w.notified().await,
+                    None => std::future::pending().await,
+                }
             };
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = self.trigger.notified() => {}
+                _ = practice_news => {}
             }
         }
     }

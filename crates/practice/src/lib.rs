@@ -135,6 +135,8 @@ pub const MESH_LEASE: &str = "mesh";
 /// A connection to the practice server, as the login in its URL.
 pub struct PracticeDb {
     client: Client,
+    /// Woken by the server's notifications on this connection (see [`PracticeDb::listen`]).
+    wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// Connects to the practice server (`postgres://user:password@host:port/db`, or key=value).
@@ -148,6 +150,7 @@ pub struct PracticeDb {
 /// `HANDOVER_PRACTICE_CLIENT_CERT`/`_KEY`). Loopback addresses and local sockets stay plain
 /// unless TLS is asked for (`sslmode=require`/`verify-full`, `sslrootcert`, `sslcert`).
 pub async fn connect(url: &str) -> Result<PracticeDb, PracticeError> {
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
     let (rest, params) = tls::split_tls_params(url)?;
     let mut config: Config = rest.parse().map_err(|e: tokio_postgres::Error| {
         PracticeError::InvalidArgument(format!("not a PostgreSQL connection URL: {e}"))
@@ -163,10 +166,7 @@ pub async fn connect(url: &str) -> Result<PracticeDb, PracticeError> {
                 .connect(NoTls)
                 .await
                 .map_err(|e| tls::connect_error(e, &config))?;
-            tokio::spawn(async move {
-                // Errors reach the client as errors on its next request.
-                let _ = connection.await;
-            });
+            tokio::spawn(drive(connection, wake.clone()));
             client
         }
         tls::Transport::Tls(connector) => {
@@ -174,13 +174,31 @@ pub async fn connect(url: &str) -> Result<PracticeDb, PracticeError> {
                 .connect(postgres_native_tls::MakeTlsConnector::new(connector))
                 .await
                 .map_err(|e| tls::connect_error(e, &config))?;
-            tokio::spawn(async move {
-                let _ = connection.await;
-            });
+            tokio::spawn(drive(connection, wake.clone()));
             client
         }
     };
-    Ok(PracticeDb { client })
+    Ok(PracticeDb { client, wake })
+}
+
+/// Drives a connection (its requests and replies) and turns the server's notifications into
+/// wake-ups ([`PracticeDb::listen`]). When the connection ends, waiters are woken too, so they
+/// find out at their next request. Errors reach the client as errors on its next request.
+async fn drive<S, T>(
+    mut connection: tokio_postgres::Connection<S, T>,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    loop {
+        match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => wake.notify_one(),
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => break,
+        }
+    }
+    wake.notify_one();
 }
 
 /// A practice's ODS code: 3 to 10 capital letters and digits.
@@ -300,6 +318,22 @@ fn ttl_ms(ttl: Duration) -> i64 {
 
 impl PracticeDb {
     /// The underlying client (for tests and tools that need plain SQL).
+    /// Listens on this connection for the practice's notifications (schema 5: its log or its
+    /// documents grew) and returns what they wake: a waiter on it is woken once per
+    /// notification (a notification while nobody waits is kept for the next wait), and also
+    /// when the connection ends. On a server older than schema 5 nothing notifies: the caller
+    /// keeps polling.
+    pub async fn listen(
+        &self,
+        practice_id: &str,
+    ) -> Result<std::sync::Arc<tokio::sync::Notify>, PracticeError> {
+        check_practice_id(practice_id)?;
+        self.client
+            .batch_execute(&format!("LISTEN {}", schema::practice_channel(practice_id)))
+            .await?;
+        Ok(self.wake.clone())
+    }
+
     pub fn client(&self) -> &Client {
         &self.client
     }

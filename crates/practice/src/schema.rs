@@ -654,7 +654,32 @@ BEGIN
 END
 $$;
 "#,
+    // 5: a practice's desktops are woken when its log or its documents grow: NOTIFY on the
+    // practice's channel (`handover_` and its ODS code in lower case), sent at COMMIT (so a
+    // woken desktop finds the rows; a rolled-back insert wakes nobody) and folded into one
+    // per transaction by PostgreSQL. No payload: the desktop pulls `> cursor` as always, and a
+    // lost notification only delays it to the next poll.
+    r#"
+CREATE FUNCTION handover.notify_practice() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('handover_' || lower(NEW.practice_id), '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER events_notify AFTER INSERT ON handover.events
+    FOR EACH ROW EXECUTE FUNCTION handover.notify_practice();
+CREATE TRIGGER documents_notify AFTER INSERT ON handover.documents
+    FOR EACH ROW EXECUTE FUNCTION handover.notify_practice();
+"#,
 ];
+
+/// The channel a practice's desktops LISTEN on (migration 5): `handover_` and the practice's
+/// ODS code in lower case (an ODS code is capital letters and digits, so this is a plain
+/// identifier).
+pub fn practice_channel(practice_id: &str) -> String {
+    format!("handover_{}", practice_id.to_ascii_lowercase())
+}
 
 /// The schema version this build writes.
 pub fn latest_version() -> i32 {
