@@ -27,6 +27,7 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> 
             commands::settings::mailbox_settings,
             commands::settings::save_mailbox,
             commands::settings::test_mailbox_now,
+            commands::settings::save_practice_server,
             commands::sync::sync_status,
             commands::sync::sync_now,
             commands::work::list_users,

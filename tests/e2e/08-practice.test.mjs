@@ -107,6 +107,37 @@ test("two desktops list the practice server's documents", async () => {
   await (await a.browser.$("#settings-close")).click();
 });
 
+test("a computer working alone joins the practice's inbox from its Mailbox screen (password to the keyring)", async () => {
+  const c = await launch({ env: { ...PRACTICE, HANDOVER_PRACTICE_POLL_SECONDS: "30" }, user: { name: "Casey Coordinator", role: "care-coordinator" } });
+  try {
+    const { browser } = c;
+    await until(async () => /No mailbox is configured/.test((await banner(browser))?.text ?? ""), { message: "the no-mailbox notice" });
+    await (await browser.$("#settings-button")).click();
+    const form = await browser.$("[data-testid=practice-form]");
+    await form.waitForDisplayed({ timeout: 5000 });
+    // A wrong password is refused and nothing is saved.
+    await (await browser.$("#practice-url")).setValue(`postgres://gita_gp@127.0.0.1:${pg.port}/postgres`);
+    await (await browser.$("#practice-password")).setValue("not the password");
+    await (await browser.$("[data-testid=save-practice]")).click();
+    await until(async () => /Not saved/.test((await text(browser, "[data-testid=practice-save-result]")) ?? ""), { message: "the refusal" });
+    assert.match(await text(browser, "[data-testid=practice-save-result]"), /did not accept the login or password/);
+    await (await browser.$("#practice-password")).setValue(PASSWORD);
+    await (await browser.$("[data-testid=save-practice]")).click();
+    await until(async () => /^Saved\./.test((await text(browser, "[data-testid=practice-save-result]")) ?? ""), { message: "saved" });
+    assert.match(await text(browser, "[data-testid=practice-save-result]"), /shares the inbox of Riverside Surgery \(PRC1\) at gita_gp@127\.0\.0\.1:\d+\/postgres/);
+    await screenshot(browser, "08-practice-joined");
+    await (await browser.$("#settings-close")).click();
+    await until(async () => (await count(browser, "all")) === stored, { timeout: 30000, message: "the practice's documents" });
+    assert.equal(await banner(browser), null);
+    // Saved: the URL without the password in the store, the password in the keyring.
+    const status = JSON.parse(cli(["status"], { HANDOVER_DATA_DIR: c.dataDir }));
+    assert.equal(status.practice?.configured, true, JSON.stringify(status.practice));
+    assert.ok(!JSON.stringify(status).includes(PASSWORD));
+  } finally {
+    await c.close();
+  }
+});
+
 test("a document filed on one desktop shows as filed on the other within seconds, with who filed it", async () => {
   // B reads the document in All (where a filed document stays listed).
   await focusList(a.browser);

@@ -17,6 +17,7 @@ import type { SyncStatusView } from "./bindings/SyncStatusView";
 import type { MailboxSettingsView } from "./bindings/MailboxSettingsView";
 import type { MailboxTest } from "./bindings/MailboxTest";
 import type { MeshMailboxInput } from "./bindings/MeshMailboxInput";
+import type { PracticeServerCheck } from "./bindings/PracticeServerCheck";
 import type { AuditQuery } from "./bindings/AuditQuery";
 import type { AuditVerification } from "./bindings/AuditVerification";
 import type { ConservationReport } from "./bindings/ConservationReport";
@@ -95,6 +96,8 @@ export const api = {
   /** Tests the MESH mailbox, then saves it (secrets to the OS keyring) and syncs. */
   saveMailbox: (input: MeshMailboxInput) => call<MailboxTest>("save_mailbox", { input }),
   testMailboxNow: () => call<MailboxTest>("test_mailbox_now", {}),
+  /** Checks the practice server (postgres://LOGIN@HOST...) with the login's password and, if usable, saves it. */
+  savePracticeServer: (url: string, password: string) => call<PracticeServerCheck>("save_practice_server", { url, password }),
   // ----- the workflow (issue 12) ------------------------------------------------------------
   listUsers: () => call<User[]>("list_users"),
   addUser: (name: string, role: Role) => call<User>("add_user", { name, role }),

@@ -212,6 +212,7 @@ export class App {
       load: () => api.mailboxSettings(),
       test: () => api.testMailboxNow(),
       save: (input) => api.saveMailbox(input),
+      savePractice: (url, password) => api.savePracticeServer(url, password),
       saved: () => {
         void this.refreshSync();
         void this.refreshLists();

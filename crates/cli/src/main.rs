@@ -238,15 +238,16 @@ fn main() -> ExitCode {
             once: _,
             folder,
             json,
-        } => match (practice::practice_database(), folder) {
-            (Some(url), None) => practice::sync_cache(&url, json),
-            (Some(_), Some(_)) => Err(CliError::new(
+        } => match practice::practice_database_before_store() {
+            Err(e) => Err(e),
+            Ok(Some(url)) if folder.is_none() => practice::sync_cache(&url, json),
+            Ok(Some(_)) => Err(CliError::new(
                 ErrorCode::InvalidArgument,
-                "HANDOVER_PRACTICE_DATABASE is set: this desktop pulls from the practice server, \
-                 whose MESH puller (`handover serve`) reads the mailbox; --folder is for working \
-                 alone",
+                "this desktop is a cache of the practice server (HANDOVER_PRACTICE_DATABASE, or \
+                 `handover practice connect`): it pulls from the server, whose MESH puller \
+                 (`handover serve`) reads the mailbox; --folder is for working alone",
             )),
-            (None, folder) => mailbox::sync(folder, json),
+            Ok(None) => mailbox::sync(folder, json),
         },
         Command::Mailbox { what } => mailbox::run(what),
         Command::List { json, limit } => list(json, limit),

@@ -58,6 +58,23 @@ pub enum PracticeCommand {
         #[arg(long)]
         password_file: Option<PathBuf>,
     },
+    /// Make this desktop a cache of the practice server: check it (reached with the person's
+    /// login, a practice server, the one this desktop's records came from) and save it. The
+    /// URL is kept without the password; the password goes to the OS keyring. The app and
+    /// `handover sync` use it unless HANDOVER_PRACTICE_DATABASE is set.
+    Connect {
+        /// postgres://LOGIN@HOST:PORT/DATABASE (with ?sslrootcert=...&sslcert=...&sslkey=...
+        /// where the practice uses TLS).
+        url: String,
+        /// A file whose first line is the login's password (else HANDOVER_PRACTICE_PASSWORD,
+        /// else a prompt; not needed if the URL holds it).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget the saved practice server (this desktop works alone again; its records stay).
+    Disconnect,
 }
 
 fn database(given: Option<String>) -> Result<String, CliError> {
@@ -156,6 +173,46 @@ pub fn run(command: PracticeCommand) -> Result<(), CliError> {
                 };
                 db.add_user(&practice, &name, &role, &password).await?;
                 println!("login {name} added to practice {practice} as {role}");
+                Ok(())
+            }
+            PracticeCommand::Connect {
+                url,
+                password_file,
+                json,
+            } => {
+                let (_, inline) = handover_inbox::practice_settings::split_password(&url)
+                    .map_err(|e| CliError::new(e.code, e.message))?;
+                let password = match inline {
+                    Some(p) => p,
+                    None => password(password_file)?,
+                };
+                let checked =
+                    handover_inbox::practice_settings::check_practice_server(&url, Some(&password))
+                        .await
+                        .map_err(|e| CliError::new(e.code, e.message))?;
+                let check = handover_inbox::practice_settings::save_practice_server(
+                    &open_store()?,
+                    &handover_store::OsKeyring,
+                    &checked,
+                )
+                .map_err(|e| CliError::new(e.code, e.message))?;
+                if json {
+                    print_json(&check);
+                } else {
+                    println!(
+                        "this desktop is now a cache of practice {} ({}) at {}: `handover sync --once` pulls from it",
+                        check.practice_id, check.practice_name, check.address
+                    );
+                    if handover_inbox::practice_settings::practice_database_from_env().is_some() {
+                        println!("note: HANDOVER_PRACTICE_DATABASE is set, and is used instead while it is");
+                    }
+                }
+                Ok(())
+            }
+            PracticeCommand::Disconnect => {
+                let store = open_store()?;
+                store.save_practice_server_url(None)?;
+                println!("the practice server is forgotten: this desktop works alone (its records stay)");
                 Ok(())
             }
         }
@@ -306,12 +363,25 @@ pub fn serve(args: ServeArgs) -> Result<(), CliError> {
     })
 }
 
-/// The practice database this desktop works with, from `HANDOVER_PRACTICE_DATABASE` (None:
-/// Handover works alone, as before).
-pub fn practice_database() -> Option<String> {
-    std::env::var("HANDOVER_PRACTICE_DATABASE")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
+/// The practice database this desktop works with: `HANDOVER_PRACTICE_DATABASE`, else the one
+/// saved by `handover practice connect` (its password from the OS keyring). None: Handover
+/// works alone, as before.
+pub fn practice_database(store: &handover_store::Store) -> Result<Option<String>, CliError> {
+    handover_inbox::practice_settings::resolve_practice_database(
+        Some(store),
+        &handover_store::OsKeyring,
+    )
+    .map(|r| r.map(|(url, _)| url))
+    .map_err(|e| CliError::new(e.code, e.message))
+}
+
+/// The practice database, for a command that has not opened the store yet: the environment's
+/// without opening it.
+pub fn practice_database_before_store() -> Result<Option<String>, CliError> {
+    match handover_inbox::practice_settings::practice_database_from_env() {
+        Some(url) => Ok(Some(url)),
+        None => practice_database(&open_store()?),
+    }
 }
 
 /// `handover sync --once` on a desktop of a practice: pulls what is new on the practice server
@@ -390,7 +460,7 @@ fn print_cache_summary(summary: &CacheSummary, json: bool) {
 /// and has never pulled.
 pub fn status_json(store: &handover_store::Store) -> Result<serde_json::Value, CliError> {
     let state = store.practice_cache_state()?;
-    let configured = practice_database().is_some();
+    let configured = practice_database(store)?.is_some();
     if !configured && state.server_id.is_none() {
         return Ok(serde_json::Value::Null);
     }
@@ -426,7 +496,7 @@ pub fn push_step(
     store: &mut handover_store::Store,
     document_id: i64,
 ) -> Result<StepDelivery, CliError> {
-    let Some(url) = practice_database() else {
+    let Some(url) = practice_database(store)? else {
         return Ok(StepDelivery::Local);
     };
     if !store.is_practice_cache()? || store.practice_outbox_len()? == 0 {

@@ -30,6 +30,7 @@ pub mod export;
 mod freshness;
 pub mod policy;
 pub mod practice_cache;
+pub mod practice_settings;
 pub mod practice_sync;
 pub mod service;
 mod sync;

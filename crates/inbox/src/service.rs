@@ -184,8 +184,10 @@ struct Progress {
 #[derive(Default)]
 struct Running {
     store: Option<Store>,
-    /// The practice server's connection, kept between rounds (dropped when it fails).
+    /// The practice server's connection, kept between rounds (dropped when it fails), and
+    /// the URL it was made with (another URL, after the settings changed, needs another).
     practice: Option<PracticeDb>,
+    practice_url: Option<String>,
 }
 
 /// The practice server's address as it may be shown: the login, host, port and database of a
@@ -216,12 +218,7 @@ pub fn practice_server_address(url: &str) -> String {
         .join(" ")
 }
 
-/// The practice database this desktop is a cache of: `HANDOVER_PRACTICE_DATABASE`.
-pub fn practice_database_from_env() -> Option<String> {
-    std::env::var("HANDOVER_PRACTICE_DATABASE")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-}
+pub use crate::practice_settings::practice_database_from_env;
 
 /// Which mailbox the service syncs, as resolved from the environment or the stored settings.
 #[derive(Clone)]
@@ -230,6 +227,8 @@ struct Configured {
     /// The practice server's URL (it may hold a password: never shown), when this desktop is
     /// a cache of one; `settings` is then None.
     practice: Option<String>,
+    /// Where `practice` came from (or the saved one whose password could not be read).
+    practice_source: Option<crate::practice_settings::PracticeSettingSource>,
     config_error: Option<ErrorReport>,
     mailbox_key: String,
     label: String,
@@ -237,14 +236,30 @@ struct Configured {
 
 impl Configured {
     fn resolve(store: Option<&Store>, keys: &dyn KeyStore) -> Self {
-        if let Some(url) = practice_database_from_env() {
-            return Configured {
-                settings: None,
-                practice: Some(url),
-                config_error: None,
-                mailbox_key: "practice".into(),
-                label: "the practice server".into(),
-            };
+        match crate::practice_settings::resolve_practice_database(store, keys) {
+            Ok(Some((url, source))) => {
+                return Configured {
+                    settings: None,
+                    practice: Some(url),
+                    practice_source: Some(source),
+                    config_error: None,
+                    mailbox_key: "practice".into(),
+                    label: "the practice server".into(),
+                }
+            }
+            Ok(None) => {}
+            // A practice server is saved but its password cannot be read: that is the
+            // configuration problem to show (never a fall back to working alone).
+            Err(e) => {
+                return Configured {
+                    settings: None,
+                    practice: None,
+                    practice_source: Some(crate::practice_settings::PracticeSettingSource::Saved),
+                    config_error: Some(e),
+                    mailbox_key: "practice".into(),
+                    label: "the practice server".into(),
+                }
+            }
         }
         let resolved = match store {
             Some(store) => MailboxSettings::resolve(store, keys),
@@ -264,6 +279,7 @@ impl Configured {
         Configured {
             settings,
             practice: None,
+            practice_source: None,
             config_error,
             mailbox_key,
             label,
@@ -533,7 +549,11 @@ impl SyncService {
         }
         let config = handover_workflow::WorkflowConfig::from_env();
         let result = async {
+            if running.practice_url.as_deref() != Some(url) {
+                running.practice = None;
+            }
             if running.practice.is_none() {
+                running.practice_url = Some(url.to_string());
                 match handover_practice::connect(url).await {
                     Ok(db) => {
                         // Woken when the practice's log or documents grow (schema 5); without
@@ -621,6 +641,11 @@ impl SyncService {
     /// The practice server's URL, when this desktop is a cache of one.
     pub fn practice_url(&self) -> Option<String> {
         self.config().practice
+    }
+
+    /// Where the practice server setting comes from, when there is one.
+    pub fn practice_source(&self) -> Option<crate::practice_settings::PracticeSettingSource> {
+        self.config().practice_source
     }
 
     /// After a step on `document_id` on a desktop of a practice: sends it at once (a round with
@@ -772,6 +797,7 @@ mod tests {
         *service.config.write().unwrap() = Configured {
             settings: Some(MailboxSettings::Folder(inbox.clone())),
             practice: None,
+            practice_source: None,
             config_error: None,
             mailbox_key: inbox.canonicalize().unwrap().display().to_string(),
             label: "folder".into(),

@@ -15,6 +15,7 @@ mod ingest;
 mod keys;
 mod medicines;
 mod practice_cache;
+mod practice_settings;
 mod practice_status;
 mod queries;
 mod raw;
@@ -51,6 +52,7 @@ pub use ingest::{
 pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
 pub use medicines::{DmdConcept, DmdStatus, PracticeList, PracticeListLine, PracticeListVersion};
 pub use practice_cache::{ChainBreak, OutgoingEvent, PracticeCacheState, PracticeEventRecord};
+pub use practice_settings::practice_password_account;
 pub use practice_status::PracticePullState;
 pub use queries::{ProblemKind, SyncProblem, SyncState, MAX_KEPT_PROBLEMS};
 pub use raw::RawBody;

@@ -27,15 +27,22 @@ pub struct MailboxSettingsView {
     /// mailbox is then read by the practice server, not here.
     pub practice_server: Option<String>,
     pub practice_name: Option<String>,
+    /// Where the practice server comes from: the environment (cannot be changed here) or saved
+    /// on this computer.
+    pub practice_source: Option<handover_inbox::practice_settings::PracticeSettingSource>,
 }
 
 #[tauri::command]
 pub fn mailbox_settings(state: State<'_, AppState>) -> CmdResult<MailboxSettingsView> {
     let from_environment = matches!(MailboxSettings::from_env(), Ok(Some(_)) | Err(_));
     let view = state.with_store(|s| state.sync.status(s))?;
+    let practice_source = state.sync.practice_source();
     Ok(MailboxSettingsView {
         mailbox: state.sync.mailbox(),
-        from_environment: from_environment || view.practice.is_some(),
+        from_environment: from_environment
+            || practice_source
+                == Some(handover_inbox::practice_settings::PracticeSettingSource::Environment),
+        practice_source,
         error: view.config_error,
         practice_server: state
             .sync
@@ -72,4 +79,34 @@ pub async fn test_mailbox_now(state: State<'_, AppState>) -> CmdResult<MailboxTe
         )
     })?;
     Ok(test_mailbox(&settings).await?)
+}
+
+/// Makes this computer a desktop of the practice server at `url` (postgres://LOGIN@HOST...)
+/// with the login's `password`: checked first (reached, a practice server, the one this
+/// computer's records came from), then saved (the URL in the store, the password in the OS
+/// keyring), and the sync switches to it at once. Nothing is saved when the check fails.
+#[tauri::command]
+pub async fn save_practice_server(
+    state: State<'_, AppState>,
+    url: String,
+    password: String,
+) -> CmdResult<handover_inbox::practice_settings::PracticeServerCheck> {
+    if handover_inbox::practice_settings::practice_database_from_env().is_some() {
+        return Err(AppError::new(
+            handover_errors::ErrorCode::InvalidArgument,
+            "the practice server is set by this computer's environment \
+             (HANDOVER_PRACTICE_DATABASE), which overrides saved settings",
+        ));
+    }
+    let checked =
+        handover_inbox::practice_settings::check_practice_server(&url, Some(&password)).await?;
+    state.with_store(|s| {
+        let check = handover_inbox::practice_settings::save_practice_server(
+            s,
+            state.keys.as_ref(),
+            &checked,
+        )?;
+        state.sync.reconfigure(s);
+        Ok(check)
+    })
 }

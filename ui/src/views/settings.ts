@@ -7,13 +7,16 @@ import type { MailboxDescription } from "../bindings/MailboxDescription";
 import type { MailboxSettingsView } from "../bindings/MailboxSettingsView";
 import type { MailboxTest } from "../bindings/MailboxTest";
 import type { MeshMailboxInput } from "../bindings/MeshMailboxInput";
+import type { PracticeServerCheck } from "../bindings/PracticeServerCheck";
 import { clear, h } from "../widgets/dom";
 
 export interface SettingsHandlers {
   load: () => Promise<MailboxSettingsView>;
   test: () => Promise<MailboxTest>;
   save: (input: MeshMailboxInput) => Promise<MailboxTest>;
-  /** A mailbox was saved (the sync switches to it). */
+  /** Checks and saves the practice server (this computer becomes one of the practice's desktops). */
+  savePractice: (url: string, password: string) => Promise<PracticeServerCheck>;
+  /** A mailbox or practice server was saved (the sync switches to it). */
   saved: () => void;
 }
 
@@ -35,6 +38,12 @@ const WORDS: Partial<Record<ErrorCode, string>> = {
   keyring_not_persistent: "The computer's keyring does not keep what is stored in it, so the secrets cannot be saved.",
   no_mailbox: "No mailbox is set up yet.",
   mailbox_folder_missing: "The mailbox folder does not exist.",
+  practice_unreachable: "The practice server could not be reached. Check the address and that this computer can reach it.",
+  practice_authentication: "The practice server did not accept the login or password.",
+  practice_insecure_connection: "The practice server is not on this computer, so the connection must be protected: add sslrootcert (and the device's sslcert and sslkey where the practice uses them).",
+  practice_certificate_invalid: "The practice server's certificate did not verify: check sslrootcert, and that the address is the name on the certificate.",
+  practice_not_member: "This login is not a member of any practice on that server.",
+  practice_server_changed: "This computer's records came from another practice server or practice: it cannot be switched to this one.",
   file_unreadable: "A certificate, key or CA bundle file could not be read. Check the path.",
   input: "Some of what was entered is not valid.",
 };
@@ -149,10 +158,14 @@ export class SettingsDialog {
           h(
             "p",
             {},
-            "The practice's MESH mailbox is read by the practice server, and every computer of the practice shares its documents and the work done on them. This computer keeps an encrypted copy, so it can still show what it had if the server cannot be reached. The server is set by the computer's environment (HANDOVER_PRACTICE_DATABASE): ask IT support to change it.",
+            "The practice's MESH mailbox is read by the practice server, and every computer of the practice shares its documents and the work done on them. This computer keeps an encrypted copy, so it can still show what it had if the server cannot be reached.",
           ),
+          view.practice_source === "environment"
+            ? h("p", { class: "app-settings__env" }, "The server is set by this computer's environment (HANDOVER_PRACTICE_DATABASE): ask IT support to change it.")
+            : h("p", { class: "app-small" }, "Saved on this computer (the password is in its keyring)."),
         ),
       );
+      if (view.practice_source !== "environment") this.body.append(this.practiceForm(view.practice_server));
       return;
     }
     const result = h("div", { class: "app-settings__slot", "data-testid": "settings-result" });
@@ -196,7 +209,62 @@ export class SettingsDialog {
       result,
     );
     this.body.append(inUse);
-    if (!view.from_environment) this.body.append(this.form(view.mailbox?.kind === "mesh" ? view.mailbox : null));
+    if (!view.from_environment) {
+      this.body.append(this.form(view.mailbox?.kind === "mesh" ? view.mailbox : null));
+      this.body.append(this.practiceForm(null));
+    }
+  }
+
+  /**
+   * "Use the practice server": this computer becomes one of the practice's desktops, sharing
+   * its inbox. Save checks the server first (nothing is saved unless it answers, accepts the
+   * login and is the server this computer's records came from).
+   */
+  private practiceForm(current: string | null): HTMLElement {
+    const field = (id: string, label: string, hint: string, attrs: Record<string, string>) => {
+      const el = h("input", { class: "nhsuk-input app-settings__input", id, name: id, autocomplete: "off", spellcheck: "false", "aria-describedby": `${id}-hint`, ...attrs });
+      return {
+        el,
+        row: h("div", { class: "nhsuk-form-group app-settings__group" }, h("label", { class: "nhsuk-label", for: id }, label), h("div", { class: "nhsuk-hint app-small", id: `${id}-hint` }, hint), el),
+      };
+    };
+    const url = field("practice-url", "Practice server address", "postgres://LOGIN@HOST:PORT/DATABASE, with ?sslrootcert=... where the server is not on this computer (ask the practice manager)", { required: "" });
+    const password = field("practice-password", "Your practice server password", "Kept in this computer's keyring, never in a file", { type: "password", required: "" });
+    const result = h("div", { class: "app-settings__slot", "data-testid": "practice-save-result" });
+    const save = h("button", { type: "submit", class: "nhsuk-button app-small-button", "data-testid": "save-practice" }, "Test and save");
+    const form = h(
+      "form",
+      { class: "app-settings__section", "aria-labelledby": "settings-practice-title", novalidate: true, "data-testid": "practice-form" },
+      h("h3", { class: "nhsuk-heading-s", id: "settings-practice-title" }, current ? "Change the practice server login" : "Or: share the practice's inbox through its practice server"),
+      h("p", { class: "app-small" }, "Where the practice runs a Handover practice server, every computer shares one inbox: documents, filing, tasks and notes."),
+      url.row,
+      password.row,
+      result,
+      save,
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      clear(result);
+      if (!url.el.value.trim() || !password.el.value) {
+        result.append(h("p", { class: "nhsuk-error-message", role: "alert" }, "Enter the practice server's address and your password."));
+        return;
+      }
+      save.disabled = true;
+      result.append(h("p", { class: "app-muted", role: "status" }, "Checking the practice server before saving…"));
+      try {
+        const check = await this.handlers.savePractice(url.el.value.trim(), password.el.value);
+        password.el.value = "";
+        clear(result);
+        result.append(h("p", { role: "status" }, h("strong", {}, "Saved. "), `This computer now shares the inbox of ${check.practice_name} (${check.practice_id}) at ${check.address}, and is fetching it.`));
+        this.handlers.saved();
+      } catch (err) {
+        clear(result);
+        result.append(errorResult(err, "Not saved."));
+      } finally {
+        save.disabled = false;
+      }
+    });
+    return form;
   }
 
   private form(current: MailboxDescription | null): HTMLElement {
