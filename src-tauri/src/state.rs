@@ -113,9 +113,9 @@ impl<R: Runtime> StatusSink for WindowSink<R> {
     }
 }
 
-/// After a step on `document_id`: on a desktop of a practice, a filing (`wait`) is sent now and
-/// its refusal returned (`already_filed`); any other step is sent by the next round, which
-/// starts at once. Alone, nothing.
+/// After a step on `document_id`: on a desktop of a practice, with `wait` it is sent now and its
+/// refusal returned (`already_filed`, `document_changed`); without, it is sent by the next
+/// round, which starts at once. Alone, nothing.
 pub async fn send_step<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,

@@ -83,7 +83,12 @@ async function open(browser, nhs) {
   await until(async () => (await paneNhs(browser)) === nhs && (await browser.$("#work-panel")).isExisting(), { message: `document ${nhs} open` });
 }
 
-test("two desktops list the practice server's documents", async () => {
+test("two desktops list the practice server's documents, each working as its practice login", async () => {
+  for (const [{ browser }, login, role] of [[a, "alex_admin", "Admin"], [b, "gita_gp", "GP"]]) {
+    // The person working is the practice login, with the role the practice gave it.
+    await until(async () => (await text(browser, "#current-user")) === `${login} (${role})`, { message: `working as ${login}` });
+    assert.equal(await (await browser.$("#switch-user")).isDisplayed(), false, "no switching to another person");
+  }
   for (const { browser } of [a, b]) {
     await until(async () => (await count(browser, "all")) === stored, { timeout: 30000, message: `${stored} documents` });
   }
@@ -226,10 +231,8 @@ test("with the practice server stopped both desktops say so and keep reading; fi
   for (const { browser } of [a, b]) {
     await until(async () => (await count(browser, "filed")) === 2 && (await count(browser, "new")) === N - 2, { message: "the queues converge" });
   }
-  // B names who filed first: its own person's profile when its filing won, else the practice
-  // login of the person on A (the practice log's actor; see ARCHITECTURE.md).
-  const first = loser === "A" ? "Gita GP" : "alex_admin";
-  await until(async () => (await text(b.browser, "#work-filed"))?.startsWith(`Filed by ${first}, `), { message: "B names who filed first" });
+  // B names who filed first: the practice login, whichever desktop it was.
+  await until(async () => (await text(b.browser, "#work-filed"))?.startsWith(`Filed by ${winner}, `), { message: "B names who filed first" });
   assert.equal(await text(b.browser, "#work-pending"), null);
   await screenshot(b.browser, "08-practice-recovered");
 });

@@ -782,6 +782,14 @@ export class App {
     }
   }
 
+  private async followPracticePerson(): Promise<void> {
+    const now = await settle(api.currentUser());
+    if (now.ok && now.value) {
+      if (this.chooser.open) this.chooser.close();
+      this.setUser(now.value);
+    }
+  }
+
   private async loadUsers(): Promise<void> {
     try {
       this.users = await api.listUsers();
@@ -1204,6 +1212,10 @@ export class App {
     for (const r of change.refused) {
       this.toast.show(`Not recorded on the practice server: ${refusedStepText(r)}`, true);
     }
+    // On a desktop of a practice the person working is its practice login, known after the
+    // first pull: show it (and what its role may do) as soon as it is.
+    const person = view.practice?.person ?? null;
+    if (person && this.user.current?.name !== person) void this.followPracticePerson();
     if (change.practiceChanged) void this.reloadOpenDocumentIfChanged();
     // When a sync finishes, show what arrived.
     if (change.refreshLists) {

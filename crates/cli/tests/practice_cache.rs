@@ -790,3 +790,114 @@ fn the_first_filing_wins_and_the_other_desktop_is_told() {
     assert_eq!(a.listing(), b.listing());
     assert_eq!(row(&a, second)["status"], "filed");
 }
+
+/// A step taken on a view of a document that another desktop has changed since (practice
+/// schema 6) is refused by the practice log, `document_changed`, naming who changed it: online
+/// at once, offline when it is sent. The refused step stays in the desktop's own log but is
+/// folded out of its state, so both desktops show the other person's step, and a note (which
+/// carries no version) always goes in.
+#[test]
+fn a_step_on_a_view_changed_elsewhere_is_refused_and_undone_here() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 4, 71);
+    serve(&server, &inbox);
+    let a = Desktop {
+        data_dir: tmp.path().join("desktop-a"),
+        database: server.url("gp_one"),
+    };
+    let b = Desktop {
+        data_dir: tmp.path().join("desktop-b"),
+        database: server.url("gp_two"),
+    };
+    a.sync();
+    b.sync();
+    let ok = |out: Output| {
+        assert!(out.status.success(), "{}", text(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    ok(a.run(&["user", "add", "alice", "--role", "gp", "--json"]));
+    ok(b.run(&["user", "add", "bob", "--role", "gp", "--json"]));
+    ok(b.run(&[
+        "user",
+        "add",
+        "casey",
+        "--role",
+        "care-coordinator",
+        "--json",
+    ]));
+    let assignee = |d: &Desktop, id: &str| d.json(&["show", id, "--json"])["assigned_to"].clone();
+
+    // Online: A assigns document 1 to itself; B, which has not pulled since, assigns it to
+    // the care coordinator: refused at once, and B shows A's assignment.
+    let step = ok(a.run(&["claim", "1", "--as", "alice", "--json"]));
+    assert_eq!(step["practice"], "sent", "{step}");
+    let out = b.run(&["assign", "1", "--to", "casey", "--as", "bob", "--json"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error [document_changed]: changed by gp_one at "),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(assignee(&b, "1"), assignee(&a, "1"));
+    assert_eq!(b.json(&["status"])["practice"]["outbox"], 0);
+
+    // Offline: A claims document 2 online; B, offline and not knowing, assigns it: pending.
+    let step = ok(a.run(&["claim", "2", "--as", "alice", "--json"]));
+    assert_eq!(step["practice"], "sent", "{step}");
+    let offline = Desktop {
+        data_dir: b.data_dir.clone(),
+        database: format!(
+            "postgres://gp_two:{}@127.0.0.1:1/postgres",
+            PASSWORD.replace(' ', "%20")
+        ),
+    };
+    let step = ok(offline.run(&["assign", "2", "--to", "casey", "--as", "bob", "--json"]));
+    assert_eq!(step["practice"], "pending", "{step}");
+    // A note (no version) taken offline too: it always goes in.
+    ok(offline.run(&["note", "2", "Phoned the ward", "--as", "bob", "--json"]));
+    assert_ne!(
+        assignee(&b, "2"),
+        assignee(&a, "2"),
+        "B's own view, for now"
+    );
+
+    // Back online: the assignment is refused and undone on B; the note is taken.
+    let pulled = b.sync();
+    let refused = &pulled["refused"];
+    assert_eq!(refused.as_array().unwrap().len(), 1, "{pulled}");
+    assert_eq!(refused[0]["code"], "document_changed", "{pulled}");
+    assert_eq!(refused[0]["kind"], "assigned", "{pulled}");
+    assert!(
+        refused[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("changed by gp_one at "),
+        "{pulled}"
+    );
+    assert_eq!(pulled["events_pushed"], 1, "the note: {pulled}");
+    assert_eq!(assignee(&b, "2"), assignee(&a, "2"));
+    // B's own log still has the refused step (its audit trail), the practice log does not.
+    let shown = b.json(&["show", "2", "--json"]);
+    let kinds: Vec<&str> = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"assigned"), "{kinds:?}");
+    assert_eq!(
+        server.count(
+            "SELECT count(*) FROM handover.events WHERE kind = 'assigned' AND actor = 'gp_two'"
+        ),
+        0
+    );
+    // And a rebuild agrees with what the pull left.
+    let before = b.listing();
+    ok(b.run(&["rebuild", "--json"]));
+    assert_eq!(b.listing(), before);
+    a.sync();
+    assert_eq!(a.listing(), b.listing());
+}

@@ -159,6 +159,8 @@ pub enum CacheError {
     Practice(#[from] PracticeError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Workflow(String, ErrorCode),
 }
 
 impl Coded for CacheError {
@@ -166,6 +168,7 @@ impl Coded for CacheError {
         match self {
             CacheError::Practice(e) => e.code(),
             CacheError::Store(e) => e.code(),
+            CacheError::Workflow(_, code) => *code,
         }
     }
 }
@@ -213,6 +216,15 @@ async fn pull(
         &identity.practice_id,
         &identity.practice_name,
     )?;
+    // Who this desktop works as (its login, with the role the practice gave it), and the
+    // practice's people, as this desktop's profiles.
+    let people = db.practice_people().await?;
+    let roles: Vec<(String, handover_store::Role)> = people
+        .people
+        .iter()
+        .filter_map(|(login, role)| handover_store::Role::parse(role).map(|r| (login.clone(), r)))
+        .collect();
+    store.set_practice_people(&people.me, &roles, &now_rfc3339())?;
     let mut summary = CacheSummary {
         server_id: identity.server_id.clone(),
         practice_id: identity.practice_id.clone(),
@@ -245,8 +257,20 @@ async fn pull(
         for (e, out) in events.iter().zip(&outgoing) {
             match db.append_events(std::slice::from_ref(e)).await {
                 Ok(_) => summary.events_pushed += 1,
-                Err(refused @ PracticeError::AlreadyFiled(_)) => {
+                Err(
+                    refused @ (PracticeError::AlreadyFiled(_) | PracticeError::DocumentChanged(_)),
+                ) => {
                     store.drop_practice_push(out.seq)?;
+                    // The step stays in this desktop's log, marked refused, and its document
+                    // shows what the practice has.
+                    let document = match e.document_key.as_deref() {
+                        Some(k) => store.document_by_content(k)?,
+                        None => None,
+                    };
+                    if let Some(id) = document {
+                        handover_workflow::practice_refused(store, id, out.seq)
+                            .map_err(|e| CacheError::Workflow(e.to_string(), e.code()))?;
+                    }
                     summary.refused.push(RefusedStep {
                         event_id: e.event_id.clone(),
                         kind: e.kind.clone(),

@@ -36,6 +36,9 @@ use crate::{assess, Freshness, MailboxSettings, SyncProgress, SyncSummary};
 pub struct PracticeSyncView {
     /// The practice's name, once a pull has reached the server.
     pub practice_name: Option<String>,
+    /// The practice login this desktop works as, once a pull has found out (every step here
+    /// is that login's).
+    pub person: Option<String>,
     /// This desktop's steps not yet in the practice log (waiting to be sent, or sent and not
     /// yet pulled back): the window marks them pending.
     #[ts(type = "number")]
@@ -395,8 +398,10 @@ impl SyncService {
                     failing_since: pull.failing_since.clone(),
                     ..SyncState::default()
                 };
+                let person = store.practice_person()?.map(|u| u.name);
                 let view = self.with_progress(|p| PracticeSyncView {
                     practice_name: pull.practice_name.clone(),
+                    person,
                     pending: pull.pending,
                     changes: p.practice_changes,
                     refused: p.refused.clone(),
@@ -650,9 +655,11 @@ impl SyncService {
 
     /// After a step on `document_id` on a desktop of a practice: sends it at once (a round with
     /// the practice server) and returns the practice's refusal of it, if it refused it: a
-    /// filing another desktop made first, `already_filed`, "already filed by NAME at TIME"
-    /// (the other filing is then folded into the cache). A server that cannot be reached
-    /// leaves the step pending (Ok: the banner says so). Alone (no practice server), nothing.
+    /// filing another desktop made first, `already_filed`, "already filed by NAME at TIME", or
+    /// a step on a view someone else has changed since, `document_changed` (the step is then
+    /// folded out of this desktop's state, and the other person's pulled in). A server that
+    /// cannot be reached leaves the step pending (Ok: the banner says so). Alone (no practice
+    /// server), nothing.
     pub async fn send_step_now(
         self: &Arc<Self>,
         sink: Arc<dyn StatusSink>,

@@ -25,6 +25,10 @@ pub enum PracticeError {
     EventIdConflict(String),
     #[error("{0}")]
     AlreadyFiled(String),
+    /// A step made on a view of the document older than the practice log's: someone else
+    /// changed it meanwhile ("changed by LOGIN at TIME since it was seen").
+    #[error("{0}")]
+    DocumentChanged(String),
     #[error("refused: {0}")]
     PermissionDenied(String),
     #[error("a database login named {0} exists already")]
@@ -50,6 +54,7 @@ impl Coded for PracticeError {
             PracticeError::LeaseHeld(_) => ErrorCode::LeaseHeld,
             PracticeError::EventIdConflict(_) => ErrorCode::EventIdConflict,
             PracticeError::AlreadyFiled(_) => ErrorCode::AlreadyFiled,
+            PracticeError::DocumentChanged(_) => ErrorCode::DocumentChanged,
             PracticeError::PermissionDenied(_) => ErrorCode::PermissionDenied,
             PracticeError::UserExists(_) => ErrorCode::UserExists,
             PracticeError::InvalidArgument(_) => ErrorCode::InvalidArgument,
@@ -71,6 +76,7 @@ impl From<tokio_postgres::Error> for PracticeError {
             "HOL02" => PracticeError::LeaseHeld(message),
             "HOE01" => PracticeError::EventIdConflict(message),
             "HOC01" => PracticeError::AlreadyFiled(message),
+            "HOC02" => PracticeError::DocumentChanged(message),
             "HOP01" | "HOP02" => PracticeError::NotMember(message),
             "HOA01" => PracticeError::PermissionDenied(message),
             _ => {

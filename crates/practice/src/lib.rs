@@ -118,6 +118,15 @@ pub struct ChainReport {
     pub problem: Option<String>,
 }
 
+/// A practice's people as the server knows them (see [`PracticeDb::practice_people`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PracticePeople {
+    /// This connection's login.
+    pub me: String,
+    /// (login, workflow role) of every person of the practice.
+    pub people: Vec<(String, String)>,
+}
+
 /// What `init` did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InitReport {
@@ -591,6 +600,29 @@ impl PracticeDb {
             .query_one("SELECT practice_id FROM handover.require_member()", &[])
             .await?;
         Ok(row.get(0))
+    }
+
+    /// The people of this login's practice (not the puller): login and workflow role, and
+    /// which of them this login is. What a desktop of the practice acts as, and may assign to.
+    pub async fn practice_people(&self) -> Result<PracticePeople, PracticeError> {
+        let me: String = self
+            .client
+            .query_one("SELECT session_user::text", &[])
+            .await?
+            .get(0);
+        let rows = self
+            .client
+            .query(
+                "SELECT login::text, role FROM handover.members
+                  WHERE kind = 'person' AND practice_id = handover.session_practice()
+                  ORDER BY login",
+                &[],
+            )
+            .await?;
+        Ok(PracticePeople {
+            me,
+            people: rows.iter().map(|r| (r.get(0), r.get(1))).collect(),
+        })
     }
 
     /// Appends a batch in one transaction; returns each event's seq. Idempotent: events

@@ -672,6 +672,56 @@ CREATE TRIGGER events_notify AFTER INSERT ON handover.events
 CREATE TRIGGER documents_notify AFTER INSERT ON handover.documents
     FOR EACH ROW EXECUTE FUNCTION handover.notify_practice();
 "#,
+    // 6: steps carry the version of the document they were taken on. A desktop puts
+    // `expected_version` in the details of every step that changes a document (not notes or
+    // views, which always succeed): how many such steps of the document it had seen in the
+    // practice log, with its own not yet pulled back. The log keeps each document's count; a
+    // step whose expected version is not the count is refused (HOC02, "changed by LOGIN at
+    // TIME since it was seen"), so a step taken on a view someone else has changed since is
+    // never applied over theirs, and the person is told. Checked before insert, under the
+    // practice's head-row lock that `append_event` holds (so the count cannot move between
+    // the check and the insert). A resent event is found by its id before it gets here.
+    r#"
+CREATE TABLE handover.document_versions (
+    practice_id  text NOT NULL REFERENCES handover.practices,
+    document_key text NOT NULL,
+    version      bigint NOT NULL,
+    last_actor   name NOT NULL,
+    last_at      text NOT NULL,
+    PRIMARY KEY (practice_id, document_key)
+);
+ALTER TABLE handover.document_versions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_practice ON handover.document_versions FOR SELECT TO handover_member
+    USING (practice_id = handover.session_practice());
+GRANT SELECT ON handover.document_versions TO handover_member;
+
+CREATE FUNCTION handover.check_document_version() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_expected bigint;
+    v_row handover.document_versions%ROWTYPE;
+BEGIN
+    IF NEW.document_key IS NULL OR NOT (NEW.details::jsonb ? 'expected_version') THEN
+        RETURN NEW;
+    END IF;
+    v_expected := (NEW.details::jsonb ->> 'expected_version')::bigint;
+    SELECT * INTO v_row FROM handover.document_versions d
+     WHERE d.practice_id = NEW.practice_id AND d.document_key = NEW.document_key;
+    IF coalesce(v_row.version, 0) <> v_expected THEN
+        RAISE EXCEPTION 'changed by % at % since it was seen', v_row.last_actor, v_row.last_at
+            USING ERRCODE = 'HOC02';
+    END IF;
+    INSERT INTO handover.document_versions (practice_id, document_key, version, last_actor, last_at)
+    VALUES (NEW.practice_id, NEW.document_key, v_expected + 1, NEW.actor, NEW.at)
+    ON CONFLICT (practice_id, document_key) DO UPDATE
+       SET version = EXCLUDED.version, last_actor = EXCLUDED.last_actor,
+           last_at = EXCLUDED.last_at;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER events_document_version BEFORE INSERT ON handover.events
+    FOR EACH ROW EXECUTE FUNCTION handover.check_document_version();
+"#,
 ];
 
 /// The channel a practice's desktops LISTEN on (migration 5): `handover_` and the practice's

@@ -79,3 +79,104 @@ impl Store {
         Ok(rows)
     }
 }
+
+/// Where the local log's refused steps are listed (a small JSON array of local seqs).
+const REFUSED: &str = "practice_refused_seqs";
+
+impl Store {
+    /// The document key (content hash, or `local:ID` for documents stored before hashes were
+    /// kept) that events about document `id` carry.
+    pub fn document_key_of(&self, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT coalesce(content_sha256, 'local:' || id) FROM documents WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The document's version in the practice log as this desktop knows it (issue 14, practice
+    /// schema 6): how many steps carrying an `expected_version` the practice log has for it
+    /// (as pulled), and this desktop's own still in the outbox (sent or not, not yet pulled
+    /// back; assumed accepted: if one is refused, the ones after it are refused too).
+    pub fn practice_document_version(&self, document_key: &str) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT count(*) FROM practice_events
+                      WHERE document_key = ?1
+                        AND json_extract(details, '$.expected_version') IS NOT NULL)
+                  + (SELECT count(*) FROM practice_outbox o JOIN events e ON e.seq = o.seq
+                      WHERE e.document_key = ?1
+                        AND json_extract(e.details, '$.expected_version') IS NOT NULL)",
+            params![document_key],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Records that the practice log refused the local log's event `seq` (another person
+    /// filed the document first, or changed it since it was seen): it stays in this desktop's
+    /// own log (its audit trail), and is no longer folded into the document's state.
+    pub fn mark_practice_refused(&self, seq: i64) -> Result<(), StoreError> {
+        let mut seqs = self.practice_refused_seqs()?;
+        if seqs.insert(seq) {
+            let json = serde_json::to_string(&seqs).expect("serialises");
+            self.conn.execute(
+                "INSERT INTO app_meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![REFUSED, json],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The local log's events the practice log refused (see [`Store::mark_practice_refused`]).
+    pub fn practice_refused_seqs(&self) -> Result<std::collections::BTreeSet<i64>, StoreError> {
+        Ok(self
+            .meta_value(REFUSED)?
+            .and_then(|v| serde_json::from_str(&v).ok())
+            .unwrap_or_default())
+    }
+}
+
+/// Who this desktop works as on the practice server (its login), once a pull has found out.
+const PERSON: &str = "practice_person";
+
+impl Store {
+    /// Records the practice's people (from the server: login and role) as this desktop's
+    /// profiles, so they can be assigned to and named alike everywhere, and which of them this
+    /// desktop works as: on a desktop of a practice every step is that login's, with the role
+    /// the practice gave it (see `handover_workflow::actor_for`). A role changed on the server
+    /// is changed here.
+    pub fn set_practice_people(
+        &self,
+        me: &str,
+        people: &[(String, crate::Role)],
+        at: &str,
+    ) -> Result<(), StoreError> {
+        self.atomically(|s| {
+            for (login, role) in people {
+                s.conn.execute(
+                    "INSERT INTO users (name, role, added_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (name) DO UPDATE SET role = excluded.role",
+                    params![login, role, at],
+                )?;
+            }
+            s.conn.execute(
+                "INSERT INTO app_meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![PERSON, me],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The practice login this desktop works as, and its role, once known (None: it works
+    /// alone, or has not reached its practice server yet, or the login has no person's role).
+    pub fn practice_person(&self) -> Result<Option<crate::User>, StoreError> {
+        match self.meta_value(PERSON)? {
+            Some(login) => self.user(&login),
+            None => Ok(None),
+        }
+    }
+}

@@ -539,6 +539,13 @@ impl Store {
         Ok(())
     }
 
+    /// Removes one document's tasks (before its state is folded again from its events).
+    pub fn clear_tasks_of(&self, document_id: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM tasks WHERE document_id = ?1", [document_id])?;
+        Ok(())
+    }
+
     // Responses decided by the workflow.
 
     /// The response codes already queued for a message, by kind (`infrastructure`, `business`).

@@ -101,8 +101,21 @@ impl WorkflowConfig {
     }
 }
 
-/// The person acting, as the store records them.
+/// The person acting, as the store records them: `name`'s profile, or on a desktop of a
+/// practice the practice login (see below).
 pub fn actor_for(store: &Store, name: Option<&str>) -> Result<Actor, WorkflowError> {
+    // On a desktop of a practice, whoever works here is the practice login it connects as
+    // (the practice log records that login as the actor of every step it sends), with the
+    // role the practice gave it: a profile chosen on this desktop cannot act as another
+    // person or with another role.
+    if let Some(user) = store.practice_person()? {
+        return Ok(Actor {
+            name: user.name,
+            role: Some(user.role),
+            os_user: handover_store::os_user(),
+            device: store.device_id()?,
+        });
+    }
     let name = name
         .map(str::trim)
         .filter(|n| !n.is_empty())
@@ -197,12 +210,32 @@ fn append(
     document_id: Option<i64>,
     event: &WorkEvent,
 ) -> Result<(), WorkflowError> {
+    let mut details = event.details();
+    // On a desktop of a practice, a person's step that changes a document carries the version
+    // of the document it was taken on (the practice log refuses it if someone else changed the
+    // document since: practice schema 6). Added before the event is recorded, so the practice
+    // log gets exactly what this desktop's log holds.
+    if actor.name != SYSTEM_ACTOR && event.changes_document() && store.is_practice_cache()? {
+        if let Some(key) = match document_id {
+            Some(id) => store.document_key_of(id)?,
+            None => None,
+        }
+        .filter(|k| !k.starts_with("local:"))
+        {
+            if let Some(obj) = details.as_object_mut() {
+                obj.insert(
+                    "expected_version".into(),
+                    store.practice_document_version(&key)?.into(),
+                );
+            }
+        }
+    }
     let stored = store.append_event(&NewEvent {
         actor,
         at,
         document_id,
         kind: &event.kind(),
-        details: &event.details(),
+        details: &details,
     })?;
     // A person's step on a document goes to the practice log too, when this store is a cache
     // of a practice server (issue 14): queued in this transaction, sent at the next pull. What
@@ -1444,42 +1477,78 @@ pub fn rematch_after_import(
 pub fn rebuild(store: &Store) -> Result<usize, WorkflowError> {
     store.atomically(|s| {
         let device = s.device_id()?;
+        let refused = s.practice_refused_seqs()?;
         let mut n = 0;
         s.clear_tasks()?;
         for id in s.document_ids()? {
-            let local = s.document_events(id)?;
-            if local.is_empty() {
-                continue;
+            if fold_document(s, id, &device, &refused, false)? {
+                n += 1;
             }
-            // (after which own event, 0 own / 1 practice, practice seq)
-            let mut folds: Vec<((i64, u8, i64), WorkEvent, Stamp)> = Vec::new();
-            for e in &local {
-                let Some(ev) = WorkEvent::from_log(&e.kind, &e.details) else {
-                    continue;
-                };
-                let st = Stamp {
-                    by: e.actor.clone(),
-                    role: e.role,
-                    at: e.at.clone(),
-                };
-                folds.push(((e.seq, 0, 0), ev, st));
-            }
-            let arrival = local[0].seq;
-            for (p, after) in s.practice_events_of_document(id)? {
-                if let Some((ev, st)) = practice_work_event(&device, &p) {
-                    folds.push(((after.unwrap_or(arrival), 1, p.seq), ev, st));
-                }
-            }
-            folds.sort_by_key(|(k, _, _)| *k);
-            let mut state = WorkState::default();
-            for (_, ev, st) in &folds {
-                state.apply(ev, st);
-                task_effects(s, id, ev, st)?;
-            }
-            write(s, id, &state, false)?;
-            n += 1;
         }
         Ok(n)
+    })
+}
+
+/// Folds one document's state and tasks again from its own log and the practice events, the
+/// local events the practice refused left out (their caller has removed its tasks, or all).
+/// `bump`: raise the document's version (what it shows changed). False when the document has
+/// no events.
+fn fold_document(
+    s: &Store,
+    id: i64,
+    device: &str,
+    refused: &std::collections::BTreeSet<i64>,
+    bump: bool,
+) -> Result<bool, WorkflowError> {
+    let local = s.document_events(id)?;
+    if local.is_empty() {
+        return Ok(false);
+    }
+    // (after which own event, 0 own / 1 practice, practice seq)
+    let mut folds: Vec<((i64, u8, i64), WorkEvent, Stamp)> = Vec::new();
+    for e in &local {
+        if refused.contains(&e.seq) {
+            continue;
+        }
+        let Some(ev) = WorkEvent::from_log(&e.kind, &e.details) else {
+            continue;
+        };
+        let st = Stamp {
+            by: e.actor.clone(),
+            role: e.role,
+            at: e.at.clone(),
+        };
+        folds.push(((e.seq, 0, 0), ev, st));
+    }
+    let arrival = local[0].seq;
+    for (p, after) in s.practice_events_of_document(id)? {
+        if let Some((ev, st)) = practice_work_event(device, &p) {
+            folds.push(((after.unwrap_or(arrival), 1, p.seq), ev, st));
+        }
+    }
+    folds.sort_by_key(|(k, _, _)| *k);
+    let mut state = WorkState::default();
+    for (_, ev, st) in &folds {
+        state.apply(ev, st);
+        task_effects(s, id, ev, st)?;
+    }
+    write(s, id, &state, bump)?;
+    Ok(true)
+}
+
+/// The practice log refused this desktop's step `seq` on document `document_id` (another
+/// person filed it first, or changed it since the step's view): the step stays in this
+/// desktop's own log, marked refused, and the document's state and tasks are folded again
+/// without it, so this desktop shows what the practice has (and raises the document's version,
+/// so a view taken before is refused as changed).
+pub fn practice_refused(store: &Store, document_id: i64, seq: i64) -> Result<(), WorkflowError> {
+    store.atomically(|s| {
+        s.mark_practice_refused(seq)?;
+        let device = s.device_id()?;
+        let refused = s.practice_refused_seqs()?;
+        s.clear_tasks_of(document_id)?;
+        fold_document(s, document_id, &device, &refused, true)?;
+        Ok(())
     })
 }
 

@@ -22,6 +22,9 @@ pub struct CurrentUser {
     pub name: String,
     pub role: Role,
     pub permissions: Vec<Permission>,
+    /// The practice login this desktop works as (a desktop of a practice): nobody else can be
+    /// chosen here.
+    pub practice_login: bool,
 }
 
 /// A step on a document.
@@ -96,6 +99,14 @@ fn current(user: User) -> CurrentUser {
         permissions: workflow::permissions_of(user.role),
         name: user.name,
         role: user.role,
+        practice_login: false,
+    }
+}
+
+fn practice_login(user: User) -> CurrentUser {
+    CurrentUser {
+        practice_login: true,
+        ..current(user)
     }
 }
 
@@ -143,9 +154,24 @@ pub fn add_user(state: State<'_, AppState>, name: String, role: Role) -> CmdResu
     done
 }
 
-/// Chooses who is working on this desktop (until the window closes or another is chosen).
+/// Chooses who is working on this desktop (until the window closes or another is chosen). On
+/// a desktop of a practice the person is its practice login, whoever is chosen.
 #[tauri::command]
 pub fn choose_user(state: State<'_, AppState>, name: String) -> CmdResult<CurrentUser> {
+    if let Some(me) = state.with_store(|s| Ok(s.practice_person()?))? {
+        if !me.name.eq_ignore_ascii_case(name.trim()) {
+            return Err(AppError::new(
+                ErrorCode::PermissionDenied,
+                format!(
+                    "On a computer of the practice you work as your practice login, {}: \
+                     another person signs in to the practice server on their own computer or \
+                     session.",
+                    me.name
+                ),
+            ));
+        }
+        return Ok(practice_login(me));
+    }
     let user = state.with_store(|s| {
         s.user(&name)?
             .ok_or_else(|| AppError::from(workflow::WorkflowError::UnknownUser(name.clone())))
@@ -156,6 +182,10 @@ pub fn choose_user(state: State<'_, AppState>, name: String) -> CmdResult<Curren
 
 #[tauri::command]
 pub fn current_user(state: State<'_, AppState>) -> CmdResult<Option<CurrentUser>> {
+    // On a desktop of a practice: its practice login, with the role the practice gave it.
+    if let Some(me) = state.with_store(|s| Ok(s.practice_person()?))? {
+        return Ok(Some(practice_login(me)));
+    }
     let Some(name) = state.current_user() else {
         return Ok(None);
     };
@@ -170,9 +200,10 @@ pub fn document_workflow(state: State<'_, AppState>, id: i64) -> CmdResult<Workf
 /// One step on a document, refused if the document changed since `expected_version` (the
 /// version the person saw; notes always succeed). Returns the document's row as it now is.
 ///
-/// On a desktop of a practice the step is sent to the practice server at once; a filing waits
-/// for its answer (`already_filed` when another person filed it first: see
-/// `documents::set_document_status`).
+/// On a desktop of a practice the step is sent to the practice server at once and waits for its
+/// answer: `already_filed` when another person filed it first, `document_changed` when someone
+/// changed the document since this view (the step is then not applied here either). A note is
+/// sent without waiting. Offline, the step is kept, pending.
 #[tauri::command]
 pub async fn workflow_step<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
@@ -182,7 +213,8 @@ pub async fn workflow_step<R: tauri::Runtime>(
     step: WorkStep,
 ) -> CmdResult<DocumentRow> {
     let config = WorkflowConfig::from_env();
-    let filing = matches!(step, WorkStep::File { .. });
+    // Every step but a note waits for the practice's answer (a note always succeeds).
+    let wait = !matches!(step, WorkStep::Note { .. });
     let row = state.with_store(|s| {
         let a = actor(&state, s)?;
         let at = now();
@@ -222,7 +254,7 @@ pub async fn workflow_step<R: tauri::Runtime>(
             })?
             .row)
     })?;
-    crate::state::send_step(&app, &state, id, filing).await?;
+    crate::state::send_step(&app, &state, id, wait).await?;
     Ok(row)
 }
 

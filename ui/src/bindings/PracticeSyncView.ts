@@ -12,6 +12,11 @@ export type PracticeSyncView = {
  */
 practice_name: string | null, 
 /**
+ * The practice login this desktop works as, once a pull has found out (every step here
+ * is that login's).
+ */
+person: string | null, 
+/**
  * This desktop's steps not yet in the practice log (waiting to be sent, or sent and not
  * yet pulled back): the window marks them pending.
  */

@@ -21,8 +21,8 @@ import {
   undecided,
 } from "./workflow";
 
-const admin: CurrentUser = { name: "Alex Admin", role: "admin", permissions: ["work", "match", "file", "reject", "reassign"] };
-const gp: CurrentUser = { name: "Gita GP", role: "gp", permissions: ["work", "match", "file", "reject", "reassign", "sign-off", "verify-audit"] };
+const admin: CurrentUser = { name: "Alex Admin", role: "admin", permissions: ["work", "match", "file", "reject", "reassign"], practice_login: false };
+const gp: CurrentUser = { name: "Gita GP", role: "gp", permissions: ["work", "match", "file", "reject", "reassign", "sign-off", "verify-audit"], practice_login: false };
 
 function state(over: Partial<WorkState> = {}): WorkState {
   return {

@@ -71,7 +71,7 @@ describe("the sync state", () => {
 });
 
 describe("a desktop of a practice", () => {
-  const practice = (changes: number, refused: SyncStatusView["practice"] extends infer P ? (P extends { refused: infer R } ? R : never) : never = []) => ({ practice_name: "Riverside", pending: 0, changes, refused, poll_seconds: 5, chain_break: null });
+  const practice = (changes: number, refused: SyncStatusView["practice"] extends infer P ? (P extends { refused: infer R } ? R : never) : never = []) => ({ practice_name: "Riverside", person: "gp_one", pending: 0, changes, refused, poll_seconds: 5, chain_break: null });
   const refusal = (number: number) => ({ number, kind: "filed", document_id: 7, code: "already_filed" as const, message: "already filed by Sam Smith at 2026-12-02T10:00:00Z" });
 
   it("refreshes the lists and the open document when a pull brought something, not on quiet rounds", () => {

@@ -221,7 +221,7 @@ describe("the sync indicator element", () => {
 });
 
 describe("a desktop of a practice", () => {
-  const practice = (pending: number, chain_break: NonNullable<SyncStatusView["practice"]>["chain_break"] = null) => ({ practice_name: "Riverside", pending, changes: 0, refused: [], poll_seconds: 5, chain_break });
+  const practice = (pending: number, chain_break: NonNullable<SyncStatusView["practice"]>["chain_break"] = null) => ({ practice_name: "Riverside", person: "gp_one", pending, changes: 0, refused: [], poll_seconds: 5, chain_break });
   it("names the practice server, words its errors, and says which steps are waiting", () => {
     const v = view(
       { source: "practice", mailbox_label: "the practice server (Riverside)", practice: practice(2) },

@@ -146,7 +146,7 @@ describe("the document pane", () => {
       medrecConfirmUnchanged: (id: number) => asked.push(`confirm ${id}`),
       medrecSummary: (id: number) => asked.push(`summary ${id}`),
       medrecExport: (id: number) => asked.push(`export ${id}`),
-      people: () => ({ user: { name: "Pat Pharmacist", role: "pharmacist", permissions: ["work", "sign-off-medicines"] }, users: [] }),
+      people: () => ({ user: { name: "Pat Pharmacist", role: "pharmacist", permissions: ["work", "sign-off-medicines"], practice_login: false }, users: [] }),
     });
     const t = selection.select(documentTarget(7));
     const view = viewOf(7);

@@ -165,6 +165,9 @@ export class UserBox {
 
   show(user: CurrentUser | null): void {
     this.text.textContent = user ? personLabel(user.name, user.role) : "Nobody chosen";
+    // On a desktop of a practice the person is its practice login: nobody else can be chosen.
+    this.button.hidden = !!user?.practice_login;
+    this.text.title = user?.practice_login ? "Your practice server login: every step here is recorded as yours" : "";
     this.button.textContent = user ? "Switch" : "Choose";
     this.button.setAttribute("aria-label", user ? `Switch user (now ${personLabel(user.name, user.role)})` : "Choose who is working");
   }

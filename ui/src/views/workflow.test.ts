@@ -6,9 +6,9 @@ import type { WorkState } from "../bindings/WorkState";
 import type { WorkStep } from "../bindings/WorkStep";
 import { renderShared, renderWorkPanel, safeNoteHtml } from "./workflow";
 
-const admin: CurrentUser = { name: "Alex Admin", role: "admin", permissions: ["work", "match", "file", "reject", "reassign"] };
-const coordinator: CurrentUser = { name: "Casey Coordinator", role: "care-coordinator", permissions: ["work", "file", "reassign"] };
-const gp: CurrentUser = { name: "Gita GP", role: "gp", permissions: ["work", "match", "file", "reject", "reassign", "sign-off", "verify-audit"] };
+const admin: CurrentUser = { name: "Alex Admin", role: "admin", permissions: ["work", "match", "file", "reject", "reassign"], practice_login: false };
+const coordinator: CurrentUser = { name: "Casey Coordinator", role: "care-coordinator", permissions: ["work", "file", "reassign"], practice_login: false };
+const gp: CurrentUser = { name: "Gita GP", role: "gp", permissions: ["work", "match", "file", "reject", "reassign", "sign-off", "verify-audit"], practice_login: false };
 
 function state(over: Partial<WorkState> = {}): WorkState {
   return {
