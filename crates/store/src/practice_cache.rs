@@ -423,23 +423,7 @@ impl Store {
                     prev_hash, hash, recorded_at
              FROM practice_events WHERE document_key = ?1 ORDER BY seq",
         )?;
-        let rows = stmt.query_map(params![document_key], |r| {
-            Ok(PracticeEventRecord {
-                seq: r.get(0)?,
-                event_id: r.get(1)?,
-                at: r.get(2)?,
-                actor: r.get(3)?,
-                role: r.get(4)?,
-                os_user: r.get(5)?,
-                device: r.get(6)?,
-                document_key: r.get(7)?,
-                kind: r.get(8)?,
-                details: r.get(9)?,
-                prev_hash: r.get(10)?,
-                hash: r.get(11)?,
-                recorded_at: r.get(12)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![document_key], practice_event_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -602,21 +586,7 @@ impl Store {
         )?;
         let rows = stmt.query_map(params![document_id], |r| {
             Ok((
-                PracticeEventRecord {
-                    seq: r.get(0)?,
-                    event_id: r.get(1)?,
-                    at: r.get(2)?,
-                    actor: r.get(3)?,
-                    role: r.get(4)?,
-                    os_user: r.get(5)?,
-                    device: r.get(6)?,
-                    document_key: r.get(7)?,
-                    kind: r.get(8)?,
-                    details: r.get(9)?,
-                    prev_hash: r.get(10)?,
-                    hash: r.get(11)?,
-                    recorded_at: r.get(12)?,
-                },
+                practice_event_row(r)?,
                 r.get(13)?,
             ))
         })?;
@@ -789,4 +759,24 @@ mod tests {
         assert_eq!(store.record_practice_events(&back, "now").unwrap().len(), 3);
         assert_eq!(store.practice_outbox_len().unwrap(), 0);
     }
+}
+
+/// A `practice_events` row from its 13 columns in table order (seq ... recorded_at), first in
+/// the SELECT.
+fn practice_event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PracticeEventRecord> {
+    Ok(PracticeEventRecord {
+        seq: r.get(0)?,
+        event_id: r.get(1)?,
+        at: r.get(2)?,
+        actor: r.get(3)?,
+        role: r.get(4)?,
+        os_user: r.get(5)?,
+        device: r.get(6)?,
+        document_key: r.get(7)?,
+        kind: r.get(8)?,
+        details: r.get(9)?,
+        prev_hash: r.get(10)?,
+        hash: r.get(11)?,
+        recorded_at: r.get(12)?,
+    })
 }
