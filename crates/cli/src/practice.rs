@@ -516,7 +516,7 @@ pub fn import_register(
         .build()
         .map_err(|e| CliError::new(ErrorCode::Internal, e.to_string()))?;
     runtime.block_on(async {
-        let db = connect(url)
+        let mut db = connect(url)
             .await
             .map_err(|e| CliError::new(e.code(), not_imported(&e)))?;
         // The same server and practice this cache is of (else nothing is sent).
@@ -545,15 +545,15 @@ pub fn import_register(
             file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
             rejected: u32::try_from(read.rejected.len()).unwrap_or(u32::MAX),
         };
-        let imported = db.import_register(&upload).await.map_err(|e| match e {
+        let imported = db.import_register(&upload).await.map_err(|e| match &e {
             PracticeError::Unreachable(_) => CliError::new(e.code(), not_imported(&e)),
-            other => CliError::new(
-                other.code(),
-                format!("the register was NOT imported: the practice server refused it: {other}"),
+            PracticeError::PermissionDenied(why) => CliError::new(
+                e.code(),
+                format!("the register was NOT imported: the practice server refused it: {why}"),
             ),
+            _ => CliError::new(e.code(), format!("the register was NOT imported: {e}")),
         })?;
         // Taken here as every desktop takes it.
-        let mut db = db;
         let summary = pull_into_cache(&mut store, &mut db, &config)
             .await
             .map_err(|e| {
