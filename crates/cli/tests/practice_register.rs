@@ -10,7 +10,9 @@
 //! 2; a new desktop takes both versions before its first documents, so it matches them at
 //! once. A login whose role may not import a register is refused by the server; an import
 //! while the server is down fails with `practice_unreachable`, saying the register did NOT
-//! reach the practice, and changes nothing, here or on the server.
+//! reach the practice, and changes nothing, here or on the server. A server gone back to an
+//! older register is followed (its latest taken again; a version number reused with other rows
+//! told apart by the hash).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -516,4 +518,72 @@ fn an_import_refused_or_not_sent_changes_nothing_and_says_so() {
     assert_eq!(imported["practice"]["version"], 1, "{imported}");
     assert_eq!(a.register_patients(), 3);
     assert!(a.lanes().iter().all(|r| r["match_state"] == "matched"));
+}
+
+/// A server that has gone back to an older register (as after a restore from an older backup;
+/// here its last version is removed behind the append-only trigger): a desktop takes the
+/// server's latest again, keeps the patients it had, and takes what the server numbers after
+/// it, also under a number it had taken before with other rows (told apart by the hash).
+#[test]
+fn a_server_gone_back_to_an_older_register_is_followed() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    let people = mailbox(&inbox, 3, 61);
+    assert_eq!(serve(&server, &inbox), 3);
+    let a = Desktop::new(tmp.path(), "desktop-a", server.url("gp_one"));
+    let b = Desktop::new(tmp.path(), "desktop-b", server.url("gp_two"));
+    let c = Desktop::new(tmp.path(), "desktop-c", server.url("admin_one"));
+    a.sync();
+    let v1 = register_file(tmp.path(), "register-1.csv", &[&people[0]]);
+    let v2 = register_file(tmp.path(), "register-2.csv", &[&people[0], &people[1]]);
+    a.import(&v1);
+    assert_eq!(a.import(&v2)["practice"]["version"], 2);
+    for desktop in [&b, &c] {
+        assert_eq!(desktop.sync()["register_version"], 2);
+        assert_eq!(desktop.register_patients(), 2);
+    }
+
+    // The server loses version 2.
+    let su = server.superuser();
+    server
+        .rt
+        .block_on(su.client().batch_execute(
+            "ALTER TABLE handover.registers DISABLE TRIGGER registers_append_only;
+             DELETE FROM handover.registers WHERE version = 2;
+             ALTER TABLE handover.registers ENABLE TRIGGER registers_append_only;",
+        ))
+        .unwrap();
+    // C takes the server's latest, version 1, again; it keeps the patients it had.
+    let pulled = c.sync();
+    assert_eq!(
+        pulled["register"]["versions"],
+        serde_json::json!([1]),
+        "{pulled}"
+    );
+    assert_eq!(pulled["register_version"], 1);
+    assert_eq!(c.register_patients(), 2);
+    assert_eq!(c.match_of(&people[1].nhs), "matched");
+
+    // A new version 2, with other rows: every desktop takes it, B although it had a version 2.
+    let v2b = register_file(tmp.path(), "register-2b.csv", &[&people[0], &people[2]]);
+    let imported = a.import(&v2b);
+    assert_eq!(imported["practice"]["version"], 2, "{imported}");
+    assert_eq!(
+        imported["practice"]["versions_taken"],
+        serde_json::json!([2])
+    );
+    for desktop in [&b, &c] {
+        let pulled = desktop.sync();
+        assert_eq!(
+            pulled["register"]["versions"],
+            serde_json::json!([2]),
+            "{pulled}"
+        );
+        assert_eq!(desktop.match_of(&people[2].nhs), "matched");
+        assert_eq!(desktop.register_patients(), 3);
+    }
+    assert_eq!(a.match_of(&people[2].nhs), "matched");
+    assert_eq!(a.lanes(), b.lanes());
+    assert_eq!(c.lanes(), b.lanes());
 }
