@@ -12,7 +12,8 @@
 //! while the server is down fails with `practice_unreachable`, saying the register did NOT
 //! reach the practice, and changes nothing, here or on the server. A server gone back to an
 //! older register is followed (its latest taken again; a version number reused with other rows
-//! told apart by the hash).
+//! told apart by the hash). A pull killed between taking a version and matching the waiting
+//! documents again (`HANDOVER_TEST_CRASH_BEFORE_REMATCH`) matches them at the next pull.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -147,6 +148,7 @@ fn base(cmd: &mut Command) -> &mut Command {
         .env_remove("HANDOVER_TEST_DOCUMENT_PAGE")
         .env_remove("HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT")
         .env_remove("HANDOVER_TEST_HOLD_BEFORE_EVENTS")
+        .env_remove("HANDOVER_TEST_CRASH_BEFORE_REMATCH")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -183,11 +185,18 @@ impl Desktop {
     }
 
     fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[])
+    }
+
+    fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
         base(&mut cmd)
             .args(args)
             .env("HANDOVER_DATA_DIR", &self.data_dir)
             .env("HANDOVER_PRACTICE_DATABASE", &self.database);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.output().unwrap()
     }
 
@@ -586,4 +595,52 @@ fn a_server_gone_back_to_an_older_register_is_followed() {
     assert_eq!(a.match_of(&people[2].nhs), "matched");
     assert_eq!(a.lanes(), b.lanes());
     assert_eq!(c.lanes(), b.lanes());
+}
+
+/// A pull killed after it took a register version and before it matched the waiting documents
+/// again: the version is recorded with its rows, and the next pull matches them (nothing new to
+/// take, the documents matched as on the desktop that imported it).
+#[test]
+fn a_pull_killed_before_matching_again_matches_at_the_next_pull() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    let people = mailbox(&inbox, 3, 71);
+    assert_eq!(serve(&server, &inbox), 3);
+    let a = Desktop::new(tmp.path(), "desktop-a", server.url("gp_one"));
+    let b = Desktop::new(tmp.path(), "desktop-b", server.url("gp_two"));
+    a.sync();
+    b.sync();
+    let register = register_file(
+        tmp.path(),
+        "register.csv",
+        &people.iter().collect::<Vec<_>>(),
+    );
+    assert_eq!(a.import(&register)["rematched"], 3);
+
+    let out = b.run_with(
+        &["sync", "--once", "--json"],
+        &[("HANDOVER_TEST_CRASH_BEFORE_REMATCH", "1")],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("HANDOVER-TEST crashing before the rematch"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(b.register_version(), 1, "the version was taken");
+    assert_eq!(b.register_patients(), 3);
+    assert!(b.lanes().iter().all(|r| r["match_state"] == "unchecked"));
+
+    let pulled = b.sync();
+    assert_eq!(
+        pulled["register"]["versions"],
+        serde_json::json!([]),
+        "{pulled}"
+    );
+    assert_eq!(pulled["register"]["rematched"], 3, "{pulled}");
+    assert_eq!(b.lanes(), a.lanes());
+    assert!(b.lanes().iter().all(|r| r["match_state"] == "matched"));
+    let again = b.sync();
+    assert_eq!(again["register"], serde_json::Value::Null, "{again}");
 }

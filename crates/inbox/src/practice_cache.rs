@@ -81,7 +81,9 @@ pub const EVENT_PAGE: u32 = 1_000;
 /// dev-dependencies): `HANDOVER_TEST_DOCUMENT_PAGE=N` pulls N documents per page;
 /// `HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT=K` aborts the process just before the K-th page of
 /// documents commits (the pages before it committed); `HANDOVER_TEST_HOLD_BEFORE_EVENTS=1`
-/// says so on stderr and waits for a line on stdin between the documents and the events.
+/// says so on stderr and waits for a line on stdin between the documents and the events;
+/// `HANDOVER_TEST_CRASH_BEFORE_REMATCH=1` aborts between taking a register version and matching
+/// the waiting documents again.
 mod hooks {
     #[cfg(feature = "test-hooks")]
     fn number(name: &str) -> Option<u32> {
@@ -107,6 +109,16 @@ mod hooks {
                 std::io::stdin().read_line(&mut line)
             })
             .await;
+        }
+    }
+
+    /// `HANDOVER_TEST_CRASH_BEFORE_REMATCH=1`: aborts once a register version is taken (its
+    /// rows and version committed) and before the waiting documents are matched again.
+    pub(super) fn before_rematch() {
+        #[cfg(feature = "test-hooks")]
+        if number("HANDOVER_TEST_CRASH_BEFORE_REMATCH") == Some(1) {
+            eprintln!("HANDOVER-TEST crashing before the rematch");
+            std::process::abort();
         }
     }
 
@@ -586,6 +598,7 @@ async fn take_register(
     if record.rematched {
         return Ok(None);
     }
+    hooks::before_rematch();
     let at = now_rfc3339();
     taken.rematched = handover_workflow::rematch_after_practice_import(store, config, &at)
         .map_err(step_error)? as u64;
