@@ -441,6 +441,18 @@ fn print_cache_summary(summary: &CacheSummary, json: bool) {
             summary.document_cursor,
             summary.event_cursor
         );
+        if let Some(r) = &summary.register {
+            println!(
+                "practice register: version {} here (taken now: {}), {} document(s) matched again",
+                summary.register_version,
+                r.versions
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                r.rematched
+            );
+        }
         for r in &summary.refused {
             println!(
                 "not sent: {} of document {}: {}",
@@ -543,5 +555,132 @@ pub fn push_step(
             Some(r) => Err(CliError::new(r.code, r.message.clone())),
             None => Ok(StepDelivery::Sent),
         }
+    })
+}
+
+/// `handover register import FILE` on a desktop of a practice: the register goes to the practice
+/// server as a new version of the practice's register (the server checks that this login may
+/// import it), and then this desktop pulls, taking it as every other desktop will at its next
+/// pull (the rows written into the local register, the documents waiting for a match matched
+/// again). Nothing is written here unless the server took it: a server that cannot be reached,
+/// or that refuses, leaves this desktop as it was, and the error says the register did not
+/// reach the practice.
+pub fn import_register(
+    mut store: handover_store::Store,
+    url: &str,
+    file: &std::path::Path,
+    text: &str,
+    read: handover_workflow::RegisterFile,
+    json: bool,
+) -> Result<(), CliError> {
+    let config = handover_workflow::WorkflowConfig::from_env();
+    let not_imported = |e: &dyn std::fmt::Display| {
+        format!(
+            "the register was NOT imported: it did not reach the practice server ({e}); \
+             nothing changed, here or at the practice (if the connection broke while it was \
+             being sent, importing the same file again is safe: it is not added twice)"
+        )
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(ErrorCode::Internal, e.to_string()))?;
+    runtime.block_on(async {
+        let mut db = connect(url)
+            .await
+            .map_err(|e| CliError::new(e.code(), not_imported(&e)))?;
+        // The same server and practice this cache is of (else nothing is sent).
+        let identity = db
+            .server_identity()
+            .await
+            .map_err(|e| CliError::new(e.code(), not_imported(&e)))?;
+        let state = store.practice_cache_state()?;
+        if let (Some(server_id), Some(practice_id)) = (state.server_id, state.practice_id) {
+            if server_id != identity.server_id || practice_id != identity.practice_id {
+                let e = handover_store::StoreError::PracticeServerChanged {
+                    cached_server: server_id,
+                    cached_practice: practice_id,
+                    server: identity.server_id,
+                    practice: identity.practice_id,
+                };
+                return Err(CliError::new(
+                    e.code(),
+                    format!("the register was NOT imported: {e}"),
+                ));
+            }
+        }
+        let upload = handover_practice::RegisterUpload {
+            patients_json: serde_json::to_string(&read.patients).expect("the rows serialise"),
+            file_sha256: handover_practice::sha256_hex(text.as_bytes()),
+            file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
+            rejected: u32::try_from(read.rejected.len()).unwrap_or(u32::MAX),
+        };
+        let imported = db.import_register(&upload).await.map_err(|e| match &e {
+            PracticeError::Unreachable(_) => CliError::new(e.code(), not_imported(&e)),
+            PracticeError::PermissionDenied(why) => CliError::new(
+                e.code(),
+                format!("the register was NOT imported: the practice server refused it: {why}"),
+            ),
+            _ => CliError::new(e.code(), format!("the register was NOT imported: {e}")),
+        })?;
+        // Taken here as every desktop takes it.
+        let summary = pull_into_cache(&mut store, &mut db, &config)
+            .await
+            .map_err(|e| {
+                CliError::new(
+                    e.code(),
+                    format!(
+                        "the register reached the practice as version {}, but this desktop has \
+                         not taken it yet: {e}; the next `handover sync --once` takes it",
+                        imported.version
+                    ),
+                )
+            })?;
+        let taken = summary.register.clone().unwrap_or_default();
+        if json {
+            print_json(&serde_json::json!({
+                "imported": taken.imported,
+                "updated": taken.updated,
+                "unchanged": taken.unchanged,
+                "rejected": read.rejected,
+                "rematched": taken.rematched,
+                "practice": {
+                    "practice_id": summary.practice_id,
+                    "version": imported.version,
+                    "created": imported.created,
+                    "patients": read.patients.len(),
+                    "register_version": summary.register_version,
+                    "versions_taken": taken.versions,
+                },
+            }));
+        } else {
+            if imported.created {
+                println!(
+                    "practice {}: register version {} ({} patients) imported for every desktop",
+                    summary.practice_id,
+                    imported.version,
+                    read.patients.len()
+                );
+            } else {
+                println!(
+                    "practice {}: the register is unchanged since version {} (nothing added)",
+                    summary.practice_id, imported.version
+                );
+            }
+            println!(
+                "this desktop has version {}: imported {}, updated {}, unchanged {}, rejected {}; \
+                 {} document(s) matched again",
+                summary.register_version,
+                taken.imported,
+                taken.updated,
+                taken.unchanged,
+                read.rejected.len(),
+                taken.rematched
+            );
+            for r in &read.rejected {
+                println!("  line {}: {}", r.line, r.reason);
+            }
+        }
+        Ok(())
     })
 }

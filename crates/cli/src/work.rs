@@ -243,6 +243,22 @@ pub fn register(what: RegisterCommand) -> Result<(), CliError> {
             let today = chrono::Utc::now().date_naive();
             let read = workflow::read_register(&text, today)
                 .map_err(|m| CliError::new(ErrorCode::RegisterInvalid, m))?;
+            // On a desktop of a practice the register is the practice's: it goes to the
+            // practice server, and every desktop (this one too) takes it from there.
+            if let Some(url) = crate::practice::practice_database(&store)? {
+                return crate::practice::import_register(store, &url, &file, &text, read, json);
+            }
+            if let Some(practice) = store.practice_cache_state()?.practice_id {
+                return Err(CliError::new(
+                    ErrorCode::PracticeUnreachable,
+                    format!(
+                        "the register was NOT imported: this desktop is a cache of practice \
+                         {practice}'s server, whose desktops share one register; connect it to the \
+                         practice server (`handover practice connect`, or \
+                         HANDOVER_PRACTICE_DATABASE) to import it through the server"
+                    ),
+                ));
+            }
             let at = now();
             let config = WorkflowConfig::from_env();
             let actor = match who.name() {

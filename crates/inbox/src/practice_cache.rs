@@ -28,6 +28,15 @@
 //!    folded over this desktop's.
 //! 5. Records when the pull finished, or why it failed (what `handover status` shows).
 //!
+//! Between 4 and 2 (so documents pulled in the same round are matched against it): the
+//! practice register, shared through the server (schema 7, [`take_register`]). When the
+//! server's latest version is newer than the one the cache last took, each version after it is
+//! taken in order, each in one local transaction that writes its rows into the local register
+//! as `handover register import` does, records `RegisterImported`, and records the version
+//! taken; then the documents waiting for a match are matched again
+//! (`rematch_after_practice_import`: no business response from a desktop). So every desktop of
+//! the practice matches against the same register, whichever desktop imported it.
+//!
 //! Before 2 to 4: a server restored from an older backup is found ([`CacheSummary::chain_break`],
 //! see `rewind`). Its identity (`handover.server`, in the backup) is the same, but its log no
 //! longer has the event at the cache's cursor with the hash the cache kept, or its documents
@@ -54,7 +63,7 @@ use handover_errors::{Coded, ErrorCode};
 use handover_practice::{NewPracticeEvent, PracticeDb, PracticeError, PulledDocument};
 use handover_store::{
     ChainBreak, Disposition, DocumentIdentity, DocumentRecord, Incoming, IngestOutcome,
-    MessageSource, PracticeEventRecord, Store, StoreError,
+    MessageSource, PracticeEventRecord, PracticeRegisterRecord, RegisterPatient, Store, StoreError,
 };
 use handover_workflow::WorkflowConfig;
 use serde::Serialize;
@@ -72,7 +81,9 @@ pub const EVENT_PAGE: u32 = 1_000;
 /// dev-dependencies): `HANDOVER_TEST_DOCUMENT_PAGE=N` pulls N documents per page;
 /// `HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT=K` aborts the process just before the K-th page of
 /// documents commits (the pages before it committed); `HANDOVER_TEST_HOLD_BEFORE_EVENTS=1`
-/// says so on stderr and waits for a line on stdin between the documents and the events.
+/// says so on stderr and waits for a line on stdin between the documents and the events;
+/// `HANDOVER_TEST_CRASH_BEFORE_REMATCH=1` aborts between taking a register version and matching
+/// the waiting documents again.
 mod hooks {
     #[cfg(feature = "test-hooks")]
     fn number(name: &str) -> Option<u32> {
@@ -98,6 +109,16 @@ mod hooks {
                 std::io::stdin().read_line(&mut line)
             })
             .await;
+        }
+    }
+
+    /// `HANDOVER_TEST_CRASH_BEFORE_REMATCH=1`: aborts once a register version is taken (its
+    /// rows and version committed) and before the waiting documents are matched again.
+    pub(super) fn before_rematch() {
+        #[cfg(feature = "test-hooks")]
+        if number("HANDOVER_TEST_CRASH_BEFORE_REMATCH") == Some(1) {
+            eprintln!("HANDOVER-TEST crashing before the rematch");
+            std::process::abort();
         }
     }
 
@@ -139,6 +160,23 @@ pub struct CacheSummary {
     /// no longer had, and what this pull did about it (see the module docs). Not an error: the pull
     /// carried on from what the server still has.
     pub chain_break: Option<ChainBreak>,
+    /// The version of the practice register the cache has after this pull (0: none taken).
+    pub register_version: i64,
+    /// What this pull took of the practice register (None: nothing new).
+    pub register: Option<RegisterTaken>,
+}
+
+/// The versions of the practice register a pull took, and what they changed here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RegisterTaken {
+    /// The versions taken, oldest first.
+    pub versions: Vec<i64>,
+    /// Patients added to, changed in, and already so in the local register.
+    pub imported: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Documents waiting for a match whose match changed (matched, or another reason).
+    pub rematched: u64,
 }
 
 /// A step of this desktop's that the practice log refused.
@@ -291,6 +329,10 @@ async fn pull(
             break;
         }
     }
+    // The practice register before the documents, so that those pulled now are matched
+    // against the newest.
+    summary.register = take_register(store, db, config).await?;
+    summary.register_version = store.practice_register()?.map_or(0, |r| r.version);
     let (document_cursor, event_cursor) = store.practice_cursors()?;
     let mut cursor = document_cursor;
     let page_size = hooks::page_size(DOCUMENT_PAGE);
@@ -491,6 +533,102 @@ async fn rewind(store: &mut Store, db: &mut PracticeDb) -> Result<Option<ChainBr
         Ok::<_, StoreError>(())
     })?;
     Ok(Some(report))
+}
+
+fn step_error(e: handover_workflow::WorkflowError) -> StoreError {
+    match e {
+        handover_workflow::WorkflowError::Store(e) => e,
+        other => StoreError::Step(other.to_string()),
+    }
+}
+
+/// Takes the practice register's versions newer than the one this cache last took (see the
+/// module docs), and matches again the documents waiting for a match. A cache that took a
+/// version but stopped before matching again (a crash) matches again at its next pull.
+///
+/// A server that has gone back (restored from an older backup: its latest version is older
+/// than the cache's, or has another hash under the same number) has its latest version taken
+/// again: the local register is only ever added to, so the cache keeps the patients of the
+/// versions the server lost, and takes whatever the server numbers after its latest from
+/// then on.
+async fn take_register(
+    store: &mut Store,
+    db: &PracticeDb,
+    config: &WorkflowConfig,
+) -> Result<Option<RegisterTaken>, CacheError> {
+    let cached = store.practice_register()?;
+    let have = cached.as_ref().map_or(0, |r| r.version);
+    let mut taken = RegisterTaken::default();
+    if let Some(latest) = db.latest_register().await? {
+        let latest_version = i64::from(latest.version);
+        let first = if latest_version > have {
+            have + 1
+        } else if cached
+            .as_ref()
+            .is_some_and(|c| c.version == latest_version && c.sha256 == latest.sha256)
+        {
+            latest_version + 1 // nothing new
+        } else {
+            latest_version // the server went back: its latest again
+        };
+        for version in first..=latest_version {
+            let Some(v) = db.register_version(version as i32).await? else {
+                return Err(PracticeError::Database(format!(
+                    "the practice register's version {version} is missing on the server"
+                ))
+                .into());
+            };
+            let patients: Vec<RegisterPatient> = serde_json::from_str(&v.patients_json)
+                .map_err(|e| {
+                    PracticeError::Database(format!(
+                        "the practice register's version {version} cannot be read by this                          Handover: {e}"
+                    ))
+                })?;
+            let at = now_rfc3339();
+            let record = PracticeRegisterRecord {
+                version,
+                sha256: v.head.sha256.clone(),
+                imported_at: v.head.imported_at.clone(),
+                imported_by: v.head.imported_by.clone(),
+                taken_at: at.clone(),
+                rematched: false,
+            };
+            let written = store.atomically(|s| {
+                let written = s.write_register(&patients, &at)?;
+                let actor = handover_workflow::system_actor(s).map_err(step_error)?;
+                handover_workflow::record(
+                    s,
+                    &actor,
+                    &at,
+                    &handover_workflow::WorkEvent::RegisterImported {
+                        imported: written.imported,
+                        updated: written.updated,
+                        rejected: v.head.rejected.max(0) as u64,
+                    },
+                )
+                .map_err(step_error)?;
+                s.set_practice_register(&record)?;
+                Ok::<_, StoreError>(written)
+            })?;
+            taken.versions.push(version);
+            taken.imported += written.imported;
+            taken.updated += written.updated;
+            taken.unchanged += written.unchanged;
+        }
+    }
+    let Some(mut record) = store.practice_register()? else {
+        return Ok(None);
+    };
+    if record.rematched {
+        return Ok(None);
+    }
+    hooks::before_rematch();
+    let at = now_rfc3339();
+    taken.rematched = handover_workflow::rematch_after_practice_import(store, config, &at)
+        .map_err(step_error)? as u64;
+    record.rematched = true;
+    store.set_practice_register(&record)?;
+    Ok(Some(taken))
 }
 
 /// One page of documents and the cursor after it, in one local transaction.

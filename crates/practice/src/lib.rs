@@ -27,12 +27,17 @@
 //!   inserting transaction (gapless, in commit order, as events' seq); the server's identity
 //!   ([`PracticeDb::server_identity`]).
 //!
+//! - **The practice register** (schema 7, [`PracticeDb::import_register`]): every import a new
+//!   version per practice, kept, its rows hashed; imported only by a GP, an admin or the
+//!   practice manager (checked by the server), read by every member of the practice.
+//!
 //! Async on tokio: [`connect`] spawns the connection's task on the current runtime.
 
 mod cache;
 mod error;
 mod lease;
 mod received;
+mod register;
 pub mod schema;
 #[cfg(feature = "cluster")]
 pub mod testing;
@@ -46,6 +51,9 @@ pub use handover_chain::GENESIS_HASH;
 pub use lease::LeaseKeeper;
 pub use received::{
     MessageOutcome, OutboxEntry, QueuedResponse, ReceivedDocument, ReceivedMessage, StoredMessage,
+};
+pub use register::{
+    sha256_hex, RegisterHead, RegisterImport, RegisterUpload, RegisterVersion, REGISTER_SCHEMA,
 };
 use serde::Serialize;
 use tokio_postgres::{Client, Config, NoTls};

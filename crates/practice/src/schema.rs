@@ -722,6 +722,105 @@ $$;
 CREATE TRIGGER events_document_version BEFORE INSERT ON handover.events
     FOR EACH ROW EXECUTE FUNCTION handover.check_document_version();
 "#,
+    // 7: the practice register, shared. Each import is a new version (1, 2, ... per practice,
+    // given under a lock on the practice's row, so in commit order with no gap), kept for good:
+    // which register was in force when. The rows are as the importing desktop read them from
+    // its file (JSON, exactly as hashed; a desktop checks the hash when it takes a version),
+    // with the file's own hash. Written only through `import_register`, which takes who
+    // imported it from the session and allows the roles that may match documents to the
+    // register on the desktop (gp, admin, practice-manager). Desktops are woken as for events.
+    r#"
+CREATE TABLE handover.registers (
+    practice_id  text NOT NULL REFERENCES handover.practices,
+    version      integer NOT NULL CHECK (version >= 1),
+    imported_at  timestamptz NOT NULL DEFAULT now(),
+    imported_by  text NOT NULL,          -- the database login that imported it (session_user)
+    role         text NOT NULL,          -- that login's workflow role then
+    file_name    text,                   -- the file's name as the desktop gave it (no path)
+    file_sha256  text NOT NULL CHECK (file_sha256 ~ '^[0-9a-f]{64}$'),  -- the file as read
+    patients     json NOT NULL,          -- the rows as read: a JSON array, as sent
+    patient_count integer NOT NULL CHECK (patient_count >= 0),
+    rejected     integer NOT NULL CHECK (rejected >= 0),  -- rows of the file not imported
+    sha256       text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),  -- of `patients`, as text
+    PRIMARY KEY (practice_id, version)
+);
+
+CREATE FUNCTION handover.refuse_register_change() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RAISE EXCEPTION 'the practice register''s versions are kept as imported'
+        USING ERRCODE = 'HOA01';
+END
+$$;
+CREATE TRIGGER registers_append_only BEFORE UPDATE OR DELETE ON handover.registers
+    FOR EACH ROW EXECUTE FUNCTION handover.refuse_register_change();
+CREATE TRIGGER registers_no_truncate BEFORE TRUNCATE ON handover.registers
+    FOR EACH STATEMENT EXECUTE FUNCTION handover.refuse_register_change();
+CREATE TRIGGER registers_notify AFTER INSERT ON handover.registers
+    FOR EACH ROW EXECUTE FUNCTION handover.notify_practice();
+
+-- Imports a register for the session's practice and returns its version, and whether it is
+-- new: the same rows and file as the latest version (an import sent again after a lost reply)
+-- return that version instead of adding one.
+CREATE FUNCTION handover.import_register(p_patients text, p_file_sha256 text,
+    p_file_name text, p_rejected integer, OUT version integer, OUT created boolean)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_practice text;
+    v_role     text;
+    v_patients json;
+    v_sha256   text;
+    v_version  integer;
+    v_last     handover.registers%ROWTYPE;
+BEGIN
+    SELECT r.practice_id, r.role INTO v_practice, v_role FROM handover.require_member() r;
+    IF v_role IS NULL OR v_role NOT IN ('gp', 'admin', 'practice-manager') THEN
+        RAISE EXCEPTION 'the database login % (%) may not import the practice register: a GP, an admin or the practice manager may',
+            session_user, coalesce(v_role, 'not a person') USING ERRCODE = '42501';
+    END IF;
+    IF p_patients IS NULL OR p_file_sha256 IS NULL OR p_rejected IS NULL THEN
+        RAISE EXCEPTION 'a register needs its rows, its file''s hash and the rows rejected'
+            USING ERRCODE = '22004';
+    END IF;
+    IF length(p_patients) > 200000000 OR length(p_file_name) > 255 THEN
+        RAISE EXCEPTION 'register too large' USING ERRCODE = '22001';
+    END IF;
+    v_patients := p_patients::json;  -- refuses rows that are not JSON
+    IF json_typeof(v_patients) <> 'array' THEN
+        RAISE EXCEPTION 'a register''s rows are a JSON array' USING ERRCODE = '22023';
+    END IF;
+    v_sha256 := encode(sha256(convert_to(p_patients, 'UTF8')), 'hex');
+
+    -- One import at a time per practice: the practice's row is locked to the end of the
+    -- transaction (NO KEY UPDATE: rows referring to the practice can still be written).
+    PERFORM 1 FROM handover.practices p WHERE p.practice_id = v_practice FOR NO KEY UPDATE;
+    SELECT * INTO v_last FROM handover.registers r
+     WHERE r.practice_id = v_practice ORDER BY r.version DESC LIMIT 1;
+    IF FOUND AND v_last.sha256 = v_sha256 AND v_last.file_sha256 = p_file_sha256 THEN
+        version := v_last.version;
+        created := false;
+        RETURN;
+    END IF;
+    v_version := coalesce(v_last.version, 0) + 1;
+    INSERT INTO handover.registers (practice_id, version, imported_by, role, file_name,
+        file_sha256, patients, patient_count, rejected, sha256)
+    VALUES (v_practice, v_version, session_user, v_role, p_file_name, p_file_sha256,
+        v_patients, json_array_length(v_patients), p_rejected, v_sha256);
+    version := v_version;
+    created := true;
+END
+$$;
+
+REVOKE ALL ON handover.registers FROM PUBLIC;
+REVOKE ALL ON FUNCTION handover.refuse_register_change() FROM PUBLIC;
+REVOKE ALL ON FUNCTION handover.import_register(text, text, text, integer) FROM PUBLIC;
+GRANT SELECT ON handover.registers TO handover_member;
+GRANT EXECUTE ON FUNCTION handover.import_register(text, text, text, integer)
+    TO handover_member;
+ALTER TABLE handover.registers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_practice ON handover.registers FOR SELECT TO handover_member
+    USING (practice_id = handover.session_practice());
+"#,
 ];
 
 /// The channel a practice's desktops LISTEN on (migration 5): `handover_` and the practice's

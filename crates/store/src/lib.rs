@@ -51,7 +51,9 @@ pub use ingest::{
 };
 pub use keys::{DbKey, KeyStore, KeyStoreError, OsKeyring, KEYRING_SERVICE};
 pub use medicines::{DmdConcept, DmdStatus, PracticeList, PracticeListLine, PracticeListVersion};
-pub use practice_cache::{ChainBreak, OutgoingEvent, PracticeCacheState, PracticeEventRecord};
+pub use practice_cache::{
+    ChainBreak, OutgoingEvent, PracticeCacheState, PracticeEventRecord, PracticeRegisterRecord,
+};
 pub use practice_settings::practice_password_account;
 pub use practice_status::PracticePullState;
 pub use queries::{ProblemKind, SyncProblem, SyncState, MAX_KEPT_PROBLEMS};

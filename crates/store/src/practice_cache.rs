@@ -30,6 +30,9 @@ pub(crate) const LAST_ATTEMPT: &str = "practice_last_attempt_at";
 pub(crate) const LAST_ERROR: &str = "practice_last_error";
 /// When the current run of failed pulls began (cleared by a pull that succeeds).
 pub(crate) const FAILING_SINCE: &str = "practice_failing_since";
+/// The practice register's version this cache last took from the server (JSON,
+/// [`PracticeRegisterRecord`]).
+const REGISTER: &str = "practice_register";
 
 /// Where this desktop's cache of the practice server stands: what `handover status` shows and
 /// the stale banner is made from ("practice server unreachable, last pulled N minutes ago").
@@ -58,6 +61,30 @@ pub struct PracticeCacheState {
     /// backup), and the last time, as reported then.
     pub chain_breaks: u64,
     pub last_chain_break: Option<ChainBreak>,
+    /// The version of the practice register (schema 6 on the server) this cache last took:
+    /// 0 when it has taken none. Every desktop of the practice that has taken version N
+    /// matches documents against the same register.
+    pub register_version: i64,
+    /// That version as the server recorded it (who imported it and when), and when this
+    /// cache took it.
+    pub register: Option<PracticeRegisterRecord>,
+}
+
+/// The version of the practice register a cache took from the practice server, recorded in
+/// the transaction that wrote its rows into the local register.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PracticeRegisterRecord {
+    pub version: i64,
+    /// SHA-256 of the version's rows as the server holds them.
+    pub sha256: String,
+    /// When and by whom (the database login) it was imported on the server.
+    pub imported_at: String,
+    pub imported_by: String,
+    /// When this cache took it.
+    pub taken_at: String,
+    /// Whether the documents waiting for a match have been matched again against it (set
+    /// once that is done; a pull finding it unset does it).
+    pub rematched: bool,
 }
 
 /// The practice server found to have gone back: its log no longer has the event at this
@@ -210,6 +237,7 @@ impl Store {
         let outbox: i64 = self
             .conn
             .query_row("SELECT count(*) FROM practice_outbox", [], |r| r.get(0))?;
+        let register = self.practice_register()?;
         let (chain_breaks, last_break): (i64, Option<String>) = self.conn.query_row(
             "SELECT count(*), (SELECT report FROM practice_chain_breaks ORDER BY id DESC LIMIT 1)
              FROM practice_chain_breaks",
@@ -231,7 +259,25 @@ impl Store {
             outbox: outbox as u64,
             chain_breaks: chain_breaks as u64,
             last_chain_break: last_break.and_then(|r| serde_json::from_str(&r).ok()),
+            register_version: register.as_ref().map_or(0, |r| r.version),
+            register,
         })
+    }
+
+    /// The version of the practice register this cache last took (None: none yet).
+    pub fn practice_register(&self) -> Result<Option<PracticeRegisterRecord>, StoreError> {
+        Ok(self
+            .meta_value(REGISTER)?
+            .and_then(|v| serde_json::from_str(&v).ok()))
+    }
+
+    /// Records the version of the practice register this cache has taken (call it in the
+    /// transaction that writes the version's rows).
+    pub fn set_practice_register(&self, record: &PracticeRegisterRecord) -> Result<(), StoreError> {
+        self.put_meta(
+            REGISTER,
+            Some(&serde_json::to_string(record).expect("serialises")),
+        )
     }
 
     /// Records which practice server and practice this cache is of, the first time; after
@@ -585,10 +631,7 @@ impl Store {
              ORDER BY p.seq",
         )?;
         let rows = stmt.query_map(params![document_id], |r| {
-            Ok((
-                practice_event_row(r)?,
-                r.get(13)?,
-            ))
+            Ok((practice_event_row(r)?, r.get(13)?))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -625,6 +668,26 @@ impl Store {
             }
         })
     }
+}
+
+/// A `practice_events` row from its 13 columns in table order (seq ... recorded_at), first in
+/// the SELECT.
+fn practice_event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PracticeEventRecord> {
+    Ok(PracticeEventRecord {
+        seq: r.get(0)?,
+        event_id: r.get(1)?,
+        at: r.get(2)?,
+        actor: r.get(3)?,
+        role: r.get(4)?,
+        os_user: r.get(5)?,
+        device: r.get(6)?,
+        document_key: r.get(7)?,
+        kind: r.get(8)?,
+        details: r.get(9)?,
+        prev_hash: r.get(10)?,
+        hash: r.get(11)?,
+        recorded_at: r.get(12)?,
+    })
 }
 
 #[cfg(test)]
@@ -759,24 +822,4 @@ mod tests {
         assert_eq!(store.record_practice_events(&back, "now").unwrap().len(), 3);
         assert_eq!(store.practice_outbox_len().unwrap(), 0);
     }
-}
-
-/// A `practice_events` row from its 13 columns in table order (seq ... recorded_at), first in
-/// the SELECT.
-fn practice_event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PracticeEventRecord> {
-    Ok(PracticeEventRecord {
-        seq: r.get(0)?,
-        event_id: r.get(1)?,
-        at: r.get(2)?,
-        actor: r.get(3)?,
-        role: r.get(4)?,
-        os_user: r.get(5)?,
-        device: r.get(6)?,
-        document_key: r.get(7)?,
-        kind: r.get(8)?,
-        details: r.get(9)?,
-        prev_hash: r.get(10)?,
-        hash: r.get(11)?,
-        recorded_at: r.get(12)?,
-    })
 }

@@ -1401,6 +1401,28 @@ pub fn rematch_after_import(
     config: &WorkflowConfig,
     at: &str,
 ) -> Result<usize, WorkflowError> {
+    rematch(store, config, at, true)
+}
+
+/// [`rematch_after_import`] on a desktop that is a cache of the practice server (issue 14),
+/// after it took a version of the practice's shared register: the same matching, but no
+/// business response is queued here (as [`received_from_practice`]: the practice's MESH
+/// puller answers the hospital; a response queued by every desktop would go out once per
+/// desktop).
+pub fn rematch_after_practice_import(
+    store: &Store,
+    config: &WorkflowConfig,
+    at: &str,
+) -> Result<usize, WorkflowError> {
+    rematch(store, config, at, false)
+}
+
+fn rematch(
+    store: &Store,
+    config: &WorkflowConfig,
+    at: &str,
+    respond: bool,
+) -> Result<usize, WorkflowError> {
     let actor = system_actor(store)?;
     let mut changed = 0;
     for d in store
@@ -1437,7 +1459,9 @@ pub fn rematch_after_import(
             };
             state.apply(&event, &st);
             append(s, &actor, at, Some(d.id), &event)?;
-            if let (MatchState::Matched, Some(reg)) = (decision.state, decision.registration) {
+            if let (true, MatchState::Matched, Some(reg)) =
+                (respond, decision.state, decision.registration)
+            {
                 let code = business_code(reg, decision.deceased_date.as_deref(), today(at));
                 if let Some(item) = person_business(s, &loaded, &state, code, config, at)? {
                     let e = WorkEvent::BusinessResponseQueued {
