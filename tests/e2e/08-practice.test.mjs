@@ -9,11 +9,11 @@
 // that second filing: the desktop whose filing it was finds the break, sends the filing again,
 // and both say what happened.
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { axeViolations, cli, fixtureMailbox, laneCounts, launch, press, screenshot, selectFileable, until } from "./harness.mjs";
+import { axeViolations, cli, fixtureMailbox, inspect, laneCounts, launch, press, screenshot, selectFileable, storeRows, until } from "./harness.mjs";
 import { PracticeCluster } from "./practice.mjs";
 
 const PASSWORD = "correct horse battery";
@@ -23,6 +23,8 @@ let pg;
 let a;
 let b;
 let stored;
+/** Pristine copies of the fixtures the practice's mailbox received. */
+let pristine;
 /** Documents in New on both desktops once they have pulled (some go to other lanes: GP review). */
 let N;
 /** A backup of the practice database taken after the first filing. */
@@ -38,7 +40,8 @@ before(async () => {
     cli(["practice", "add-user", login, "--role", role, "--database", pg.superuserUrl()], { HANDOVER_PRACTICE_PASSWORD: PASSWORD });
   }
   // The practice's one MESH puller stores the mailbox's documents on the server.
-  const { mailbox } = fixtureMailbox({ count: 16, seed: 23 });
+  let mailbox;
+  ({ mailbox, pristine } = fixtureMailbox({ count: 16, seed: 23 }));
   const round = JSON.parse(cli(["serve", "--once", "--json", "--holder", "e2e", "--folder", mailbox], { ...PRACTICE, HANDOVER_PRACTICE_DATABASE: pg.url("puller", PASSWORD) }));
   stored = round.stored;
   assert.ok(stored >= 4, JSON.stringify(round));
@@ -141,6 +144,35 @@ test("a computer working alone joins the practice's inbox from its Mailbox scree
   } finally {
     await c.close();
   }
+});
+
+test("the register imported on one desktop reaches the other, which matches its documents alike", async () => {
+  // Every fixture patient, registered, as the practice's register.
+  const seen = new Set();
+  const lines = ["nhs_number,family_name,given_name,birth_date,gender,postcode,registration,deceased_date"];
+  const csv = (v) => (/[",]/.test(v ?? "") ? `"${v.replace(/"/g, '""')}"` : (v ?? ""));
+  for (const f of readdirSync(pristine).filter((n) => n.endsWith(".xml"))) {
+    const p = inspect(path.join(pristine, f)).patient;
+    if (!p?.nhs_number || !p.birth_date || seen.has(p.nhs_number)) continue;
+    seen.add(p.nhs_number);
+    lines.push([p.nhs_number, csv(p.family ?? ""), csv((p.given ?? []).join(" ")), p.birth_date.slice(0, 10), p.gender ?? "", csv(p.postcode ?? ""), "registered", ""].join(","));
+  }
+  assert.ok(lines.length > 2, lines.join("\n"));
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "handover-e2e-register-")), "register.csv");
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  assert.equal(await (await b.browser.$("#register-banner")).isExisting(), true, "B has no register yet");
+  // Imported on A's computer (from the command line, as A's practice login): it goes to the server.
+  const imported = JSON.parse(cli(["register", "import", file, "--json"], { ...PRACTICE, HANDOVER_DATA_DIR: a.dataDir, HANDOVER_PRACTICE_DATABASE: pg.url("alex_admin", PASSWORD) }));
+  assert.deepEqual(imported.rejected ?? [], [], JSON.stringify(imported));
+  // B takes it at once (the server's notification), and its banner goes.
+  await until(async () => !(await (await b.browser.$("#register-banner")).isExisting()), { timeout: 10000, message: "B's register banner to go" });
+  // Both desktops now match the documents alike.
+  await until(async () => {
+    const lanes = (d) => storeRows(d).map((r) => `${r.nhs_number}:${r.match}:${r.status}`).sort().join(" ");
+    return lanes(a.dataDir) === lanes(b.dataDir) && storeRows(b.dataDir).some((r) => r.match === "matched");
+  }, { message: "both desktops matched alike" });
+  for (const { browser } of [a, b]) await until(async () => (await count(browser, "new")) === laneCounts(a.dataDir).new, { message: "New recounted" });
+  N = laneCounts(a.dataDir).new;
 });
 
 test("a document filed on one desktop shows as filed on the other within seconds, with who filed it", async () => {

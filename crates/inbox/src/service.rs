@@ -594,6 +594,7 @@ impl SyncService {
                 if c.documents_pulled + c.events_applied + c.events_new > 0
                     || !c.refused.is_empty()
                     || c.chain_break.is_some()
+                    || c.register.is_some()
                 {
                     p.practice_changes += 1;
                     changed = true;
