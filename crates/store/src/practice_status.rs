@@ -180,3 +180,42 @@ impl Store {
         }
     }
 }
+
+/// Where a document's answer to the hospital (its ITK3 business response) stands.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AnswerStatus {
+    pub response_code: String,
+    /// When it went to MESH (RFC 3339); None while it waits.
+    pub sent_at: Option<String>,
+    /// Why the last attempt to send it failed, if it did.
+    pub last_error: Option<String>,
+    /// The document came from the practice server: this desktop does not send answers to
+    /// hospitals (the practice's MESH mailbox is the server's), so this one is not sent from
+    /// here.
+    pub from_practice: bool,
+}
+
+impl Store {
+    /// The business response queued for document `id`'s message, and whether it was sent.
+    pub fn answer_status(&self, id: i64) -> Result<Option<AnswerStatus>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT o.response_code, o.sent_at, o.last_error, m.source = 'practice'
+                   FROM documents d JOIN outbox o ON o.message_id = d.message_id
+                   JOIN messages m ON m.id = d.message_id
+                  WHERE d.id = ?1 AND o.kind = 'business'",
+                params![id],
+                |r| {
+                    Ok(AnswerStatus {
+                        response_code: r.get(0)?,
+                        sent_at: r.get(1)?,
+                        last_error: r.get(2)?,
+                        from_practice: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+}

@@ -43,6 +43,9 @@ pub struct WorkflowView {
     /// the document that are not yet in the practice log (the window marks them pending).
     #[ts(type = "number[]")]
     pub pending: Vec<i64>,
+    /// The answer to the hospital (business response) queued for the document, and whether it
+    /// was sent.
+    pub answer: Option<handover_store::AnswerStatus>,
 }
 
 /// Markdown to HTML with raw HTML (block and inline) escaped: a note can never carry markup
@@ -95,6 +98,7 @@ pub fn workflow_view(store: &Store, id: i64) -> Result<WorkflowView, WorkflowErr
         notes.sort_by(|a, b| a.at.cmp(&b.at));
     }
     let pending = store.practice_pending_for(id)?;
+    let answer = store.answer_status(id)?;
     let nhs = state
         .matched_nhs_number
         .clone()
@@ -140,6 +144,7 @@ pub fn workflow_view(store: &Store, id: i64) -> Result<WorkflowView, WorkflowErr
         candidates,
         events,
         pending,
+        answer,
     })
 }
 

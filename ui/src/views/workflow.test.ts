@@ -4,7 +4,7 @@ import type { CurrentUser } from "../bindings/CurrentUser";
 import type { WorkflowView } from "../bindings/WorkflowView";
 import type { WorkState } from "../bindings/WorkState";
 import type { WorkStep } from "../bindings/WorkStep";
-import { renderShared, renderWorkPanel, safeNoteHtml } from "./workflow";
+import { answerSent, renderShared, renderWorkPanel, safeNoteHtml } from "./workflow";
 
 const admin: CurrentUser = { name: "Alex Admin", role: "admin", permissions: ["work", "match", "file", "reject", "reassign"], practice_login: false };
 const coordinator: CurrentUser = { name: "Casey Coordinator", role: "care-coordinator", permissions: ["work", "file", "reassign"], practice_login: false };
@@ -26,7 +26,7 @@ function action(index: number, over: Partial<ActionItem> = {}): ActionItem {
 const patient = { nhs_number: "9434765919", family_name: "Smith", given_name: "Sam", birth_date: "1957-01-01", gender: "female", postcode: "LS1 1AA", registration: "registered" as const, deceased_date: null };
 
 function work(over: Partial<WorkflowView> = {}, s: Partial<WorkState> = {}): WorkflowView {
-  return { document_id: 3, version: 4, state: state(s), actions: [action(0), action(1, { needs_decision: false, for_practice: false, text: "Patient to rest" })], tasks: [], notes: [], register_patient: patient, candidates: [], events: [], pending: [], ...over };
+  return { document_id: 3, version: 4, state: state(s), actions: [action(0), action(1, { needs_decision: false, for_practice: false, text: "Patient to rest" })], tasks: [], notes: [], register_patient: patient, candidates: [], events: [], pending: [], answer: null, ...over };
 }
 
 function panel(w: WorkflowView, user: CurrentUser | null, step = vi.fn<(s: WorkStep, f?: string) => void>()) {
@@ -152,5 +152,16 @@ describe("the shared record", () => {
   });
   it("is absent for a document neither filed nor waiting", () => {
     expect(renderShared(ctx(work()))).toBeNull();
+  });
+});
+
+describe("the answer to the hospital", () => {
+  const answer = (over: Partial<NonNullable<WorkflowView["answer"]>> = {}) => ({ response_code: "30002", sent_at: null, last_error: null, from_practice: false, ...over });
+  it("says whether it was sent, and never implies it when it was not", () => {
+    expect(answerSent(answer({ sent_at: "2026-12-01T09:05:00Z" }), "30002")).toBe(", sent 01-Dec-2026 09:05");
+    expect(answerSent(answer(), "30002")).toBe(", waiting to be sent at the next sync");
+    expect(answerSent(answer({ last_error: "MESH server error" }), "30002")).toBe(", not sent yet (last attempt failed: MESH server error)");
+    expect(answerSent(answer({ from_practice: true }), "30002")).toMatch(/^\. Not sent: computers of a practice do not send answers to hospitals yet/);
+    expect(answerSent(null, "30002")).toBe("");
   });
 });

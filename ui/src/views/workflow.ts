@@ -199,7 +199,7 @@ function renderMatch(ctx: WorkContext, handlers: WorkHandlers): HTMLElement {
   if (s.match_state === "not-known" && s.rejected) {
     box.append(h("p", { class: "app-work__stamp" }, `Rejected by ${personLabel(s.rejected.by, s.rejected.role)}, ${formatDateTime(s.rejected.at)}${s.reject_reason ? `: ${s.reject_reason}` : ""}`));
   }
-  if (s.business_response) box.append(h("p", { class: "app-work__stamp", "data-testid": "business-response" }, `Answer to the hospital: ${businessResponseText(s.business_response)}`));
+  if (s.business_response) box.append(h("p", { class: "app-work__stamp", "data-testid": "business-response" }, `Answer to the hospital: ${businessResponseText(s.business_response)}${answerSent(work.answer, s.business_response)}`));
 
   const candidates = matched ? [] : work.candidates;
   if (candidates.length) {
@@ -585,6 +585,17 @@ export function renderShared(ctx: WorkContext): HTMLElement | null {
         )
       : null,
   );
+}
+
+/**
+ * Whether the answer to the hospital went: ", sent 02-Dec-2026 10:40", ", waiting to be sent",
+ * or, on a computer of the practice, that it is not sent from here (said, never implied).
+ */
+export function answerSent(answer: WorkflowView["answer"], code: string): string {
+  if (!answer || answer.response_code !== code) return "";
+  if (answer.sent_at) return `, sent ${formatDateTime(answer.sent_at)}`;
+  if (answer.from_practice) return ". Not sent: computers of a practice do not send answers to hospitals yet, and the practice server does not send this one either. Tell the hospital another way if it matters.";
+  return answer.last_error ? `, not sent yet (last attempt failed: ${answer.last_error})` : ", waiting to be sent at the next sync";
 }
 
 /** The whole panel. */
