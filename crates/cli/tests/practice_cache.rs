@@ -10,137 +10,20 @@
 //! one desktop reach the other through the practice log, also when taken offline; a pull
 //! killed part-way loses nothing and repeats nothing.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
-use handover_practice::testing::Cluster;
-use handover_practice::{connect, NewPracticeEvent, PracticeDb};
+use handover_practice::{connect, NewPracticeEvent};
 
-const PASSWORD: &str = "correct horse battery";
+mod common;
+use common::{base, mailbox, serve, text, Desktop, Server, PASSWORD};
 
-struct Server {
-    cluster: Cluster,
-    rt: tokio::runtime::Runtime,
-    su: PracticeDb,
+/// What only these tests ask of a desktop.
+trait Listing {
+    fn listing(&self) -> Vec<serde_json::Value>;
 }
 
-impl Server {
-    /// Practice PRC1 with a puller and two GPs' logins.
-    fn start() -> Server {
-        let cluster = Cluster::start();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let su = rt.block_on(async {
-            let mut su = connect(&cluster.superuser_url()).await.unwrap();
-            su.init("PRC1", "Riverside Surgery").await.unwrap();
-            su.add_user("PRC1", "puller_a", "puller", PASSWORD)
-                .await
-                .unwrap();
-            for gp in ["gp_one", "gp_two"] {
-                su.add_user("PRC1", gp, "gp", PASSWORD).await.unwrap();
-            }
-            su
-        });
-        Server { cluster, rt, su }
-    }
-
-    fn url(&self, login: &str) -> String {
-        self.cluster.url(login, PASSWORD)
-    }
-
-    fn count(&self, sql: &str) -> i64 {
-        self.rt
-            .block_on(self.su.client().query_one(sql, &[]))
-            .unwrap()
-            .get(0)
-    }
-
-    fn string(&self, sql: &str) -> String {
-        self.rt
-            .block_on(self.su.client().query_one(sql, &[]))
-            .unwrap()
-            .get(0)
-    }
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn base(cmd: &mut Command) -> &mut Command {
-    cmd.env("HANDOVER_PRACTICE_ODS", "Y99999")
-        .env("HANDOVER_PRACTICE_NAME", "Riverside Surgery")
-        .env_remove("HANDOVER_MAILBOX_DIR")
-        .env_remove("HANDOVER_MESH_URL")
-        .env_remove("HANDOVER_MESH_MAILBOX")
-        .env_remove("HANDOVER_MESH_PASSWORD")
-        .env_remove("HANDOVER_MESH_SHARED_KEY")
-        .env_remove("HANDOVER_TEST_HOLD_BEFORE_COMMIT")
-        .env_remove("HANDOVER_TEST_CRASH_AFTER_COMMIT")
-        .env_remove("HANDOVER_TEST_DOCUMENT_PAGE")
-        .env_remove("HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT")
-        .env_remove("HANDOVER_TEST_HOLD_BEFORE_EVENTS")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-}
-
-/// `handover serve --once` over the folder; returns its summary.
-fn serve(server: &Server, inbox: &Path) -> serde_json::Value {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
-    base(&mut cmd)
-        .args([
-            "serve", "--once", "--json", "--holder", "host-a", "--folder",
-        ])
-        .arg(inbox)
-        .env("HANDOVER_PRACTICE_DATABASE", server.url("puller_a"))
-        .env_remove("HANDOVER_DATA_DIR");
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// A desktop: its own data directory, and the practice database URL (its person's login).
-struct Desktop {
-    data_dir: PathBuf,
-    database: String,
-}
-
-impl Desktop {
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_with(args, &[])
-    }
-
-    fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
-        base(&mut cmd)
-            .args(args)
-            .env("HANDOVER_DATA_DIR", &self.data_dir)
-            .env("HANDOVER_PRACTICE_DATABASE", &self.database);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.output().unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        let out = self.run(args);
-        assert!(out.status.success(), "{args:?}: {}", text(&out));
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
-    }
-
-    fn sync(&self) -> serde_json::Value {
-        self.json(&["sync", "--once", "--json"])
-    }
-
+impl Listing for Desktop {
     /// What both desktops must agree on for each document, in list order.
     fn listing(&self) -> Vec<serde_json::Value> {
         let rows = self.json(&["list", "--json"]);
@@ -156,15 +39,6 @@ impl Desktop {
             })
             .collect()
     }
-}
-
-fn mailbox(inbox: &Path, n: usize, seed: u64) -> Vec<handover_fixtures::Fixture> {
-    std::fs::create_dir_all(inbox).unwrap();
-    let fixtures = handover_fixtures::generate(n, seed);
-    for f in &fixtures {
-        std::fs::write(inbox.join(format!("s{seed}-{}", f.file_name)), &f.bytes).unwrap();
-    }
-    fixtures
 }
 
 fn event(n: u32, key: Option<&str>) -> NewPracticeEvent {

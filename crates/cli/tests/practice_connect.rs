@@ -13,16 +13,8 @@ use std::process::{Command, Output, Stdio};
 use handover_practice::connect;
 use handover_practice::testing::Cluster;
 
-const PASSWORD: &str = "correct horse battery";
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+mod common;
+use common::{text, PASSWORD};
 
 fn handover(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));

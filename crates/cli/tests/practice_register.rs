@@ -16,52 +16,31 @@
 //! documents again (`HANDOVER_TEST_CRASH_BEFORE_REMATCH`) matches them at the next pull.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-use handover_practice::testing::Cluster;
-use handover_practice::{connect, PracticeDb};
+mod common;
+use common::{text, Desktop, Server};
 
-const PASSWORD: &str = "correct horse battery";
-
-struct Server {
-    cluster: Cluster,
-    rt: tokio::runtime::Runtime,
+/// PRC1 with a puller, two GPs, an admin and a care coordinator.
+fn start() -> Server {
+    Server::start_with(&[
+        ("puller_a", "puller"),
+        ("gp_one", "gp"),
+        ("gp_two", "gp"),
+        ("admin_one", "admin"),
+        ("cc_one", "care-coordinator"),
+    ])
 }
 
-impl Server {
-    /// Practice PRC1 with a puller, two GPs, an admin and a care coordinator.
-    fn start() -> Server {
-        let cluster = Cluster::start();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let mut su = connect(&cluster.superuser_url()).await.unwrap();
-            su.init("PRC1", "Riverside Surgery").await.unwrap();
-            for (login, role) in [
-                ("puller_a", "puller"),
-                ("gp_one", "gp"),
-                ("gp_two", "gp"),
-                ("admin_one", "admin"),
-                ("cc_one", "care-coordinator"),
-            ] {
-                su.add_user("PRC1", login, role, PASSWORD).await.unwrap();
-            }
-        });
-        Server { cluster, rt }
-    }
+/// The register on the server, and the server stopped and started again.
+trait Registers {
+    fn registers(&self) -> Vec<(i32, String, i32)>;
+    fn pg_ctl(&self, args: &[&str]);
+    fn stop(&self);
+    fn restart(&self);
+}
 
-    fn url(&self, login: &str) -> String {
-        self.cluster.url(login, PASSWORD)
-    }
-
-    fn superuser(&self) -> PracticeDb {
-        self.rt
-            .block_on(connect(&self.cluster.superuser_url()))
-            .unwrap()
-    }
-
+impl Registers for Server {
     /// The register's versions on the server: (version, imported_by, patient_count).
     fn registers(&self) -> Vec<(i32, String, i32)> {
         let su = self.superuser();
@@ -125,91 +104,21 @@ impl Server {
     }
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn base(cmd: &mut Command) -> &mut Command {
-    cmd.env("HANDOVER_PRACTICE_ODS", "Y99999")
-        .env("HANDOVER_PRACTICE_NAME", "Riverside Surgery")
-        .env_remove("HANDOVER_MAILBOX_DIR")
-        .env_remove("HANDOVER_MESH_URL")
-        .env_remove("HANDOVER_MESH_MAILBOX")
-        .env_remove("HANDOVER_MESH_PASSWORD")
-        .env_remove("HANDOVER_MESH_SHARED_KEY")
-        .env_remove("HANDOVER_USER")
-        .env_remove("HANDOVER_TEST_HOLD_BEFORE_COMMIT")
-        .env_remove("HANDOVER_TEST_CRASH_AFTER_COMMIT")
-        .env_remove("HANDOVER_TEST_DOCUMENT_PAGE")
-        .env_remove("HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT")
-        .env_remove("HANDOVER_TEST_HOLD_BEFORE_EVENTS")
-        .env_remove("HANDOVER_TEST_CRASH_BEFORE_REMATCH")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-}
-
 /// `handover serve --once` over the folder; returns how many documents it stored.
 fn serve(server: &Server, inbox: &Path) -> i64 {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
-    base(&mut cmd)
-        .args([
-            "serve", "--once", "--json", "--holder", "host-a", "--folder",
-        ])
-        .arg(inbox)
-        .env("HANDOVER_PRACTICE_DATABASE", server.url("puller_a"))
-        .env_remove("HANDOVER_DATA_DIR");
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    summary["stored"].as_i64().unwrap()
+    common::serve(server, inbox)["stored"].as_i64().unwrap()
 }
 
-/// A desktop: its own data directory, and the practice database URL (its person's login).
-struct Desktop {
-    data_dir: PathBuf,
-    database: String,
+/// What only these tests ask of a desktop.
+trait RegisterViews {
+    fn import(&self, register: &Path) -> serde_json::Value;
+    fn lanes(&self) -> Vec<serde_json::Value>;
+    fn match_of(&self, nhs: &str) -> String;
+    fn register_version(&self) -> serde_json::Value;
+    fn register_patients(&self) -> i64;
 }
 
-impl Desktop {
-    fn new(tmp: &Path, name: &str, database: String) -> Desktop {
-        Desktop {
-            data_dir: tmp.join(name),
-            database,
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_with(args, &[])
-    }
-
-    fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
-        base(&mut cmd)
-            .args(args)
-            .env("HANDOVER_DATA_DIR", &self.data_dir)
-            .env("HANDOVER_PRACTICE_DATABASE", &self.database);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.output().unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        let out = self.run(args);
-        assert!(out.status.success(), "{args:?}: {}", text(&out));
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
-    }
-
-    fn sync(&self) -> serde_json::Value {
-        self.json(&["sync", "--once", "--json"])
-    }
-
+impl RegisterViews for Desktop {
     fn import(&self, register: &Path) -> serde_json::Value {
         self.json(&["register", "import", register.to_str().unwrap(), "--json"])
     }
@@ -308,7 +217,7 @@ fn register_file(dir: &Path, name: &str, people: &[&Patient]) -> PathBuf {
 
 #[test]
 fn a_register_imported_on_one_desktop_is_the_register_of_every_desktop() {
-    let server = Server::start();
+    let server = start();
     let tmp = tempfile::tempdir().unwrap();
     let inbox = tmp.path().join("inbox");
     let people = mailbox(&inbox, 6, 41);
@@ -452,7 +361,7 @@ fn a_register_imported_on_one_desktop_is_the_register_of_every_desktop() {
 
 #[test]
 fn an_import_refused_or_not_sent_changes_nothing_and_says_so() {
-    let server = Server::start();
+    let server = start();
     let tmp = tempfile::tempdir().unwrap();
     let inbox = tmp.path().join("inbox");
     let people = mailbox(&inbox, 3, 51);
@@ -535,7 +444,7 @@ fn an_import_refused_or_not_sent_changes_nothing_and_says_so() {
 /// it, also under a number it had taken before with other rows (told apart by the hash).
 #[test]
 fn a_server_gone_back_to_an_older_register_is_followed() {
-    let server = Server::start();
+    let server = start();
     let tmp = tempfile::tempdir().unwrap();
     let inbox = tmp.path().join("inbox");
     let people = mailbox(&inbox, 3, 61);
@@ -602,7 +511,7 @@ fn a_server_gone_back_to_an_older_register_is_followed() {
 /// take, the documents matched as on the desktop that imported it).
 #[test]
 fn a_pull_killed_before_matching_again_matches_at_the_next_pull() {
-    let server = Server::start();
+    let server = start();
     let tmp = tempfile::tempdir().unwrap();
     let inbox = tmp.path().join("inbox");
     let people = mailbox(&inbox, 3, 71);

@@ -11,57 +11,28 @@
 //! events gave the cached documents are the same after a rebuild as before it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
-use handover_practice::testing::{Cluster, SUPERUSER_PASSWORD};
-use handover_practice::{connect, PracticeDb};
+use handover_practice::connect;
+use handover_practice::testing::SUPERUSER_PASSWORD;
 
-const PASSWORD: &str = "correct horse battery";
+mod common;
+use common::{mailbox, text, Desktop, Server};
 
-struct Server {
-    cluster: Cluster,
-    rt: tokio::runtime::Runtime,
+/// A stored-documents count from `handover serve --once` over the folder.
+fn serve(server: &Server, inbox: &Path) -> i64 {
+    common::serve(server, inbox)["stored"].as_i64().unwrap()
 }
 
-impl Server {
-    /// Practice PRC1 with a puller and two GPs' logins.
-    fn start() -> Server {
-        let cluster = Cluster::start();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let mut su = connect(&cluster.superuser_url()).await.unwrap();
-            su.init("PRC1", "Riverside Surgery").await.unwrap();
-            su.add_user("PRC1", "puller_a", "puller", PASSWORD)
-                .await
-                .unwrap();
-            for gp in ["gp_one", "gp_two"] {
-                su.add_user("PRC1", gp, "gp", PASSWORD).await.unwrap();
-            }
-        });
-        Server { cluster, rt }
-    }
+/// The backup and the restore, and the chain as a person sees it.
+trait Backups {
+    fn tool(name: &str) -> PathBuf;
+    fn backup(&self, file: &Path);
+    fn restore(&self, file: &Path);
+    fn verify(&self) -> handover_practice::ChainReport;
+}
 
-    fn url(&self, login: &str) -> String {
-        self.cluster.url(login, PASSWORD)
-    }
-
-    fn su(&self) -> PracticeDb {
-        self.rt
-            .block_on(connect(&self.cluster.superuser_url()))
-            .unwrap()
-    }
-
-    fn count(&self, sql: &str) -> i64 {
-        let su = self.su();
-        self.rt
-            .block_on(su.client().query_one(sql, &[]))
-            .unwrap()
-            .get(0)
-    }
-
+impl Backups for Server {
     fn tool(name: &str) -> PathBuf {
         std::env::var_os("HANDOVER_PG_BIN")
             .map(PathBuf::from)
@@ -115,88 +86,16 @@ impl Server {
     }
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+/// What only these tests ask of a desktop.
+trait Views {
+    fn view(&self) -> serde_json::Value;
+    fn states(&self, ids: impl IntoIterator<Item = i64>) -> Vec<serde_json::Value>;
+    fn status_of(&self, id: i64) -> serde_json::Value;
+    fn file_one(&self, ids: impl IntoIterator<Item = i64>, who: &str) -> i64;
+    fn delegate_one(&self, ids: impl IntoIterator<Item = i64>, who: &str) -> i64;
 }
 
-fn base(cmd: &mut Command) -> &mut Command {
-    cmd.env("HANDOVER_PRACTICE_ODS", "Y99999")
-        .env("HANDOVER_PRACTICE_NAME", "Riverside Surgery")
-        .env_remove("HANDOVER_MAILBOX_DIR")
-        .env_remove("HANDOVER_MESH_URL")
-        .env_remove("HANDOVER_MESH_MAILBOX")
-        .env_remove("HANDOVER_MESH_PASSWORD")
-        .env_remove("HANDOVER_MESH_SHARED_KEY")
-        .env_remove("HANDOVER_USER")
-        .env_remove("HANDOVER_TEST_HOLD_BEFORE_COMMIT")
-        .env_remove("HANDOVER_TEST_CRASH_AFTER_COMMIT")
-        .env_remove("HANDOVER_TEST_DOCUMENT_PAGE")
-        .env_remove("HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT")
-        .env_remove("HANDOVER_TEST_HOLD_BEFORE_EVENTS")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-}
-
-/// `handover serve --once` over the folder; returns how many documents it stored.
-fn serve(server: &Server, inbox: &Path) -> i64 {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
-    base(&mut cmd)
-        .args([
-            "serve", "--once", "--json", "--holder", "host-a", "--folder",
-        ])
-        .arg(inbox)
-        .env("HANDOVER_PRACTICE_DATABASE", server.url("puller_a"))
-        .env_remove("HANDOVER_DATA_DIR");
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    summary["stored"].as_i64().unwrap()
-}
-
-fn mailbox(inbox: &Path, n: usize, seed: u64) {
-    std::fs::create_dir_all(inbox).unwrap();
-    for f in handover_fixtures::generate(n, seed) {
-        std::fs::write(inbox.join(format!("s{seed}-{}", f.file_name)), &f.bytes).unwrap();
-    }
-}
-
-/// A desktop: its own data directory, and the practice database URL (its person's login).
-struct Desktop {
-    data_dir: PathBuf,
-    database: String,
-}
-
-impl Desktop {
-    fn run(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
-        base(&mut cmd)
-            .args(args)
-            .env("HANDOVER_DATA_DIR", &self.data_dir)
-            .env("HANDOVER_PRACTICE_DATABASE", &self.database);
-        cmd.output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args);
-        assert!(out.status.success(), "{args:?}: {}", text(&out));
-        out
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        let out = self.ok(args);
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
-    }
-
-    fn sync(&self) -> serde_json::Value {
-        self.json(&["sync", "--once", "--json"])
-    }
-
+impl Views for Desktop {
     /// What must not change: each document's lane, match, assignee and open actions, in list
     /// order, and every open task.
     fn view(&self) -> serde_json::Value {
@@ -569,7 +468,7 @@ fn a_restored_server_that_moved_past_the_cache_is_found_by_the_hash_at_the_curso
     a.ok(&["user", "add", "alice", "--role", "gp"]);
     // Another desktop's events, appended as it would (device desk-9, login gp_two).
     let key = |doc_seq: i64| {
-        let su = server.su();
+        let su = server.superuser();
         server
             .rt
             .block_on(su.client().query_one(
