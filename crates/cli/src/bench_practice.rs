@@ -1,6 +1,6 @@
 //! `handover bench practice`: the practice store's figures (issue 14), on a throwaway
 //! PostgreSQL 15 cluster (`handover_practice::testing::Cluster`: initdb and pg_ctl in a
-//! temporary directory, loopback only, `fsync` off, removed at the end) and throwaway
+//! temporary directory, loopback only, `fsync` off unless `--durable`, removed at the end) and throwaway
 //! encrypted desktop caches (generated keys, not the keyring).
 //!
 //! 1. Fill: N generated documents stored on the server the way `handover serve` stores them
@@ -75,6 +75,10 @@ pub struct PracticeArgs {
     /// Documents those desktops pull (a practice of its own on the same server).
     #[arg(long, default_value_t = 1_000)]
     desktop_documents: usize,
+    /// A server that commits durably (fsync, synchronous_commit and full_page_writes on, as a
+    /// real server), instead of the tests' fast settings.
+    #[arg(long)]
+    durable: bool,
     #[arg(long)]
     json: bool,
 }
@@ -152,7 +156,11 @@ fn remove_store(path: &Path) {
 
 fn run_in(tmp: &Path, n: usize, args: &PracticeArgs) -> Result<serde_json::Value, CliError> {
     let load_at_start = load_average();
-    let cluster = Cluster::start();
+    let cluster = if args.durable {
+        Cluster::start_durable()
+    } else {
+        Cluster::start()
+    };
     let config = WorkflowConfig {
         practice_ods: "Y99999".into(),
         practice_name: "Bench Practice".into(),
@@ -187,6 +195,7 @@ fn run_in(tmp: &Path, n: usize, args: &PracticeArgs) -> Result<serde_json::Value
             )?,
         );
     }
+    figures.insert("durable_server".into(), json!(args.durable));
     figures.insert("peak_rss_mb".into(), json!(peak_rss_mb()));
     figures.insert("load_average_at_start".into(), json!(load_at_start));
     figures.insert("load_average_at_end".into(), json!(load_average()));
