@@ -75,6 +75,10 @@ pub struct PracticeArgs {
     /// Documents those desktops pull (a practice of its own on the same server).
     #[arg(long, default_value_t = 1_000)]
     desktop_documents: usize,
+    /// Steps one desktop takes while all those desktops listen, each timed until every one
+    /// has it (0: not measured).
+    #[arg(long, default_value_t = 50)]
+    fanout_steps: usize,
     /// A server that commits durably (fsync, synchronous_commit and full_page_writes on, as a
     /// real server), instead of the tests' fast settings.
     #[arg(long)]
@@ -191,6 +195,7 @@ fn run_in(tmp: &Path, n: usize, args: &PracticeArgs) -> Result<serde_json::Value
                 tmp,
                 args.desktops,
                 args.desktop_documents.max(1),
+                args.fanout_steps,
                 &config,
             )?,
         );
@@ -303,10 +308,12 @@ async fn two_desktops(
     let b_url = cluster.url("bench_b", PASSWORD);
     let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let stop = Arc::new(tokio::sync::Notify::new());
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let listener = {
-        let (config, stop) = (config.clone(), stop.clone());
-        std::thread::spawn(move || listening_desktop(b, &b_url, &config, seen_tx, ready_tx, &stop))
+        let config = config.clone();
+        std::thread::spawn(move || {
+            listening_desktop(0, b, &b_url, &config, seen_tx, ready_tx, stop)
+        })
     };
     let _ = ready_rx.await;
     let (mut woken_total, mut woken_push, mut woken_wake, mut woken_pull) =
@@ -348,7 +355,7 @@ async fn two_desktops(
         woken_wake.push(ms(seen.woken.saturating_duration_since(start)));
         woken_pull.push(ms(seen.applied.saturating_duration_since(seen.woken)));
     }
-    stop.notify_one();
+    let _ = stop_tx.send(true);
     let b = listener
         .join()
         .map_err(|_| err("desktop B's thread panicked"))??;
@@ -434,6 +441,7 @@ const FALLBACK_POLL: Duration = Duration::from_secs(10);
 /// What the listening desktop saw: when it was woken, when the pull that folded another
 /// desktop's event ended, and whether the fallback poll woke it.
 struct Seen {
+    desktop: usize,
     woken: Instant,
     applied: Instant,
     by_poll: bool,
@@ -444,12 +452,13 @@ struct Seen {
 /// `stop`. Each pull that folds another desktop's event is reported to `seen`. Returns the
 /// store.
 fn listening_desktop(
+    desktop: usize,
     mut store: Store,
     url: &str,
     config: &WorkflowConfig,
     seen: tokio::sync::mpsc::UnboundedSender<Seen>,
     ready: tokio::sync::oneshot::Sender<()>,
-    stop: &tokio::sync::Notify,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<Store, CliError> {
     runtime()?.block_on(async {
         let mut db = connect(url).await?;
@@ -461,7 +470,7 @@ fn listening_desktop(
             let by_poll = tokio::select! {
                 _ = wake.notified() => false,
                 _ = tokio::time::sleep(FALLBACK_POLL) => true,
-                _ = stop.notified() => break,
+                _ = stop.changed() => break,
             };
             let woken = Instant::now();
             let got = pull_into_cache(&mut store, &mut db, config).await?;
@@ -469,6 +478,7 @@ fn listening_desktop(
                 let applied = Instant::now();
                 if seen
                     .send(Seen {
+                        desktop,
                         woken,
                         applied,
                         by_poll,
@@ -609,12 +619,14 @@ fn gapless_from_one(mut seqs: Vec<i64>) -> bool {
 
 /// Part 7: `desktops` desktops, each its own login, connection, thread and encrypted store,
 /// pulling a practice of `m` documents into empty caches at the same moment (after one
-/// desktop pulled them alone, for comparison).
+/// desktop pulled them alone, for comparison). Then, `fanout_steps` times, the lone desktop
+/// takes a step while all of them listen as the app does: the time until every one has it.
 fn many_desktops(
     cluster: &Cluster,
     tmp: &Path,
     desktops: usize,
     m: usize,
+    fanout_steps: usize,
     config: &WorkflowConfig,
 ) -> Result<serde_json::Value, CliError> {
     const PRACTICE: &str = "CROWD1";
@@ -633,64 +645,184 @@ fn many_desktops(
         Ok::<_, CliError>(start.elapsed().as_secs_f64())
     })?;
 
-    // One desktop alone, for comparison.
+    // One desktop alone, for comparison; kept as the desktop that takes the steps below.
     let alone_path = tmp.join("crowd-alone.db");
-    let alone = pull_from_empty(
-        &cluster.url("crowd_alone", PASSWORD),
-        &alone_path,
-        config,
-        m,
-        None,
-    );
+    let alone_url = cluster.url("crowd_alone", PASSWORD);
+    let alone = pull_from_empty(&alone_url, &alone_path, config, m, None);
     let cache_mb = file_mb(&alone_path);
-    remove_store(&alone_path);
-    let alone = alone?;
+    let alone = match alone {
+        Ok(a) => a,
+        Err(e) => {
+            remove_store(&alone_path);
+            return Err(e);
+        }
+    };
 
     let barrier = Arc::new(Barrier::new(desktops + 1));
+    let (pulled_tx, pulled_rx) = std::sync::mpsc::channel();
+    let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut ready = Vec::new();
     let handles: Vec<_> = (0..desktops)
         .map(|d| {
             let url = cluster.url(&format!("bench_d{d}"), PASSWORD);
             let path: PathBuf = tmp.join(format!("crowd-{d}.db"));
             let (barrier, config) = (barrier.clone(), config.clone());
+            let (pulled_tx, seen_tx, stop) = (pulled_tx.clone(), seen_tx.clone(), stop_rx.clone());
+            let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+            ready.push(ready_rx);
             std::thread::spawn(move || {
-                let pulled = pull_from_empty(&url, &path, &config, m, Some(&barrier));
+                let result =
+                    pull_from_empty(&url, &path, &config, m, Some(&barrier)).and_then(|pulled| {
+                        let _ = pulled_tx.send(Ok((pulled.seconds, pulled.ended)));
+                        if fanout_steps == 0 {
+                            return Ok(());
+                        }
+                        listening_desktop(d, pulled.store, &url, &config, seen_tx, ready_tx, stop)
+                            .map(drop)
+                    });
+                if let Err(e) = &result {
+                    let _ = pulled_tx.send(Err(e.message.clone()));
+                }
                 remove_store(&path);
-                pulled
+                result
             })
         })
         .collect();
+    drop((pulled_tx, seen_tx));
     barrier.wait();
     let start = Instant::now();
-    let mut results = Vec::new();
+
+    let outcome = (|| -> Result<serde_json::Value, CliError> {
+        let mut per_desktop = Vec::new();
+        let mut last_end = start;
+        while per_desktop.len() < desktops {
+            match pulled_rx.recv() {
+                Ok(Ok((seconds, ended))) => {
+                    per_desktop.push(seconds);
+                    last_end = last_end.max(ended);
+                }
+                Ok(Err(e)) => return Err(err(format!("a desktop failed: {e}"))),
+                Err(_) => return Err(err("a desktop stopped")),
+            }
+        }
+        let seconds = last_end.duration_since(start).as_secs_f64();
+        let mut figures = json!({
+            "desktops": desktops,
+            "documents": m,
+            "server_fill_seconds": round1(fill_seconds),
+            "one_desktop_alone_seconds": round1(alone.seconds),
+            "one_desktop_alone_documents_per_second": (m as f64 / alone.seconds).round(),
+            "cache_mb_each": cache_mb,
+            "all_at_once_seconds": round1(seconds),
+            "all_at_once_documents_per_second": ((desktops * m) as f64 / seconds).round(),
+            "per_desktop_p50_seconds": round1(pctl(per_desktop.clone(), 0.5)),
+            "per_desktop_p95_seconds": round1(pctl(per_desktop.clone(), 0.95)),
+            "per_desktop_max_seconds": round1(pctl(per_desktop, 1.0)),
+        });
+        if fanout_steps == 0 {
+            return Ok(figures);
+        }
+
+        // Every desktop listening: the lone desktop takes a step, timed until all have it.
+        let mut store = alone.store;
+        let config = config.clone();
+        let fanout = runtime()?.block_on(async move {
+            for r in ready {
+                r.await
+                    .map_err(|_| err("a desktop stopped before it listened"))?;
+            }
+            let mut db = connect(&alone_url).await?;
+            let now = handover_inbox::now_rfc3339();
+            store.add_user("Bench GP", handover_store::Role::Gp, &now)?;
+            let gp = handover_workflow::actor_for(&store, Some("Bench GP"))?;
+            let (mut every, mut each) = (Vec::new(), Vec::new());
+            let mut by_poll = 0;
+            for i in 0..fanout_steps {
+                let id = 1 + ((i * 7919) % m) as i64;
+                let start = Instant::now();
+                handover_workflow::add_note(
+                    &store,
+                    &gp,
+                    id,
+                    format!("bench note to all {i}"),
+                    &handover_inbox::now_rfc3339(),
+                )?;
+                let sent = pull_into_cache(&mut store, &mut db, &config).await?;
+                if sent.events_pushed != 1 {
+                    return Err(err(format!(
+                        "the lone desktop pushed {} events",
+                        sent.events_pushed
+                    )));
+                }
+                let mut have = vec![false; desktops];
+                let mut last = Duration::ZERO;
+                while have.iter().any(|h| !h) {
+                    let seen: Seen =
+                        match tokio::time::timeout(Duration::from_secs(60), seen_rx.recv()).await {
+                            Ok(Some(seen)) => seen,
+                            Ok(None) => return Err(err("a listening desktop stopped")),
+                            Err(_) => {
+                                return Err(err(format!(
+                                    "not every desktop saw step {i} within 60 s"
+                                )))
+                            }
+                        };
+                    if std::mem::replace(&mut have[seen.desktop], true) {
+                        continue;
+                    }
+                    by_poll += usize::from(seen.by_poll);
+                    let took = seen.applied.saturating_duration_since(start);
+                    each.push(took.as_secs_f64() * 1000.0);
+                    last = last.max(took);
+                }
+                every.push(last.as_secs_f64() * 1000.0);
+            }
+            Ok::<_, CliError>(json!({
+                "listening_desktops": desktops,
+                "steps": every.len(),
+                "woken_by_the_fallback_poll": by_poll,
+                "step_to_every_desktop_p50_ms": pctl(every.clone(), 0.5),
+                "step_to_every_desktop_p95_ms": pctl(every.clone(), 0.95),
+                "step_to_every_desktop_max_ms": pctl(every, 1.0),
+                "step_to_each_desktop_p50_ms": pctl(each.clone(), 0.5),
+                "step_to_each_desktop_p95_ms": pctl(each, 0.95),
+            }))
+        })?;
+        figures
+            .as_object_mut()
+            .expect("an object")
+            .insert("fanout".into(), fanout);
+        Ok(figures)
+    })();
+
+    let _ = stop_tx.send(true);
+    join_desktops(handles)?;
+    remove_store(&alone_path);
+    outcome
+}
+
+/// Joins the desktops' threads: the first error, if any.
+fn join_desktops(
+    handles: Vec<std::thread::JoinHandle<Result<(), CliError>>>,
+) -> Result<(), CliError> {
+    let mut first = Ok(());
     for h in handles {
-        results.push(h.join().map_err(|_| err("a desktop's thread panicked"))?);
+        let r = h
+            .join()
+            .map_err(|_| err("a desktop's thread panicked"))
+            .and_then(|r| r);
+        if first.is_ok() {
+            first = r;
+        }
     }
-    let mut per_desktop = Vec::new();
-    let mut last_end = start;
-    for r in results {
-        let pulled = r?;
-        per_desktop.push(pulled.seconds);
-        last_end = last_end.max(pulled.ended);
-    }
-    let seconds = last_end.duration_since(start).as_secs_f64();
-    Ok(json!({
-        "desktops": desktops,
-        "documents": m,
-        "server_fill_seconds": round1(fill_seconds),
-        "one_desktop_alone_seconds": round1(alone.seconds),
-        "one_desktop_alone_documents_per_second": (m as f64 / alone.seconds).round(),
-        "cache_mb_each": cache_mb,
-        "all_at_once_seconds": round1(seconds),
-        "all_at_once_documents_per_second": ((desktops * m) as f64 / seconds).round(),
-        "per_desktop_p50_seconds": round1(pctl(per_desktop.clone(), 0.5)),
-        "per_desktop_p95_seconds": round1(pctl(per_desktop.clone(), 0.95)),
-        "per_desktop_max_seconds": round1(pctl(per_desktop, 1.0)),
-    }))
+    first
 }
 
 struct Pulled {
     seconds: f64,
     ended: Instant,
+    store: Store,
 }
 
 /// A desktop's first pull: a new encrypted store (a generated key), its own login and
@@ -726,6 +858,7 @@ fn pull_from_empty(
     Ok(Pulled {
         seconds: ended.duration_since(start).as_secs_f64(),
         ended,
+        store,
     })
 }
 
