@@ -29,7 +29,8 @@
 //!    `--desktop-documents` documents (1,000 by default: every desktop's cache is an encrypted
 //!    file of its own on the same disk); one desktop pulls them alone first, then all the
 //!    desktops, each its own login, connection, thread and SQLCipher store, start from empty
-//!    at the same moment.
+//!    at the same moment. Then all of them listen (as in 4) while the desktop that pulled
+//!    alone takes `--fanout-steps` steps, each timed until every desktop has folded it.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
