@@ -1,6 +1,6 @@
 //! `handover bench practice`: the practice store's figures (issue 14), on a throwaway
 //! PostgreSQL 15 cluster (`handover_practice::testing::Cluster`: initdb and pg_ctl in a
-//! temporary directory, loopback only, `fsync` off, removed at the end) and throwaway
+//! temporary directory, loopback only, `fsync` off unless `--durable`, removed at the end) and throwaway
 //! encrypted desktop caches (generated keys, not the keyring).
 //!
 //! 1. Fill: N generated documents stored on the server the way `handover serve` stores them
@@ -9,21 +9,40 @@
 //!    document given its own identity (bundle and composition ids, content key, NHS number,
 //!    patient name), as `bench inbox` does.
 //! 2. Pull: all N into an empty desktop cache (`pull_into_cache`, as `sync --once` does).
-//! 3. Step latency: a note added on desktop A (queued in A's outbox with the step), A's push
-//!    (`pull_into_cache`: the outbox, then a pull), then B's pull, until the note is folded
-//!    in B's cache; repeated, p50 and p95. B is a second desktop that pulled all N itself
-//!    first (its time reported too). Over loopback, with polling: each pull is immediate, so this is the push
-//!    plus pull round trip, not a wake-up delay.
-//! 4. The inbox's local queries on the pulled cache (first page, a filter, a search): the
+//! 3. Step latency by polling: a note added on desktop A (queued in A's outbox with the step),
+//!    A's push (`pull_into_cache`: the outbox, then a pull), then B's pull, until the note is
+//!    folded in B's cache; repeated, p50 and p95. B is a second desktop that pulled all N
+//!    itself first (its time reported too). Over loopback, with polling: each pull is
+//!    immediate, so this is the push plus pull round trip, not a wake-up delay.
+//! 4. Action to appearance, as the app does it: desktop B keeps a connection LISTENing
+//!    (`PracticeDb::listen`, schema 5) on a thread of its own and pulls when woken (a 10 s
+//!    poll as the fallback, as the app's default); A takes a step and pushes it; timed from
+//!    A's step to the event folded in B's cache.
+//! 5. The inbox's local queries on the pulled cache (first page, a filter, a search): the
 //!    server is not asked.
+//! 6. Many writers (`--writers`, 30): a practice of their own, each writer its own login on
+//!    its own connection and thread (its own desktop), appending one event per transaction
+//!    (`append_events`, as a desktop's push of one step) for `--write-seconds` or
+//!    `--writer-events` each; then the chain is verified (`verify_chain`) and the seqs the
+//!    writers were given checked to be 1..=total with no gap and no repeat.
+//! 7. Many desktops pulling at once (`--desktops`, 30): a practice of its own with
+//!    `--desktop-documents` documents (1,000 by default: every desktop's cache is an encrypted
+//!    file of its own on the same disk); one desktop pulls them alone first, then all the
+//!    desktops, each its own login, connection, thread and SQLCipher store, start from empty
+//!    at the same moment. Then all of them listen (as in 4) while the desktop that pulled
+//!    alone takes `--fanout-steps` steps, each timed until every desktop has folded it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use handover_inbox::practice_cache::pull_into_cache;
 use handover_practice::testing::Cluster;
-use handover_practice::{connect, MessageOutcome, ReceivedDocument, ReceivedMessage};
+use handover_practice::{
+    connect, MessageOutcome, NewPracticeEvent, ReceivedDocument, ReceivedMessage,
+};
 use handover_store::{DbKey, ListQuery, Queue, Store};
+use handover_workflow::WorkflowConfig;
 use serde_json::json;
 
 use crate::bench::{p95, peak_rss_mb, time_ms};
@@ -41,6 +60,30 @@ pub struct PracticeArgs {
     /// Timed repetitions of each local query.
     #[arg(long, default_value_t = 200)]
     rounds: usize,
+    /// Concurrent writers appending to the practice log, each its own login, connection and
+    /// thread (0: not measured).
+    #[arg(long, default_value_t = 30)]
+    writers: usize,
+    /// How long the writers append, in seconds.
+    #[arg(long, default_value_t = 10)]
+    write_seconds: u64,
+    /// Events each writer appends (instead of --write-seconds).
+    #[arg(long)]
+    writer_events: Option<usize>,
+    /// Desktops pulling into empty caches at the same moment (0: not measured).
+    #[arg(long, default_value_t = 30)]
+    desktops: usize,
+    /// Documents those desktops pull (a practice of its own on the same server).
+    #[arg(long, default_value_t = 1_000)]
+    desktop_documents: usize,
+    /// Steps one desktop takes while all those desktops listen, each timed until every one
+    /// has it (0: not measured).
+    #[arg(long, default_value_t = 50)]
+    fanout_steps: usize,
+    /// A server that commits durably (fsync, synchronous_commit and full_page_writes on, as a
+    /// real server), instead of the tests' fast settings.
+    #[arg(long)]
+    durable: bool,
     #[arg(long)]
     json: bool,
 }
@@ -89,161 +132,734 @@ pub fn run(args: PracticeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn run_in(tmp: &Path, n: usize, args: &PracticeArgs) -> Result<serde_json::Value, CliError> {
-    let cluster = Cluster::start();
-    let runtime = tokio::runtime::Builder::new_current_thread()
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(err)?;
-    let config = handover_workflow::WorkflowConfig {
+        .map_err(err)
+}
+
+/// The machine's load average (1, 5 and 15 minutes), as `uptime` says it.
+fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    Some(
+        text.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// Removes a store's files (the database, its WAL and shared memory).
+fn remove_store(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(&p);
+    }
+}
+
+fn run_in(tmp: &Path, n: usize, args: &PracticeArgs) -> Result<serde_json::Value, CliError> {
+    let load_at_start = load_average();
+    let cluster = if args.durable {
+        Cluster::start_durable()
+    } else {
+        Cluster::start()
+    };
+    let config = WorkflowConfig {
         practice_ods: "Y99999".into(),
         practice_name: "Bench Practice".into(),
         unmatched_grace_hours: 48,
         register_max_age_days: 7,
     };
-    runtime.block_on(async {
-        let mut su = connect(&cluster.superuser_url()).await?;
-        su.init("BENCH1", "Bench Practice").await?;
-        su.add_user("BENCH1", "bench_puller", "puller", PASSWORD)
-            .await?;
-        for gp in ["bench_a", "bench_b"] {
-            su.add_user("BENCH1", gp, "gp", PASSWORD).await?;
-        }
+    let mut value = runtime()?.block_on(two_desktops(&cluster, tmp, n, args, &config))?;
+    // The two caches are not needed any more: their disk is, for the desktops below.
+    remove_store(&tmp.join("desktop-a.db"));
+    remove_store(&tmp.join("desktop-b.db"));
+    let figures = value.as_object_mut().expect("an object");
+    if args.writers > 0 {
+        figures.insert(
+            "writers".into(),
+            many_writers(
+                &cluster,
+                args.writers,
+                Duration::from_secs(args.write_seconds.max(1)),
+                args.writer_events,
+            )?,
+        );
+    }
+    if args.desktops > 0 {
+        figures.insert(
+            "desktops".into(),
+            many_desktops(
+                &cluster,
+                tmp,
+                args.desktops,
+                args.desktop_documents.max(1),
+                args.fanout_steps,
+                &config,
+            )?,
+        );
+    }
+    figures.insert("durable_server".into(), json!(args.durable));
+    figures.insert("peak_rss_mb".into(), json!(peak_rss_mb()));
+    figures.insert("load_average_at_start".into(), json!(load_at_start));
+    figures.insert("load_average_at_end".into(), json!(load_average()));
+    Ok(value)
+}
 
-        // 1. Fill the server.
-        let fill_start = Instant::now();
-        fill(&cluster.url("bench_puller", PASSWORD), n).await?;
-        let fill_secs = fill_start.elapsed().as_secs_f64();
-        let server_mb: i64 = su
-            .client()
-            .query_one("SELECT pg_database_size(current_database())", &[])
-            .await
-            .map_err(err)?
-            .get(0);
+/// Parts 1 to 5: the fill, two desktops' full pulls, a step from one to the other (polled,
+/// then woken by the server), and the local queries.
+async fn two_desktops(
+    cluster: &Cluster,
+    tmp: &Path,
+    n: usize,
+    args: &PracticeArgs,
+    config: &WorkflowConfig,
+) -> Result<serde_json::Value, CliError> {
+    let config = config.clone();
+    let mut su = connect(&cluster.superuser_url()).await?;
+    su.init("BENCH1", "Bench Practice").await?;
+    su.add_user("BENCH1", "bench_puller", "puller", PASSWORD)
+        .await?;
+    for gp in ["bench_a", "bench_b"] {
+        su.add_user("BENCH1", gp, "gp", PASSWORD).await?;
+    }
 
-        // 2. Pull all of it into an empty cache.
-        let a_path = tmp.join("desktop-a.db");
-        let mut a = Store::open_with_key(&a_path, &DbKey::generate())?;
-        let mut a_db = connect(&cluster.url("bench_a", PASSWORD)).await?;
-        let pull_start = Instant::now();
-        let pulled = pull_into_cache(&mut a, &mut a_db, &config).await?;
-        let pull_secs = pull_start.elapsed().as_secs_f64();
-        if pulled.documents_stored != n as u64 {
-            return Err(err(format!(
-                "the pull stored {} documents of {n}",
-                pulled.documents_stored
-            )));
-        }
-        let cache_mb = file_mb(&a_path);
+    // 1. Fill the server.
+    let fill_start = Instant::now();
+    fill(&cluster.url("bench_puller", PASSWORD), n).await?;
+    let fill_secs = fill_start.elapsed().as_secs_f64();
+    let server_mb: i64 = su
+        .client()
+        .query_one("SELECT pg_database_size(current_database())", &[])
+        .await
+        .map_err(err)?
+        .get(0);
 
-        // 3. Step latency, A to B. B is a second desktop with its own full pull.
-        let b_path = tmp.join("desktop-b.db");
-        let mut b = Store::open_with_key(&b_path, &DbKey::generate())?;
-        let mut b_db = connect(&cluster.url("bench_b", PASSWORD)).await?;
-        let b_start = Instant::now();
-        let b_pulled = pull_into_cache(&mut b, &mut b_db, &config).await?;
-        let b_pull_secs = b_start.elapsed().as_secs_f64();
-        if b_pulled.documents_stored != n as u64 {
-            return Err(err("desktop B's pull did not store every document"));
+    // 2. Pull all of it into an empty cache.
+    let a_path = tmp.join("desktop-a.db");
+    let mut a = Store::open_with_key(&a_path, &DbKey::generate())?;
+    let mut a_db = connect(&cluster.url("bench_a", PASSWORD)).await?;
+    let pull_start = Instant::now();
+    let pulled = pull_into_cache(&mut a, &mut a_db, &config).await?;
+    let pull_secs = pull_start.elapsed().as_secs_f64();
+    if pulled.documents_stored != n as u64 {
+        return Err(err(format!(
+            "the pull stored {} documents of {n}",
+            pulled.documents_stored
+        )));
+    }
+    let cache_mb = file_mb(&a_path);
+
+    // 3. Step latency, A to B. B is a second desktop with its own full pull.
+    let b_path = tmp.join("desktop-b.db");
+    let mut b = Store::open_with_key(&b_path, &DbKey::generate())?;
+    let mut b_db = connect(&cluster.url("bench_b", PASSWORD)).await?;
+    let b_start = Instant::now();
+    let b_pulled = pull_into_cache(&mut b, &mut b_db, &config).await?;
+    let b_pull_secs = b_start.elapsed().as_secs_f64();
+    if b_pulled.documents_stored != n as u64 {
+        return Err(err("desktop B's pull did not store every document"));
+    }
+    let now = handover_inbox::now_rfc3339();
+    a.add_user("Bench GP", handover_store::Role::Gp, &now)?;
+    let gp = handover_workflow::actor_for(&a, Some("Bench GP"))?;
+    let (mut total, mut push, mut pull) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..args.steps.max(1) {
+        let id = 1 + ((i * 7919) % n) as i64;
+        let start = Instant::now();
+        handover_workflow::add_note(
+            &a,
+            &gp,
+            id,
+            format!("bench note {i}"),
+            &handover_inbox::now_rfc3339(),
+        )?;
+        if a.practice_outbox_len()? != 1 {
+            return Err(err("the step was not queued for the practice"));
         }
-        let now = handover_inbox::now_rfc3339();
-        a.add_user("Bench GP", handover_store::Role::Gp, &now)?;
-        let gp = handover_workflow::actor_for(&a, Some("Bench GP"))?;
-        let (mut total, mut push, mut pull) = (Vec::new(), Vec::new(), Vec::new());
-        for i in 0..args.steps.max(1) {
-            let id = 1 + ((i * 7919) % n) as i64;
-            let start = Instant::now();
-            handover_workflow::add_note(
-                &a,
-                &gp,
-                id,
-                format!("bench note {i}"),
-                &handover_inbox::now_rfc3339(),
-            )?;
-            if a.practice_outbox_len()? != 1 {
-                return Err(err("the step was not queued for the practice"));
+        let sent = pull_into_cache(&mut a, &mut a_db, &config).await?;
+        if sent.events_pushed != 1 {
+            return Err(err(format!("A pushed {} events", sent.events_pushed)));
+        }
+        let pushed = start.elapsed();
+        // B pulls until the note is folded into its cache (the first pull finds it: the
+        // push committed before it).
+        let mut pulls = 0;
+        loop {
+            pulls += 1;
+            let got = pull_into_cache(&mut b, &mut b_db, &config).await?;
+            if got.events_applied >= 1 {
+                break;
             }
-            let sent = pull_into_cache(&mut a, &mut a_db, &config).await?;
-            if sent.events_pushed != 1 {
-                return Err(err(format!("A pushed {} events", sent.events_pushed)));
+            if pulls >= 100 {
+                return Err(err("B never saw A's step"));
             }
-            let pushed = start.elapsed();
-            // B pulls until the note is folded into its cache (the first pull finds it: the
-            // push committed before it).
-            let mut pulls = 0;
-            loop {
-                pulls += 1;
-                let got = pull_into_cache(&mut b, &mut b_db, &config).await?;
-                if got.events_applied >= 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let done = start.elapsed();
+        total.push(done.as_secs_f64() * 1000.0);
+        push.push(pushed.as_secs_f64() * 1000.0);
+        pull.push((done - pushed).as_secs_f64() * 1000.0);
+    }
+
+    // 4. As the app does it: B listens on a connection of its own, on a thread of its own
+    // (another desktop), and pulls when the server wakes it.
+    let b_url = cluster.url("bench_b", PASSWORD);
+    let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let listener = {
+        let config = config.clone();
+        std::thread::spawn(move || {
+            listening_desktop(0, b, &b_url, &config, seen_tx, ready_tx, stop)
+        })
+    };
+    let _ = ready_rx.await;
+    let (mut woken_total, mut woken_push, mut woken_wake, mut woken_pull) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut by_poll = 0;
+    let mut listen_error = None;
+    for i in 0..args.steps.max(1) {
+        let id = 1 + ((i * 7919 + 13) % n) as i64;
+        let start = Instant::now();
+        handover_workflow::add_note(
+            &a,
+            &gp,
+            id,
+            format!("bench note, woken {i}"),
+            &handover_inbox::now_rfc3339(),
+        )?;
+        let sent = pull_into_cache(&mut a, &mut a_db, &config).await?;
+        if sent.events_pushed != 1 {
+            return Err(err(format!("A pushed {} events", sent.events_pushed)));
+        }
+        let pushed = start.elapsed();
+        let seen: Seen = match tokio::time::timeout(Duration::from_secs(60), seen_rx.recv()).await {
+            Ok(Some(seen)) => seen,
+            Ok(None) => {
+                listen_error = Some("desktop B stopped".to_string());
+                break;
+            }
+            Err(_) => {
+                listen_error = Some(format!("desktop B did not see step {i} within 60 s"));
+                break;
+            }
+        };
+        if seen.by_poll {
+            by_poll += 1;
+        }
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        woken_total.push(ms(seen.applied.saturating_duration_since(start)));
+        woken_push.push(ms(pushed));
+        woken_wake.push(ms(seen.woken.saturating_duration_since(start)));
+        woken_pull.push(ms(seen.applied.saturating_duration_since(seen.woken)));
+    }
+    let _ = stop_tx.send(true);
+    let b = listener
+        .join()
+        .map_err(|_| err("desktop B's thread panicked"))??;
+    drop(b);
+    if let Some(e) = listen_error {
+        return Err(err(e));
+    }
+
+    // 5. The local queries on the pulled cache.
+    a.optimize()?;
+    let page = |q: ListQuery| ListQuery { limit: 200, ..q };
+    let (mut list, mut filter, mut search) = (Vec::new(), Vec::new(), Vec::new());
+    let words = ["discharge", "warfarin", "review", "clinic"];
+    for r in 0..args.rounds.max(1) {
+        list.push(time_ms(|| {
+            std::hint::black_box(a.query_documents(&page(ListQuery::default())).ok());
+        }));
+        filter.push(time_ms(|| {
+            std::hint::black_box(
+                a.query_documents(&page(ListQuery {
+                    queue: Some(Queue::New),
+                    ..Default::default()
+                }))
+                .ok(),
+            );
+        }));
+        let text = if r % 2 == 0 {
+            handover_toc::nhs::test_nhs_number(((r * 7919) % n) as u64)
+        } else {
+            words[r % words.len()].to_string()
+        };
+        search.push(time_ms(|| {
+            std::hint::black_box(
+                a.query_documents(&page(ListQuery {
+                    search: Some(text.clone()),
+                    ..Default::default()
+                }))
+                .ok(),
+            );
+        }));
+    }
+    Ok(json!({
+        "documents": n,
+        "server_fill_seconds": round1(fill_secs),
+        "server_fill_documents_per_second": (n as f64 / fill_secs).round(),
+        "server_database_mb": (server_mb as f64 / 1_048_576.0).round(),
+        "pull_seconds": round1(pull_secs),
+        "pull_documents_per_second": (n as f64 / pull_secs).round(),
+        "second_desktop_pull_seconds": round1(b_pull_secs),
+        "cache_mb": cache_mb,
+        "steps": total.len(),
+        "step_to_other_desktop_p50_ms": pctl(total.clone(), 0.5),
+        "step_to_other_desktop_p95_ms": pctl(total, 0.95),
+        "push_p50_ms": pctl(push.clone(), 0.5),
+        "push_p95_ms": pctl(push, 0.95),
+        "pull_p50_ms": pctl(pull.clone(), 0.5),
+        "pull_p95_ms": pctl(pull, 0.95),
+        "woken": {
+            "steps": woken_total.len(),
+            "fallback_poll_seconds": FALLBACK_POLL.as_secs(),
+            "woken_by_the_fallback_poll": by_poll,
+            "step_to_other_desktop_p50_ms": pctl(woken_total.clone(), 0.5),
+            "step_to_other_desktop_p95_ms": pctl(woken_total.clone(), 0.95),
+            "step_to_other_desktop_max_ms": pctl(woken_total, 1.0),
+            "step_and_push_p50_ms": pctl(woken_push.clone(), 0.5),
+            "step_and_push_p95_ms": pctl(woken_push, 0.95),
+            "step_to_wake_p50_ms": pctl(woken_wake.clone(), 0.5),
+            "step_to_wake_p95_ms": pctl(woken_wake, 0.95),
+            "wake_to_folded_p50_ms": pctl(woken_pull.clone(), 0.5),
+            "wake_to_folded_p95_ms": pctl(woken_pull, 0.95),
+        },
+        "local_rounds": args.rounds.max(1),
+        "local_list_p95_ms": p95(list),
+        "local_filter_new_p95_ms": p95(filter),
+        "local_search_p95_ms": p95(search),
+    }))
+}
+
+/// The app's fallback poll (`HANDOVER_PRACTICE_POLL_SECONDS`' default): a desktop woken by it
+/// rather than by the server's notification is counted.
+const FALLBACK_POLL: Duration = Duration::from_secs(10);
+
+/// What the listening desktop saw: when it was woken, when the pull that folded another
+/// desktop's event ended, and whether the fallback poll woke it.
+struct Seen {
+    desktop: usize,
+    woken: Instant,
+    applied: Instant,
+    by_poll: bool,
+}
+
+/// Desktop B as the app runs it: a connection of its own LISTENing for the practice, a pull
+/// at start, then a pull each time the server wakes it (or the fallback poll does), until
+/// `stop`. Each pull that folds another desktop's event is reported to `seen`. Returns the
+/// store.
+fn listening_desktop(
+    desktop: usize,
+    mut store: Store,
+    url: &str,
+    config: &WorkflowConfig,
+    seen: tokio::sync::mpsc::UnboundedSender<Seen>,
+    ready: tokio::sync::oneshot::Sender<()>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<Store, CliError> {
+    runtime()?.block_on(async {
+        let mut db = connect(url).await?;
+        let practice = db.session_practice().await?;
+        let wake = db.listen(&practice).await?;
+        pull_into_cache(&mut store, &mut db, config).await?;
+        let _ = ready.send(());
+        loop {
+            let by_poll = tokio::select! {
+                _ = wake.notified() => false,
+                _ = tokio::time::sleep(FALLBACK_POLL) => true,
+                _ = stop.changed() => break,
+            };
+            let woken = Instant::now();
+            let got = pull_into_cache(&mut store, &mut db, config).await?;
+            if got.events_applied > 0 {
+                let applied = Instant::now();
+                if seen
+                    .send(Seen {
+                        desktop,
+                        woken,
+                        applied,
+                        by_poll,
+                    })
+                    .is_err()
+                {
                     break;
                 }
-                if pulls >= 100 {
-                    return Err(err("B never saw A's step"));
-                }
-                tokio::time::sleep(Duration::from_millis(5)).await;
             }
-            let done = start.elapsed();
-            total.push(done.as_secs_f64() * 1000.0);
-            push.push(pushed.as_secs_f64() * 1000.0);
-            pull.push((done - pushed).as_secs_f64() * 1000.0);
         }
-        drop(b);
+        Ok(store)
+    })
+}
 
-        // 4. The local queries on the pulled cache.
-        a.optimize()?;
-        let page = |q: ListQuery| ListQuery { limit: 200, ..q };
-        let (mut list, mut filter, mut search) = (Vec::new(), Vec::new(), Vec::new());
-        let words = ["discharge", "warfarin", "review", "clinic"];
-        for r in 0..args.rounds.max(1) {
-            list.push(time_ms(|| {
-                std::hint::black_box(a.query_documents(&page(ListQuery::default())).ok());
-            }));
-            filter.push(time_ms(|| {
-                std::hint::black_box(
-                    a.query_documents(&page(ListQuery {
-                        queue: Some(Queue::New),
-                        ..Default::default()
-                    }))
-                    .ok(),
-                );
-            }));
-            let text = if r % 2 == 0 {
-                handover_toc::nhs::test_nhs_number(((r * 7919) % n) as u64)
-            } else {
-                words[r % words.len()].to_string()
-            };
-            search.push(time_ms(|| {
-                std::hint::black_box(
-                    a.query_documents(&page(ListQuery {
-                        search: Some(text.clone()),
-                        ..Default::default()
-                    }))
-                    .ok(),
-                );
-            }));
+/// Part 6: `writers` logins of a practice of their own, each on its own connection and
+/// thread, appending one event per transaction for `duration` (or `count` each); then the
+/// chain verified and the seqs checked gapless.
+fn many_writers(
+    cluster: &Cluster,
+    writers: usize,
+    duration: Duration,
+    count: Option<usize>,
+) -> Result<serde_json::Value, CliError> {
+    const PRACTICE: &str = "WRITE1";
+    runtime()?.block_on(async {
+        let mut su = connect(&cluster.superuser_url()).await?;
+        su.init(PRACTICE, "Bench Writers").await?;
+        for w in 0..writers {
+            su.add_user(PRACTICE, &format!("bench_w{w}"), "admin", PASSWORD)
+                .await?;
         }
-        Ok(json!({
-            "documents": n,
-            "server_fill_seconds": round1(fill_secs),
-            "server_fill_documents_per_second": (n as f64 / fill_secs).round(),
-            "server_database_mb": (server_mb as f64 / 1_048_576.0).round(),
-            "pull_seconds": round1(pull_secs),
-            "pull_documents_per_second": (n as f64 / pull_secs).round(),
-            "second_desktop_pull_seconds": round1(b_pull_secs),
-            "cache_mb": cache_mb,
-            "steps": total.len(),
-            "step_to_other_desktop_p50_ms": pctl(total.clone(), 0.5),
-            "step_to_other_desktop_p95_ms": pctl(total, 0.95),
-            "push_p50_ms": pctl(push.clone(), 0.5),
-            "push_p95_ms": pctl(push, 0.95),
-            "pull_p50_ms": pctl(pull.clone(), 0.5),
-            "pull_p95_ms": pctl(pull, 0.95),
-            "local_rounds": args.rounds.max(1),
-            "local_list_p95_ms": p95(list),
-            "local_filter_new_p95_ms": p95(filter),
-            "local_search_p95_ms": p95(search),
-            "peak_rss_mb": peak_rss_mb(),
-        }))
+        Ok::<_, CliError>(())
+    })?;
+    let barrier = Arc::new(Barrier::new(writers + 1));
+    let handles: Vec<_> = (0..writers)
+        .map(|w| {
+            let url = cluster.url(&format!("bench_w{w}"), PASSWORD);
+            let barrier = barrier.clone();
+            std::thread::spawn(move || -> Result<(Vec<f64>, Vec<i64>), CliError> {
+                let prepared = runtime().and_then(|rt| {
+                    let db = rt.block_on(connect(&url))?;
+                    Ok((rt, db))
+                });
+                // Every writer reaches the barrier, connected or not, so none waits forever.
+                barrier.wait();
+                let (rt, mut db) = prepared?;
+                rt.block_on(async {
+                    let device = format!("bench-w{w}");
+                    let start = Instant::now();
+                    let (mut latencies, mut seqs) = (Vec::new(), Vec::new());
+                    let mut k = 0usize;
+                    loop {
+                        match count {
+                            Some(c) if k >= c => break,
+                            None if start.elapsed() >= duration => break,
+                            _ => {}
+                        }
+                        k += 1;
+                        let event = NewPracticeEvent {
+                            event_id: format!("{device}:{k}"),
+                            at: handover_inbox::now_rfc3339(),
+                            os_user: "bench".into(),
+                            device: device.clone(),
+                            document_key: Some(format!(
+                                "bench-document-{:05}",
+                                (w * 7919 + k) % 10_000
+                            )),
+                            kind: "note_added".into(),
+                            details: json!({ "markdown": format!("note {k} from {device}") })
+                                .to_string(),
+                        };
+                        let t = Instant::now();
+                        let got = db.append_events(std::slice::from_ref(&event)).await?;
+                        latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+                        seqs.extend(got);
+                    }
+                    Ok((latencies, seqs))
+                })
+            })
+        })
+        .collect();
+    barrier.wait();
+    let start = Instant::now();
+    let mut results = Vec::new();
+    for h in handles {
+        results.push(h.join().map_err(|_| err("a writer's thread panicked"))?);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let (mut latencies, mut seqs, mut per_writer) = (Vec::new(), Vec::new(), Vec::new());
+    for r in results {
+        let (l, s) = r?;
+        per_writer.push(s.len());
+        latencies.extend(l);
+        seqs.extend(s);
+    }
+    let total = seqs.len();
+    let gapless = gapless_from_one(seqs);
+    let verify_start = Instant::now();
+    let chain = runtime()?.block_on(async {
+        let mut db = connect(&cluster.url("bench_w0", PASSWORD)).await?;
+        Ok::<_, CliError>(db.verify_chain().await?)
+    })?;
+    let verify_seconds = verify_start.elapsed().as_secs_f64();
+    if !gapless {
+        return Err(err(
+            "the writers' seqs are not 1..=total: a gap or a repeat",
+        ));
+    }
+    if !chain.ok || chain.events != total as u64 {
+        return Err(err(format!(
+            "the chain does not verify after the writers ({} events of {total}): {:?}",
+            chain.events, chain.problem
+        )));
+    }
+    Ok(json!({
+        "writers": writers,
+        "seconds": round1(seconds),
+        "events": total,
+        "events_per_second": (total as f64 / seconds).round(),
+        "append_p50_ms": pctl(latencies.clone(), 0.5),
+        "append_p95_ms": pctl(latencies.clone(), 0.95),
+        "append_p99_ms": pctl(latencies.clone(), 0.99),
+        "append_max_ms": pctl(latencies, 1.0),
+        "chain_verified": chain.ok,
+        "chain_events": chain.events,
+        "verify_seconds": round1(verify_seconds),
+        "seqs_gapless": gapless,
+        "events_per_writer_min": per_writer.iter().min(),
+        "events_per_writer_max": per_writer.iter().max(),
+    }))
+}
+
+/// Whether `seqs`, in any order, are exactly 1, 2, ..., their number: no gap, no repeat.
+fn gapless_from_one(mut seqs: Vec<i64>) -> bool {
+    seqs.sort_unstable();
+    seqs.iter().zip(1..).all(|(&s, expected)| s == expected)
+}
+
+/// Part 7: `desktops` desktops, each its own login, connection, thread and encrypted store,
+/// pulling a practice of `m` documents into empty caches at the same moment (after one
+/// desktop pulled them alone, for comparison). Then, `fanout_steps` times, the lone desktop
+/// takes a step while all of them listen as the app does: the time until every one has it.
+fn many_desktops(
+    cluster: &Cluster,
+    tmp: &Path,
+    desktops: usize,
+    m: usize,
+    fanout_steps: usize,
+    config: &WorkflowConfig,
+) -> Result<serde_json::Value, CliError> {
+    const PRACTICE: &str = "CROWD1";
+    let fill_seconds = runtime()?.block_on(async {
+        let mut su = connect(&cluster.superuser_url()).await?;
+        su.init(PRACTICE, "Bench Desktops").await?;
+        su.add_user(PRACTICE, "crowd_puller", "puller", PASSWORD)
+            .await?;
+        su.add_user(PRACTICE, "crowd_alone", "gp", PASSWORD).await?;
+        for d in 0..desktops {
+            su.add_user(PRACTICE, &format!("bench_d{d}"), "gp", PASSWORD)
+                .await?;
+        }
+        let start = Instant::now();
+        fill(&cluster.url("crowd_puller", PASSWORD), m).await?;
+        Ok::<_, CliError>(start.elapsed().as_secs_f64())
+    })?;
+
+    // One desktop alone, for comparison; kept as the desktop that takes the steps below.
+    let alone_path = tmp.join("crowd-alone.db");
+    let alone_url = cluster.url("crowd_alone", PASSWORD);
+    let alone = pull_from_empty(&alone_url, &alone_path, config, m, None);
+    let cache_mb = file_mb(&alone_path);
+    let alone = match alone {
+        Ok(a) => a,
+        Err(e) => {
+            remove_store(&alone_path);
+            return Err(e);
+        }
+    };
+
+    let barrier = Arc::new(Barrier::new(desktops + 1));
+    let (pulled_tx, pulled_rx) = std::sync::mpsc::channel();
+    let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut ready = Vec::new();
+    let handles: Vec<_> = (0..desktops)
+        .map(|d| {
+            let url = cluster.url(&format!("bench_d{d}"), PASSWORD);
+            let path: PathBuf = tmp.join(format!("crowd-{d}.db"));
+            let (barrier, config) = (barrier.clone(), config.clone());
+            let (pulled_tx, seen_tx, stop) = (pulled_tx.clone(), seen_tx.clone(), stop_rx.clone());
+            let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+            ready.push(ready_rx);
+            std::thread::spawn(move || {
+                let result =
+                    pull_from_empty(&url, &path, &config, m, Some(&barrier)).and_then(|pulled| {
+                        let _ = pulled_tx.send(Ok((pulled.seconds, pulled.ended)));
+                        if fanout_steps == 0 {
+                            return Ok(());
+                        }
+                        listening_desktop(d, pulled.store, &url, &config, seen_tx, ready_tx, stop)
+                            .map(drop)
+                    });
+                if let Err(e) = &result {
+                    let _ = pulled_tx.send(Err(e.message.clone()));
+                }
+                remove_store(&path);
+                result
+            })
+        })
+        .collect();
+    drop((pulled_tx, seen_tx));
+    barrier.wait();
+    let start = Instant::now();
+
+    let outcome = (|| -> Result<serde_json::Value, CliError> {
+        let mut per_desktop = Vec::new();
+        let mut last_end = start;
+        while per_desktop.len() < desktops {
+            match pulled_rx.recv() {
+                Ok(Ok((seconds, ended))) => {
+                    per_desktop.push(seconds);
+                    last_end = last_end.max(ended);
+                }
+                Ok(Err(e)) => return Err(err(format!("a desktop failed: {e}"))),
+                Err(_) => return Err(err("a desktop stopped")),
+            }
+        }
+        let seconds = last_end.duration_since(start).as_secs_f64();
+        let mut figures = json!({
+            "desktops": desktops,
+            "documents": m,
+            "server_fill_seconds": round1(fill_seconds),
+            "one_desktop_alone_seconds": round1(alone.seconds),
+            "one_desktop_alone_documents_per_second": (m as f64 / alone.seconds).round(),
+            "cache_mb_each": cache_mb,
+            "all_at_once_seconds": round1(seconds),
+            "all_at_once_documents_per_second": ((desktops * m) as f64 / seconds).round(),
+            "per_desktop_p50_seconds": round1(pctl(per_desktop.clone(), 0.5)),
+            "per_desktop_p95_seconds": round1(pctl(per_desktop.clone(), 0.95)),
+            "per_desktop_max_seconds": round1(pctl(per_desktop, 1.0)),
+        });
+        if fanout_steps == 0 {
+            return Ok(figures);
+        }
+
+        // Every desktop listening: the lone desktop takes a step, timed until all have it.
+        let mut store = alone.store;
+        let config = config.clone();
+        let fanout = runtime()?.block_on(async move {
+            for r in ready {
+                r.await
+                    .map_err(|_| err("a desktop stopped before it listened"))?;
+            }
+            let mut db = connect(&alone_url).await?;
+            let now = handover_inbox::now_rfc3339();
+            store.add_user("Bench GP", handover_store::Role::Gp, &now)?;
+            let gp = handover_workflow::actor_for(&store, Some("Bench GP"))?;
+            let (mut every, mut each) = (Vec::new(), Vec::new());
+            let mut by_poll = 0;
+            for i in 0..fanout_steps {
+                let id = 1 + ((i * 7919) % m) as i64;
+                let start = Instant::now();
+                handover_workflow::add_note(
+                    &store,
+                    &gp,
+                    id,
+                    format!("bench note to all {i}"),
+                    &handover_inbox::now_rfc3339(),
+                )?;
+                let sent = pull_into_cache(&mut store, &mut db, &config).await?;
+                if sent.events_pushed != 1 {
+                    return Err(err(format!(
+                        "the lone desktop pushed {} events",
+                        sent.events_pushed
+                    )));
+                }
+                let mut have = vec![false; desktops];
+                let mut last = Duration::ZERO;
+                while have.iter().any(|h| !h) {
+                    let seen: Seen =
+                        match tokio::time::timeout(Duration::from_secs(60), seen_rx.recv()).await {
+                            Ok(Some(seen)) => seen,
+                            Ok(None) => return Err(err("a listening desktop stopped")),
+                            Err(_) => {
+                                return Err(err(format!(
+                                    "not every desktop saw step {i} within 60 s"
+                                )))
+                            }
+                        };
+                    if std::mem::replace(&mut have[seen.desktop], true) {
+                        continue;
+                    }
+                    by_poll += usize::from(seen.by_poll);
+                    let took = seen.applied.saturating_duration_since(start);
+                    each.push(took.as_secs_f64() * 1000.0);
+                    last = last.max(took);
+                }
+                every.push(last.as_secs_f64() * 1000.0);
+            }
+            Ok::<_, CliError>(json!({
+                "listening_desktops": desktops,
+                "steps": every.len(),
+                "woken_by_the_fallback_poll": by_poll,
+                "step_to_every_desktop_p50_ms": pctl(every.clone(), 0.5),
+                "step_to_every_desktop_p95_ms": pctl(every.clone(), 0.95),
+                "step_to_every_desktop_max_ms": pctl(every, 1.0),
+                "step_to_each_desktop_p50_ms": pctl(each.clone(), 0.5),
+                "step_to_each_desktop_p95_ms": pctl(each, 0.95),
+            }))
+        })?;
+        figures
+            .as_object_mut()
+            .expect("an object")
+            .insert("fanout".into(), fanout);
+        Ok(figures)
+    })();
+
+    let _ = stop_tx.send(true);
+    join_desktops(handles)?;
+    remove_store(&alone_path);
+    outcome
+}
+
+/// Joins the desktops' threads: the first error, if any.
+fn join_desktops(
+    handles: Vec<std::thread::JoinHandle<Result<(), CliError>>>,
+) -> Result<(), CliError> {
+    let mut first = Ok(());
+    for h in handles {
+        let r = h
+            .join()
+            .map_err(|_| err("a desktop's thread panicked"))
+            .and_then(|r| r);
+        if first.is_ok() {
+            first = r;
+        }
+    }
+    first
+}
+
+struct Pulled {
+    seconds: f64,
+    ended: Instant,
+    store: Store,
+}
+
+/// A desktop's first pull: a new encrypted store (a generated key), its own login and
+/// connection, all `m` documents; after `barrier` when there is one (the store is opened and
+/// the connection made before it).
+fn pull_from_empty(
+    url: &str,
+    path: &Path,
+    config: &WorkflowConfig,
+    m: usize,
+    barrier: Option<&Barrier>,
+) -> Result<Pulled, CliError> {
+    let prepared = (|| {
+        let rt = runtime()?;
+        let store = Store::open_with_key(path, &DbKey::generate())?;
+        let db = rt.block_on(connect(url))?;
+        Ok::<_, CliError>((rt, store, db))
+    })();
+    // Every desktop reaches the barrier, ready or not, so none waits forever.
+    if let Some(b) = barrier {
+        b.wait();
+    }
+    let (rt, mut store, mut db) = prepared?;
+    let start = Instant::now();
+    let got = rt.block_on(pull_into_cache(&mut store, &mut db, config))?;
+    let ended = Instant::now();
+    if got.documents_stored != m as u64 {
+        return Err(err(format!(
+            "a desktop stored {} documents of {m}",
+            got.documents_stored
+        )));
+    }
+    Ok(Pulled {
+        seconds: ended.duration_since(start).as_secs_f64(),
+        ended,
+        store,
     })
 }
 
@@ -326,4 +942,18 @@ async fn fill(puller_url: &str, n: usize) -> Result<(), CliError> {
     }
     db.release_lease(holder, epoch).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gapless_from_one;
+
+    #[test]
+    fn seqs_are_gapless_only_when_they_are_one_to_their_number() {
+        assert!(gapless_from_one(vec![3, 1, 2, 4]));
+        assert!(gapless_from_one(vec![]));
+        assert!(!gapless_from_one(vec![1, 2, 4]), "a gap");
+        assert!(!gapless_from_one(vec![1, 2, 2, 3]), "a repeat");
+        assert!(!gapless_from_one(vec![2, 3, 4]), "not from 1");
+    }
 }

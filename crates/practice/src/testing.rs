@@ -70,7 +70,14 @@ impl Cluster {
     /// Starts a new cluster; panics (failing the test) if PostgreSQL is missing or will not
     /// start.
     pub fn start() -> Cluster {
-        Cluster::start_with(None)
+        Cluster::start_with(None, false)
+    }
+
+    /// Starts a cluster that commits durably, as a real server does (PostgreSQL's defaults:
+    /// `fsync`, `synchronous_commit` and `full_page_writes` on): for `handover bench practice
+    /// --durable`, where a commit's flush to disk is part of what is measured.
+    pub fn start_durable() -> Cluster {
+        Cluster::start_with(None, true)
     }
 
     /// Starts a cluster that accepts TCP connections only over TLS (`hostssl` in
@@ -79,10 +86,10 @@ impl Cluster {
     /// authority is required as well (`clientcert=verify-ca`: any device of the practice;
     /// who logs in is still the SCRAM role).
     pub fn start_tls(tls: &ServerTls) -> Cluster {
-        Cluster::start_with(Some(tls))
+        Cluster::start_with(Some(tls), false)
     }
 
-    fn start_with(tls: Option<&ServerTls>) -> Cluster {
+    fn start_with(tls: Option<&ServerTls>, durable: bool) -> Cluster {
         let bin = pg_bin();
         for tool in ["initdb", "pg_ctl", "postgres"] {
             assert!(
@@ -170,9 +177,13 @@ impl Cluster {
         let mut last = String::new();
         for _ in 0..5 {
             cluster.port = free_port();
+            let fast = if durable {
+                ""
+            } else {
+                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            };
             let options = format!(
-                "-c port={} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} \
-                 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+                "-c port={} -c listen_addresses=127.0.0.1 -c unix_socket_directories={}{fast} \
                  -c max_connections=120 -c log_min_messages=warning{ssl_options}",
                 cluster.port,
                 cluster.dir.path().display()
