@@ -639,6 +639,9 @@ pub fn show(id: i64, json: bool) -> Result<(), CliError> {
         "match_state": work.match_state,
         "assigned_to": work.assigned_to,
         "business_response": work.business_response,
+        // Whether the answer to the hospital went (or, on a desktop of a practice, was handed
+        // to the practice server).
+        "answer": store.answer_status(id)?,
         "state": state,
         "actions": actions,
         "tasks": tasks,

@@ -149,6 +149,9 @@ pub struct CacheSummary {
     pub events_applied: u64,
     /// This desktop's own events sent to the practice log.
     pub events_pushed: u64,
+    /// Answers to hospitals (business responses) this desktop handed to the practice server,
+    /// which sends one per message.
+    pub answers_handed_over: u64,
     /// This desktop's steps the practice refused (a filing another desktop made first: "already
     /// filed by NAME at TIME"); they stay in this desktop's own log, and the other desktop's
     /// step, pulled below, is folded over them.
@@ -401,6 +404,9 @@ async fn pull(
         }
     }
     summary.event_cursor = cursor;
+    // The answers to hospitals this desktop queued (on arrival, after a register version, or
+    // by a person's step) go to the practice server, which sends them.
+    summary.answers_handed_over = hand_over_answers(store, db).await?;
     summary.pulled_at = now_rfc3339();
     Ok(summary)
 }
@@ -768,8 +774,16 @@ fn cache_document(
                 other => StoreError::Step(other.to_string()),
             };
             handover_workflow::superseded(store, superseded, *document_id, &at).map_err(step)?;
-            handover_workflow::received_from_practice(store, *document_id, &parsed, config, &at)
-                .map_err(step)?;
+            store.set_practice_mesh_mailbox(&d.mailbox)?;
+            handover_workflow::received_from_practice(
+                store,
+                *document_id,
+                &parsed,
+                &d.mailbox,
+                config,
+                &at,
+            )
+            .map_err(step)?;
             // Events of the practice's log kept before the document reached this cache.
             for e in store.practice_events_for(&d.document_key)? {
                 counts.events_applied += u64::from(
@@ -786,4 +800,36 @@ fn cache_document(
     // The server has it acknowledged to MESH; nothing is owed to a mailbox from here.
     store.mark_acknowledged(ingested.outcome.message_id(), &d.received_at)?;
     Ok(())
+}
+
+/// Hands the answers to hospitals queued here for documents from the practice (business
+/// responses) to the practice server (practice schema 8), which sends one per message: the
+/// first desktop's. Each is then recorded here as handed over (`mesh_message_id`
+/// `practice-outbox:ID`, or, when another desktop's answer with another code went first,
+/// `practice-outbox:ID:CODE-from-another-desktop`), so it is never sent from here, and never
+/// handed over twice. Returns how many were handed over.
+async fn hand_over_answers(store: &mut Store, db: &PracticeDb) -> Result<u64, CacheError> {
+    let mut n = 0;
+    for a in store.answers_to_hand_over()? {
+        let (outbox_id, code, _) = db
+            .queue_business_response(
+                &a.document_key,
+                &a.response_code,
+                &a.to_mailbox,
+                &a.workflow_id,
+                &a.local_id,
+                &a.body,
+            )
+            .await?;
+        // (Local ids are made from the document's content, so every desktop's answer to a
+        // message has the same one: the code is what tells another desktop's answer apart.)
+        let note = if code == a.response_code {
+            format!("practice-outbox:{outbox_id}")
+        } else {
+            format!("practice-outbox:{outbox_id}:{code}-from-another-desktop")
+        };
+        store.outbox_sent(a.outbox_id, &note, &now_rfc3339())?;
+        n += 1;
+    }
+    Ok(n)
 }

@@ -323,6 +323,37 @@ impl PracticeDb {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
+    /// A desktop hands over the business response it built for the document `document_key`
+    /// (practice schema 8): queued in the server's outbox for the message that first brought
+    /// the document, unless one is queued already. Returns the one queued for that message:
+    /// its outbox id, code and local id (the caller's local id when it was the first).
+    pub async fn queue_business_response(
+        &self,
+        document_key: &str,
+        response_code: &str,
+        to_mailbox: &str,
+        workflow_id: &str,
+        local_id: &str,
+        body: &[u8],
+    ) -> Result<(i64, String, String), PracticeError> {
+        let row = self
+            .client
+            .query_one(
+                "SELECT outbox_id, response_code, local_id
+                   FROM handover.queue_business_response($1, $2, $3, $4, $5, $6)",
+                &[
+                    &document_key,
+                    &response_code,
+                    &to_mailbox,
+                    &workflow_id,
+                    &local_id,
+                    &body,
+                ],
+            )
+            .await?;
+        Ok((row.get(0), row.get(1), row.get(2)))
+    }
+
     /// Responses not yet sent, oldest first, at most `limit`.
     pub async fn pending_outbox(&self, limit: i64) -> Result<Vec<OutboxEntry>, PracticeError> {
         let rows = self

@@ -821,6 +821,51 @@ ALTER TABLE handover.registers ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_practice ON handover.registers FOR SELECT TO handover_member
     USING (practice_id = handover.session_practice());
 "#,
+    // 8: answers to hospitals (ITK3 business responses) from the desktops. A desktop decides
+    // and builds a document's business response (on arrival, when the register matches, or by
+    // a person's step) as it does alone, and hands it to the practice: this function puts it
+    // in the server's outbox for the message that first brought the document, which `serve`
+    // sends to MESH like its own responses. One per message (the outbox's UNIQUE (practice,
+    // message, kind)): the first desktop to hand one over wins, and every desktop is told which
+    // went. A person's login only (a role); the puller has its own way in.
+    r#"
+CREATE FUNCTION handover.queue_business_response(p_document_key text, p_code text,
+    p_to_mailbox text, p_workflow_id text, p_local_id text, p_body bytea)
+RETURNS TABLE (outbox_id bigint, response_code text, local_id text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_practice text;
+    v_role text;
+    v_message bigint;
+BEGIN
+    SELECT r.practice_id, r.role INTO v_practice, v_role FROM handover.require_member() r;
+    IF v_role IS NULL THEN
+        RAISE EXCEPTION 'only a person of the practice hands over an answer to a hospital'
+            USING ERRCODE = 'HOA01';
+    END IF;
+    IF p_code NOT IN ('30001', '30002', '30003', '30004') THEN
+        RAISE EXCEPTION '% is not a business response code', p_code USING ERRCODE = '22023';
+    END IF;
+    SELECT d.message_id INTO v_message FROM handover.documents d
+     WHERE d.practice_id = v_practice AND d.document_key = p_document_key;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'document % is not on the practice server', p_document_key
+            USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO handover.outbox (practice_id, message_id, kind, response_code, to_mailbox,
+        workflow_id, local_id, body)
+    VALUES (v_practice, v_message, 'business', p_code, p_to_mailbox, p_workflow_id,
+        p_local_id, p_body)
+    ON CONFLICT DO NOTHING;
+    RETURN QUERY SELECT o.outbox_id, o.response_code, o.local_id FROM handover.outbox o
+     WHERE o.practice_id = v_practice AND o.message_id = v_message AND o.kind = 'business';
+END
+$$;
+REVOKE ALL ON FUNCTION handover.queue_business_response(text, text, text, text, text, bytea)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION handover.queue_business_response(text, text, text, text, text, bytea)
+    TO handover_member;
+"#,
 ];
 
 /// The channel a practice's desktops LISTEN on (migration 5): `handover_` and the practice's

@@ -190,10 +190,12 @@ pub struct AnswerStatus {
     pub sent_at: Option<String>,
     /// Why the last attempt to send it failed, if it did.
     pub last_error: Option<String>,
-    /// The document came from the practice server: this desktop does not send answers to
-    /// hospitals (the practice's MESH mailbox is the server's), so this one is not sent from
-    /// here.
+    /// The document came from the practice server: the answer is handed to the server, which
+    /// sends it (`sent_at` is then when it was handed over).
     pub from_practice: bool,
+    /// The MESH message id it went under, or for one handed to the practice server
+    /// `practice-outbox:ID` (`...:CODE-from-another-desktop` when another desktop's went).
+    pub sent_as: Option<String>,
 }
 
 impl Store {
@@ -202,7 +204,8 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT o.response_code, o.sent_at, o.last_error, m.source = 'practice'
+                "SELECT o.response_code, o.sent_at, o.last_error, m.source = 'practice',
+                        o.mesh_message_id
                    FROM documents d JOIN outbox o ON o.message_id = d.message_id
                    JOIN messages m ON m.id = d.message_id
                   WHERE d.id = ?1 AND o.kind = 'business'",
@@ -213,9 +216,86 @@ impl Store {
                         sent_at: r.get(1)?,
                         last_error: r.get(2)?,
                         from_practice: r.get(3)?,
+                        sent_as: r.get(4)?,
                     })
                 },
             )
             .optional()?)
+    }
+}
+
+/// The practice's MESH mailbox id (the server's), as the documents pulled from it say: the
+/// `source.endpoint` of this desktop's answers to hospitals.
+const MESH_MAILBOX: &str = "practice_mesh_mailbox";
+
+/// An answer to a hospital this desktop built for a document from the practice server, to be
+/// handed to the server (which sends it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerToHandOver {
+    pub outbox_id: i64,
+    pub document_key: String,
+    pub response_code: String,
+    pub to_mailbox: String,
+    pub workflow_id: String,
+    pub local_id: String,
+    pub body: Vec<u8>,
+}
+
+impl Store {
+    /// Records the practice's MESH mailbox id (from a pulled document).
+    pub fn set_practice_mesh_mailbox(&self, mailbox: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO app_meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![MESH_MAILBOX, mailbox],
+        )?;
+        Ok(())
+    }
+
+    /// The MESH mailbox an answer about message `message_id` comes from: for a message pulled
+    /// from the practice server, the practice's (the local row names the practice instead);
+    /// None for any other message (its own mailbox is in the row).
+    pub fn practice_mesh_mailbox_for(&self, message_id: i64) -> Result<Option<String>, StoreError> {
+        let practice: bool = self
+            .conn
+            .query_row(
+                "SELECT source = 'practice' FROM messages WHERE id = ?1",
+                params![message_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if !practice {
+            return Ok(None);
+        }
+        self.meta_value(MESH_MAILBOX)
+    }
+
+    /// The answers to hospitals queued here for documents from the practice server and not yet
+    /// handed to it, oldest first.
+    pub fn answers_to_hand_over(&self) -> Result<Vec<AnswerToHandOver>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT o.id, d.content_sha256, o.response_code, o.to_mailbox, o.workflow_id,
+                    o.local_id, o.body
+               FROM outbox o JOIN messages m ON m.id = o.message_id
+               JOIN documents d ON d.message_id = o.message_id
+              WHERE o.kind = 'business' AND o.sent_at IS NULL AND m.source = 'practice'
+                AND d.content_sha256 IS NOT NULL
+              ORDER BY o.id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(AnswerToHandOver {
+                    outbox_id: r.get(0)?,
+                    document_key: r.get(1)?,
+                    response_code: r.get(2)?,
+                    to_mailbox: r.get(3)?,
+                    workflow_id: r.get(4)?,
+                    local_id: r.get(5)?,
+                    body: r.get(6)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 }

@@ -515,17 +515,30 @@ pub fn received(
 }
 
 /// [`received`] for a document pulled from the practice server into this desktop's cache
-/// (issue 14): the same requested actions, matching against this desktop's register and GP
-/// review, but no business response is queued here: the practice's MESH puller answers the
-/// hospital, and a response queued on every desktop would go out once per desktop.
+/// (issue 14): the same requested actions, matching against this desktop's register (the
+/// practice's, shared) and GP review, and the business response a match earns is queued here
+/// too, from the practice's MESH mailbox `mesh_mailbox`. It is not sent from here: the pull
+/// hands it to the practice server, which sends one per message however many desktops
+/// queued one (practice schema 8).
 pub fn received_from_practice(
     store: &Store,
     document_id: i64,
     parsed: &Parsed,
+    mesh_mailbox: &str,
     config: &WorkflowConfig,
     at: &str,
 ) -> Result<(), WorkflowError> {
-    received_with(store, document_id, parsed, None, config, at).map(|_| ())
+    let receiver = parsed.message.as_ref().and_then(|m| m.receiver.as_ref());
+    let responder = Responder {
+        ods_code: receiver
+            .and_then(|r| r.ods_code.clone())
+            .unwrap_or_else(|| config.practice_ods.clone()),
+        name: receiver
+            .and_then(|r| r.name.clone())
+            .unwrap_or_else(|| config.practice_name.clone()),
+        mailbox: mesh_mailbox.to_string(),
+    };
+    received_with(store, document_id, parsed, Some(&responder), config, at).map(|_| ())
 }
 
 fn received_with(
@@ -793,6 +806,11 @@ fn responder_for(
     config: &WorkflowConfig,
 ) -> Result<Responder, WorkflowError> {
     let (_, _, mailbox) = store.message_route(work.message_id)?;
+    // A document pulled from the practice server: the answer comes from the practice's MESH
+    // mailbox (the server's, which sends it).
+    let mailbox = store
+        .practice_mesh_mailbox_for(work.message_id)?
+        .unwrap_or(mailbox);
     let receiver = parsed.message.as_ref().and_then(|m| m.receiver.as_ref());
     Ok(Responder {
         ods_code: receiver
@@ -1405,16 +1423,16 @@ pub fn rematch_after_import(
 }
 
 /// [`rematch_after_import`] on a desktop that is a cache of the practice server (issue 14),
-/// after it took a version of the practice's shared register: the same matching, but no
-/// business response is queued here (as [`received_from_practice`]: the practice's MESH
-/// puller answers the hospital; a response queued by every desktop would go out once per
-/// desktop).
+/// after it took a version of the practice's shared register: the same matching, and the
+/// business response a match earns queued here too (as [`received_from_practice`]): the pull
+/// hands it to the practice server, which sends one per message however many desktops
+/// queued one.
 pub fn rematch_after_practice_import(
     store: &Store,
     config: &WorkflowConfig,
     at: &str,
 ) -> Result<usize, WorkflowError> {
-    rematch(store, config, at, false)
+    rematch(store, config, at, true)
 }
 
 fn rematch(

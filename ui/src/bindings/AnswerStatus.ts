@@ -13,8 +13,12 @@ sent_at: string | null,
  */
 last_error: string | null, 
 /**
- * The document came from the practice server: this desktop does not send answers to
- * hospitals (the practice's MESH mailbox is the server's), so this one is not sent from
- * here.
+ * The document came from the practice server: the answer is handed to the server, which
+ * sends it (`sent_at` is then when it was handed over).
  */
-from_practice: boolean, };
+from_practice: boolean, 
+/**
+ * The MESH message id it went under, or for one handed to the practice server
+ * `practice-outbox:ID` (`...:CODE-from-another-desktop` when another desktop's went).
+ */
+sent_as: string | null, };

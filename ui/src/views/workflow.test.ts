@@ -156,12 +156,16 @@ describe("the shared record", () => {
 });
 
 describe("the answer to the hospital", () => {
-  const answer = (over: Partial<NonNullable<WorkflowView["answer"]>> = {}) => ({ response_code: "30002", sent_at: null, last_error: null, from_practice: false, ...over });
+  const answer = (over: Partial<NonNullable<WorkflowView["answer"]>> = {}) => ({ response_code: "30002", sent_at: null, last_error: null, from_practice: false, sent_as: null, ...over });
   it("says whether it was sent, and never implies it when it was not", () => {
     expect(answerSent(answer({ sent_at: "2026-12-01T09:05:00Z" }), "30002")).toBe(", sent 01-Dec-2026 09:05");
     expect(answerSent(answer(), "30002")).toBe(", waiting to be sent at the next sync");
     expect(answerSent(answer({ last_error: "MESH server error" }), "30002")).toBe(", not sent yet (last attempt failed: MESH server error)");
-    expect(answerSent(answer({ from_practice: true }), "30002")).toMatch(/^\. Not sent: computers of a practice do not send answers to hospitals yet/);
+    expect(answerSent(answer({ from_practice: true }), "30002")).toBe(", waiting to be handed to the practice server, which sends it");
+    expect(answerSent(answer({ from_practice: true, sent_at: "2026-12-01T09:05:00Z", sent_as: "practice-outbox:7" }), "30002")).toBe(", handed to the practice server 01-Dec-2026 09:05, which sends it");
+    expect(answerSent(answer({ from_practice: true, sent_at: "2026-12-01T09:05:00Z", sent_as: "practice-outbox:7:30001-from-another-desktop" }), "30002")).toBe(
+      ". Another computer of the practice answered first (patient known and registered (30001)): the practice server sends that one",
+    );
     expect(answerSent(null, "30002")).toBe("");
   });
 });

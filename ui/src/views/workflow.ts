@@ -593,8 +593,14 @@ export function renderShared(ctx: WorkContext): HTMLElement | null {
  */
 export function answerSent(answer: WorkflowView["answer"], code: string): string {
   if (!answer || answer.response_code !== code) return "";
+  if (answer.from_practice) {
+    // Handed to the practice server, which sends one answer per message.
+    if (!answer.sent_at) return ", waiting to be handed to the practice server, which sends it";
+    const other = /:(\d{5})-from-another-desktop$/.exec(answer.sent_as ?? "");
+    if (other) return `. Another computer of the practice answered first (${businessResponseText(other[1])}): the practice server sends that one`;
+    return `, handed to the practice server ${formatDateTime(answer.sent_at)}, which sends it`;
+  }
   if (answer.sent_at) return `, sent ${formatDateTime(answer.sent_at)}`;
-  if (answer.from_practice) return ". Not sent: computers of a practice do not send answers to hospitals yet, and the practice server does not send this one either. Tell the hospital another way if it matters.";
   return answer.last_error ? `, not sent yet (last attempt failed: ${answer.last_error})` : ", waiting to be sent at the next sync";
 }
 
