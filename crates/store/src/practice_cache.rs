@@ -179,7 +179,7 @@ impl Store {
             .optional()?)
     }
 
-    fn put_meta(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+    pub(crate) fn put_meta(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
         match value {
             Some(v) => self.conn.execute(
                 "INSERT INTO app_meta (key, value) VALUES (?1, ?2)

@@ -21,17 +21,6 @@ impl Store {
     /// Saves (or with None forgets) the practice server URL; the caller has removed any
     /// password from it and put that in the keyring.
     pub fn save_practice_server_url(&self, url: Option<&str>) -> Result<(), StoreError> {
-        match url {
-            Some(u) => self.conn.execute(
-                "INSERT INTO app_meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                rusqlite::params![URL, u],
-            )?,
-            None => self.conn.execute(
-                "DELETE FROM app_meta WHERE key = ?1",
-                rusqlite::params![URL],
-            )?,
-        };
-        Ok(())
+        self.put_meta(URL, url)
     }
 }

@@ -121,11 +121,7 @@ impl Store {
         let mut seqs = self.practice_refused_seqs()?;
         if seqs.insert(seq) {
             let json = serde_json::to_string(&seqs).expect("serialises");
-            self.conn.execute(
-                "INSERT INTO app_meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![REFUSED, json],
-            )?;
+            self.put_meta(REFUSED, Some(&json))?;
         }
         Ok(())
     }
@@ -162,12 +158,7 @@ impl Store {
                     params![login, role, at],
                 )?;
             }
-            s.conn.execute(
-                "INSERT INTO app_meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![PERSON, me],
-            )?;
-            Ok(())
+            s.put_meta(PERSON, Some(me))
         })
     }
 
@@ -244,12 +235,7 @@ pub struct AnswerToHandOver {
 impl Store {
     /// Records the practice's MESH mailbox id (from a pulled document).
     pub fn set_practice_mesh_mailbox(&self, mailbox: &str) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO app_meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![MESH_MAILBOX, mailbox],
-        )?;
-        Ok(())
+        self.put_meta(MESH_MAILBOX, Some(mailbox))
     }
 
     /// The MESH mailbox an answer about message `message_id` comes from: for a message pulled
