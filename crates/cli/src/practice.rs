@@ -75,6 +75,13 @@ pub enum PracticeCommand {
     },
     /// Forget the saved practice server (this desktop works alone again; its records stay).
     Disconnect,
+    /// Verify the practice's audit log: this desktop's copy (every event pulled, none missing,
+    /// each hashed as recorded), and, when it can be reached, the server's own log. Fails with
+    /// `audit_broken` when either does not verify.
+    Audit {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn database(given: Option<String>) -> Result<String, CliError> {
@@ -206,6 +213,58 @@ pub fn run(command: PracticeCommand) -> Result<(), CliError> {
                     if handover_inbox::practice_settings::practice_database_from_env().is_some() {
                         println!("note: HANDOVER_PRACTICE_DATABASE is set, and is used instead while it is");
                     }
+                }
+                Ok(())
+            }
+            PracticeCommand::Audit { json } => {
+                let store = open_store()?;
+                if !store.is_practice_cache()? {
+                    return Err(CliError::new(
+                        ErrorCode::InvalidArgument,
+                        "this desktop has never pulled from a practice server: nothing to verify \
+                         (`handover audit verify` verifies its own log)",
+                    ));
+                }
+                let cache = store.verify_practice_log()?;
+                let server = match practice_database(&store)? {
+                    None => serde_json::json!({ "checked": false, "why": "no practice server is configured" }),
+                    Some(url) => match connect(&url).await {
+                        Ok(mut db) => {
+                            let report = db.verify_chain().await?;
+                            serde_json::json!({
+                                "checked": true, "events": report.events, "ok": report.ok,
+                                "first_bad_event": report.first_bad_event, "problem": report.problem,
+                            })
+                        }
+                        Err(e) => serde_json::json!({
+                            "checked": false, "why": format!("[{}] {e}", e.code()),
+                        }),
+                    },
+                };
+                let server_ok = server["ok"].as_bool().unwrap_or(true);
+                if json {
+                    print_json(&serde_json::json!({ "cache": cache, "server": server }));
+                } else {
+                    match (&cache.problem, cache.ok) {
+                        (_, true) => println!("this desktop's copy of the practice log: {} events, verified", cache.events),
+                        (Some(p), false) => println!("this desktop's copy of the practice log does NOT verify: {p}"),
+                        (None, false) => println!("this desktop's copy of the practice log does NOT verify"),
+                    }
+                    if server["checked"] == true {
+                        if server_ok {
+                            println!("the practice server's log: {} events, verified", server["events"]);
+                        } else {
+                            println!("the practice server's log does NOT verify: {}", server["problem"].as_str().unwrap_or(""));
+                        }
+                    } else {
+                        println!("the practice server's log was not checked: {}", server["why"].as_str().unwrap_or(""));
+                    }
+                }
+                if !cache.ok || !server_ok {
+                    return Err(CliError::new(
+                        ErrorCode::AuditBroken,
+                        "the practice's audit log does not verify (see above)",
+                    ));
                 }
                 Ok(())
             }

@@ -775,3 +775,54 @@ fn a_step_on_a_view_changed_elsewhere_is_refused_and_undone_here() {
     a.sync();
     assert_eq!(a.listing(), b.listing());
 }
+
+/// `handover practice audit`: the desktop's copy of the practice log and the server's own log
+/// both verify after people's steps; a log changed on the server (by its superuser, past the
+/// revoked UPDATE) is reported as not verifying, `audit_broken`, while the desktop's copy,
+/// pulled before, still verifies: the copies are the practice's witnesses.
+#[test]
+fn practice_audit_verifies_the_desktops_copy_and_the_servers_log() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 3, 91);
+    serve(&server, &inbox);
+    let a = Desktop::new(tmp.path(), "desktop-a", server.url("gp_one"));
+    a.sync();
+    a.json(&["claim", "1", "--json"]);
+    a.json(&["note", "2", "Called the ward", "--json"]);
+    a.sync();
+
+    let report = a.json(&["practice", "audit", "--json"]);
+    assert_eq!(report["cache"]["ok"], true, "{report}");
+    assert_eq!(report["server"]["ok"], true, "{report}");
+    let events = report["cache"]["events"].as_u64().unwrap();
+    assert!(events >= 2, "{report}");
+    assert_eq!(report["server"]["events"], events, "{report}");
+
+    // Someone with the server's superuser rewrites a step in the practice log, getting past
+    // its append-only trigger (replication mode skips triggers).
+    let su = server.superuser();
+    server
+        .rt
+        .block_on(su.client().batch_execute(
+            "SET session_replication_role = replica; \
+             UPDATE handover.events SET details = '{\"markdown\":\"nothing happened\"}' \
+             WHERE kind = 'note_added'; \
+             SET session_replication_role = origin;",
+        ))
+        .unwrap();
+    let out = a.run(&["practice", "audit", "--json"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("[audit_broken]"),
+        "{}",
+        text(&out)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["server"]["ok"], false, "{report}");
+    assert_eq!(
+        report["cache"]["ok"], true,
+        "the copy pulled before: {report}"
+    );
+}

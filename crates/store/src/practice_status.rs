@@ -285,3 +285,183 @@ impl Store {
         Ok(rows)
     }
 }
+
+impl Store {
+    /// Verifies the copy of the practice log this cache keeps (`practice_events`): every event
+    /// from 1 to the event cursor, none missing, each following the one before it and hashed
+    /// as the server hashes it (`handover_chain`), so a copy changed on this desktop, or a
+    /// server that served a changed log, is found. What `handover practice audit` reports for
+    /// the cache.
+    pub fn verify_practice_log(&self) -> Result<crate::AuditVerification, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, event_id, at, actor, role, os_user, device, document_key, kind, details,
+                    prev_hash, hash
+               FROM practice_events ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut count = 0u64;
+        let mut prev_hash = handover_chain::GENESIS_HASH.to_string();
+        let mut prev_seq = 0i64;
+        let bad = |seq: i64, count: u64, problem: String| crate::AuditVerification {
+            events: count,
+            ok: false,
+            first_bad_event: Some(seq),
+            problem: Some(problem),
+        };
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(0)?;
+            let (event_id, at, actor): (String, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?);
+            let role: Option<String> = r.get(4)?;
+            let (os_user, device): (String, String) = (r.get(5)?, r.get(6)?);
+            let document_key: Option<String> = r.get(7)?;
+            let (kind, details): (String, String) = (r.get(8)?, r.get(9)?);
+            let (stored_prev, hash): (String, String) = (r.get(10)?, r.get(11)?);
+            count += 1;
+            if seq != prev_seq + 1 {
+                return Ok(bad(
+                    prev_seq + 1,
+                    count,
+                    format!(
+                        "practice events {} to {} are missing",
+                        prev_seq + 1,
+                        seq - 1
+                    ),
+                ));
+            }
+            if stored_prev != prev_hash {
+                return Ok(bad(
+                    seq,
+                    count,
+                    format!("practice event {seq} does not follow the event before it"),
+                ));
+            }
+            let fields = handover_chain::ChainFields {
+                seq,
+                event_id: &event_id,
+                at: &at,
+                actor: &actor,
+                role: role.as_deref(),
+                os_user: &os_user,
+                device: &device,
+                document_key: document_key.as_deref(),
+                kind: &kind,
+                details: &details,
+            };
+            if handover_chain::event_hash(&prev_hash, &fields) != hash {
+                return Ok(bad(
+                    seq,
+                    count,
+                    format!("practice event {seq} is not as it was recorded"),
+                ));
+            }
+            prev_hash = hash;
+            prev_seq = seq;
+        }
+        let (_, cursor) = self.practice_cursors()?;
+        if cursor != prev_seq {
+            return Ok(bad(
+                prev_seq + 1,
+                count,
+                format!("the copy ends at event {prev_seq}, but was pulled to event {cursor}"),
+            ));
+        }
+        Ok(crate::AuditVerification {
+            events: count,
+            ok: true,
+            first_bad_event: None,
+            problem: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::MemoryKeyStore;
+    use crate::{DataDir, PracticeEventRecord, Store};
+
+    /// A practice log of `n` events hashed as the server hashes them.
+    fn chain(n: i64) -> Vec<PracticeEventRecord> {
+        let mut prev = handover_chain::GENESIS_HASH.to_string();
+        (1..=n)
+            .map(|seq| {
+                let mut e = PracticeEventRecord {
+                    seq,
+                    event_id: format!("desk-1:{seq}"),
+                    at: "2026-07-01T10:00:00.000Z".into(),
+                    actor: "gp_one".into(),
+                    role: Some("gp".into()),
+                    os_user: "alice".into(),
+                    device: "desk-1".into(),
+                    document_key: Some("ab".repeat(32)),
+                    kind: "note_added".into(),
+                    details: format!("{{\"n\":{seq}}}"),
+                    prev_hash: prev.clone(),
+                    hash: String::new(),
+                    recorded_at: "2026-07-01T10:00:01.000Z".into(),
+                };
+                e.hash = handover_chain::event_hash(
+                    &prev,
+                    &handover_chain::ChainFields {
+                        seq,
+                        event_id: &e.event_id,
+                        at: &e.at,
+                        actor: &e.actor,
+                        role: e.role.as_deref(),
+                        os_user: &e.os_user,
+                        device: &e.device,
+                        document_key: e.document_key.as_deref(),
+                        kind: &e.kind,
+                        details: &e.details,
+                    },
+                );
+                prev = e.hash.clone();
+                e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_copy_of_the_practice_log_verifies_until_it_is_changed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(
+            &DataDir::new(tmp.path().join("d")),
+            &MemoryKeyStore::default(),
+        )
+        .unwrap();
+        store
+            .bind_practice_server("srv", "PRC1", "Riverside")
+            .unwrap();
+        store.record_practice_events(&chain(4), "now").unwrap();
+        let v = store.verify_practice_log().unwrap();
+        assert!(v.ok, "{v:?}");
+        assert_eq!(v.events, 4);
+
+        // One event's details changed in the copy: found, at that event.
+        store
+            .conn
+            .execute(
+                "UPDATE practice_events SET details = '{\"n\":99}' WHERE seq = 3",
+                [],
+            )
+            .unwrap();
+        let v = store.verify_practice_log().unwrap();
+        assert!(!v.ok);
+        assert_eq!(v.first_bad_event, Some(3), "{v:?}");
+
+        // An event missing from the copy: found too.
+        store
+            .conn
+            .execute(
+                "UPDATE practice_events SET details = '{\"n\":3}' WHERE seq = 3",
+                [],
+            )
+            .unwrap();
+        assert!(store.verify_practice_log().unwrap().ok);
+        store
+            .conn
+            .execute("DELETE FROM practice_events WHERE seq = 2", [])
+            .unwrap();
+        let v = store.verify_practice_log().unwrap();
+        assert_eq!(v.first_bad_event, Some(2), "{v:?}");
+    }
+}
