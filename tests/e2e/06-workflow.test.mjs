@@ -328,6 +328,23 @@ test("an admin cannot file a mental health discharge (GP review); a GP can", asy
   assert.equal(filed.actor, GP.name);
 });
 
+/**
+ * Presses x on the selected row and waits until `n` rows are marked. A key press WebDriver lost
+ * (seen once under load: no toast at all, nothing marked) is pressed again; one that arrived is
+ * never pressed twice (that would unmark the row).
+ */
+async function mark(browser, n) {
+  const marked = () => browser.execute(() => document.querySelectorAll("#inbox-list [data-marked=true]").length);
+  const before = await marked();
+  await press(browser, "x");
+  const words = new RegExp(`^Marked for filing: ${n} documents?`);
+  const arrived = await until(async () => words.test(await toast(browser)) || (await marked()) !== before, { timeout: 3000, message: "x" }).catch(() => false);
+  if (!arrived && (await toast(browser)) === "" && (await marked()) === before) await press(browser, "x");
+  await until(async () => words.test(await toast(browser)), { message: `${n} marked` }).catch(async (e) => {
+    throw new Error(`${e.message}; toast: ${await toast(browser)}; focus: ${JSON.stringify(await active(browser))}`);
+  });
+}
+
 test("several documents with no actions for the practice are filed together (x to mark, Shift+f to file)", async () => {
   const { browser } = session;
   await switchTo(browser, ADMIN.name);
@@ -342,15 +359,11 @@ test("several documents with no actions for the practice are filed together (x t
   await press(browser, "1");
   await until(async () => browser.execute(() => document.getElementById("inbox-list").getAttribute("aria-busy") === "false" && !!document.querySelector("#inbox-list [aria-selected=true]")), { message: "New listed" });
   const first = await selectFileable(browser);
-  await press(browser, "x");
-  await until(async () => /^Marked for filing: 1 document/.test(await toast(browser)), { message: "one marked" }).catch(async (e) => {
-    throw new Error(`${e.message}; toast: ${await toast(browser)}; focus: ${JSON.stringify(await active(browser))}`);
-  });
+  await mark(browser, 1);
   await press(browser, "j");
   const second = await selectFileable(browser, { skip: [first] });
   assert.notEqual(second, first);
-  await press(browser, "x");
-  await until(async () => /^Marked for filing: 2 documents/.test(await toast(browser)), { message: "two marked" });
+  await mark(browser, 2);
   assert.equal(await browser.execute(() => document.querySelectorAll("#inbox-list [data-marked=true]").length), 2);
   await screenshot(browser, "06-marked");
   // A document that asks something of the practice is not marked.
