@@ -217,13 +217,7 @@ impl Store {
                 .unwrap_or((0, GENESIS_HASH.to_string()));
             let document_key = match e.document_id {
                 Some(id) => Some(
-                    s.conn
-                        .query_row(
-                            "SELECT coalesce(content_sha256, 'local:' || id) FROM documents WHERE id = ?1",
-                            params![id],
-                            |r| r.get::<_, String>(0),
-                        )
-                        .optional()?
+                    s.document_key_of(id)?
                         .ok_or(StoreError::DocumentNotFound { id })?,
                 ),
                 None => None,
