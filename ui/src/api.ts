@@ -19,12 +19,12 @@ import type { MailboxTest } from "./bindings/MailboxTest";
 import type { MeshMailboxInput } from "./bindings/MeshMailboxInput";
 import type { PracticeServerCheck } from "./bindings/PracticeServerCheck";
 import type { AuditQuery } from "./bindings/AuditQuery";
-import type { AuditVerification } from "./bindings/AuditVerification";
+import type { AuditEntry } from "./bindings/AuditEntry";
+import type { AuditTrailVerification } from "./bindings/AuditTrailVerification";
 import type { ConservationReport } from "./bindings/ConservationReport";
 import type { CurrentUser } from "./bindings/CurrentUser";
 import type { RegisterView } from "./bindings/RegisterView";
 import type { Role } from "./bindings/Role";
-import type { StoredEvent } from "./bindings/StoredEvent";
 import type { Task } from "./bindings/Task";
 import type { TaskQuery } from "./bindings/TaskQuery";
 import type { User } from "./bindings/User";
@@ -111,8 +111,8 @@ export const api = {
   documentViewed: (id: number) => call<null>("document_viewed", { id }),
   listTasks: (query: TaskQuery) => call<Task[]>("list_tasks", { query }),
   completeTask: (taskId: number, note: string | null) => call<Task>("complete_task", { taskId, note }),
-  auditEvents: (query: AuditQuery) => call<StoredEvent[]>("audit_events", { query }),
-  verifyAudit: () => call<AuditVerification>("verify_audit"),
+  auditEvents: (query: AuditQuery) => call<AuditEntry[]>("audit_events", { query }),
+  verifyAudit: () => call<AuditTrailVerification>("verify_audit"),
   /** Saves the audit trail as CSV to Downloads (practice manager); resolves to the path. */
   exportAudit: () => call<string>("export_audit"),
   conservationReport: () => call<ConservationReport>("conservation_report"),

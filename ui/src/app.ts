@@ -1154,7 +1154,7 @@ export class App {
   }
 
   private async loadAuditPage(): Promise<void> {
-    this.auditPage.permit(can(this.user.current, "verify-audit"), can(this.user.current, "export"));
+    this.auditPage.permit(can(this.user.current, "verify-audit"), can(this.user.current, "export"), !!this.user.current?.practice_login);
     const [report] = await Promise.all([settle(api.conservationReport()), this.loadAudit(this.auditPage.query())]);
     this.auditPage.showReport(report.ok ? report.value : messageOf(report.error));
   }

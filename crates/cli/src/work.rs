@@ -84,19 +84,25 @@ pub enum RegisterCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Check the hash chain: any edited, deleted or reordered event is found.
+    /// Check the hash chains: this computer's log and, on a desktop of a practice, its copy of
+    /// the practice log and the server's own log. Any edited, deleted or reordered event is found.
     Verify {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
         who: As,
     },
-    /// List events (newest first).
+    /// List the audit trail, newest first (on a desktop of a practice, the practice log with
+    /// this computer's own entries that are not in it).
     List {
         #[arg(long)]
         document: Option<i64>,
         #[arg(long)]
         actor: Option<String>,
+        /// Only one log: `desktop` (this computer's own) or `practice` (the practice's, on a
+        /// desktop of a practice). Both by default.
+        #[arg(long, value_enum)]
+        log: Option<LogChoice>,
         #[arg(long, default_value_t = 100)]
         limit: u32,
         #[arg(long)]
@@ -109,6 +115,13 @@ pub enum AuditCommand {
         #[command(flatten)]
         who: As,
     },
+}
+
+/// Which log `audit list --log` keeps.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum LogChoice {
+    Desktop,
+    Practice,
 }
 
 #[derive(Subcommand)]
@@ -736,18 +749,49 @@ pub fn audit(what: AuditCommand) -> Result<(), CliError> {
                 let actor = who.actor(&store)?;
                 workflow::require_permission(&actor, workflow::Permission::VerifyAudit)?;
             }
-            let v = store.verify_audit()?;
+            let mut v = store.verify_audit_trail()?;
+            if v.practice.is_some() {
+                let url = crate::practice::practice_database(&store)?;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| CliError::new(ErrorCode::Internal, e.to_string()))?;
+                let server = runtime.block_on(handover_inbox::practice_settings::check_server_log(
+                    url.as_deref(),
+                ));
+                v = handover_store::AuditTrailVerification::new(
+                    v.desktop,
+                    v.practice,
+                    Some(server),
+                );
+            }
             if json {
                 print_json(&v);
-            } else if v.ok {
-                println!("{} events: the chain verifies", v.events);
             } else {
-                println!(
-                    "{} events: BROKEN at event {}: {}",
-                    v.events,
-                    v.first_bad_event.unwrap_or(0),
-                    v.problem.as_deref().unwrap_or("")
-                );
+                let said = |what: &str, a: &handover_store::AuditVerification| {
+                    if a.ok {
+                        println!("{what}: {} events, the chain verifies", a.events);
+                    } else {
+                        println!(
+                            "{what}: {} events, BROKEN at event {}: {}",
+                            a.events,
+                            a.first_bad_event.unwrap_or(0),
+                            a.problem.as_deref().unwrap_or("")
+                        );
+                    }
+                };
+                said("this computer's log", &v.desktop);
+                if let Some(p) = &v.practice {
+                    said("this computer's copy of the practice log", p);
+                }
+                match v.server.as_ref().map(|s| (&s.verification, &s.why)) {
+                    Some((Some(s), _)) => said("the practice server's log", s),
+                    Some((None, why)) => println!(
+                        "the practice server's log was not checked: {}",
+                        why.as_deref().unwrap_or("")
+                    ),
+                    None => {}
+                }
             }
             if !v.ok {
                 return Err(CliError {
@@ -760,10 +804,15 @@ pub fn audit(what: AuditCommand) -> Result<(), CliError> {
         AuditCommand::List {
             document,
             actor,
+            log,
             limit,
             json,
         } => {
-            let events = store.events(&AuditQuery {
+            let events = store.audit_trail(&AuditQuery {
+                log: log.map(|l| match l {
+                    LogChoice::Desktop => handover_store::AuditLog::Desktop,
+                    LogChoice::Practice => handover_store::AuditLog::Practice,
+                }),
                 document_id: document,
                 actor,
                 newest_first: true,
@@ -774,8 +823,18 @@ pub fn audit(what: AuditCommand) -> Result<(), CliError> {
                 print_json(&events);
             } else {
                 for e in &events {
+                    let state = match e.state {
+                        handover_store::AuditEntryState::Recorded => "",
+                        handover_store::AuditEntryState::Pending => {
+                            "  (pending: not yet in the practice log)"
+                        }
+                        handover_store::AuditEntryState::Refused => {
+                            "  (refused by the practice: changed nothing)"
+                        }
+                    };
                     println!(
-                        "#{:<6} {}  {:<20} {:<12} {:<24} {}",
+                        "{:<8} #{:<6} {}  {:<20} {:<12} {:<24} {}{state}",
+                        e.log.as_str(),
                         e.seq,
                         e.at,
                         e.actor,

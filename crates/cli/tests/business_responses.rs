@@ -306,7 +306,7 @@ fn the_hospital_hears_whether_the_practice_knows_the_patient_once_per_message() 
         "audit verify",
     );
     assert_eq!(audit["ok"], true, "{audit}");
-    assert!(audit["events"].as_u64().unwrap() >= 8);
+    assert!(audit["desktop"]["events"].as_u64().unwrap() >= 8);
     let report = ok(
         handover(&sb, &data_dir, &["report", "--json"])
             .output()

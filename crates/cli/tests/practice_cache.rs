@@ -355,7 +355,9 @@ fn two_caches_converge_on_the_practice_log() {
 
     // An event from A's own device (as A's push will send what A did, already applied in A):
     // kept by both, applied only by B.
-    let audit = a.json(&["audit", "list", "--json", "--limit", "1"]);
+    let audit = a.json(&[
+        "audit", "list", "--json", "--log", "desktop", "--limit", "1",
+    ]);
     let device = audit[0]["device"].as_str().unwrap().to_string();
     let mut own = logged(
         4,
@@ -825,4 +827,157 @@ fn practice_audit_verifies_the_desktops_copy_and_the_servers_log() {
         report["cache"]["ok"], true,
         "the copy pulled before: {report}"
     );
+}
+
+/// On a desktop of a practice, `handover audit list` is the practice's trail: the other
+/// desktop's steps (from the practice log), this desktop's sent steps once, its pending and
+/// refused steps marked, and what it derived itself (arrivals) from its own log; `--log`
+/// keeps one; `audit verify` checks this desktop's log, its copy of the practice's and the
+/// server's, and fails with `audit_broken` when the server's was changed; the CSV export names
+/// each entry's log.
+#[test]
+fn the_audit_trail_on_a_practice_desktop_is_the_practices_with_this_desktops_own() {
+    let server = Server::start_with(&[
+        ("puller_a", "puller"),
+        ("gp_one", "gp"),
+        ("gp_two", "gp"),
+        ("pm_one", "practice-manager"),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    mailbox(&inbox, 3, 93);
+    serve(&server, &inbox);
+    let a = Desktop::new(tmp.path(), "desktop-a", server.url("gp_one"));
+    let b = Desktop::new(tmp.path(), "desktop-b", server.url("gp_two"));
+    a.sync();
+    b.sync();
+    b.json(&["note", "1", "Ward phoned", "--json"]);
+    a.json(&["note", "2", "Letter checked", "--json"]);
+    // A files document 3 while offline, B files it online first: A's filing is refused.
+    let offline = Desktop {
+        data_dir: a.data_dir.clone(),
+        database: format!(
+            "postgres://gp_one:{}@127.0.0.1:1/postgres",
+            PASSWORD.replace(' ', "%20")
+        ),
+    };
+    assert!(offline.run(&["file", "3"]).status.success());
+    b.json(&["file", "3", "--json"]);
+    let _ = a.run(&["sync", "--once"]);
+    // And one step still pending.
+    assert!(offline.run(&["note", "1", "Not sent yet"]).status.success());
+
+    let trail = a.json(&["audit", "list", "--json", "--limit", "500"]);
+    let entries = trail.as_array().unwrap();
+    let of = |log: &str, actor: &str, kind: &str| -> Vec<&serde_json::Value> {
+        entries
+            .iter()
+            .filter(|e| e["log"] == log && e["actor"] == actor && e["kind"] == kind)
+            .collect()
+    };
+    assert_eq!(of("practice", "gp_two", "note_added").len(), 1, "{trail}");
+    assert_eq!(of("practice", "gp_two", "filed").len(), 1, "{trail}");
+    assert_eq!(
+        of("practice", "gp_one", "note_added").len(),
+        1,
+        "sent once: {trail}"
+    );
+    assert_eq!(
+        of("desktop", "gp_one", "note_added").len(),
+        1,
+        "the pending one: {trail}"
+    );
+    assert_eq!(of("desktop", "gp_one", "note_added")[0]["state"], "pending");
+    let refused = of("desktop", "gp_one", "filed");
+    assert_eq!(refused.len(), 1, "{trail}");
+    assert_eq!(refused[0]["state"], "refused");
+    assert!(
+        !of("desktop", "system", "received").is_empty(),
+        "arrivals are this desktop's own: {trail}"
+    );
+    // Practice entries name the document as this desktop numbers it.
+    let filed = of("practice", "gp_two", "filed")[0];
+    assert_eq!(filed["document_id"], 3, "{filed}");
+    // Newest first, by time.
+    let times: Vec<&str> = entries.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+    // One log only; one document.
+    let practice_only = a.json(&["audit", "list", "--json", "--log", "practice"]);
+    assert!(practice_only
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["log"] == "practice"));
+    assert_eq!(
+        practice_only.as_array().unwrap().len() as i64,
+        server.count("SELECT count(*) FROM handover.events"),
+        "A pulled the whole practice log"
+    );
+    let doc3 = a.json(&["audit", "list", "--json", "--document", "3"]);
+    assert!(doc3
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["actor"] == "gp_two" && e["kind"] == "filed"));
+    assert!(
+        doc3.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["document_id"] == 3),
+        "{doc3}"
+    );
+    // B's trail has A's sent note too, and not A's pending or refused steps.
+    let b_trail = b.json(&["audit", "list", "--json", "--limit", "500"]);
+    assert!(b_trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["log"] == "practice" && e["actor"] == "gp_one" && e["kind"] == "note_added"));
+    assert!(!b_trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["actor"] == "gp_one" && e["kind"] == "filed"));
+
+    // The practice manager's export names each entry's log (and state).
+    let pm = Desktop::new(tmp.path(), "desktop-pm", server.url("pm_one"));
+    pm.sync();
+    let csv_path = tmp.path().join("audit.csv");
+    pm.ok(&["audit", "export", "--out", csv_path.to_str().unwrap()]);
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(csv.starts_with("log,seq,event_id,"), "{csv}");
+    let practice_lines = csv.lines().filter(|l| l.starts_with("practice,")).count() as i64;
+    assert_eq!(
+        practice_lines,
+        server.count("SELECT count(*) FROM handover.events"),
+        "{csv}"
+    );
+    assert!(csv
+        .lines()
+        .any(|l| l.starts_with("desktop,") && l.contains(",system,") && l.contains(",received,")));
+
+    let verified = a.json(&["audit", "verify", "--json"]);
+    assert_eq!(verified["ok"], true, "{verified}");
+    assert_eq!(verified["practice"]["ok"], true, "{verified}");
+    assert_eq!(
+        verified["server"]["verification"]["events"], verified["practice"]["events"],
+        "{verified}"
+    );
+
+    // The server's log changed behind everyone's back: verify fails, naming the server's log.
+    let su = server.superuser();
+    server
+        .rt
+        .block_on(su.client().batch_execute(
+            "SET session_replication_role = replica; \
+             UPDATE handover.events SET details = '{\"markdown\":\"nothing happened\"}' \
+             WHERE kind = 'note_added'; \
+             SET session_replication_role = origin;",
+        ))
+        .unwrap();
+    let out = a.run(&["audit", "verify", "--json"]);
+    assert_eq!(out.status.code(), Some(3), "audit_broken: {}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["server"]["verification"]["ok"], false, "{report}");
+    assert_eq!(report["desktop"]["ok"], true, "{report}");
 }

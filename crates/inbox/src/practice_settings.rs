@@ -239,6 +239,42 @@ pub fn save_practice_server(
     Ok(checked.check.clone())
 }
 
+/// Checks the practice server's own log on the server (every event's hash, its link to the one
+/// before, no gap, the head row): the third part of verifying the audit trail on a desktop of a
+/// practice, beside its own log and its copy of the practice log. A server that cannot be
+/// reached is said, not counted as a failure.
+pub async fn check_server_log(url: Option<&str>) -> handover_store::ServerLogCheck {
+    use handover_store::{AuditVerification, ServerLogCheck};
+    let Some(url) = url else {
+        return ServerLogCheck {
+            verification: None,
+            why: Some("no practice server is configured on this computer".into()),
+        };
+    };
+    let result = match handover_practice::connect(url).await {
+        Ok(mut db) => db.verify_chain().await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(r) => ServerLogCheck {
+            verification: Some(AuditVerification {
+                events: r.events,
+                ok: r.ok,
+                first_bad_event: r.first_bad_event,
+                problem: r.problem,
+            }),
+            why: None,
+        },
+        Err(e) => ServerLogCheck {
+            verification: None,
+            why: Some(format!(
+                "the practice server could not be reached [{}]: {e}",
+                e.code()
+            )),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -115,6 +115,9 @@ pub struct AuditVerification {
 #[ts(export)]
 #[serde(default)]
 pub struct AuditQuery {
+    /// Only the entries of this log (the audit trail on a desktop of a practice has two; see
+    /// [`Store::audit_trail`]). Ignored by [`Store::events`], which reads this desktop's own.
+    pub log: Option<crate::AuditLog>,
     /// Only this person's events (exact name, any case).
     pub actor: Option<String>,
     /// Only events of this kind.

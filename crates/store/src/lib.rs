@@ -7,6 +7,7 @@
 //! - The key is never written to disk, and never replaced: a database whose key is missing or
 //!   wrong is left exactly as it was, with an error that says what to do.
 
+mod audit_trail;
 mod datadir;
 mod error;
 mod events;
@@ -34,6 +35,9 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
+pub use audit_trail::{
+    AuditEntry, AuditEntryState, AuditLog, AuditTrailVerification, ServerLogCheck,
+};
 pub use datadir::{DataDir, DATABASE_FILE, DATA_DIR_ENV};
 pub use error::StoreError;
 pub use events::{

@@ -4,8 +4,8 @@
 
 use handover_errors::ErrorCode;
 use handover_store::{
-    Actor, AuditQuery, AuditVerification, ConservationReport, DocumentRow, RegisterStatus, Role,
-    StoredEvent, Task, TaskQuery, User,
+    Actor, AuditEntry, AuditQuery, AuditTrailVerification, ConservationReport, DocumentRow,
+    RegisterStatus, Role, Task, TaskQuery, User,
 };
 use handover_workflow::{self as workflow, Decision, Permission, WorkflowConfig, WorkflowView};
 use serde::{Deserialize, Serialize};
@@ -295,18 +295,32 @@ pub fn complete_task(
     done
 }
 
+/// The audit trail (on a desktop of a practice, the practice log with this desktop's own
+/// entries that are not in it).
 #[tauri::command]
-pub fn audit_events(state: State<'_, AppState>, query: AuditQuery) -> CmdResult<Vec<StoredEvent>> {
-    state.with_store(|s| Ok(s.events(&query)?))
+pub fn audit_events(state: State<'_, AppState>, query: AuditQuery) -> CmdResult<Vec<AuditEntry>> {
+    state.with_store(|s| Ok(s.audit_trail(&query)?))
 }
 
+/// Verifies this desktop's log and, on a desktop of a practice, its copy of the practice log
+/// and (when it can be reached) the server's own.
 #[tauri::command]
-pub fn verify_audit(state: State<'_, AppState>) -> CmdResult<AuditVerification> {
-    state.with_store(|s| {
+pub async fn verify_audit(state: State<'_, AppState>) -> CmdResult<AuditTrailVerification> {
+    let local = state.with_store(|s| {
         let a = actor(&state, s)?;
         workflow::require_permission(&a, Permission::VerifyAudit)?;
-        Ok(s.verify_audit()?)
-    })
+        Ok(s.verify_audit_trail()?)
+    })?;
+    if local.practice.is_none() {
+        return Ok(local);
+    }
+    let url = state.sync.practice_url();
+    let server = handover_inbox::practice_settings::check_server_log(url.as_deref()).await;
+    Ok(AuditTrailVerification::new(
+        local.desktop,
+        local.practice,
+        Some(server),
+    ))
 }
 
 /// Exports the audit trail as CSV into the Downloads folder (practice manager); returns the path.

@@ -1,0 +1,486 @@
+//! The audit trail as a person reviews it: on a desktop working alone, its own log; on a
+//! desktop of a practice (issue 14), the practice's log (everyone's steps, as pulled into this
+//! cache) together with the entries of this desktop's own log that are not in it: what Handover
+//! derived here by itself (arrivals, automatic matches and responses), non-document entries
+//! (profiles, imports, exports), and this desktop's own steps still waiting for the practice or
+//! refused by it. A step this desktop sent and the practice accepted is listed once, as the
+//! practice's entry (it is the same event: the practice keeps its event id).
+//!
+//! Each entry says which log it is in and its number there, so it can be found again and
+//! checked against that log's hash chain; [`Store::verify_audit_trail`] verifies both.
+
+use rusqlite::params_from_iter;
+use serde::{Deserialize, Serialize};
+
+use crate::{AuditQuery, AuditVerification, Role, Store, StoreError};
+
+/// Which hash-chained log an audit entry is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum AuditLog {
+    /// This desktop's own log (`events`).
+    Desktop,
+    /// The practice's log, as this desktop pulled it (`practice_events`).
+    Practice,
+}
+
+impl AuditLog {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditLog::Desktop => "desktop",
+            AuditLog::Practice => "practice",
+        }
+    }
+}
+
+/// Where an entry of this desktop's own log stands with the practice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum AuditEntryState {
+    /// Recorded (in the practice log, or an entry that is only ever this desktop's).
+    Recorded,
+    /// A step of this desktop waiting to reach the practice log (sent or not).
+    Pending,
+    /// A step the practice refused (someone filed first, or the document changed since it
+    /// was seen): it stays in this desktop's log, and changed nothing.
+    Refused,
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AuditEntry {
+    pub log: AuditLog,
+    /// Its number in its log.
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub event_id: String,
+    pub at: String,
+    /// The profile (alone) or practice login (on a practice) that did it, or `system`.
+    pub actor: String,
+    pub role: Option<Role>,
+    pub os_user: String,
+    pub device: String,
+    /// The document on this desktop (None when this desktop has no copy of it).
+    #[ts(type = "number | null")]
+    pub document_id: Option<i64>,
+    pub document_key: Option<String>,
+    pub kind: String,
+    #[ts(type = "Record<string, unknown>")]
+    pub details: serde_json::Value,
+    pub hash: String,
+    pub state: AuditEntryState,
+}
+
+/// What verifying the audit trail found: this desktop's own log, and on a desktop of a
+/// practice the copy of the practice's log pulled into it and (when the caller could reach
+/// it) the server's own log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AuditTrailVerification {
+    /// Every log checked verifies.
+    pub ok: bool,
+    pub desktop: AuditVerification,
+    /// This desktop's copy of the practice log (None: the desktop works alone).
+    pub practice: Option<AuditVerification>,
+    /// The practice server's own log (None: the desktop works alone).
+    pub server: Option<ServerLogCheck>,
+}
+
+/// The practice server's log, checked on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ServerLogCheck {
+    /// None when it could not be checked (see `why`).
+    pub verification: Option<AuditVerification>,
+    /// Why it was not checked (the server cannot be reached, none is configured).
+    pub why: Option<String>,
+}
+
+impl AuditTrailVerification {
+    /// Puts the results together (`ok` only if every one checked verifies).
+    pub fn new(
+        desktop: AuditVerification,
+        practice: Option<AuditVerification>,
+        server: Option<ServerLogCheck>,
+    ) -> Self {
+        let ok = desktop.ok
+            && practice.as_ref().is_none_or(|p| p.ok)
+            && server
+                .as_ref()
+                .and_then(|s| s.verification.as_ref())
+                .is_none_or(|v| v.ok);
+        AuditTrailVerification {
+            ok,
+            desktop,
+            practice,
+            server,
+        }
+    }
+}
+
+/// The two logs as one relation (columns in [`entry_row`]'s order).
+const TRAIL: &str = "
+    SELECT 'desktop' AS log, e.seq, e.event_id, e.at, e.actor, e.role, e.os_user, e.device,
+           e.document_id, e.document_key, e.kind, e.details, e.hash,
+           (o.seq IS NOT NULL) AS pending
+      FROM events e LEFT JOIN practice_outbox o ON o.seq = e.seq
+     WHERE NOT EXISTS (SELECT 1 FROM practice_events p WHERE p.event_id = e.event_id)
+    UNION ALL
+    SELECT 'practice', p.seq, p.event_id, p.at, p.actor, p.role, p.os_user, p.device,
+           (SELECT min(d.id) FROM documents d WHERE d.content_sha256 = p.document_key),
+           p.document_key, p.kind, p.details, p.hash, 0
+      FROM practice_events p";
+
+fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    let log: String = r.get(0)?;
+    let role: Option<String> = r.get(5)?;
+    let details: String = r.get(11)?;
+    let pending: bool = r.get(13)?;
+    Ok(AuditEntry {
+        log: if log == "practice" {
+            AuditLog::Practice
+        } else {
+            AuditLog::Desktop
+        },
+        seq: r.get(1)?,
+        event_id: r.get(2)?,
+        at: r.get(3)?,
+        actor: r.get(4)?,
+        // A role this version does not know (a newer server's) is shown as none, not an error.
+        role: role.as_deref().and_then(Role::parse),
+        os_user: r.get(6)?,
+        device: r.get(7)?,
+        document_id: r.get(8)?,
+        document_key: r.get(9)?,
+        kind: r.get(10)?,
+        details: serde_json::from_str(&details).unwrap_or(serde_json::Value::String(details)),
+        hash: r.get(12)?,
+        state: if pending {
+            AuditEntryState::Pending
+        } else {
+            AuditEntryState::Recorded
+        },
+    })
+}
+
+impl Store {
+    /// The audit trail, filtered and paged: newest first (by the time each entry was made,
+    /// then by log and number) when `newest_first`, else oldest first. On a desktop working
+    /// alone it is exactly its own log. `q.log` keeps one log only.
+    pub fn audit_trail(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut conditions = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(log) = q.log {
+            conditions.push("log = ?");
+            args.push(log.as_str().to_string().into());
+        }
+        if let Some(actor) = q.actor.as_deref().filter(|a| !a.is_empty()) {
+            conditions.push("actor = ? COLLATE NOCASE");
+            args.push(actor.to_string().into());
+        }
+        if let Some(kind) = q.kind.as_deref().filter(|k| !k.is_empty()) {
+            conditions.push("kind = ?");
+            args.push(kind.to_string().into());
+        }
+        if let Some(id) = q.document_id {
+            // A practice entry names the document by its content; this desktop's by its id.
+            conditions.push(
+                "(document_id = ? OR document_key = (SELECT coalesce(content_sha256, 'local:' || id)
+                                                        FROM documents WHERE id = ?))",
+            );
+            args.push(id.into());
+            args.push(id.into());
+        }
+        if let Some(from) = q.from.as_deref().filter(|s| !s.is_empty()) {
+            conditions.push("at >= ?");
+            args.push(from.to_string().into());
+        }
+        if let Some(to) = q.to.as_deref().filter(|s| !s.is_empty()) {
+            if to.len() == 10 {
+                conditions.push("substr(at, 1, 10) <= ?");
+            } else {
+                conditions.push("at < ?");
+            }
+            args.push(to.to_string().into());
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let order = if q.newest_first {
+            "at DESC, log DESC, seq DESC"
+        } else {
+            "at ASC, log ASC, seq ASC"
+        };
+        let limit = if q.limit == 0 {
+            100
+        } else {
+            q.limit.min(10_000)
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT * FROM ({TRAIL}) {filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
+            q.offset
+        ))?;
+        let mut rows = stmt
+            .query_map(params_from_iter(args.iter()), entry_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        let refused = self.practice_refused_seqs()?;
+        if !refused.is_empty() {
+            for e in rows
+                .iter_mut()
+                .filter(|e| e.log == AuditLog::Desktop && refused.contains(&e.seq))
+            {
+                e.state = AuditEntryState::Refused;
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Verifies this desktop's own log and, on a desktop of a practice, its copy of the
+    /// practice log (the server's own log is for the caller, which can reach it, to add).
+    pub fn verify_audit_trail(&self) -> Result<AuditTrailVerification, StoreError> {
+        let desktop = self.verify_audit()?;
+        let practice = if self.is_practice_cache()? {
+            Some(self.verify_practice_log()?)
+        } else {
+            None
+        };
+        Ok(AuditTrailVerification::new(desktop, practice, None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::MemoryKeyStore;
+    use crate::{Actor, DataDir, NewEvent, PracticeEventRecord};
+
+    fn store(tmp: &tempfile::TempDir) -> Store {
+        Store::open(
+            &DataDir::new(tmp.path().join("d")),
+            &MemoryKeyStore::default(),
+        )
+        .unwrap()
+    }
+
+    fn actor(store: &Store, name: &str) -> Actor {
+        Actor {
+            name: name.into(),
+            role: Some(Role::Admin),
+            os_user: "desk".into(),
+            device: store.device_id().unwrap(),
+        }
+    }
+
+    fn append(store: &Store, actor: &Actor, at: &str, kind: &str) -> crate::StoredEvent {
+        store
+            .append_event(&NewEvent {
+                actor,
+                at,
+                document_id: None,
+                kind,
+                details: &serde_json::json!({ "n": at }),
+            })
+            .unwrap()
+    }
+
+    /// Practice events chained as the server chains them, so the copy verifies.
+    fn chained(events: &[(&str, &str, &str, &str)]) -> Vec<PracticeEventRecord> {
+        let mut prev = handover_chain::GENESIS_HASH.to_string();
+        let mut out = Vec::new();
+        for (i, (event_id, at, actor, kind)) in events.iter().enumerate() {
+            let seq = i as i64 + 1;
+            let device = event_id.split(':').next().unwrap().to_string();
+            let details = "{}".to_string();
+            let hash = handover_chain::event_hash(
+                &prev,
+                &handover_chain::ChainFields {
+                    seq,
+                    event_id,
+                    at,
+                    actor,
+                    role: Some("gp"),
+                    os_user: "desk",
+                    device: &device,
+                    document_key: None,
+                    kind,
+                    details: &details,
+                },
+            );
+            out.push(PracticeEventRecord {
+                seq,
+                event_id: event_id.to_string(),
+                at: at.to_string(),
+                actor: actor.to_string(),
+                role: Some("gp".into()),
+                os_user: "desk".into(),
+                device,
+                document_key: None,
+                kind: kind.to_string(),
+                details,
+                prev_hash: prev.clone(),
+                hash: hash.clone(),
+                recorded_at: at.to_string(),
+            });
+            prev = hash;
+        }
+        out
+    }
+
+    #[test]
+    fn alone_the_trail_is_the_desktops_own_log() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = store(&tmp);
+        let me = actor(&store, "alice");
+        append(&store, &me, "2026-07-01T10:00:00.000Z", "user_added");
+        append(&store, &me, "2026-07-01T11:00:00.000Z", "audit_exported");
+        let trail = store
+            .audit_trail(&AuditQuery {
+                newest_first: true,
+                ..Default::default()
+            })
+            .unwrap();
+        let own = store
+            .events(&AuditQuery {
+                newest_first: true,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(trail.len(), 2);
+        for (t, e) in trail.iter().zip(&own) {
+            assert_eq!(
+                (t.log, t.seq, &t.event_id, &t.hash),
+                (AuditLog::Desktop, e.seq, &e.event_id, &e.hash)
+            );
+            assert_eq!(t.state, AuditEntryState::Recorded);
+        }
+        let v = store.verify_audit_trail().unwrap();
+        assert!(
+            v.ok && v.desktop.events == 2 && v.practice.is_none(),
+            "{v:?}"
+        );
+    }
+
+    /// On a desktop of a practice: everyone's steps from the practice log, this desktop's own
+    /// sent steps once (as the practice's), its own pending and refused steps and its
+    /// desktop-only entries from its own log; filters apply to both; both chains verify.
+    #[test]
+    fn on_a_practice_the_trail_combines_both_logs_each_entry_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = store(&tmp);
+        store
+            .bind_practice_server("srv", "PRC1", "Riverside")
+            .unwrap();
+        let me = actor(&store, "alex_admin");
+        let sent = append(&store, &me, "2026-07-01T10:05:00.000Z", "note_added");
+        assert!(store.queue_practice_push(sent.seq, "now").unwrap());
+        let local_only = append(&store, &me, "2026-07-01T10:06:00.000Z", "audit_exported");
+        let pending = append(&store, &me, "2026-07-01T10:07:00.000Z", "note_added");
+        assert!(store.queue_practice_push(pending.seq, "now").unwrap());
+        let refused = append(&store, &me, "2026-07-01T10:08:00.000Z", "filed");
+        store.mark_practice_refused(refused.seq).unwrap();
+
+        let pulled = chained(&[
+            ("other:1", "2026-07-01T10:00:00.000Z", "gita_gp", "filed"),
+            (
+                &sent.event_id,
+                "2026-07-01T10:05:00.000Z",
+                "alex_admin",
+                "note_added",
+            ),
+            (
+                "other:2",
+                "2026-07-01T10:09:00.000Z",
+                "gita_gp",
+                "note_added",
+            ),
+        ]);
+        store.record_practice_events(&pulled, "now").unwrap();
+
+        let all = store
+            .audit_trail(&AuditQuery {
+                newest_first: true,
+                ..Default::default()
+            })
+            .unwrap();
+        let seen: Vec<(AuditLog, i64, AuditEntryState)> =
+            all.iter().map(|e| (e.log, e.seq, e.state)).collect();
+        assert_eq!(
+            seen,
+            vec![
+                (AuditLog::Practice, 3, AuditEntryState::Recorded),
+                (AuditLog::Desktop, refused.seq, AuditEntryState::Refused),
+                (AuditLog::Desktop, pending.seq, AuditEntryState::Pending),
+                (AuditLog::Desktop, local_only.seq, AuditEntryState::Recorded),
+                (AuditLog::Practice, 2, AuditEntryState::Recorded),
+                (AuditLog::Practice, 1, AuditEntryState::Recorded),
+            ],
+            "newest first, the sent step once"
+        );
+        assert_eq!(all[4].event_id, sent.event_id);
+
+        // Oldest first, one person, one log, a page.
+        let oldest: Vec<i64> = store
+            .audit_trail(&AuditQuery::default())
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(oldest[0], 1);
+        let gita = store
+            .audit_trail(&AuditQuery {
+                actor: Some("GITA_GP".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(gita.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 3]);
+        let desktop = store
+            .audit_trail(&AuditQuery {
+                log: Some(AuditLog::Desktop),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(desktop.len(), 3);
+        let page = store
+            .audit_trail(&AuditQuery {
+                newest_first: true,
+                offset: 1,
+                limit: 2,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(
+            page.iter().map(|e| (e.log, e.seq)).collect::<Vec<_>>(),
+            vec![
+                (AuditLog::Desktop, refused.seq),
+                (AuditLog::Desktop, pending.seq)
+            ]
+        );
+
+        let v = store.verify_audit_trail().unwrap();
+        assert!(v.ok, "{v:?}");
+        assert_eq!(v.desktop.events, 4);
+        assert_eq!(v.practice.as_ref().unwrap().events, 3);
+        let broken = AuditTrailVerification::new(
+            v.desktop.clone(),
+            v.practice.clone(),
+            Some(ServerLogCheck {
+                verification: Some(AuditVerification {
+                    events: 3,
+                    ok: false,
+                    first_bad_event: Some(2),
+                    problem: Some("changed".into()),
+                }),
+                why: None,
+            }),
+        );
+        assert!(
+            !broken.ok,
+            "a server log that does not verify fails the whole"
+        );
+    }
+}
