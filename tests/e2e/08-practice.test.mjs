@@ -296,3 +296,51 @@ test("a practice server restored from an older backup is noticed, the lost filin
     assert.match(await indicator(browser), /^Synced at \d\d:\d\d$/);
   }
 });
+
+test("the GP's audit trail is the practice's: everyone's steps with this computer's own, and all three logs verify", async () => {
+  const { browser } = b;
+  await press(browser, "l");
+  await (await browser.$("#audit-page")).waitForDisplayed({ timeout: 5000 });
+  await until(async () => browser.execute(() => !!document.querySelector("[data-testid=audit-events]")), { message: "the events" });
+  const rows = () =>
+    browser.execute(() =>
+      [...document.querySelectorAll("[data-testid=audit-events] tbody tr")].map((tr) => ({
+        log: tr.getAttribute("data-log"),
+        state: tr.getAttribute("data-state"),
+        kind: tr.getAttribute("data-kind"),
+        place: tr.querySelector("td")?.textContent,
+        actor: tr.querySelector("td:nth-child(3)")?.firstChild?.textContent,
+      })),
+    );
+  const shown = await rows();
+  // A's steps come from the practice log; B's own arrivals from B's.
+  assert.ok(shown.some((r) => r.log === "practice" && r.actor === "alex_admin" && r.kind === "filed"), JSON.stringify(shown));
+  assert.ok(shown.some((r) => r.log === "desktop" && r.actor === "system" && r.kind === "received"), JSON.stringify(shown));
+  assert.ok(shown.every((r) => /^(Practice|This computer) \d+$/.test(r.place)), JSON.stringify(shown));
+  // B's filing taken offline: in the practice log if it won, else marked refused here.
+  const mine = shown.filter((r) => r.actor === "gita_gp" && r.kind === "filed");
+  assert.equal(mine.length, 1, JSON.stringify(shown));
+  if (winnerLogin === "gita_gp") assert.equal(mine[0].log, "practice");
+  else assert.deepEqual([mine[0].log, mine[0].state], ["desktop", "refused"]);
+  assert.match(await text(browser, "#audit-trail-note"), /^The practice's log \(everyone's steps, from every computer\)/);
+  // Only the practice's log.
+  await browser.execute(() => {
+    const select = document.getElementById("audit-log");
+    select.value = "practice";
+    select.closest("form").requestSubmit();
+  });
+  await until(async () => {
+    const r = await rows();
+    return r.length > 0 && r.every((x) => x.log === "practice");
+  }, { message: "only the practice's entries" });
+  // Verify: this computer's log, its copy of the practice's, and the server's.
+  await (await browser.$("#audit-verify")).click();
+  const verified = await until(() => text(browser, "[data-testid=verify-ok]"), { message: "the audit trail verifies" });
+  assert.match(verified, /This computer's log: all \d+ events intact and in order\./, verified);
+  assert.match(verified, /This computer's copy of the practice's log: all \d+ events intact and in order\./, verified);
+  assert.match(verified, /The practice server's log: all \d+ events intact and in order\./, verified);
+  await browser.execute(() => document.getElementById("events-heading")?.scrollIntoView());
+  await screenshot(browser, "08-practice-audit");
+  const violations = await axeViolations(browser);
+  assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
+});

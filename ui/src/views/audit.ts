@@ -239,7 +239,7 @@ export class AuditPage {
         "table",
         { class: "nhsuk-table app-table app-audit__table", "data-testid": "audit-events" },
         h("caption", { class: "nhsuk-table__caption app-table__caption" }, `Newest first: ${events.length}${events.length === AUDIT_PAGE ? " (the newest " + AUDIT_PAGE + "; narrow the filters to see older ones)" : ""} events`),
-        h("thead", {}, h("tr", {}, [practice ? "Log and #" : "#", "When", "Person", "Event", "Document", "Details"].map((c) => h("th", { scope: "col", class: "nhsuk-table__header" }, c)))),
+        h("thead", {}, h("tr", {}, [practice ? "Log and #" : "#", "When", "Person", "Event", "Document", "Details"].map((c) => h("th", { scope: "col", class: c === "Details" ? "nhsuk-table__header" : "nhsuk-table__header app-nowrap" }, c)))),
         h(
           "tbody",
           {},
