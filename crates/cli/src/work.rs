@@ -638,7 +638,13 @@ pub fn show(id: i64, json: bool) -> Result<(), CliError> {
         .and_then(|j| serde_json::from_str(j).ok())
         .unwrap_or(serde_json::Value::Null);
     let actions = workflow::action_items(&store, id)?;
-    let events = store.document_events(id)?;
+    // The document's history: on a desktop of a practice everyone's steps on it (the practice
+    // log) with this desktop's own entries that are not in it; oldest first.
+    let events = store.audit_trail(&AuditQuery {
+        document_id: Some(id),
+        limit: 10_000,
+        ..Default::default()
+    })?;
     let tasks = store.tasks(&TaskQuery {
         document_id: Some(id),
         include_closed: true,
@@ -684,7 +690,19 @@ pub fn show(id: i64, json: bool) -> Result<(), CliError> {
             println!("  {:>2}. {}{d}", a.index, a.action.text);
         }
         for e in &events {
-            println!("  #{} {} {} {}", e.seq, e.at, e.actor, e.kind);
+            let state = match e.state {
+                handover_store::AuditEntryState::Recorded => "",
+                handover_store::AuditEntryState::Pending => " (pending)",
+                handover_store::AuditEntryState::Refused => " (refused by the practice)",
+            };
+            println!(
+                "  {} #{} {} {} {}{state}",
+                e.log.as_str(),
+                e.seq,
+                e.at,
+                e.actor,
+                e.kind
+            );
         }
     }
     Ok(())

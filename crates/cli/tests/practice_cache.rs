@@ -524,10 +524,18 @@ fn steps_on_one_desktop_reach_the_other_through_the_practice_log() {
     assert_eq!(a.listing(), b.listing());
     let row = |d: &Desktop, id: i64| d.listing().into_iter().find(|r| r["id"] == id).unwrap();
     assert_eq!(row(&b, 1)["assigned_to"], "role:pharmacist");
-    // The note counts in B's state (its text is in B's practice_events; `show` lists only
-    // the local log's events so far).
+    // The note counts in B's state, and B's history of the document names who wrote it (from
+    // the practice log).
     let shown = b.json(&["show", "2", "--json"]);
     assert_eq!(shown["state"]["notes"], 1, "{shown}");
+    assert!(
+        shown["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["log"] == "practice" && e["actor"] == "gp_one" && e["kind"] == "note_added"),
+        "{shown}"
+    );
 
     // Offline: the step is taken, the sync fails, the step waits; then it goes.
     let offline = Desktop {
