@@ -334,9 +334,8 @@ fn ttl_ms(ttl: Duration) -> i64 {
 }
 
 impl PracticeDb {
-    /// The underlying client (for tests and tools that need plain SQL).
     /// Listens on this connection for the practice's notifications (schema 5: its log or its
-    /// documents grew) and returns what they wake: a waiter on it is woken once per
+    /// documents grew; schema 9: on the practice's private channel) and returns what they wake: a waiter on it is woken once per
     /// notification (a notification while nobody waits is kept for the next wait), and also
     /// when the connection ends. On a server older than schema 5 nothing notifies: the caller
     /// keeps polling.
@@ -345,8 +344,23 @@ impl PracticeDb {
         practice_id: &str,
     ) -> Result<std::sync::Arc<tokio::sync::Notify>, PracticeError> {
         check_practice_id(practice_id)?;
+        let channel = if self.schema_version().await? >= 9 {
+            // Its members alone can read it (row-level security).
+            self.client
+                .query_opt(
+                    "SELECT notify_channel FROM handover.practices WHERE practice_id = $1",
+                    &[&practice_id],
+                )
+                .await?
+                .map(|r| r.get::<_, String>(0))
+                .ok_or_else(|| PracticeError::PracticeNotFound(practice_id.to_string()))?
+        } else {
+            schema::legacy_practice_channel(practice_id)
+        };
+        // Made by the server as `handover_` and 32 hex digits (checked there), or from a
+        // checked ODS code: a plain identifier either way.
         self.client
-            .batch_execute(&format!("LISTEN {}", schema::practice_channel(practice_id)))
+            .batch_execute(&format!("LISTEN \"{channel}\""))
             .await?;
         Ok(self.wake.clone())
     }

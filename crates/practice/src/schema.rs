@@ -866,12 +866,30 @@ REVOKE ALL ON FUNCTION handover.queue_business_response(text, text, text, text, 
 GRANT EXECUTE ON FUNCTION handover.queue_business_response(text, text, text, text, text, bytea)
     TO handover_member;
 "#,
+    // 9: each practice's notification channel is a random name kept in its row (which only its
+    // members can read), not one made from its ODS code: on a server shared by several
+    // practices (a primary care network), anyone can LISTEN on any channel, and a channel
+    // named after the practice would tell another practice's login when this one has activity.
+    r#"
+ALTER TABLE handover.practices ADD COLUMN notify_channel text NOT NULL UNIQUE
+    DEFAULT ('handover_' || replace(gen_random_uuid()::text, '-', ''))
+    CHECK (notify_channel ~ '^handover_[0-9a-f]{32}$');
+CREATE OR REPLACE FUNCTION handover.notify_practice() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pg_notify(p.notify_channel, '')
+       FROM handover.practices p WHERE p.practice_id = NEW.practice_id;
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION handover.notify_practice() FROM PUBLIC;
+"#,
 ];
 
-/// The channel a practice's desktops LISTEN on (migration 5): `handover_` and the practice's
-/// ODS code in lower case (an ODS code is capital letters and digits, so this is a plain
-/// identifier).
-pub fn practice_channel(practice_id: &str) -> String {
+/// The channel a practice's desktops LISTEN on before migration 9: `handover_` and the
+/// practice's ODS code in lower case (an ODS code is capital letters and digits, so this is a
+/// plain identifier). From migration 9 it is the random name in the practice's row.
+pub fn legacy_practice_channel(practice_id: &str) -> String {
     format!("handover_{}", practice_id.to_ascii_lowercase())
 }
 

@@ -59,6 +59,25 @@ async fn a_committed_append_wakes_the_practices_listeners_and_nothing_else_does(
         .unwrap();
     assert!(!woken(&wake, quiet).await, "woken by another practice");
 
+    // The channel is the practice's secret (schema 9): another practice's login cannot read
+    // it, and listening where an ODS code would name it hears nothing.
+    let snoop = login(&cluster, "gp_two").await;
+    let seen = snoop
+        .client()
+        .query(
+            "SELECT notify_channel FROM handover.practices WHERE practice_id = 'PRC1'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(seen.is_empty(), "another practice read the channel");
+    snoop
+        .client()
+        .batch_execute("LISTEN handover_prc1")
+        .await
+        .unwrap();
+    let snoop_wake = snoop.listen("PRC2").await.unwrap();
+
     // An append rolled back wakes nobody (NOTIFY is sent at COMMIT).
     {
         let tx = writer.client_mut().transaction().await.unwrap();
@@ -75,6 +94,10 @@ async fn a_committed_append_wakes_the_practices_listeners_and_nothing_else_does(
     assert!(woken(&wake, Duration::from_secs(5)).await, "not woken");
     eprintln!("woken {:?} after the append", started.elapsed());
     assert_eq!(listener.pull(0, 10).await.unwrap().len(), 1);
+    assert!(
+        !woken(&snoop_wake, quiet).await,
+        "another practice's login heard this practice's activity"
+    );
 
     // A notification while nobody waits is kept for the next wait (not lost between rounds).
     writer.append_events(&[event("desk-1", 3)]).await.unwrap();
