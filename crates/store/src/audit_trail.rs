@@ -121,18 +121,19 @@ impl AuditTrailVerification {
     }
 }
 
-/// The two logs as one relation (columns in [`entry_row`]'s order).
+/// The two logs as one relation (columns in [`entry_row`]'s order); `{desktop}` and
+/// `{practice}` are each branch's own conditions (a document's, so that its indexes serve).
 const TRAIL: &str = "
     SELECT 'desktop' AS log, e.seq, e.event_id, e.at, e.actor, e.role, e.os_user, e.device,
            e.document_id, e.document_key, e.kind, e.details, e.hash,
            (o.seq IS NOT NULL) AS pending
       FROM events e LEFT JOIN practice_outbox o ON o.seq = e.seq
-     WHERE NOT EXISTS (SELECT 1 FROM practice_events p WHERE p.event_id = e.event_id)
+     WHERE NOT EXISTS (SELECT 1 FROM practice_events p WHERE p.event_id = e.event_id) {desktop}
     UNION ALL
     SELECT 'practice', p.seq, p.event_id, p.at, p.actor, p.role, p.os_user, p.device,
            (SELECT min(d.id) FROM documents d WHERE d.content_sha256 = p.document_key),
            p.document_key, p.kind, p.details, p.hash, 0
-      FROM practice_events p";
+      FROM practice_events p WHERE 1 {practice}";
 
 fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     let log: String = r.get(0)?;
@@ -171,8 +172,21 @@ impl Store {
     /// then by log and number) when `newest_first`, else oldest first. On a desktop working
     /// alone it is exactly its own log. `q.log` keeps one log only.
     pub fn audit_trail(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut conditions = Vec::new();
+        // A document: this desktop's entries by its id, the practice's by its content (each
+        // branch on its own index).
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let (desktop, practice) = match q.document_id {
+            Some(id) => {
+                args.push(id.into());
+                args.push(self.document_key_of(id)?.unwrap_or_default().into());
+                ("AND e.document_id = ?", "AND p.document_key = ?")
+            }
+            None => ("", ""),
+        };
+        let trail = TRAIL
+            .replace("{desktop}", desktop)
+            .replace("{practice}", practice);
+        let mut conditions = Vec::new();
         if let Some(log) = q.log {
             conditions.push("log = ?");
             args.push(log.as_str().to_string().into());
@@ -184,15 +198,6 @@ impl Store {
         if let Some(kind) = q.kind.as_deref().filter(|k| !k.is_empty()) {
             conditions.push("kind = ?");
             args.push(kind.to_string().into());
-        }
-        if let Some(id) = q.document_id {
-            // A practice entry names the document by its content; this desktop's by its id.
-            conditions.push(
-                "(document_id = ? OR document_key = (SELECT coalesce(content_sha256, 'local:' || id)
-                                                        FROM documents WHERE id = ?))",
-            );
-            args.push(id.into());
-            args.push(id.into());
         }
         if let Some(from) = q.from.as_deref().filter(|s| !s.is_empty()) {
             conditions.push("at >= ?");
@@ -222,7 +227,7 @@ impl Store {
             q.limit.min(10_000)
         };
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT * FROM ({TRAIL}) {filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
+            "SELECT * FROM ({trail}) {filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
             q.offset
         ))?;
         let mut rows = stmt

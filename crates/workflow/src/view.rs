@@ -5,7 +5,7 @@
 use pulldown_cmark::{html, Event, Options, Parser};
 use serde::Serialize;
 
-use handover_store::{RegisterPatient, Store, StoredEvent, Task, TaskQuery};
+use handover_store::{AuditEntry, AuditQuery, RegisterPatient, Store, Task, TaskQuery};
 
 use crate::commands::{action_items, ActionItem, WorkflowError};
 use crate::state::WorkState;
@@ -37,8 +37,10 @@ pub struct WorkflowView {
     pub register_patient: Option<RegisterPatient>,
     /// Patients a person might mean, when it is not matched.
     pub candidates: Vec<RegisterPatient>,
-    /// Newest last.
-    pub events: Vec<StoredEvent>,
+    /// The document's history, oldest first: its entries in the audit trail (on a desktop of a
+    /// practice, everyone's steps on it from the practice log, with this desktop's own entries
+    /// that are not in it: arrival, automatic matching, steps pending or refused).
+    pub events: Vec<AuditEntry>,
     /// On a desktop of a practice (issue 14): the local log's `seq` of this desktop's steps on
     /// the document that are not yet in the practice log (the window marks them pending).
     #[ts(type = "number[]")]
@@ -66,37 +68,26 @@ pub fn render_markdown(markdown: &str) -> String {
 
 pub fn workflow_view(store: &Store, id: i64) -> Result<WorkflowView, WorkflowError> {
     let (work, state) = crate::commands::work_and_state(store, id)?;
-    let events = store.document_events(id)?;
-    let note = |by: &str, at: &str, details: &serde_json::Value| {
-        let markdown = details["markdown"].as_str().unwrap_or("").to_string();
-        NoteView {
-            by: by.to_string(),
-            at: at.to_string(),
-            html: render_markdown(&markdown),
-            markdown,
-        }
-    };
-    let mut notes: Vec<NoteView> = events
+    let events = store.audit_trail(&AuditQuery {
+        document_id: Some(id),
+        limit: 10_000,
+        ..Default::default()
+    })?;
+    // Everyone's notes (each once: a note sent to the practice is the practice's entry), and
+    // this desktop's not yet sent; notes are never refused.
+    let notes: Vec<NoteView> = events
         .iter()
         .filter(|e| e.kind == "note_added")
-        .map(|e| note(&e.actor, &e.at, &e.details))
-        .collect();
-    // On a desktop of a practice, the notes other people wrote on other desktops (kept from
-    // the practice log; this desktop's own are in its log above).
-    let key = events
-        .iter()
-        .find_map(|e| e.document_key.as_deref())
-        .filter(|k| !k.starts_with("local:"));
-    if let Some(key) = key {
-        let me = store.device_id()?;
-        for e in store.practice_events_for(key)? {
-            if e.kind == "note_added" && e.device != me {
-                let details = serde_json::from_str(&e.details).unwrap_or_default();
-                notes.push(note(&e.actor, &e.at, &details));
+        .map(|e| {
+            let markdown = e.details["markdown"].as_str().unwrap_or("").to_string();
+            NoteView {
+                by: e.actor.clone(),
+                at: e.at.clone(),
+                html: render_markdown(&markdown),
+                markdown,
             }
-        }
-        notes.sort_by(|a, b| a.at.cmp(&b.at));
-    }
+        })
+        .collect();
     let pending = store.practice_pending_for(id)?;
     let answer = store.answer_status(id)?;
     let nhs = state

@@ -28,6 +28,7 @@ import {
   ROLES,
 } from "../lib/workflow";
 import { clear, h } from "../widgets/dom";
+import { renderHistory } from "./history";
 
 export interface WorkHandlers {
   /** Performs `step` on the document; `focus` names the control to focus once it is shown again. */
@@ -617,6 +618,7 @@ export function renderWorkPanel(ctx: WorkContext, handlers: WorkHandlers): HTMLE
     renderActions(ctx, handlers),
     renderAssignment(ctx, handlers),
     renderNotes(ctx, handlers),
+    renderHistory(ctx.work.events),
   );
 }
 
