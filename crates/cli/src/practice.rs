@@ -1,4 +1,5 @@
-//! `handover practice init|add-user`: set up the practice-wide store on PostgreSQL (issue 14);
+//! `handover practice init|add-user|set-role|remove-user|users`: set up the practice-wide store
+//! on PostgreSQL and its people (issue 14);
 //! `handover serve`: the practice's MESH puller (`handover_inbox::practice_sync`);
 //! `handover sync --once` with `HANDOVER_PRACTICE_DATABASE` set: pull the practice server's
 //! documents and events into this desktop's encrypted store (`handover_inbox::practice_cache`).
@@ -57,6 +58,47 @@ pub enum PracticeCommand {
         /// HANDOVER_PRACTICE_PASSWORD, else a prompt).
         #[arg(long)]
         password_file: Option<PathBuf>,
+        /// The person's name as the desktops show it ("Dr Gita Patel").
+        #[arg(long = "name", value_name = "DISPLAY_NAME")]
+        display_name: Option<String>,
+    },
+    /// Give a person of the practice another role (recorded in the practice's log; events
+    /// already in the log keep the role they were recorded with).
+    SetRole {
+        /// The person's login.
+        name: String,
+        /// gp, admin, care-coordinator, pharmacist or practice-manager.
+        #[arg(long)]
+        role: String,
+        /// The practice's ODS code (default: the only practice on the server).
+        #[arg(long)]
+        practice: Option<String>,
+        /// postgres://... (default: HANDOVER_PRACTICE_DATABASE).
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Remove a person from the practice: the login can no longer connect, its sessions are
+    /// ended, and the person stays named in the practice's log (recorded there as removed).
+    RemoveUser {
+        /// The person's login.
+        name: String,
+        /// The practice's ODS code (default: the only practice on the server).
+        #[arg(long)]
+        practice: Option<String>,
+        /// postgres://... (default: HANDOVER_PRACTICE_DATABASE).
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// List the practice's logins: login, display name, role, added, removed.
+    Users {
+        /// The practice's ODS code (default: the only practice on the server).
+        #[arg(long)]
+        practice: Option<String>,
+        /// postgres://... (default: HANDOVER_PRACTICE_DATABASE).
+        #[arg(long)]
+        database: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
     /// Make this desktop a cache of the practice server: check it (reached with the person's
     /// login, a practice server, the one this desktop's records came from) and save it. The
@@ -171,6 +213,7 @@ pub fn run(command: PracticeCommand) -> Result<(), CliError> {
                 practice,
                 database: url,
                 password_file,
+                display_name,
             } => {
                 let password = password(password_file)?;
                 let mut db = connect(&database(url)?).await?;
@@ -178,8 +221,93 @@ pub fn run(command: PracticeCommand) -> Result<(), CliError> {
                     Some(p) => p,
                     None => only_practice(&db).await?,
                 };
-                db.add_user(&practice, &name, &role, &password).await?;
-                println!("login {name} added to practice {practice} as {role}");
+                let member = db
+                    .add_person(
+                        &practice,
+                        &name,
+                        &role,
+                        &password,
+                        display_name.as_deref(),
+                        &handover_store::os_user(),
+                    )
+                    .await?;
+                match &member.display_name {
+                    Some(d) => println!("login {name} ({d}) added to practice {practice} as {role}"),
+                    None => println!("login {name} added to practice {practice} as {role}"),
+                }
+                Ok(())
+            }
+            PracticeCommand::SetRole {
+                name,
+                role,
+                practice,
+                database: url,
+            } => {
+                let mut db = connect(&database(url)?).await?;
+                let practice = match practice {
+                    Some(p) => p,
+                    None => only_practice(&db).await?,
+                };
+                let change = db
+                    .set_role(&practice, &name, &role, &handover_store::os_user())
+                    .await?;
+                if change.changed {
+                    println!(
+                        "{name} of practice {practice} is now {} (was {})",
+                        change.to, change.from
+                    );
+                } else {
+                    println!("{name} of practice {practice} is {} already: nothing changed", change.to);
+                }
+                Ok(())
+            }
+            PracticeCommand::RemoveUser {
+                name,
+                practice,
+                database: url,
+            } => {
+                let mut db = connect(&database(url)?).await?;
+                let practice = match practice {
+                    Some(p) => p,
+                    None => only_practice(&db).await?,
+                };
+                let removal = db
+                    .remove_user(&practice, &name, &handover_store::os_user())
+                    .await?;
+                println!(
+                    "{name} removed from practice {practice} at {} (the login can no longer connect; {} open session(s) ended)",
+                    removal.removed_at, removal.sessions_ended
+                );
+                Ok(())
+            }
+            PracticeCommand::Users {
+                practice,
+                database: url,
+                json,
+            } => {
+                let db = connect(&database(url)?).await?;
+                let practice = match practice {
+                    Some(p) => p,
+                    None => only_practice(&db).await?,
+                };
+                let members = db.members(&practice).await?;
+                if json {
+                    print_json(&members);
+                } else {
+                    for m in &members {
+                        println!(
+                            "{:<24} {:<28} {:<18} added {}{}",
+                            m.login,
+                            m.display_name.as_deref().unwrap_or("-"),
+                            m.role.as_deref().unwrap_or("(MESH puller)"),
+                            m.added_at,
+                            m.removed_at
+                                .as_deref()
+                                .map(|r| format!(", removed {r}"))
+                                .unwrap_or_default()
+                        );
+                    }
+                }
                 Ok(())
             }
             PracticeCommand::Connect {

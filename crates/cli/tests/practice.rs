@@ -147,10 +147,13 @@ fn practice_init_and_add_user_make_a_login_that_can_append() {
             }])
             .await
             .unwrap();
-        assert_eq!(seqs, vec![1]);
+        // After the two logins' additions, which the log records (`person_added`).
+        assert_eq!(seqs, vec![3]);
         let log = alice.pull(0, 10).await.unwrap();
-        assert_eq!(log[0].actor, "alice");
-        assert_eq!(log[0].role.as_deref(), Some("gp"));
+        assert_eq!(log[0].kind, "person_added");
+        assert_eq!(log[1].kind, "person_added");
+        assert_eq!(log[2].actor, "alice");
+        assert_eq!(log[2].role.as_deref(), Some("gp"));
         let puller = connect(&cluster.url("mesh_puller", "the puller's password"))
             .await
             .unwrap();

@@ -153,6 +153,15 @@ error_codes! {
     LeaseHeld => "lease_held",
     /// An event id already in the practice log names a different event.
     EventIdConflict => "event_id_conflict",
+    /// No login of that name is a member of any practice (`practice set-role|remove-user`).
+    PracticeUserNotFound => "practice_user_not_found",
+    /// The login is a member of another practice than the one named.
+    PracticeUserOtherPractice => "practice_user_other_practice",
+    /// The login is the practice's MESH puller, not a person: it has no role to change, and is
+    /// not removed as a person is.
+    PracticePullerLogin => "practice_puller_login",
+    /// The login was removed from its practice already.
+    PracticeUserRemoved => "practice_user_removed",
 
     // The command line.
     /// A file to read could not be read.

@@ -260,10 +260,19 @@ async fn pull(
     // Who this desktop works as (its login, with the role the practice gave it), and the
     // practice's people, as this desktop's profiles.
     let people = db.practice_people().await?;
-    let roles: Vec<(String, handover_store::Role)> = people
+    // (A role changed, a display name given or a person removed on the server is taken here
+    // at the next pull; the change's event in the practice log wakes the desktops.)
+    let roles: Vec<handover_store::PracticePerson> = people
         .people
         .iter()
-        .filter_map(|(login, role)| handover_store::Role::parse(role).map(|r| (login.clone(), r)))
+        .filter_map(|p| {
+            handover_store::Role::parse(&p.role).map(|role| handover_store::PracticePerson {
+                login: p.login.clone(),
+                role,
+                display_name: p.display_name.clone(),
+                removed_at: p.removed_at.clone(),
+            })
+        })
         .collect();
     store.set_practice_people(&people.me, &roles, &now_rfc3339())?;
     let mut summary = CacheSummary {

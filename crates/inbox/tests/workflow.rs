@@ -1227,3 +1227,71 @@ fn an_on_hold_medicine_opens_a_restart_review_and_a_changed_mind_cancels_it() {
     decide(MedChoice::NotApplicable, None).unwrap();
     assert_eq!(task_of(&w).status, handover_store::TaskStatus::Cancelled);
 }
+
+/// A person the practice removed (taken at a pull as `removed_at`) stays a profile, so the
+/// audit trail still names them, but is given no more work: assigning or delegating to them is
+/// refused (`invalid_transition`), while others still can be.
+#[test]
+fn a_person_the_practice_removed_is_given_no_more_work() {
+    let mut w = world(4);
+    let fixtures = w.fixtures.clone();
+    w.sync(48, &fixtures);
+    let admin = w.user("alex_admin", Role::Admin);
+    let person = |login: &str, removed_at: Option<&str>| handover_store::PracticePerson {
+        login: login.into(),
+        role: Role::Gp,
+        display_name: Some(format!("Dr {login}")),
+        removed_at: removed_at.map(str::to_string),
+    };
+    w.store
+        .set_practice_people(
+            "alex_admin",
+            &[
+                person("gita_gp", Some("2026-12-01T08:00:00.000000Z")),
+                person("sam_gp", None),
+            ],
+            &now(),
+        )
+        .unwrap();
+    let gita = w.store.user("gita_gp").unwrap().unwrap();
+    assert_eq!(gita.display_name.as_deref(), Some("Dr gita_gp"));
+    assert!(gita.removed_at.is_some());
+    let id = *w.by_nhs.values().min().unwrap();
+    let err = workflow::assign(
+        &w.store,
+        &admin,
+        id,
+        Some(w.version(id)),
+        Some("gita_gp".into()),
+        None,
+        None,
+        &now(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidTransition, "{err}");
+    assert!(
+        err.to_string().contains("removed from the practice"),
+        "{err}"
+    );
+    workflow::assign(
+        &w.store,
+        &admin,
+        id,
+        Some(w.version(id)),
+        Some("sam_gp".into()),
+        None,
+        None,
+        &now(),
+    )
+    .unwrap();
+    assert_eq!(
+        w.store
+            .document(id)
+            .unwrap()
+            .unwrap()
+            .row
+            .assigned_to
+            .as_deref(),
+        Some("sam_gp")
+    );
+}

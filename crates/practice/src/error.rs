@@ -35,6 +35,14 @@ pub enum PracticeError {
     UserExists(String),
     #[error("{0}")]
     InvalidArgument(String),
+    #[error("{0}")]
+    UserNotFound(String),
+    #[error("{0}")]
+    UserInOtherPractice(String),
+    #[error("{0}")]
+    PullerLogin(String),
+    #[error("{0}")]
+    UserRemoved(String),
     #[error("the practice server's schema is version {found}; this Handover knows up to {known}")]
     SchemaTooNew { found: i32, known: i32 },
     #[error("practice server: {0}")]
@@ -58,6 +66,10 @@ impl Coded for PracticeError {
             PracticeError::PermissionDenied(_) => ErrorCode::PermissionDenied,
             PracticeError::UserExists(_) => ErrorCode::UserExists,
             PracticeError::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            PracticeError::UserNotFound(_) => ErrorCode::PracticeUserNotFound,
+            PracticeError::UserInOtherPractice(_) => ErrorCode::PracticeUserOtherPractice,
+            PracticeError::PullerLogin(_) => ErrorCode::PracticePullerLogin,
+            PracticeError::UserRemoved(_) => ErrorCode::PracticeUserRemoved,
             PracticeError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             PracticeError::Database(_) => ErrorCode::DatabaseError,
         }

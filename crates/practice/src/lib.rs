@@ -36,6 +36,7 @@
 mod cache;
 mod error;
 mod lease;
+mod people;
 mod received;
 mod register;
 pub mod schema;
@@ -49,6 +50,7 @@ pub use cache::{PulledDocument, ServerHeads, ServerIdentity};
 pub use error::PracticeError;
 pub use handover_chain::GENESIS_HASH;
 pub use lease::LeaseKeeper;
+pub use people::{Member, Person, Removal, RoleChange};
 pub use received::{
     MessageOutcome, OutboxEntry, QueuedResponse, ReceivedDocument, ReceivedMessage, StoredMessage,
 };
@@ -131,8 +133,8 @@ pub struct ChainReport {
 pub struct PracticePeople {
     /// This connection's login.
     pub me: String,
-    /// (login, workflow role) of every person of the practice.
-    pub people: Vec<(String, String)>,
+    /// Every person of the practice (removed ones too, marked: the log still names them).
+    pub people: Vec<Person>,
 }
 
 /// What `init` did.
@@ -335,7 +337,7 @@ fn ttl_ms(ttl: Duration) -> i64 {
 
 impl PracticeDb {
     /// Listens on this connection for the practice's notifications (schema 5: its log or its
-    /// documents grew; schema 9: on the practice's private channel) and returns what they wake: a waiter on it is woken once per
+    /// documents grew; schema 10: on the practice's private channel) and returns what they wake: a waiter on it is woken once per
     /// notification (a notification while nobody waits is kept for the next wait), and also
     /// when the connection ends. On a server older than schema 5 nothing notifies: the caller
     /// keeps polling.
@@ -344,7 +346,7 @@ impl PracticeDb {
         practice_id: &str,
     ) -> Result<std::sync::Arc<tokio::sync::Notify>, PracticeError> {
         check_practice_id(practice_id)?;
-        let channel = if self.schema_version().await? >= 9 {
+        let channel = if self.schema_version().await? >= 10 {
             // Its members alone can read it (row-level security).
             self.client
                 .query_opt(
@@ -557,7 +559,9 @@ impl PracticeDb {
     }
 
     /// Creates a login role for a person (or the MESH puller, role `puller`) in a practice:
-    /// its password is sent only as a SCRAM-SHA-256 verifier. Needs a superuser login.
+    /// its password is sent only as a SCRAM-SHA-256 verifier. Needs a superuser login. Not
+    /// recorded in the practice log (for test and bench setups): `handover practice add-user`
+    /// uses [`PracticeDb::add_person`], which records `person_added`.
     pub async fn add_user(
         &mut self,
         practice_id: &str,
@@ -565,52 +569,8 @@ impl PracticeDb {
         role: &str,
         password: &str,
     ) -> Result<(), PracticeError> {
-        check_practice_id(practice_id)?;
-        check_login(name)?;
-        let group = group_role(role)?;
-        if password.chars().count() < 12 {
-            return Err(PracticeError::InvalidArgument(
-                "the password must be at least 12 characters".into(),
-            ));
-        }
-        let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
         let tx = self.client.transaction().await?;
-        let known = tx
-            .query_opt(
-                "SELECT 1 FROM handover.practices WHERE practice_id = $1",
-                &[&practice_id],
-            )
-            .await?;
-        if known.is_none() {
-            return Err(PracticeError::PracticeNotFound(practice_id.to_string()));
-        }
-        let exists = tx
-            .query_opt(
-                "SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1",
-                &[&name],
-            )
-            .await?;
-        if exists.is_some() {
-            return Err(PracticeError::UserExists(name.to_string()));
-        }
-        // Identifiers cannot be parameters; the name is checked above and quoted here.
-        tx.batch_execute(&format!(
-            "CREATE ROLE \"{name}\" LOGIN PASSWORD {} IN ROLE {group};
-             ALTER ROLE \"{name}\" SET idle_in_transaction_session_timeout = '60s';",
-            quote_literal(&verifier)
-        ))
-        .await?;
-        let (kind, workflow_role): (&str, Option<&str>) = if role == schema::PULLER_ROLE.0 {
-            ("puller", None)
-        } else {
-            ("person", Some(role))
-        };
-        tx.execute(
-            "INSERT INTO handover.members (login, practice_id, role, kind)
-             VALUES ($1::text::name, $2, $3, $4)",
-            &[&name, &practice_id, &workflow_role, &kind],
-        )
-        .await?;
+        people::create_login(&tx, practice_id, name, role, password, None).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -624,26 +584,39 @@ impl PracticeDb {
         Ok(row.get(0))
     }
 
-    /// The people of this login's practice (not the puller): login and workflow role, and
-    /// which of them this login is. What a desktop of the practice acts as, and may assign to.
+    /// The people of this login's practice (not the puller): login, workflow role, display
+    /// name and removal, and which of them this login is. What a desktop of the practice acts
+    /// as, and may assign to.
     pub async fn practice_people(&self) -> Result<PracticePeople, PracticeError> {
         let me: String = self
             .client
             .query_one("SELECT session_user::text", &[])
             .await?
             .get(0);
-        let rows = self
-            .client
-            .query(
-                "SELECT login::text, role FROM handover.members
-                  WHERE kind = 'person' AND practice_id = handover.session_practice()
-                  ORDER BY login",
-                &[],
-            )
-            .await?;
+        // Display names and removals from schema 9 (an older server has neither).
+        let sql = if self.schema_version().await? >= 9 {
+            "SELECT login::text, role, display_name,
+                    to_char(removed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')
+               FROM handover.members
+              WHERE kind = 'person' AND practice_id = handover.session_practice()
+              ORDER BY login"
+        } else {
+            "SELECT login::text, role, NULL::text, NULL::text FROM handover.members
+              WHERE kind = 'person' AND practice_id = handover.session_practice()
+              ORDER BY login"
+        };
+        let rows = self.client.query(sql, &[]).await?;
         Ok(PracticePeople {
             me,
-            people: rows.iter().map(|r| (r.get(0), r.get(1))).collect(),
+            people: rows
+                .iter()
+                .map(|r| Person {
+                    login: r.get(0),
+                    role: r.get(1),
+                    display_name: r.get(2),
+                    removed_at: r.get(3),
+                })
+                .collect(),
         })
     }
 

@@ -866,7 +866,95 @@ REVOKE ALL ON FUNCTION handover.queue_business_response(text, text, text, text, 
 GRANT EXECUTE ON FUNCTION handover.queue_business_response(text, text, text, text, text, bytea)
     TO handover_member;
 "#,
-    // 9: each practice's notification channel is a random name kept in its row (which only its
+    // 9: the practice's people, administered. A person's display name ("Dr Gita Patel"); a
+    // member removed (its login NOLOGIN, its sessions ended) keeps its row with the time, so
+    // the log still names it, and is no longer a member: `require_member` and
+    // `session_practice` refuse it. Adding, re-roling and removing people are recorded in the
+    // practice log by `append_admin_event`, in the change's transaction: an owner-only
+    // function (no member may call it; the administrator is the database's superuser, not a
+    // member) appending with actor = session_user and role NULL, chained as `append_event`.
+    r#"
+ALTER TABLE handover.members
+    ADD COLUMN display_name text CHECK (length(display_name) BETWEEN 1 AND 200),
+    ADD COLUMN removed_at timestamptz;
+
+CREATE OR REPLACE FUNCTION handover.session_practice() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT practice_id FROM handover.members WHERE login = session_user AND removed_at IS NULL
+$$;
+
+CREATE OR REPLACE FUNCTION handover.require_member(OUT practice_id text, OUT role text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_removed timestamptz;
+BEGIN
+    SELECT m.practice_id, m.role, m.removed_at INTO practice_id, role, v_removed
+      FROM handover.members m WHERE m.login = session_user;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'the database login % is not a member of any practice', session_user
+            USING ERRCODE = 'HOP01';
+    END IF;
+    IF v_removed IS NOT NULL THEN
+        RAISE EXCEPTION 'the database login % was removed from practice % at %', session_user,
+            practice_id, v_removed USING ERRCODE = 'HOP01';
+    END IF;
+END
+$$;
+
+CREATE FUNCTION handover.append_admin_event(p_practice text, p_kind text, p_details text,
+    p_os_user text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_actor    text := session_user;
+    v_device   text := 'practice-admin';
+    v_event_id text := 'practice-admin:' || gen_random_uuid()::text;
+    v_at       text := to_char(clock_timestamp() AT TIME ZONE 'UTC',
+                               'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
+    v_seq      bigint;
+    v_prev     text;
+    v_hash     text;
+    v_fields   text;
+BEGIN
+    IF EXISTS (SELECT FROM handover.members m WHERE m.login = session_user) THEN
+        RAISE EXCEPTION 'the database login % is a member of a practice, not its administrator',
+            session_user USING ERRCODE = '42501';
+    END IF;
+    IF p_kind IS NULL OR p_kind NOT IN ('person_added', 'role_changed', 'person_removed')
+       OR p_details IS NULL OR p_os_user IS NULL THEN
+        RAISE EXCEPTION 'not an administrative event: %', p_kind USING ERRCODE = '22023';
+    END IF;
+    PERFORM p_details::json;
+    SELECT h.seq, h.hash INTO v_seq, v_prev FROM handover.practice_heads h
+     WHERE h.practice_id = p_practice FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'practice % has no log', p_practice USING ERRCODE = 'HOP02';
+    END IF;
+    v_seq := v_seq + 1;
+    -- Exactly as append_event (handover_chain::fields_json), the role null.
+    v_fields := '[' || v_seq::text
+        || ',' || to_json(v_event_id)::text
+        || ',' || to_json(v_at)::text
+        || ',' || to_json(v_actor)::text
+        || ',null'
+        || ',' || to_json(p_os_user)::text
+        || ',' || to_json(v_device)::text
+        || ',null'
+        || ',' || to_json(p_kind)::text
+        || ',' || to_json(p_details)::text
+        || ']';
+    v_hash := encode(sha256(convert_to(v_prev || E'\n' || v_fields, 'UTF8')), 'hex');
+    INSERT INTO handover.events (practice_id, seq, event_id, at, actor, role, os_user, device,
+        document_key, kind, details, prev_hash, hash)
+    VALUES (p_practice, v_seq, v_event_id, v_at, v_actor, NULL, p_os_user, v_device,
+        NULL, p_kind, p_details, v_prev, v_hash);
+    UPDATE handover.practice_heads SET seq = v_seq, hash = v_hash
+     WHERE practice_id = p_practice;
+    RETURN v_seq;
+END
+$$;
+REVOKE ALL ON FUNCTION handover.append_admin_event(text, text, text, text) FROM PUBLIC;
+"#,
+    // 10: each practice's notification channel is a random name kept in its row (which only its
     // members can read), not one made from its ODS code: on a server shared by several
     // practices (a primary care network), anyone can LISTEN on any channel, and a channel
     // named after the practice would tell another practice's login when this one has activity.
@@ -886,9 +974,9 @@ REVOKE ALL ON FUNCTION handover.notify_practice() FROM PUBLIC;
 "#,
 ];
 
-/// The channel a practice's desktops LISTEN on before migration 9: `handover_` and the
+/// The channel a practice's desktops LISTEN on before migration 10: `handover_` and the
 /// practice's ODS code in lower case (an ODS code is capital letters and digits, so this is a
-/// plain identifier). From migration 9 it is the random name in the practice's row.
+/// plain identifier). From migration 10 it is the random name in the practice's row.
 pub fn legacy_practice_channel(practice_id: &str) -> String {
     format!("handover_{}", practice_id.to_ascii_lowercase())
 }

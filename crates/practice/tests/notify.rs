@@ -59,7 +59,7 @@ async fn a_committed_append_wakes_the_practices_listeners_and_nothing_else_does(
         .unwrap();
     assert!(!woken(&wake, quiet).await, "woken by another practice");
 
-    // The channel is the practice's secret (schema 9): another practice's login cannot read
+    // The channel is the practice's secret (schema 10): another practice's login cannot read
     // it, and listening where an ODS code would name it hears nothing.
     let snoop = login(&cluster, "gp_two").await;
     let seen = snoop

@@ -59,7 +59,7 @@ pub use practice_cache::{
     ChainBreak, OutgoingEvent, PracticeCacheState, PracticeEventRecord, PracticeRegisterRecord,
 };
 pub use practice_settings::practice_password_account;
-pub use practice_status::{AnswerStatus, AnswerToHandOver, PracticePullState};
+pub use practice_status::{AnswerStatus, AnswerToHandOver, PracticePerson, PracticePullState};
 pub use queries::{ProblemKind, SyncProblem, SyncState, MAX_KEPT_PROBLEMS};
 pub use raw::RawBody;
 pub use register::{RegisterPatient, RegisterStatus, RegisterWrite};

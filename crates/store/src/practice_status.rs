@@ -135,27 +135,39 @@ impl Store {
     }
 }
 
+/// A person of the practice as the server lists them (see [`Store::set_practice_people`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PracticePerson {
+    pub login: String,
+    pub role: crate::Role,
+    pub display_name: Option<String>,
+    /// When the practice removed them (RFC 3339); None while they work there.
+    pub removed_at: Option<String>,
+}
+
 /// Who this desktop works as on the practice server (its login), once a pull has found out.
 const PERSON: &str = "practice_person";
 
 impl Store {
-    /// Records the practice's people (from the server: login and role) as this desktop's
-    /// profiles, so they can be assigned to and named alike everywhere, and which of them this
-    /// desktop works as: on a desktop of a practice every step is that login's, with the role
-    /// the practice gave it (see `handover_workflow::actor_for`). A role changed on the server
-    /// is changed here.
+    /// Records the practice's people (from the server: login, role, display name, removal) as
+    /// this desktop's profiles, so they can be assigned to and named alike everywhere, and
+    /// which of them this desktop works as: on a desktop of a practice every step is that
+    /// login's, with the role the practice gave it (see `handover_workflow::actor_for`). A
+    /// role, display name or removal changed on the server is changed here.
     pub fn set_practice_people(
         &self,
         me: &str,
-        people: &[(String, crate::Role)],
+        people: &[PracticePerson],
         at: &str,
     ) -> Result<(), StoreError> {
         self.atomically(|s| {
-            for (login, role) in people {
+            for p in people {
                 s.conn.execute(
-                    "INSERT INTO users (name, role, added_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (name) DO UPDATE SET role = excluded.role",
-                    params![login, role, at],
+                    "INSERT INTO users (name, role, added_at, display_name, removed_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (name) DO UPDATE SET role = excluded.role,
+                         display_name = excluded.display_name, removed_at = excluded.removed_at",
+                    params![p.login, p.role, at, p.display_name, p.removed_at],
                 )?;
             }
             s.put_meta(PERSON, Some(me))

@@ -495,6 +495,12 @@ pub const MIGRATIONS: &[&str] = &[
         report      TEXT NOT NULL           -- JSON: ChainBreak
     ) STRICT;
     "#,
+    // 13: people as the practice server names them (issue 14): a display name ("Dr Gita
+    // Patel") and when the practice removed them (kept: the audit trail still names them).
+    r#"
+    ALTER TABLE users ADD COLUMN display_name TEXT;
+    ALTER TABLE users ADD COLUMN removed_at TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

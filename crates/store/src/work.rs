@@ -20,6 +20,11 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub added_at: String,
+    /// The name the practice server gives the person ("Dr Gita Patel"); None for a local
+    /// profile (its name is how it is shown) or a login given none.
+    pub display_name: Option<String>,
+    /// When the practice removed the person (RFC 3339); None while they work there.
+    pub removed_at: Option<String>,
 }
 
 /// A document as the workflow sees it.
@@ -226,12 +231,15 @@ impl Store {
             name: name.into(),
             role,
             added_at: at.into(),
+            display_name: None,
+            removed_at: None,
         })
     }
 
     pub fn users(&self) -> Result<Vec<User>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT name, role, added_at FROM users ORDER BY name COLLATE NOCASE",
+            "SELECT name, role, added_at, display_name, removed_at FROM users
+             ORDER BY name COLLATE NOCASE",
         )?;
         let rows = stmt
             .query_map([], |r| {
@@ -239,6 +247,8 @@ impl Store {
                     name: r.get(0)?,
                     role: r.get(1)?,
                     added_at: r.get(2)?,
+                    display_name: r.get(3)?,
+                    removed_at: r.get(4)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -249,12 +259,16 @@ impl Store {
     pub fn user(&self, name: &str) -> Result<Option<User>, StoreError> {
         Ok(self
             .conn
-            .prepare_cached("SELECT name, role, added_at FROM users WHERE name = ?1")?
+            .prepare_cached(
+                "SELECT name, role, added_at, display_name, removed_at FROM users WHERE name = ?1",
+            )?
             .query_row(params![name.trim()], |r| {
                 Ok(User {
                     name: r.get(0)?,
                     role: r.get(1)?,
                     added_at: r.get(2)?,
+                    display_name: r.get(3)?,
+                    removed_at: r.get(4)?,
                 })
             })
             .optional()?)

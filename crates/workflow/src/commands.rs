@@ -1106,9 +1106,7 @@ pub fn decide_action(
                 )));
             }
             if let Some(u) = to_user {
-                if store.user(u)?.is_none() {
-                    return Err(WorkflowError::UnknownUser(u.clone()));
-                }
+                assignable(store, u)?;
             }
             if to_user
                 .as_deref()
@@ -1285,9 +1283,7 @@ pub fn assign(
     at: &str,
 ) -> Result<StepResult, WorkflowError> {
     if let Some(u) = &to_user {
-        if store.user(u)?.is_none() {
-            return Err(WorkflowError::UnknownUser(u.clone()));
-        }
+        assignable(store, u)?;
     }
     let on = On::new(store, actor, id, expected_version, at);
     on.one(Permission::Reassign, |state| {
@@ -1736,4 +1732,15 @@ pub fn report_text(r: &handover_store::ConservationReport) -> String {
         ));
     }
     out
+}
+
+/// A person work may be given to: a profile, and not one the practice removed.
+fn assignable(store: &Store, name: &str) -> Result<(), WorkflowError> {
+    match store.user(name)? {
+        None => Err(WorkflowError::UnknownUser(name.to_string())),
+        Some(u) if u.removed_at.is_some() => Err(WorkflowError::Invalid(format!(
+            "{name} was removed from the practice: give it to someone else"
+        ))),
+        Some(_) => Ok(()),
+    }
 }

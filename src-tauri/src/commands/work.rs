@@ -20,6 +20,8 @@ use crate::state::AppState;
 #[ts(export)]
 pub struct CurrentUser {
     pub name: String,
+    /// The name the practice gives the person ("Dr Gita Patel"), shown instead of the login.
+    pub display_name: Option<String>,
     pub role: Role,
     pub permissions: Vec<Permission>,
     /// The practice login this desktop works as (a desktop of a practice): nobody else can be
@@ -98,6 +100,7 @@ fn current(user: User) -> CurrentUser {
     CurrentUser {
         permissions: workflow::permissions_of(user.role),
         name: user.name,
+        display_name: user.display_name,
         role: user.role,
         practice_login: false,
     }

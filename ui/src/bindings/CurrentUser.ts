@@ -6,7 +6,11 @@ import type { Role } from "./Role";
  * The person working, and what their role lets them do (the window hides what the core would
  * refuse).
  */
-export type CurrentUser = { name: string, role: Role, permissions: Array<Permission>, 
+export type CurrentUser = { name: string, 
+/**
+ * The name the practice gives the person ("Dr Gita Patel"), shown instead of the login.
+ */
+display_name: string | null, role: Role, permissions: Array<Permission>, 
 /**
  * The practice login this desktop works as (a desktop of a practice): nobody else can be
  * chosen here.

@@ -4,4 +4,13 @@ import type { Role } from "./Role";
 /**
  * A local profile: a person who works in Handover.
  */
-export type User = { name: string, role: Role, added_at: string, };
+export type User = { name: string, role: Role, added_at: string, 
+/**
+ * The name the practice server gives the person ("Dr Gita Patel"); None for a local
+ * profile (its name is how it is shown) or a login given none.
+ */
+display_name: string | null, 
+/**
+ * When the practice removed the person (RFC 3339); None while they work there.
+ */
+removed_at: string | null, };

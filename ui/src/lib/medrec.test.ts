@@ -27,8 +27,8 @@ import {
 import { med } from "./testdata";
 import { renderMedrec } from "../views/medrec";
 
-const pharmacist: CurrentUser = { name: "Pat Pharmacist", role: "pharmacist", permissions: ["work", "sign-off-medicines"], practice_login: false };
-const admin: CurrentUser = { name: "Alex Admin", role: "admin", permissions: ["work", "match", "file"], practice_login: false };
+const pharmacist: CurrentUser = { name: "Pat Pharmacist", role: "pharmacist", permissions: ["work", "sign-off-medicines"], display_name: null, practice_login: false };
+const admin: CurrentUser = { name: "Alex Admin", role: "admin", permissions: ["work", "match", "file"], display_name: null, practice_login: false };
 
 function view(over: Partial<MedrecView> = {}): MedrecView {
   return {
@@ -258,7 +258,7 @@ describe("confirming all unchanged rows", () => {
     expect(undecidedUnchanged(v)).toBe(2);
     expect(confirmUnchangedState(v, pharmacist)).toEqual({ show: true, count: 2 });
     expect(confirmUnchangedState(v, null).show).toBe(false);
-    expect(confirmUnchangedState(v, { ...pharmacist, permissions: [], practice_login: false }).show).toBe(false);
+    expect(confirmUnchangedState(v, { ...pharmacist, permissions: [], display_name: null, practice_login: false }).show).toBe(false);
     expect(confirmUnchangedState(view(), pharmacist)).toEqual({ show: false, count: 0 });
     expect(confirmUnchangedState({ ...v, signed_off: { by: "P", role: "pharmacist", at: "2026-12-01T10:00:00Z" } }, pharmacist).show).toBe(false);
   });

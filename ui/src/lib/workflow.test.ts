@@ -12,17 +12,20 @@ import {
   eventKindLabel,
   fileBlockers,
   isoDay,
+  namesOf,
   nextUndecided,
+  personLabel,
   refusalText,
   refusedStepText,
   registerNotice,
   taskQuery,
   ukTimesIn,
   undecided,
+  userName,
 } from "./workflow";
 
-const admin: CurrentUser = { name: "Alex Admin", role: "admin", permissions: ["work", "match", "file", "reject", "reassign"], practice_login: false };
-const gp: CurrentUser = { name: "Gita GP", role: "gp", permissions: ["work", "match", "file", "reject", "reassign", "sign-off", "verify-audit"], practice_login: false };
+const admin: CurrentUser = { name: "Alex Admin", role: "admin", permissions: ["work", "match", "file", "reject", "reassign"], display_name: null, practice_login: false };
+const gp: CurrentUser = { name: "Gita GP", role: "gp", permissions: ["work", "match", "file", "reject", "reassign", "sign-off", "verify-audit"], display_name: null, practice_login: false };
 
 function state(over: Partial<WorkState> = {}): WorkState {
   return {
@@ -155,5 +158,35 @@ describe("a step the practice server refused", () => {
       "Filed (document 12): already filed by sam_smith at 01-Dec-2026 09:05.",
     );
     expect(ukTimesIn("at 2026-07-01T09:05:00+00:00 and 2026-07-01T10:00Z")).toBe("at 01-Jul-2026 10:05 and 01-Jul-2026 11:00");
+  });
+});
+
+describe("people by the names the practice gives them", () => {
+  const users = [
+    { name: "gita_gp", display_name: "Dr Gita Patel" },
+    { name: "alex_admin", display_name: null },
+  ];
+  const names = namesOf(users);
+  it("a login with a display name is shown by it; anyone else as recorded", () => {
+    expect(names("gita_gp")).toBe("Dr Gita Patel");
+    expect(names("GITA_GP")).toBe("Dr Gita Patel");
+    expect(names("alex_admin")).toBe("alex_admin");
+    expect(names("someone_gone")).toBe("someone_gone");
+    expect(namesOf([])("gita_gp")).toBe("gita_gp");
+  });
+  it("in stamps, assignees and decisions", () => {
+    expect(personLabel("gita_gp", "gp", names)).toBe("Dr Gita Patel (GP)");
+    expect(personLabel("gita_gp", "gp")).toBe("gita_gp (GP)");
+    expect(assigneeLabel("gita_gp", names)).toBe("Dr Gita Patel");
+    expect(assigneeLabel("role:gp", names)).toBe("GP lane");
+    const by = { ...done, stamp: { ...done.stamp, by: "gita_gp", role: "gp" as const } };
+    expect(decisionText(by, names)).toBe("Done: Dr Gita Patel (GP), 01-Dec-2026 10:12");
+    expect(decisionText({ ...done, decision: "delegated", to_user: "gita_gp", to_role: null, due: "2026-12-08", note: null, completed: { by: "gita_gp", role: "gp", at: "2026-12-02T09:00:00Z" } }, names)).toBe(
+      "Delegated to Dr Gita Patel, due 08-Dec-2026: Alex Admin (Admin), 01-Dec-2026 10:12; done by Dr Gita Patel (GP), 02-Dec-2026 09:00",
+    );
+  });
+  it("the person working by their display name, else their name", () => {
+    expect(userName({ name: "gita_gp", display_name: "Dr Gita Patel" })).toBe("Dr Gita Patel");
+    expect(userName({ name: "Alex Admin", display_name: null })).toBe("Alex Admin");
   });
 });

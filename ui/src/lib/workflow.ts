@@ -11,6 +11,7 @@ import type { Permission } from "../bindings/Permission";
 import type { Registration } from "../bindings/Registration";
 import type { Role } from "../bindings/Role";
 import type { Task } from "../bindings/Task";
+import type { User } from "../bindings/User";
 import type { WorkState } from "../bindings/WorkState";
 import { formatDate, formatDateTime } from "./format";
 
@@ -26,16 +27,40 @@ export function roleLabel(role: Role | null | undefined): string {
   return ROLES.find((r) => r.id === role)?.label ?? (role ? String(role) : "");
 }
 
-/** "Alex Admin (Admin)". */
-export function personLabel(name: string, role: Role | null | undefined): string {
-  return role ? `${name} (${roleLabel(role)})` : name;
+/** How a person is named from their login (or local profile name). */
+export type Names = (login: string) => string;
+
+/** Names people by their login as it is. */
+export const asRecorded: Names = (login) => login;
+
+/**
+ * Names people as the practice server names them: "gita_gp" is shown as "Dr Gita Patel" when
+ * the practice gave that display name; anyone else (a local profile, a login given none, a
+ * name not among `users`) by the name recorded. Logins compare without case, as profiles do.
+ */
+export function namesOf(users: Pick<User, "name" | "display_name">[]): Names {
+  const names = new Map<string, string>();
+  for (const u of users) if (u.display_name) names.set(u.name.toLowerCase(), u.display_name);
+  if (!names.size) return asRecorded;
+  return (login) => names.get(login.toLowerCase()) ?? login;
+}
+
+/** The person working as the header names them: their display name, else their name. */
+export function userName(u: Pick<CurrentUser, "name" | "display_name">): string {
+  return u.display_name || u.name;
+}
+
+/** "Alex Admin (Admin)"; with `names`, the login is shown by its display name. */
+export function personLabel(name: string, role: Role | null | undefined, names: Names = asRecorded): string {
+  const shown = names(name);
+  return role ? `${shown} (${roleLabel(role)})` : shown;
 }
 
 /** An assignee as the list names it: a person, or "role:gp" for a role's lane. */
-export function assigneeLabel(assigned: string | null | undefined): string | null {
+export function assigneeLabel(assigned: string | null | undefined, names: Names = asRecorded): string | null {
   if (!assigned) return null;
   const m = /^role:(.+)$/.exec(assigned);
-  return m ? `${roleLabel(m[1] as Role)} lane` : assigned;
+  return m ? `${roleLabel(m[1] as Role)} lane` : names(assigned);
 }
 
 export function can(user: CurrentUser | null, permission: Permission): boolean {
@@ -156,14 +181,14 @@ export function refusalText(code: ErrorCode, message: string): string {
 }
 
 /** "Done by Alex Admin (Admin), 09-Sep-2026 10:12" and the like. */
-export function decisionText(d: DecisionRecord): string {
-  const who = `${personLabel(d.stamp.by, d.stamp.role)}, ${formatDateTime(d.stamp.at)}`;
+export function decisionText(d: DecisionRecord, names: Names = asRecorded): string {
+  const who = `${personLabel(d.stamp.by, d.stamp.role, names)}, ${formatDateTime(d.stamp.at)}`;
   switch (d.decision) {
     case "done":
       return `Done: ${who}${d.note ? `. ${d.note}` : ""}`;
     case "delegated": {
-      const to = d.to_user ?? (d.to_role ? `${roleLabel(d.to_role)} lane` : "someone");
-      const done = d.completed ? `; done by ${personLabel(d.completed.by, d.completed.role)}, ${formatDateTime(d.completed.at)}` : "";
+      const to = d.to_user ? names(d.to_user) : d.to_role ? `${roleLabel(d.to_role)} lane` : "someone";
+      const done = d.completed ? `; done by ${personLabel(d.completed.by, d.completed.role, names)}, ${formatDateTime(d.completed.at)}` : "";
       return `Delegated to ${to}, due ${formatDate(d.due)}: ${who}${d.note ? `. ${d.note}` : ""}${done}`;
     }
     case "not-applicable":

@@ -12,7 +12,7 @@ describe("who is working", () => {
     const a = new UserState(storage, "/data/a");
     expect(a.remembered()).toBeNull();
     expect(a.can("file")).toBe(false);
-    a.set({ name: "Alex Admin", role: "admin", permissions: ["work", "file"], practice_login: false });
+    a.set({ name: "Alex Admin", role: "admin", permissions: ["work", "file"], display_name: null, practice_login: false });
     expect(a.can("file")).toBe(true);
     expect(a.can("sign-off")).toBe(false);
     expect(new UserState(storage, "/data/a").remembered()).toBe("Alex Admin");

@@ -3,7 +3,7 @@
 import type { CurrentUser } from "../bindings/CurrentUser";
 import type { Role } from "../bindings/Role";
 import type { User } from "../bindings/User";
-import { personLabel, roleLabel, ROLES } from "../lib/workflow";
+import { personLabel, roleLabel, ROLES, userName } from "../lib/workflow";
 import { clear, h } from "../widgets/dom";
 
 export interface ChooserActions {
@@ -75,8 +75,10 @@ export class UserChooser {
     (this.returnTo && document.contains(this.returnTo) ? this.returnTo : this.fallbackFocus()).focus();
   }
 
-  private renderBody(users: User[], current: CurrentUser | null): void {
+  private renderBody(all: User[], current: CurrentUser | null): void {
     clear(this.body);
+    // People the practice removed cannot be chosen.
+    const users = all.filter((u) => !u.removed_at);
     if (users.length) {
       this.body.append(
         h(
@@ -95,7 +97,8 @@ export class UserChooser {
                   "aria-current": current?.name === u.name ? "true" : null,
                   onclick: () => void this.choose(u.name),
                 },
-                h("span", { class: "app-chooser__name" }, u.name),
+                h("span", { class: "app-chooser__name" }, userName(u)),
+                u.display_name ? h("span", { class: "app-chooser__login" }, ` (${u.name})`) : null,
                 h("span", { class: "app-chooser__role" }, roleLabel(u.role)),
               ),
             ),
@@ -164,11 +167,11 @@ export class UserBox {
   }
 
   show(user: CurrentUser | null): void {
-    this.text.textContent = user ? personLabel(user.name, user.role) : "Nobody chosen";
+    this.text.textContent = user ? personLabel(userName(user), user.role) : "Nobody chosen";
     // On a desktop of a practice the person is its practice login: nobody else can be chosen.
     this.button.hidden = !!user?.practice_login;
-    this.text.title = user?.practice_login ? "Your practice server login: every step here is recorded as yours" : "";
+    this.text.title = user?.practice_login ? `Your practice server login${user.display_name ? ` (${user.name})` : ""}: every step here is recorded as yours` : "";
     this.button.textContent = user ? "Switch" : "Choose";
-    this.button.setAttribute("aria-label", user ? `Switch user (now ${personLabel(user.name, user.role)})` : "Choose who is working");
+    this.button.setAttribute("aria-label", user ? `Switch user (now ${personLabel(userName(user), user.role)})` : "Choose who is working");
   }
 }

@@ -1,14 +1,15 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ActionItem } from "../bindings/ActionItem";
 import type { CurrentUser } from "../bindings/CurrentUser";
+import type { User } from "../bindings/User";
 import type { WorkflowView } from "../bindings/WorkflowView";
 import type { WorkState } from "../bindings/WorkState";
 import type { WorkStep } from "../bindings/WorkStep";
 import { answerSent, renderShared, renderWorkPanel, safeNoteHtml } from "./workflow";
 
-const admin: CurrentUser = { name: "Alex Admin", role: "admin", permissions: ["work", "match", "file", "reject", "reassign"], practice_login: false };
-const coordinator: CurrentUser = { name: "Casey Coordinator", role: "care-coordinator", permissions: ["work", "file", "reassign"], practice_login: false };
-const gp: CurrentUser = { name: "Gita GP", role: "gp", permissions: ["work", "match", "file", "reject", "reassign", "sign-off", "verify-audit"], practice_login: false };
+const admin: CurrentUser = { name: "Alex Admin", role: "admin", permissions: ["work", "match", "file", "reject", "reassign"], display_name: null, practice_login: false };
+const coordinator: CurrentUser = { name: "Casey Coordinator", role: "care-coordinator", permissions: ["work", "file", "reassign"], display_name: null, practice_login: false };
+const gp: CurrentUser = { name: "Gita GP", role: "gp", permissions: ["work", "match", "file", "reject", "reassign", "sign-off", "verify-audit"], display_name: null, practice_login: false };
 
 function state(over: Partial<WorkState> = {}): WorkState {
   return {
@@ -30,7 +31,7 @@ function work(over: Partial<WorkflowView> = {}, s: Partial<WorkState> = {}): Wor
 }
 
 function panel(w: WorkflowView, user: CurrentUser | null, step = vi.fn<(s: WorkStep, f?: string) => void>()) {
-  const el = renderWorkPanel({ work: w, user, users: [{ name: "Casey Coordinator", role: "care-coordinator", added_at: "" }], today: new Date(2026, 11, 1) }, { step });
+  const el = renderWorkPanel({ work: w, user, users: [{ name: "Casey Coordinator", role: "care-coordinator", added_at: "", display_name: null, removed_at: null }], today: new Date(2026, 11, 1) }, { step });
   document.body.replaceChildren(el);
   return { el, step };
 }
@@ -167,5 +168,39 @@ describe("the answer to the hospital", () => {
       ". Another computer of the practice answered first (patient known and registered (30001)): the practice server sends that one",
     );
     expect(answerSent(null, "30002")).toBe("");
+  });
+});
+
+describe("people by the names the practice gives them", () => {
+  const users: User[] = [
+    { name: "gita_gp", role: "gp", added_at: "", display_name: "Dr Gita Patel", removed_at: null },
+    { name: "sam_admin", role: "admin", added_at: "", display_name: "Sam Smith", removed_at: "2026-12-01T08:00:00Z" },
+    { name: "Casey Coordinator", role: "care-coordinator", added_at: "", display_name: null, removed_at: null },
+  ];
+  const stamp = { by: "gita_gp", role: "gp" as const, at: "2026-12-01T09:05:00Z" };
+  it("stamps, notes, the assignee and the filing name the person, not the login", () => {
+    const w = work(
+      { notes: [{ by: "sam_admin", at: "2026-12-01T09:00:00Z", markdown: "x", html: "<p>x</p>" }] },
+      { matched: stamp, assigned_user: "gita_gp", gp_review: [{ topic: "safeguarding", detail: "Safeguarding concern" }], gp_reviewed: stamp, filed: stamp },
+    );
+    const ctx = { work: w, user: admin, users, today: new Date(2026, 11, 1) };
+    const el = renderWorkPanel(ctx, { step: vi.fn() });
+    expect(el.querySelector("[data-testid=match-banner]")!.textContent).toContain("Matched by Dr Gita Patel (GP), 01-Dec-2026 09:05");
+    expect(el.querySelector("[data-testid=gp-review]")!.textContent).toContain("Reviewed by Dr Gita Patel (GP)");
+    expect(el.querySelector("[data-testid=assigned-to]")!.textContent).toBe("Dr Gita Patel");
+    // A removed person's note still names them.
+    expect(el.querySelector("[data-testid=notes] .app-work__stamp")!.textContent).toBe("Sam Smith, 01-Dec-2026 09:00");
+    expect(renderShared(ctx)?.querySelector("#work-filed")?.textContent).toBe("Filed by Dr Gita Patel, 01-Dec-2026 09:05.");
+  });
+  it("the assign list offers people by name, not those the practice removed", () => {
+    const ctx = { work: work({}, { assigned_role: "admin" }), user: admin, users, today: new Date(2026, 11, 1) };
+    const el = renderWorkPanel(ctx, { step: vi.fn() });
+    document.body.replaceChildren(el);
+    (el.querySelector("[data-testid=assign]") as HTMLButtonElement).click();
+    const options = [...el.querySelectorAll<HTMLOptionElement>("#assign-who optgroup[label=People] option")].map((o) => [o.value, o.textContent]);
+    expect(options).toEqual([
+      ["user:gita_gp", "Dr Gita Patel (GP)"],
+      ["user:Casey Coordinator", "Casey Coordinator (Care coordinator)"],
+    ]);
   });
 });

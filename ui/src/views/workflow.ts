@@ -21,6 +21,7 @@ import {
   defaultDue,
   isClosed,
   matchHeading,
+  namesOf,
   needsGpReview,
   personLabel,
   registrationLabel,
@@ -143,13 +144,14 @@ function button(label: string, onClick: () => void, attrs: Record<string, string
   return h("button", { type: "button", class: `app-button${secondary ? " app-button--secondary" : ""}`, onclick: () => onClick(), ...attrs }, label);
 }
 
-/** A select of people (profiles) and role lanes, for delegating and assigning. */
+/** A select of people (profiles; not those the practice removed) and role lanes, for delegating and assigning. */
 function whoSelect(id: string, users: User[], me: string | null): HTMLSelectElement {
+  const names = namesOf(users);
   return h(
     "select",
     { class: "nhsuk-select app-work__select", id },
     h("option", { value: "" }, "Choose a person or a role…"),
-    h("optgroup", { label: "People" }, users.filter((u) => u.name !== me).map((u) => h("option", { value: `user:${u.name}` }, personLabel(u.name, u.role)))),
+    h("optgroup", { label: "People" }, users.filter((u) => u.name !== me && !u.removed_at).map((u) => h("option", { value: `user:${u.name}` }, personLabel(u.name, u.role, names)))),
     h("optgroup", { label: "Role lanes" }, ROLES.map((r) => h("option", { value: `role:${r.id}` }, `${r.label} lane`))),
   );
 }
@@ -177,6 +179,7 @@ function closeForm(slot: HTMLElement, focusBack: HTMLElement | null): void {
 function renderMatch(ctx: WorkContext, handlers: WorkHandlers): HTMLElement {
   const { work, user, today } = ctx;
   const s = work.state;
+  const names = namesOf(ctx.users);
   const slot = h("div", { class: "app-work__formslot" });
   const mayMatch = can(user, "match") && !isClosed(s);
   const mayReject = can(user, "reject") && !isClosed(s);
@@ -196,9 +199,9 @@ function renderMatch(ctx: WorkContext, handlers: WorkHandlers): HTMLElement {
     box.append(h("p", { class: "app-work__line" }, registerLine(work.register_patient, today)));
   }
   if (s.match_reason) box.append(h("p", { class: "app-work__reason" }, matched ? `How: ${s.match_reason}` : `Why: ${s.match_reason}`));
-  if (s.matched && matched) box.append(h("p", { class: "app-work__stamp" }, `Matched by ${personLabel(s.matched.by, s.matched.role)}, ${formatDateTime(s.matched.at)}`));
+  if (s.matched && matched) box.append(h("p", { class: "app-work__stamp" }, `Matched by ${personLabel(s.matched.by, s.matched.role, names)}, ${formatDateTime(s.matched.at)}`));
   if (s.match_state === "not-known" && s.rejected) {
-    box.append(h("p", { class: "app-work__stamp" }, `Rejected by ${personLabel(s.rejected.by, s.rejected.role)}, ${formatDateTime(s.rejected.at)}${s.reject_reason ? `: ${s.reject_reason}` : ""}`));
+    box.append(h("p", { class: "app-work__stamp" }, `Rejected by ${personLabel(s.rejected.by, s.rejected.role, names)}, ${formatDateTime(s.rejected.at)}${s.reject_reason ? `: ${s.reject_reason}` : ""}`));
   }
   if (s.business_response) box.append(h("p", { class: "app-work__stamp", "data-testid": "business-response" }, `Answer to the hospital: ${businessResponseText(s.business_response)}${answerSent(work.answer, s.business_response)}`));
 
@@ -308,7 +311,7 @@ function renderReview(ctx: WorkContext, handlers: WorkHandlers): HTMLElement | n
       { class: "app-work__reasons" },
       s.gp_review.map((r) => h("li", {}, h("blockquote", { class: "app-work__quote" }, r.detail))),
     ),
-    s.gp_reviewed ? h("p", { class: "app-work__stamp" }, `Reviewed by ${personLabel(s.gp_reviewed.by, s.gp_reviewed.role)}, ${formatDateTime(s.gp_reviewed.at)}`) : null,
+    s.gp_reviewed ? h("p", { class: "app-work__stamp" }, `Reviewed by ${personLabel(s.gp_reviewed.by, s.gp_reviewed.role, namesOf(ctx.users))}, ${formatDateTime(s.gp_reviewed.at)}`) : null,
     pending && can(ctx.user, "sign-off") && !isClosed(s)
       ? h(
           "div",
@@ -399,7 +402,7 @@ function renderAction(a: ActionItem, ctx: WorkContext, handlers: WorkHandlers): 
     );
   }
   const state = a.decision
-    ? h("p", { class: "app-work__decision", "data-testid": "decision" }, decisionText(a.decision))
+    ? h("p", { class: "app-work__decision", "data-testid": "decision" }, decisionText(a.decision, namesOf(ctx.users)))
     : a.needs_decision
       ? h("p", { class: "app-work__decision app-work__decision--open" }, "No decision yet")
       : null;
@@ -465,7 +468,7 @@ function renderAssignment(ctx: WorkContext, handlers: WorkHandlers): HTMLElement
     "div",
     { class: "app-work__box app-work__assign", id: "work-assignment", role: "group", "aria-labelledby": "work-assign-title" },
     h("h4", { class: "app-work__heading", id: "work-assign-title" }, "Assigned to"),
-    h("p", { class: "app-work__line", "data-testid": "assigned-to" }, assigned ? (assigneeLabel(assigned) ?? assigned) : "Nobody"),
+    h("p", { class: "app-work__line", "data-testid": "assigned-to" }, assigned ? (assigneeLabel(assigned, namesOf(ctx.users)) ?? assigned) : "Nobody"),
     buttons.length ? h("div", { class: "app-work__buttons" }, buttons) : null,
     slot,
   );
@@ -558,7 +561,7 @@ function renderNotes(ctx: WorkContext, handlers: WorkHandlers): HTMLElement {
       ? h(
           "ol",
           { class: "app-work__notelist", "data-testid": "notes" },
-          notes.map((n) => h("li", { class: "app-work__note" }, h("p", { class: "app-work__stamp" }, `${n.by}, ${formatDateTime(n.at)}`), h("div", { class: "app-work__notebody" }, safeNoteHtml(n.html)))),
+          notes.map((n) => h("li", { class: "app-work__note" }, h("p", { class: "app-work__stamp" }, `${namesOf(ctx.users)(n.by)}, ${formatDateTime(n.at)}`), h("div", { class: "app-work__notebody" }, safeNoteHtml(n.html)))),
         )
       : null,
     form,
@@ -576,7 +579,7 @@ export function renderShared(ctx: WorkContext): HTMLElement | null {
   return h(
     "div",
     { class: "app-work__shared" },
-    filed ? h("p", { class: "app-work__line", id: "work-filed" }, `Filed by ${filed.by}, ${formatDateTime(filed.at)}.`) : null,
+    filed ? h("p", { class: "app-work__line", id: "work-filed" }, `Filed by ${namesOf(ctx.users)(filed.by)}, ${formatDateTime(filed.at)}.`) : null,
     n
       ? h(
           "p",
