@@ -32,7 +32,7 @@ import type { WorkStep } from "./bindings/WorkStep";
 import type { MedrecView } from "./bindings/MedrecView";
 import { followUpWords, signedOffListVersion, undecidedUnchanged } from "./lib/medrec";
 import { formatDate } from "./lib/format";
-import { can, nextUndecided, refusalText, refusedStepText, registerNotice, ukTimesIn, taskQuery, type TaskFilter } from "./lib/workflow";
+import { can, namesOf, nextUndecided, refusalText, refusedStepText, registerNotice, ukTimesIn, taskQuery, type TaskFilter } from "./lib/workflow";
 import { UserState } from "./state/user";
 import { AuditPage } from "./views/audit";
 import { RegisterSlot } from "./views/banners";
@@ -1161,7 +1161,7 @@ export class App {
 
   private async loadAudit(query: ReturnType<AuditPage["query"]>): Promise<void> {
     const answer = await settle(api.auditEvents(query));
-    this.auditPage.showEvents(answer.ok ? answer.value : messageOf(answer.error));
+    this.auditPage.showEvents(answer.ok ? answer.value : messageOf(answer.error), namesOf(this.users));
   }
 
   private async verifyAudit(): Promise<void> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ConservationReport } from "../bindings/ConservationReport";
+import { namesOf } from "../lib/workflow";
 import { AuditPage, auditQuery, detailsText } from "./audit";
 
 const noop = { search: () => {}, verify: () => {}, export: () => {} };
@@ -67,6 +68,11 @@ describe("the audit view", () => {
     expect(rows[1].textContent).toContain("Refused by the practice");
     expect(rows[2].textContent).toContain("not on this computer");
     expect(rows[3].textContent).not.toMatch(/Pending|Refused/);
+    // With the practice's display names, a login is shown by its name, the login beside.
+    page.showEvents([entry], namesOf([{ name: "gita_gp", display_name: "Dr Gita Patel" }]));
+    const person = page.element.querySelector("[data-testid=audit-events] tbody tr td:nth-child(3)");
+    expect(person?.firstChild?.textContent).toBe("Dr Gita Patel");
+    expect(person?.textContent).toContain("login gita_gp");
     // The Log filter goes into the query; alone there is one log and no filter.
     (page.element.querySelector("#audit-log") as HTMLSelectElement).value = "practice";
     expect(page.query().log).toBe("practice");

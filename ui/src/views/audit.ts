@@ -17,7 +17,7 @@ import type { ConservationLine } from "../bindings/ConservationLine";
 import type { ConservationReport } from "../bindings/ConservationReport";
 import { DATE_EXAMPLE, parseUkDate } from "../lib/dates";
 import { formatDate, formatDateTime } from "../lib/format";
-import { eventKindLabel, roleLabel } from "../lib/workflow";
+import { asRecorded, eventKindLabel, roleLabel, type Names } from "../lib/workflow";
 import { clear, h } from "../widgets/dom";
 
 export interface AuditActions {
@@ -223,7 +223,8 @@ export class AuditPage {
     this.exportResult.classList.toggle("nhsuk-error-message", error);
   }
 
-  showEvents(events: AuditEntry[] | string): void {
+  /** The entries; with `names`, logins are shown by the practice's display names (the login beside). */
+  showEvents(events: AuditEntry[] | string, names: Names = asRecorded): void {
     clear(this.events);
     if (typeof events === "string") {
       this.events.append(h("p", { class: "nhsuk-error-message", role: "alert" }, `The events could not be loaded: ${events}`));
@@ -249,7 +250,14 @@ export class AuditPage {
               { "data-seq": e.seq, "data-kind": e.kind, "data-log": e.log, "data-state": e.state },
               h("td", { class: "app-nowrap" }, practice ? entryPlace(e) : String(e.seq)),
               h("td", { class: "app-nowrap" }, formatDateTime(e.at)),
-              h("td", {}, e.actor, e.role ? h("div", { class: "app-small app-muted" }, roleLabel(e.role)) : null, h("div", { class: "app-small app-muted" }, `${e.os_user} on ${e.device}`)),
+              h(
+                "td",
+                {},
+                names(e.actor),
+                names(e.actor) !== e.actor ? h("div", { class: "app-small app-muted" }, `login ${e.actor}`) : null,
+                e.role ? h("div", { class: "app-small app-muted" }, roleLabel(e.role)) : null,
+                h("div", { class: "app-small app-muted" }, `${e.os_user} on ${e.device}`),
+              ),
               h("td", {}, eventKindLabel(e.kind), stateTag(e)),
               h("td", {}, e.document_id === null ? (e.document_key && e.log === "practice" ? h("span", { class: "app-small app-muted" }, "not on this computer") : "") : String(e.document_id)),
               h("td", { class: "app-audit__details" }, detailsText(e.details)),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { namesOf } from "../lib/workflow";
 import { historyWho, renderHistory } from "./history";
 
 const base = { log: "practice" as const, seq: 1, at: "2026-12-01T10:00:00Z", actor: "gita_gp", role: "gp" as const, kind: "filed", state: "recorded" as const };
@@ -27,5 +28,6 @@ describe("a document's history in its work panel", () => {
     expect(renderHistory([])).toBeNull();
     expect(historyWho({ actor: "system", role: null })).toBe("Handover");
     expect(historyWho({ actor: "pat", role: null })).toBe("pat");
+    expect(historyWho({ actor: "GITA_GP", role: "gp" }, namesOf([{ name: "gita_gp", display_name: "Dr Gita Patel" }]))).toBe("Dr Gita Patel (GP)");
   });
 });

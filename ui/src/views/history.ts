@@ -6,19 +6,20 @@
 import type { AuditEntry } from "../bindings/AuditEntry";
 import { formatDateTime } from "../lib/format";
 import { tag } from "../lib/labels";
-import { eventKindLabel, roleLabel } from "../lib/workflow";
+import { asRecorded, eventKindLabel, roleLabel, type Names } from "../lib/workflow";
 import { h } from "../widgets/dom";
 
 type Entry = Pick<AuditEntry, "log" | "seq" | "at" | "actor" | "role" | "kind" | "state">;
 
-/** Who did it, in words ("Handover" for what it did by itself). */
-export function historyWho(e: Pick<Entry, "actor" | "role">): string {
+/** Who did it, in words ("Handover" for what it did by itself; a login by its display name). */
+export function historyWho(e: Pick<Entry, "actor" | "role">, names: Names = asRecorded): string {
   if (e.actor === "system") return "Handover";
-  return e.role ? `${e.actor} (${roleLabel(e.role)})` : e.actor;
+  const who = names(e.actor);
+  return e.role ? `${who} (${roleLabel(e.role)})` : who;
 }
 
 /** The history as a collapsed list, newest last; null when there is nothing to show. */
-export function renderHistory(events: Entry[]): HTMLElement | null {
+export function renderHistory(events: Entry[], names: Names = asRecorded): HTMLElement | null {
   const steps = events.filter((e) => e.kind !== "viewed");
   const opened = events.length - steps.length;
   if (!events.length) return null;
@@ -37,7 +38,7 @@ export function renderHistory(events: Entry[]): HTMLElement | null {
               h("span", { class: "app-nowrap" }, formatDateTime(e.at)),
               " ",
               h("strong", {}, eventKindLabel(e.kind)),
-              ` by ${historyWho(e)}`,
+              ` by ${historyWho(e, names)}`,
               e.state === "pending" ? [" ", tag("Pending", "orange")] : null,
               e.state === "refused" ? [" ", tag("Refused by the practice", "red"), " (it changed nothing)"] : null,
             ),

@@ -621,7 +621,7 @@ export function renderWorkPanel(ctx: WorkContext, handlers: WorkHandlers): HTMLE
     renderActions(ctx, handlers),
     renderAssignment(ctx, handlers),
     renderNotes(ctx, handlers),
-    renderHistory(ctx.work.events),
+    renderHistory(ctx.work.events, namesOf(ctx.users)),
   );
 }
 
