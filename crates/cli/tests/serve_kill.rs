@@ -1,4 +1,4 @@
-//! `handover serve` killed at random moments over NHS's mesh-sandbox
+//! `handover serve` killed at random moments, and stopped by SIGTERM, over NHS's mesh-sandbox
 //! (the hospital is NHS's Python mesh-client) and a throwaway PostgreSQL 15 cluster.
 //!
 //! The random-kill test: the hospital sends, in three waves, valid ToC documents (some not
@@ -352,6 +352,22 @@ impl Running {
         self.lines.extend(self.stderr.try_iter());
         self.lines.join("\n")
     }
+
+    /// Waits up to `limit` for it to exit.
+    fn wait_for_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // The reader ends with the pipe.
+                self.lines.extend(self.stderr.iter());
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
 }
 
 impl Drop for Running {
@@ -361,6 +377,14 @@ impl Drop for Running {
             let _ = self.child.wait();
         }
     }
+}
+
+fn sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
 }
 
 #[test]
@@ -444,4 +468,68 @@ fn serve_killed_at_random_moments_loses_nothing_and_stores_nothing_twice() {
          stored and not acknowledged, {:?}",
         started.elapsed()
     );
+}
+
+/// SIGTERM to a looping `handover serve` (as systemd stops it): in the middle of a round it
+/// abandons the round, between rounds it just stops; either way it exits 0 within a few
+/// seconds and gives its lease up (the next puller, with a 30 s lease, starts at once), and
+/// nothing is lost or stored twice.
+#[test]
+fn serve_stops_promptly_and_safely_on_sigterm() {
+    let mut rng = StdRng::seed_from_u64(seed());
+    let mut world = World::start(40, &mut rng);
+    let total = world.items.len();
+    world.send(0..total);
+
+    // Mid-round: stopped just after its first commit, with batches of two.
+    let mut cmd = world.serve(&["--json", "--holder", "term-1", "--interval", "1"]);
+    cmd.env("HANDOVER_TEST_BATCH_MESSAGES", "2");
+    let mut a = Running::spawn(cmd);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while world.server.count("SELECT count(*) FROM handover.messages") == 0 {
+        assert!(Instant::now() < deadline, "nothing stored: {}", a.stderr());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    sigterm(&a.child);
+    let asked = Instant::now();
+    let status = a.wait_for_exit(Duration::from_secs(5));
+    let err = a.stderr();
+    assert!(status.is_some(), "still running 5 s after SIGTERM: {err}");
+    eprintln!("mid-round stop took {:?}: {err}", asked.elapsed());
+    assert!(status.unwrap().success(), "{:?}: {err}", status);
+    assert!(err.contains("SIGTERM"), "{err}");
+    assert!(err.contains("abandoned"), "stopped mid-round: {err}");
+    assert!(
+        world.server.count("SELECT count(*) FROM handover.messages") < total as i64,
+        "the round was cut short"
+    );
+    world.check_nothing_lost("after SIGTERM mid-round");
+    assert_eq!(
+        world.server.count(
+            "SELECT count(*) FROM handover.leases WHERE holder = 'term-1' AND expires_at > now()"
+        ),
+        0,
+        "the lease was given up"
+    );
+
+    // Between rounds: the next puller (30 s lease) starts at once, finishes the work, then is
+    // stopped while it waits for its next round.
+    let mut b = Running::spawn(world.serve(&["--json", "--holder", "term-2", "--interval", "60"]));
+    // Its first round's summary (pretty-printed JSON): the round is over.
+    let stdout = b.child.stdout.take().unwrap();
+    let summary: serde_json::Value = serde_json::Deserializer::from_reader(stdout)
+        .into_iter()
+        .next()
+        .expect("a summary")
+        .unwrap_or_else(|e| panic!("{e}: {}", b.stderr()));
+    assert_eq!(summary["holder"], "term-2", "{summary}");
+    sigterm(&b.child);
+    let asked = Instant::now();
+    let status = b.wait_for_exit(Duration::from_secs(5));
+    let err = b.stderr();
+    assert!(status.is_some_and(|s| s.success()), "{status:?}: {err}");
+    assert!(asked.elapsed() < Duration::from_secs(5));
+    assert!(err.contains("SIGTERM: stopping (between rounds)"), "{err}");
+    world.check_nothing_lost("after SIGTERM between rounds");
+    world.check_all_done();
 }
