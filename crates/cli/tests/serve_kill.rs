@@ -394,18 +394,24 @@ fn serve_killed_at_random_moments_loses_nothing_and_stores_nothing_twice() {
     let mut world = World::start(46, &mut rng);
     let total = world.items.len();
     let kills: usize = rng.random_range(10..=15);
-    // The hospital sends in waves, one before every other run, so most runs find work.
-    let waves = kills.div_ceil(2);
-    let wave = |k: usize| k * total / waves..(k + 1) * total / waves;
+    // The hospital sends in three waves (before the first run, a third and two thirds of the
+    // way), so that most runs find work.
+    let wave = |k: usize| k * total / 3..(k + 1) * total / 3;
     let mut cut_between_commit_and_ack = 0;
 
     for run in 0..kills {
-        if run % 2 == 0 {
-            world.send(wave(run / 2));
+        if run * 3 % kills < 3 {
+            world.send(wave(run * 3 / kills));
         }
         let looping = rng.random_bool(0.5);
-        // From before the first connection to well into the acknowledgements and responses.
-        let delay = Duration::from_millis(rng.random_range(5..=1000));
+        // Half the kills at any moment from the start (connecting, taking the lease, working,
+        // done), half at a moment of the work itself: counted from when it holds the lease.
+        let from_lease = rng.random_bool(0.5);
+        let delay = Duration::from_millis(if from_lease {
+            rng.random_range(0..=500)
+        } else {
+            rng.random_range(5..=1000)
+        });
         // Batches of 1, 2 or 4 messages: a commit and its acknowledgements every few downloads.
         let batch = [1, 2, 4][rng.random_range(0..3)].to_string();
         let holder = format!("kill-{run}");
@@ -419,6 +425,21 @@ fn serve_killed_at_random_moments_loses_nothing_and_stores_nothing_twice() {
         let mut cmd = world.serve(&args);
         cmd.env("HANDOVER_TEST_BATCH_MESSAGES", &batch);
         let mut child = Running::spawn(cmd);
+        if from_lease {
+            let holds = format!(
+                "SELECT count(*) FROM handover.leases WHERE holder = '{holder}' \
+                 AND expires_at > now()"
+            );
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while world.server.count(&holds) == 0 && child.child.try_wait().unwrap().is_none() {
+                assert!(
+                    Instant::now() < deadline,
+                    "never took the lease: {}",
+                    child.stderr()
+                );
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
         std::thread::sleep(delay);
         let how = match child.child.try_wait().unwrap() {
             Some(status) => format!("exited by itself, {status}"),
@@ -429,8 +450,13 @@ fn serve_killed_at_random_moments_loses_nothing_and_stores_nothing_twice() {
             }
         };
         let when = format!(
-            "run {run} ({}, batches of {batch}, {delay:?}, {how})",
-            if looping { "looping" } else { "--once" }
+            "run {run} ({}, batches of {batch}, {delay:?} after {}, {how})",
+            if looping { "looping" } else { "--once" },
+            if from_lease {
+                "taking the lease"
+            } else {
+                "starting"
+            }
         );
         let stored = world.stored_source_ids().len();
         let acknowledged = world.acknowledged_source_ids().len();
@@ -516,12 +542,19 @@ fn serve_stops_promptly_and_safely_on_sigterm() {
     // stopped while it waits for its next round.
     let mut b = Running::spawn(world.serve(&["--json", "--holder", "term-2", "--interval", "60"]));
     // Its first round's summary (pretty-printed JSON): the round is over.
+    // (Read on a thread: had A kept its lease, B would wait a minute for it, saying so.)
     let stdout = b.child.stdout.take().unwrap();
-    let summary: serde_json::Value = serde_json::Deserializer::from_reader(stdout)
-        .into_iter()
-        .next()
-        .expect("a summary")
-        .unwrap_or_else(|e| panic!("{e}: {}", b.stderr()));
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let first = serde_json::Deserializer::from_reader(stdout)
+            .into_iter::<serde_json::Value>()
+            .next();
+        let _ = tx.send(first);
+    });
+    let summary = match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(Some(Ok(summary))) => summary,
+        other => panic!("no summary from B ({other:?}): {}", b.stderr()),
+    };
     assert_eq!(summary["holder"], "term-2", "{summary}");
     sigterm(&b.child);
     let asked = Instant::now();
