@@ -485,11 +485,13 @@ async fn serve_loop(
             *lease = None;
         }
         if lease.is_none() {
-            let acquired = tokio::select! {
-                a = async { LeaseKeeper::acquire(connect(url).await?, holder, ttl).await } => a,
+            let conn = tokio::select! {
+                c = connect(url) => c?,
                 s = stop.requested() => return stopped(s, "before the first round"),
             };
-            match acquired {
+            // Not cut short: a lease taken must reach `lease`, to be released (a stop asked
+            // meanwhile is seen at the round's start).
+            match LeaseKeeper::acquire(conn, holder, ttl).await {
                 Ok(l) => *lease = Some(l),
                 // Another puller holds it: wait for a later round.
                 Err(e @ PracticeError::LeaseHeld(_)) => {
