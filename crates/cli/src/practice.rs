@@ -504,50 +504,165 @@ pub fn serve(args: ServeArgs) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::new(ErrorCode::Internal, e.to_string()))?;
-    runtime.block_on(async {
-        let mut db = connect(&url).await?;
-        let mut lease: Option<LeaseKeeper> = None;
-        loop {
-            if lease.as_ref().is_some_and(|l| l.check().is_err()) {
-                lease = None;
-            }
-            let keeper = match lease.take() {
-                Some(l) => l,
-                None => match LeaseKeeper::acquire(connect(&url).await?, &holder, ttl).await {
-                    Ok(l) => l,
-                    // Another puller holds it: wait for a later round (or say so, once).
-                    Err(e @ PracticeError::LeaseHeld(_)) if !args.once => {
-                        eprintln!("handover serve: {e}");
-                        tokio::time::sleep(Duration::from_secs(args.interval)).await;
-                        continue;
-                    }
-                    Err(e) => return Err(e.into()),
-                },
-            };
+    if args.once {
+        // One round: SIGTERM ends it as before (the round is abandoned where it stands, which
+        // is safe: see `serve_round`); a scheduler running `--once` sees it was killed.
+        return runtime.block_on(async {
+            let mut db = connect(&url).await?;
+            let keeper = LeaseKeeper::acquire(connect(&url).await?, &holder, ttl).await?;
             let result = serve_round(&mut db, &keeper, &mailbox, &options).await;
-            if args.once {
-                let released = keeper.release().await;
-                let summary = result?;
-                print_summary(&summary, args.json);
-                released?;
-                return Ok(());
+            let released = keeper.release().await;
+            let summary = result?;
+            print_summary(&summary, args.json);
+            released?;
+            Ok(())
+        });
+    }
+    let outcome = runtime.block_on(async {
+        // Registered before the first round, so a stop at any moment is ours to handle.
+        let mut stop = Stop::new()?;
+        let mut lease: Option<LeaseKeeper> = None;
+        let result = serve_loop(
+            &args, &url, &holder, ttl, &mailbox, &options, &mut stop, &mut lease,
+        )
+        .await;
+        if let Some(keeper) = lease.take() {
+            // Stopped (or failed) between rounds, or with a round abandoned: give the lease up
+            // so the next puller (this service restarted) need not wait for it to run out.
+            if let Err(e) = keeper.release().await {
+                eprintln!("handover serve: releasing the lease: [{}] {e}", e.code());
             }
-            match result {
-                Ok(summary) => print_summary(&summary, args.json),
-                Err(e) => {
-                    eprintln!("handover serve: error [{}]: {e}", e.code());
-                    if matches!(e.code(), ErrorCode::PracticeUnreachable) {
-                        // The connection broke: a new one for the next round.
-                        if let Ok(fresh) = connect(&url).await {
-                            db = fresh;
-                        }
+        }
+        result
+    });
+    // A folder mailbox works on blocking threads: let a file move in flight finish, briefly.
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    outcome
+}
+
+/// SIGTERM (a service manager's stop) and SIGINT, taken from their first moment.
+struct Stop {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    fn new() -> Result<Stop, CliError> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let failed = |e: std::io::Error| {
+                CliError::new(ErrorCode::Internal, format!("signal handlers: {e}"))
+            };
+            Ok(Stop {
+                term: signal(SignalKind::terminate()).map_err(failed)?,
+                int: signal(SignalKind::interrupt()).map_err(failed)?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Stop {})
+    }
+
+    /// Resolves when a stop is asked for, naming the signal. Cancel-safe.
+    async fn requested(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => "SIGTERM",
+                _ = self.int.recv() => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
+}
+
+/// `handover serve` without `--once`: a round every `--interval` seconds until SIGTERM or
+/// SIGINT, then `Ok` (exit 0). A stop during a round abandons it where it stands, which the
+/// round is built to survive as it survives a crash: an open batch transaction is rolled back
+/// (nothing of it was acknowledged), messages committed but not yet acknowledged are
+/// acknowledged by the next round, and a response whose sending was cut short is looked up
+/// before it is sent again. The lease, left in `lease`, is released by the caller.
+#[allow(clippy::too_many_arguments)]
+async fn serve_loop(
+    args: &ServeArgs,
+    url: &str,
+    holder: &str,
+    ttl: Duration,
+    mailbox: &handover_mesh::AnyMailbox,
+    options: &handover_inbox::SyncOptions,
+    stop: &mut Stop,
+    lease: &mut Option<LeaseKeeper>,
+) -> Result<(), CliError> {
+    let stopped = |signal: &str, doing: &str| {
+        eprintln!("handover serve: {signal}: stopping ({doing})");
+        Ok(())
+    };
+    let mut db = tokio::select! {
+        db = connect(url) => db?,
+        s = stop.requested() => return stopped(s, "before the first round"),
+    };
+    let pause = Duration::from_secs(args.interval);
+    loop {
+        if lease.as_ref().is_some_and(|l| l.check().is_err()) {
+            *lease = None;
+        }
+        if lease.is_none() {
+            let conn = tokio::select! {
+                c = connect(url) => c?,
+                s = stop.requested() => return stopped(s, "before the first round"),
+            };
+            // Not cut short: a lease taken must reach `lease`, to be released (a stop asked
+            // meanwhile is seen at the round's start).
+            match LeaseKeeper::acquire(conn, holder, ttl).await {
+                Ok(l) => *lease = Some(l),
+                // Another puller holds it: wait for a later round.
+                Err(e @ PracticeError::LeaseHeld(_)) => {
+                    eprintln!("handover serve: {e}");
+                    tokio::select! {
+                        _ = tokio::time::sleep(pause) => continue,
+                        s = stop.requested() => return stopped(s, "waiting for the lease"),
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let Some(keeper) = lease.as_ref() else {
+            continue;
+        };
+        let result = tokio::select! {
+            r = serve_round(&mut db, keeper, mailbox, options) => Some(r),
+            s = stop.requested() => {
+                eprintln!("handover serve: {s}: the round in progress is abandoned; the next \
+                           round finishes it");
+                None
+            }
+        };
+        let Some(result) = result else {
+            return Ok(());
+        };
+        match result {
+            Ok(summary) => print_summary(&summary, args.json),
+            Err(e) => {
+                eprintln!("handover serve: error [{}]: {e}", e.code());
+                if matches!(e.code(), ErrorCode::PracticeUnreachable) {
+                    // The connection broke: a new one for the next round.
+                    if let Ok(fresh) = connect(url).await {
+                        db = fresh;
                     }
                 }
             }
-            lease = Some(keeper);
-            tokio::time::sleep(Duration::from_secs(args.interval)).await;
         }
-    })
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            s = stop.requested() => return stopped(s, "between rounds"),
+        }
+    }
 }
 
 /// The practice database this desktop works with: `HANDOVER_PRACTICE_DATABASE`, else the one

@@ -102,7 +102,9 @@ impl Coded for ServeError {
 /// dev-dependencies): `HANDOVER_TEST_HOLD_BEFORE_COMMIT=1` says so on stderr and waits for a
 /// line on stdin just before a batch commits (the lease is renewed meanwhile);
 /// `HANDOVER_TEST_CRASH_AFTER_COMMIT=1` aborts the process just after the first commit,
-/// before anything is acknowledged.
+/// before anything is acknowledged; `HANDOVER_TEST_BATCH_MESSAGES=N` stores batches of N
+/// messages instead of [`BATCH_MESSAGES`](super::BATCH_MESSAGES) (more commits per round, for
+/// the random-kill test).
 mod hooks {
     #[cfg(feature = "test-hooks")]
     fn set(name: &str) -> bool {
@@ -121,6 +123,18 @@ mod hooks {
             })
             .await;
         }
+    }
+
+    pub(super) fn batch_messages() -> usize {
+        #[cfg(feature = "test-hooks")]
+        if let Some(n) = std::env::var("HANDOVER_TEST_BATCH_MESSAGES")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+        {
+            return n;
+        }
+        super::BATCH_MESSAGES
     }
 
     pub(super) fn after_commit() {
@@ -164,7 +178,7 @@ pub async fn serve_round<M: Mailbox>(
             .await?;
         let fresh = crate::sync::take_listing(&listing, &mut seen, &mut summary.problems);
         let found_new = !fresh.is_empty();
-        for batch in fresh.chunks(BATCH_MESSAGES) {
+        for batch in fresh.chunks(hooks::batch_messages()) {
             take_batch(db, lease, mailbox, options, batch, &mut summary).await?;
         }
         if !listing.maybe_more || !found_new {

@@ -38,6 +38,7 @@ pub fn base(cmd: &mut Command) -> &mut Command {
         .env_remove("HANDOVER_PRACTICE_PASSWORD")
         .env_remove("HANDOVER_TEST_HOLD_BEFORE_COMMIT")
         .env_remove("HANDOVER_TEST_CRASH_AFTER_COMMIT")
+        .env_remove("HANDOVER_TEST_BATCH_MESSAGES")
         .env_remove("HANDOVER_TEST_DOCUMENT_PAGE")
         .env_remove("HANDOVER_TEST_CRASH_BEFORE_PAGE_COMMIT")
         .env_remove("HANDOVER_TEST_HOLD_BEFORE_EVENTS")
