@@ -516,6 +516,10 @@ fn inbox(
     let mut open = Vec::new();
     let mut unmatched = Vec::new();
     let mut tasks = Vec::new();
+    // The audit view's first page (no filter, one person, one document) and a document's work
+    // panel (its workflow with its history from the audit trail).
+    let mut audit = Vec::new();
+    let mut work_panel = Vec::new();
     let start_day = chrono::NaiveDate::from_ymd_opt(2021, 1, 1).expect("a date");
     let kinds = [
         DocumentKind::InpatientDischarge,
@@ -617,6 +621,19 @@ fn inbox(
         open.push(time_ms(|| {
             std::hint::black_box(handover_inbox::views::document_view(&store, id).expect("open"));
         }));
+        work_panel.push(time_ms(|| {
+            std::hint::black_box(handover_workflow::workflow_view(&store, id).expect("work panel"));
+        }));
+        let q = handover_store::AuditQuery {
+            newest_first: true,
+            limit: 200,
+            actor: (r % 3 == 1).then(|| "Bench Admin".to_string()),
+            document_id: (r % 3 == 2).then_some(id),
+            ..Default::default()
+        };
+        audit.push(time_ms(|| {
+            std::hint::black_box(store.audit_trail(&q).expect("audit"));
+        }));
     }
     print(
         json!({
@@ -627,6 +644,8 @@ fn inbox(
             "open_p95_ms": p95(open),
             "unmatched_p95_ms": p95(unmatched),
             "tasks_p95_ms": p95(tasks),
+            "work_panel_p95_ms": p95(work_panel),
+            "audit_first_page_p95_ms": p95(audit),
             "events": store.event_count()?,
             "open_tasks_listed_up_to_2000": store.tasks(&handover_store::TaskQuery { limit: 2000, ..Default::default() })?.len(),
             "unmatched_documents": store.document_counts()?.by_status.get(handover_store::DocumentStatus::Unmatched),

@@ -369,8 +369,24 @@ async fn two_desktops(
     a.optimize()?;
     let page = |q: ListQuery| ListQuery { limit: 200, ..q };
     let (mut list, mut filter, mut search) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut audit, mut work_panel) = (Vec::new(), Vec::new());
     let words = ["discharge", "warfarin", "review", "clinic"];
     for r in 0..args.rounds.max(1) {
+        // The audit view's first page (the practice log with this desktop's own entries) and a
+        // document's work panel (its history from both).
+        let id = 1 + ((r * 104_729) % n) as i64;
+        let q = handover_store::AuditQuery {
+            newest_first: true,
+            limit: 200,
+            document_id: (r % 2 == 1).then_some(id),
+            ..Default::default()
+        };
+        audit.push(time_ms(|| {
+            std::hint::black_box(a.audit_trail(&q).ok());
+        }));
+        work_panel.push(time_ms(|| {
+            std::hint::black_box(handover_workflow::workflow_view(&a, id).ok());
+        }));
         list.push(time_ms(|| {
             std::hint::black_box(a.query_documents(&page(ListQuery::default())).ok());
         }));
@@ -432,6 +448,9 @@ async fn two_desktops(
         "local_list_p95_ms": p95(list),
         "local_filter_new_p95_ms": p95(filter),
         "local_search_p95_ms": p95(search),
+        "local_audit_first_page_p95_ms": p95(audit),
+        "local_work_panel_p95_ms": p95(work_panel),
+        "practice_events_in_cache": a.practice_event_count()?,
     }))
 }
 

@@ -414,6 +414,13 @@ impl TestPki {
                 &ext.display().to_string(),
             ],
         );
+        // A device's key readable by its owner only, as `connect` requires.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.join(&key), std::fs::Permissions::from_mode(0o600))
+                .expect("key permissions");
+        }
         (dir.join(crt), dir.join(key))
     }
 }

@@ -199,6 +199,28 @@ fn read_file(path: &str, what: &str) -> Result<Vec<u8>, PracticeError> {
         .map_err(|e| PracticeError::InvalidArgument(format!("cannot read {what} {path}: {e}")))
 }
 
+/// Reads the device's private key, refusing one that other users can read, as libpq does: it
+/// must be readable by its owner only (mode 0600 or less), or, owned by root, by root's group
+/// too (0640). A key others can read could be copied to connect as this device.
+fn read_key_file(path: &str) -> Result<Vec<u8>, PracticeError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).map_err(|e| {
+            PracticeError::InvalidArgument(format!("cannot read the device key {path}: {e}"))
+        })?;
+        let mode = meta.mode() & 0o777;
+        let allowed = if meta.uid() == 0 { 0o640 } else { 0o600 };
+        if mode & !allowed != 0 {
+            return Err(PracticeError::InvalidArgument(format!(
+                "the device key {path} can be read by other users (mode {mode:04o}): make it \
+                 readable by its owner only (chmod 600 {path})"
+            )));
+        }
+    }
+    read_file(path, "the device key")
+}
+
 /// The certificates in a PEM bundle.
 fn pem_certificates(pem: &[u8], path: &str) -> Result<Vec<native_tls::Certificate>, PracticeError> {
     const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
@@ -316,7 +338,7 @@ pub(crate) fn transport(
         (Some(cert), Some(key)) => {
             let identity = native_tls::Identity::from_pkcs8(
                 &read_file(&cert, "the device certificate")?,
-                &read_file(&key, "the device key")?,
+                &read_key_file(&key)?,
             )
             .map_err(|e| {
                 PracticeError::InvalidArgument(format!(
@@ -418,6 +440,38 @@ fn tls_error(message: &str, hosts: &str) -> PracticeError {
 
 #[cfg(test)]
 mod tests {
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_key_others_can_read_is_refused() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("device.key");
+        std::fs::write(&key, "-----BEGIN PRIVATE KEY-----\n").unwrap();
+        let path = key.to_str().unwrap();
+        let root = std::fs::metadata(&key).unwrap().uid() == 0;
+        for (mode, ok) in [
+            (0o600, true),
+            (0o400, true),
+            (0o640, root),
+            (0o644, false),
+            (0o660, false),
+            (0o604, false),
+        ] {
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
+            match read_key_file(path) {
+                Ok(bytes) => {
+                    assert!(ok, "mode {mode:o} was accepted");
+                    assert!(!bytes.is_empty());
+                }
+                Err(e) => {
+                    assert!(!ok, "mode {mode:o} was refused: {e}");
+                    assert!(e.to_string().contains("chmod 600"), "{e}");
+                }
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -121,19 +121,22 @@ impl AuditTrailVerification {
     }
 }
 
-/// The two logs as one relation (columns in [`entry_row`]'s order); `{desktop}` and
-/// `{practice}` are each branch's own conditions (a document's, so that its indexes serve).
-const TRAIL: &str = "
+/// This desktop's own entries that are not in the practice log (columns in [`entry_row`]'s
+/// order; alone, every entry).
+const DESKTOP: &str = "
     SELECT 'desktop' AS log, e.seq, e.event_id, e.at, e.actor, e.role, e.os_user, e.device,
            e.document_id, e.document_key, e.kind, e.details, e.hash,
            (o.seq IS NOT NULL) AS pending
       FROM events e LEFT JOIN practice_outbox o ON o.seq = e.seq
-     WHERE NOT EXISTS (SELECT 1 FROM practice_events p WHERE p.event_id = e.event_id) {desktop}
-    UNION ALL
-    SELECT 'practice', p.seq, p.event_id, p.at, p.actor, p.role, p.os_user, p.device,
-           (SELECT min(d.id) FROM documents d WHERE d.content_sha256 = p.document_key),
-           p.document_key, p.kind, p.details, p.hash, 0
-      FROM practice_events p WHERE 1 {practice}";
+     WHERE NOT EXISTS (SELECT 1 FROM practice_events p WHERE p.event_id = e.event_id)";
+
+/// The practice log as pulled (the same columns).
+const PRACTICE: &str = "
+    SELECT 'practice' AS log, p.seq, p.event_id, p.at, p.actor, p.role, p.os_user, p.device,
+           (SELECT min(d.id) FROM documents d WHERE d.content_sha256 = p.document_key)
+               AS document_id,
+           p.document_key, p.kind, p.details, p.hash, 0 AS pending
+      FROM practice_events p";
 
 fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     let log: String = r.get(0)?;
@@ -168,71 +171,173 @@ fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
 }
 
 impl Store {
-    /// The audit trail, filtered and paged: newest first (by the time each entry was made,
-    /// then by log and number) when `newest_first`, else oldest first. On a desktop working
-    /// alone it is exactly its own log. `q.log` keeps one log only.
+    /// The audit trail, filtered and paged, newest first when `newest_first`, else oldest
+    /// first. Alone it is exactly this desktop's own log, in its order. On a desktop of a
+    /// practice it is the practice log with this desktop's own entries that are not in it,
+    /// in the order they were made (then by log and number); each log gives its newest (or
+    /// oldest) `offset + limit` matching entries by its own index, and only those are sorted
+    /// together. `q.log` keeps one log only.
     pub fn audit_trail(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
-        // A document: this desktop's entries by its id, the practice's by its content (each
-        // branch on its own index).
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        let (desktop, practice) = match q.document_id {
-            Some(id) => {
-                args.push(id.into());
-                args.push(self.document_key_of(id)?.unwrap_or_default().into());
-                ("AND e.document_id = ?", "AND p.document_key = ?")
-            }
-            None => ("", ""),
-        };
-        let trail = TRAIL
-            .replace("{desktop}", desktop)
-            .replace("{practice}", practice);
-        let mut conditions = Vec::new();
-        if let Some(log) = q.log {
-            conditions.push("log = ?");
-            args.push(log.as_str().to_string().into());
-        }
-        if let Some(actor) = q.actor.as_deref().filter(|a| !a.is_empty()) {
-            conditions.push("actor = ? COLLATE NOCASE");
-            args.push(actor.to_string().into());
-        }
-        if let Some(kind) = q.kind.as_deref().filter(|k| !k.is_empty()) {
-            conditions.push("kind = ?");
-            args.push(kind.to_string().into());
-        }
-        if let Some(from) = q.from.as_deref().filter(|s| !s.is_empty()) {
-            conditions.push("at >= ?");
-            args.push(from.to_string().into());
-        }
-        if let Some(to) = q.to.as_deref().filter(|s| !s.is_empty()) {
-            if to.len() == 10 {
-                conditions.push("substr(at, 1, 10) <= ?");
-            } else {
-                conditions.push("at < ?");
-            }
-            args.push(to.to_string().into());
-        }
-        let filter = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
-        let order = if q.newest_first {
-            "at DESC, log DESC, seq DESC"
-        } else {
-            "at ASC, log ASC, seq ASC"
-        };
         let limit = if q.limit == 0 {
             100
         } else {
             q.limit.min(10_000)
         };
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT * FROM ({trail}) {filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
-            q.offset
-        ))?;
+        let practice = self.is_practice_cache()?;
+        // Each log's own conditions (the same filters; a document is this desktop's by its
+        // id, the practice's by its content).
+        let key = match q.document_id {
+            Some(id) => self.document_key_of(id)?,
+            None => None,
+        };
+        let branch = |log: AuditLog| -> (String, Vec<rusqlite::types::Value>) {
+            let mut conditions: Vec<&str> = Vec::new();
+            let mut args: Vec<rusqlite::types::Value> = Vec::new();
+            if let Some(actor) = q.actor.as_deref().filter(|a| !a.is_empty()) {
+                conditions.push("actor = ? COLLATE NOCASE");
+                args.push(actor.to_string().into());
+            }
+            if let Some(kind) = q.kind.as_deref().filter(|k| !k.is_empty()) {
+                conditions.push("kind = ?");
+                args.push(kind.to_string().into());
+            }
+            if let Some(id) = q.document_id {
+                match log {
+                    AuditLog::Desktop => {
+                        conditions.push("document_id = ?");
+                        args.push(id.into());
+                    }
+                    AuditLog::Practice => {
+                        conditions.push("document_key = ?");
+                        args.push(key.clone().unwrap_or_default().into());
+                    }
+                }
+            }
+            if let Some(from) = q.from.as_deref().filter(|s| !s.is_empty()) {
+                conditions.push("at >= ?");
+                args.push(from.to_string().into());
+            }
+            if let Some(to) = q.to.as_deref().filter(|s| !s.is_empty()) {
+                if to.len() == 10 {
+                    // A date: up to the end of it.
+                    conditions.push("at < date(?, '+1 day')");
+                    args.push(to.to_string().into());
+                } else {
+                    conditions.push("at < ?");
+                    args.push(to.to_string().into());
+                }
+            }
+            let filter = if conditions.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", conditions.join(" AND "))
+            };
+            let source = match log {
+                AuditLog::Desktop => DESKTOP,
+                AuditLog::Practice => PRACTICE,
+            };
+            (format!("SELECT * FROM ({source}) {filter}"), args)
+        };
+        let wanted = |log: AuditLog| q.log.is_none_or(|l| l == log);
+        let dir = if q.newest_first { "DESC" } else { "ASC" };
+        let (sql, args) = if !practice {
+            // Alone: the desktop's log in its own order.
+            let (sql, args) = branch(AuditLog::Desktop);
+            let sql = if wanted(AuditLog::Desktop) {
+                format!("{sql} ORDER BY seq {dir} LIMIT {limit} OFFSET {}", q.offset)
+            } else {
+                format!("{sql} LIMIT 0")
+            };
+            (sql, args)
+        } else {
+            let n = u64::from(q.offset) + u64::from(limit);
+            let mut parts = Vec::new();
+            let mut args = Vec::new();
+            for log in [AuditLog::Desktop, AuditLog::Practice] {
+                if !wanted(log) {
+                    continue;
+                }
+                let (sql, a) = branch(log);
+                parts.push(format!(
+                    "SELECT * FROM ({sql} ORDER BY at {dir}, seq {dir} LIMIT {n})"
+                ));
+                args.extend(a);
+            }
+            if parts.is_empty() {
+                return Ok(Vec::new());
+            }
+            (
+                format!(
+                    "{} ORDER BY at {dir}, log {dir}, seq {dir} LIMIT {limit} OFFSET {}",
+                    parts.join(" UNION ALL "),
+                    q.offset
+                ),
+                args,
+            )
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt
             .query_map(params_from_iter(args.iter()), entry_row)?
             .collect::<Result<Vec<_>, _>>()?;
+        self.mark_refused(&mut rows)?;
+        Ok(rows)
+    }
+
+    /// Every entry of the audit trail, oldest first, one at a time (for the CSV export, which
+    /// may be a million entries): alone, this desktop's log by its number; on a desktop of a
+    /// practice, the two logs merged by time as [`Store::audit_trail`] orders them.
+    pub fn for_each_audit_entry(
+        &self,
+        mut f: impl FnMut(&AuditEntry) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let refused = self.practice_refused_seqs()?;
+        let mark = |mut e: AuditEntry| {
+            if e.log == AuditLog::Desktop && refused.contains(&e.seq) {
+                e.state = AuditEntryState::Refused;
+            }
+            e
+        };
+        let mut desktop_stmt = self.conn.prepare(&if self.is_practice_cache()? {
+            format!("{DESKTOP} ORDER BY e.at, e.seq")
+        } else {
+            format!("{DESKTOP} ORDER BY e.seq")
+        })?;
+        let mut practice_stmt = self
+            .conn
+            .prepare(&format!("{PRACTICE} ORDER BY p.at, p.seq"))?;
+        let mut desktop = desktop_stmt.query_map([], entry_row)?.peekable();
+        let mut practice = practice_stmt.query_map([], entry_row)?.peekable();
+        loop {
+            let take_desktop = match (desktop.peek(), practice.peek()) {
+                (None, None) => return Ok(()),
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some(Ok(d)), Some(Ok(p))) => d.at <= p.at,
+                // An error is taken (and returned) first.
+                (Some(Err(_)), _) => true,
+                (_, Some(Err(_))) => false,
+            };
+            let next = if take_desktop {
+                desktop.next()
+            } else {
+                practice.next()
+            };
+            if let Some(e) = next {
+                f(&mark(e?))?;
+            }
+        }
+    }
+
+    /// How many practice events this cache keeps.
+    pub fn practice_event_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM practice_events", [], |r| {
+                r.get::<_, i64>(0)
+            })? as u64)
+    }
+
+    fn mark_refused(&self, rows: &mut [AuditEntry]) -> Result<(), StoreError> {
         let refused = self.practice_refused_seqs()?;
         if !refused.is_empty() {
             for e in rows
@@ -242,7 +347,7 @@ impl Store {
                 e.state = AuditEntryState::Refused;
             }
         }
-        Ok(rows)
+        Ok(())
     }
 
     /// Verifies this desktop's own log and, on a desktop of a practice, its copy of the

@@ -501,6 +501,11 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE users ADD COLUMN display_name TEXT;
     ALTER TABLE users ADD COLUMN removed_at TEXT;
     "#,
+    // 14: the audit trail of a desktop of a practice lists the practice log by time, newest
+    // first (a page of it without a sort of the whole log).
+    r#"
+    CREATE INDEX practice_events_at ON practice_events(at);
+    "#,
 ];
 
 /// The schema version this build writes.

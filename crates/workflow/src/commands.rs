@@ -1657,46 +1657,34 @@ fn csv_field(s: &str) -> String {
 /// of a practice `practice`), its number and hash there (so a copy can be checked later) and
 /// its state (`pending` or `refused` for this desktop's steps the practice has not accepted).
 pub fn audit_csv(store: &Store) -> Result<String, WorkflowError> {
-    const PAGE: u32 = 5000;
     let mut out = String::from(
         "log,seq,event_id,at,actor,role,os_user,device,document_id,document_key,kind,details,state,hash\n",
     );
-    let mut offset = 0;
-    loop {
-        let page = store.audit_trail(&handover_store::AuditQuery {
-            offset,
-            limit: PAGE,
-            ..Default::default()
-        })?;
-        for e in &page {
-            let fields = [
-                e.log.as_str().to_string(),
-                e.seq.to_string(),
-                e.event_id.clone(),
-                e.at.clone(),
-                e.actor.clone(),
-                e.role.map(|r| r.as_str().to_string()).unwrap_or_default(),
-                e.os_user.clone(),
-                e.device.clone(),
-                e.document_id.map(|d| d.to_string()).unwrap_or_default(),
-                e.document_key.clone().unwrap_or_default(),
-                e.kind.clone(),
-                e.details.to_string(),
-                serde_json::to_value(e.state)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                e.hash.clone(),
-            ];
-            let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-            out.push_str(&line.join(","));
-            out.push('\n');
-        }
-        if (page.len() as u32) < PAGE {
-            break;
-        }
-        offset += PAGE;
-    }
+    store.for_each_audit_entry(|e| {
+        let fields = [
+            e.log.as_str().to_string(),
+            e.seq.to_string(),
+            e.event_id.clone(),
+            e.at.clone(),
+            e.actor.clone(),
+            e.role.map(|r| r.as_str().to_string()).unwrap_or_default(),
+            e.os_user.clone(),
+            e.device.clone(),
+            e.document_id.map(|d| d.to_string()).unwrap_or_default(),
+            e.document_key.clone().unwrap_or_default(),
+            e.kind.clone(),
+            e.details.to_string(),
+            serde_json::to_value(e.state)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            e.hash.clone(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+        Ok(())
+    })?;
     Ok(out)
 }
 
