@@ -29,6 +29,7 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> 
             commands::settings::test_mailbox_now,
             commands::settings::save_practice_server,
             commands::sync::sync_status,
+            commands::sync::store_changed,
             commands::sync::sync_now,
             commands::work::list_users,
             commands::work::add_user,

@@ -18,6 +18,8 @@ pub struct AppState {
     /// Who is working at this desktop (a profile's name): chosen in the window, or
     /// HANDOVER_USER at start.
     user: Mutex<Option<String>>,
+    /// The store's `data_version` when the window last asked (see `store_changed`).
+    pub seen_data_version: Mutex<Option<i64>>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             sync,
             keys,
             user: Mutex::new(initial_user()),
+            seen_data_version: Mutex::new(None),
         }
     }
 
@@ -57,6 +60,7 @@ impl AppState {
             store: Mutex::new(Err(error)),
             keys,
             user: Mutex::new(None),
+            seen_data_version: Mutex::new(None),
         }
     }
 

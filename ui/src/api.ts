@@ -66,6 +66,8 @@ export type { DocumentStatus };
 export const api = {
   appStatus: () => call<AppStatus>("app_status"),
   syncStatus: () => call<SyncStatusView>("sync_status"),
+  /** Whether another connection committed to the store since last asked (another process on this computer, or the sync service). */
+  storeChanged: () => call<boolean>("store_changed"),
   syncNow: () => call<SyncStatusView>("sync_now"),
   listDocuments: (query: ListQuery) => call<DocumentPage>("list_documents", { query }),
   listSenders: () => call<string[]>("list_senders"),

@@ -342,6 +342,16 @@ export class App {
     // Relative times and the "as of" wording follow the clock even without events.
     window.setInterval(() => void this.refreshSync(), 30_000);
     window.setInterval(() => void this.refreshRegister(), 300_000);
+    // Another process on this computer may change the store (`handover register import`, a
+    // filing from the command line): the lists and the open document follow within seconds.
+    window.setInterval(() => void this.followStoreChanges(), 4_000);
+  }
+
+  private async followStoreChanges(): Promise<void> {
+    const changed = await settle(api.storeChanged());
+    if (!changed.ok || !changed.value) return;
+    await this.refreshLists();
+    void this.reloadOpenDocumentIfChanged();
   }
 
   // ----- text size, layout and the list's width -----------------------------------------------------

@@ -420,6 +420,15 @@ impl Store {
         Ok(rows)
     }
 
+    /// SQLite's `data_version`: it changes when another connection (another process, or
+    /// another connection of this one) commits to the database, not for this connection's own
+    /// commits.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     /// How many events there are.
     pub fn event_count(&self) -> Result<u64, StoreError> {
         Ok(self
