@@ -202,6 +202,18 @@ test("a document filed on one desktop shows as filed on the other within seconds
   await until(async () => (await count(b.browser, "new")) === N - 1 && (await count(b.browser, "filed")) === 1, { message: "B's queues" });
   assert.equal(await paneNhs(b.browser), nhs, "B still shows the same document");
   await screenshot(b.browser, "08-practice-filed-elsewhere");
+  // B's history of the document names A's filing (from the practice log) and its own arrival.
+  await b.browser.execute(() => {
+    const history = document.getElementById("work-history");
+    history.open = true;
+    history.scrollIntoView({ block: "end" });
+  });
+  const history = await until(async () => {
+    const t = await text(b.browser, "#work-history");
+    return t && /Filed by alex_admin \(Admin\)/.test(t) ? t : null;
+  }, { message: "B's history to show A's filing" });
+  assert.match(history, /Received by Handover/, history);
+  await screenshot(b.browser, "08-practice-history");
   // The practice log has the one filing, by A's login.
   assert.equal(pg.query("SELECT count(*) || ' ' || string_agg(actor, ',') FROM handover.events WHERE kind = 'filed'"), "1 alex_admin");
   pg.backup(backup);
