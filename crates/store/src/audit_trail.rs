@@ -194,7 +194,12 @@ impl Store {
             let mut conditions: Vec<&str> = Vec::new();
             let mut args: Vec<rusqlite::types::Value> = Vec::new();
             if let Some(actor) = q.actor.as_deref().filter(|a| !a.is_empty()) {
-                conditions.push("actor = ? COLLATE NOCASE");
+                // A login or profile name, or the display name the practice gave it.
+                conditions.push(
+                    "(actor = ? COLLATE NOCASE OR actor IN (SELECT name FROM users
+                                                            WHERE display_name = ? COLLATE NOCASE))",
+                );
+                args.push(actor.to_string().into());
                 args.push(actor.to_string().into());
             }
             if let Some(kind) = q.kind.as_deref().filter(|k| !k.is_empty()) {
@@ -548,6 +553,29 @@ mod tests {
             })
             .unwrap();
         assert_eq!(gita.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 3]);
+        // By the display name the practice gave the login, too.
+        store
+            .set_practice_people(
+                "alex_admin",
+                &[crate::PracticePerson {
+                    login: "gita_gp".into(),
+                    role: Role::Gp,
+                    display_name: Some("Dr Gita Patel".into()),
+                    removed_at: None,
+                }],
+                "now",
+            )
+            .unwrap();
+        let by_name = store
+            .audit_trail(&AuditQuery {
+                actor: Some("dr gita patel".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(
+            by_name.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            vec![1, 3]
+        );
         let desktop = store
             .audit_trail(&AuditQuery {
                 log: Some(AuditLog::Desktop),

@@ -102,7 +102,7 @@ export class AuditPage {
     const form = h(
       "form",
       { class: "app-audit__filters", "aria-label": "Filter the events" },
-      field("Person", this.fields.actor),
+      field("Person (name or login)", this.fields.actor),
       field("Kind of event", this.fields.kind),
       field("Document number", this.fields.document),
       field("From", this.fields.from),
