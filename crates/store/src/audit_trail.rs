@@ -170,6 +170,13 @@ fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     })
 }
 
+/// A step of this desktop the practice refused is marked so (see `Store::mark_practice_refused`).
+fn mark_refused(refused: &std::collections::BTreeSet<i64>, e: &mut AuditEntry) {
+    if e.log == AuditLog::Desktop && refused.contains(&e.seq) {
+        e.state = AuditEntryState::Refused;
+    }
+}
+
 impl Store {
     /// The audit trail, filtered and paged, newest first when `newest_first`, else oldest
     /// first. Alone it is exactly this desktop's own log, in its order. On a desktop of a
@@ -280,11 +287,15 @@ impl Store {
                 args,
             )
         };
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        // Not cached: the text varies with the filters and the page.
+        let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt
             .query_map(params_from_iter(args.iter()), entry_row)?
             .collect::<Result<Vec<_>, _>>()?;
-        self.mark_refused(&mut rows)?;
+        let refused = self.practice_refused_seqs()?;
+        for e in &mut rows {
+            mark_refused(&refused, e);
+        }
         Ok(rows)
     }
 
@@ -296,12 +307,6 @@ impl Store {
         mut f: impl FnMut(&AuditEntry) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let refused = self.practice_refused_seqs()?;
-        let mark = |mut e: AuditEntry| {
-            if e.log == AuditLog::Desktop && refused.contains(&e.seq) {
-                e.state = AuditEntryState::Refused;
-            }
-            e
-        };
         let mut desktop_stmt = self.conn.prepare(&if self.is_practice_cache()? {
             format!("{DESKTOP} ORDER BY e.at, e.seq")
         } else {
@@ -328,7 +333,9 @@ impl Store {
                 practice.next()
             };
             if let Some(e) = next {
-                f(&mark(e?))?;
+                let mut e = e?;
+                mark_refused(&refused, &mut e);
+                f(&e)?;
             }
         }
     }
@@ -340,19 +347,6 @@ impl Store {
             .query_row("SELECT count(*) FROM practice_events", [], |r| {
                 r.get::<_, i64>(0)
             })? as u64)
-    }
-
-    fn mark_refused(&self, rows: &mut [AuditEntry]) -> Result<(), StoreError> {
-        let refused = self.practice_refused_seqs()?;
-        if !refused.is_empty() {
-            for e in rows
-                .iter_mut()
-                .filter(|e| e.log == AuditLog::Desktop && refused.contains(&e.seq))
-            {
-                e.state = AuditEntryState::Refused;
-            }
-        }
-        Ok(())
     }
 
     /// Verifies this desktop's own log and, on a desktop of a practice, its copy of the
