@@ -137,6 +137,16 @@ test("a computer working alone joins the practice's inbox from its Mailbox scree
     await (await browser.$("#settings-close")).click();
     await until(async () => (await count(browser, "all")) === stored, { timeout: 30000, message: "the practice's documents" });
     assert.equal(await banner(browser), null);
+    // The Mailbox screen now lists the practice's people; the profile this computer had alone
+    // (Casey Coordinator) is not one of them, so no work can be given to her here.
+    await (await browser.$("#settings-button")).click();
+    const people = await until(async () => {
+      const logins = await browser.execute(() => [...document.querySelectorAll("[data-testid=practice-people] tbody tr")].map((tr) => tr.getAttribute("data-login")));
+      return logins.length ? logins : null;
+    }, { message: "the practice's people" });
+    assert.deepEqual([...people].sort(), ["alex_admin", "gita_gp"], JSON.stringify(people));
+    await screenshot(browser, "08-practice-people");
+    await (await browser.$("#settings-close")).click();
     // Saved: the URL without the password in the store, the password in the keyring.
     const status = JSON.parse(cli(["status"], { HANDOVER_DATA_DIR: c.dataDir }));
     assert.equal(status.practice?.configured, true, JSON.stringify(status.practice));

@@ -213,6 +213,7 @@ export class App {
       test: () => api.testMailboxNow(),
       save: (input) => api.saveMailbox(input),
       savePractice: (url, password) => api.savePracticeServer(url, password),
+      people: () => api.listUsers(),
       saved: () => {
         void this.refreshSync();
         void this.refreshLists();

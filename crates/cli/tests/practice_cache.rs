@@ -717,7 +717,15 @@ fn a_step_on_a_view_changed_elsewhere_is_refused_and_undone_here() {
     // the care coordinator: refused at once, and B shows A's assignment.
     let step = ok(a.run(&["claim", "1", "--as", "alice", "--json"]));
     assert_eq!(step["practice"], "sent", "{step}");
-    let out = b.run(&["assign", "1", "--to", "casey", "--as", "bob", "--json"]);
+    let out = b.run(&[
+        "assign",
+        "1",
+        "--role",
+        "care-coordinator",
+        "--as",
+        "bob",
+        "--json",
+    ]);
     assert!(!out.status.success(), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -727,6 +735,15 @@ fn a_step_on_a_view_changed_elsewhere_is_refused_and_undone_here() {
     );
     assert_eq!(assignee(&b, "1"), assignee(&a, "1"));
     assert_eq!(b.json(&["status"])["practice"]["outbox"], 0);
+    // casey is a profile of B's only (made after B joined the practice): the other desktops
+    // do not know her, so work is not given to her here.
+    let out = b.run(&["assign", "3", "--to", "casey", "--as", "bob", "--json"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not one of the practice's people"),
+        "{}",
+        text(&out)
+    );
 
     // Offline: A claims document 2 online; B, offline and not knowing, assigns it: pending.
     let step = ok(a.run(&["claim", "2", "--as", "alice", "--json"]));
@@ -738,7 +755,15 @@ fn a_step_on_a_view_changed_elsewhere_is_refused_and_undone_here() {
             PASSWORD.replace(' ', "%20")
         ),
     };
-    let step = ok(offline.run(&["assign", "2", "--to", "casey", "--as", "bob", "--json"]));
+    let step = ok(offline.run(&[
+        "assign",
+        "2",
+        "--role",
+        "care-coordinator",
+        "--as",
+        "bob",
+        "--json",
+    ]));
     assert_eq!(step["practice"], "pending", "{step}");
     // A note (no version) taken offline too: it always goes in.
     ok(offline.run(&["note", "2", "Phoned the ward", "--as", "bob", "--json"]));

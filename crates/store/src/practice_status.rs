@@ -147,6 +147,8 @@ pub struct PracticePerson {
 
 /// Who this desktop works as on the practice server (its login), once a pull has found out.
 const PERSON: &str = "practice_person";
+/// The practice's logins as last pulled (a JSON array).
+const PRACTICE_LOGINS: &str = "practice_logins";
 
 impl Store {
     /// Records the practice's people (from the server: login, role, display name, removal) as
@@ -170,8 +172,34 @@ impl Store {
                     params![p.login, p.role, at, p.display_name, p.removed_at],
                 )?;
             }
+            // Anyone else (a profile made while this desktop worked alone, a login the server
+            // no longer has) can no longer be given work here: on a desktop of a practice only
+            // the practice's people work. Kept, as the audit trail names them.
+            let logins: Vec<&str> = people.iter().map(|p| p.login.as_str()).collect();
+            let list = serde_json::to_string(&logins).expect("serialises");
+            s.conn.execute(
+                "UPDATE users SET removed_at = ?2
+                  WHERE removed_at IS NULL
+                    AND name NOT IN (SELECT value FROM json_each(?1))",
+                params![list, at],
+            )?;
+            s.put_meta(PRACTICE_LOGINS, Some(&list))?;
             s.put_meta(PERSON, Some(me))
         })
+    }
+
+    /// The people who work here: on a desktop of a practice the practice's people as last
+    /// pulled (removed ones too, for their names), else every profile.
+    pub fn people(&self) -> Result<Vec<crate::User>, StoreError> {
+        let users = self.users()?;
+        let Some(list) = self.meta_value(PRACTICE_LOGINS)? else {
+            return Ok(users);
+        };
+        let logins: Vec<String> = serde_json::from_str(&list).unwrap_or_default();
+        Ok(users
+            .into_iter()
+            .filter(|u| logins.iter().any(|l| l.eq_ignore_ascii_case(&u.name)))
+            .collect())
     }
 
     /// The practice login this desktop works as, and its role, once known (None: it works
@@ -390,6 +418,57 @@ impl Store {
 mod tests {
     use crate::testing::MemoryKeyStore;
     use crate::{DataDir, PracticeEventRecord, Store};
+
+    /// On joining a practice, only the practice's people work here: a profile made while the
+    /// desktop worked alone is kept (the trail names it) but no longer offered, and a login
+    /// the server no longer lists stops too; alone, every profile is listed.
+    #[test]
+    fn only_the_practices_people_work_on_a_desktop_of_a_practice() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(
+            &DataDir::new(tmp.path().join("d")),
+            &MemoryKeyStore::default(),
+        )
+        .unwrap();
+        store
+            .add_user("Alice Local", crate::Role::Gp, "t0")
+            .unwrap();
+        assert_eq!(store.people().unwrap().len(), 1, "alone: every profile");
+        let person = |login: &str| super::PracticePerson {
+            login: login.into(),
+            role: crate::Role::Admin,
+            display_name: Some(format!("{login} shown")),
+            removed_at: None,
+        };
+        store
+            .set_practice_people(
+                "alex_admin",
+                &[person("alex_admin"), person("gita_gp")],
+                "t1",
+            )
+            .unwrap();
+        let names: Vec<String> = store
+            .people()
+            .unwrap()
+            .into_iter()
+            .map(|u| u.name)
+            .collect();
+        assert_eq!(names, vec!["alex_admin", "gita_gp"]);
+        let alice = store.user("alice local").unwrap().unwrap();
+        assert_eq!(
+            alice.removed_at.as_deref(),
+            Some("t1"),
+            "kept, no longer working here"
+        );
+        // The server stops listing gita_gp: she stops here too; alex_admin stays.
+        store
+            .set_practice_people("alex_admin", &[person("ALEX_ADMIN")], "t2")
+            .unwrap();
+        let gita = store.user("gita_gp").unwrap().unwrap();
+        assert_eq!(gita.removed_at.as_deref(), Some("t2"));
+        assert_eq!(store.user("alex_admin").unwrap().unwrap().removed_at, None);
+        assert_eq!(store.people().unwrap().len(), 1);
+    }
 
     /// A practice log of `n` events hashed as the server hashes them.
     fn chain(n: i64) -> Vec<PracticeEventRecord> {

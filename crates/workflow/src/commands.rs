@@ -1722,10 +1722,18 @@ pub fn report_text(r: &handover_store::ConservationReport) -> String {
     out
 }
 
-/// A person work may be given to: a profile, and not one the practice removed.
+/// A person work may be given to: a profile, and not one the practice removed; on a desktop
+/// of a practice, one of the practice's people (not a profile made on this desktop alone,
+/// whom the other desktops do not know).
 fn assignable(store: &Store, name: &str) -> Result<(), WorkflowError> {
     match store.user(name)? {
         None => Err(WorkflowError::UnknownUser(name.to_string())),
+        Some(u) if !store.people()?.iter().any(|p| p.name == u.name) => {
+            Err(WorkflowError::Invalid(format!(
+                "{name} is a profile of this computer only, not one of the practice's people: \
+                 give it to someone the practice server lists"
+            )))
+        }
         Some(u) if u.removed_at.is_some() => Err(WorkflowError::Invalid(format!(
             "{name} was removed from the practice: give it to someone else"
         ))),

@@ -115,7 +115,7 @@ fn practice_login(user: User) -> CurrentUser {
 
 #[tauri::command]
 pub fn list_users(state: State<'_, AppState>) -> CmdResult<Vec<User>> {
-    state.with_store(|s| Ok(s.users()?))
+    state.with_store(|s| Ok(s.people()?))
 }
 
 /// Adds a profile (recorded in the audit trail).

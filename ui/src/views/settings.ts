@@ -8,6 +8,9 @@ import type { MailboxSettingsView } from "../bindings/MailboxSettingsView";
 import type { MailboxTest } from "../bindings/MailboxTest";
 import type { MeshMailboxInput } from "../bindings/MeshMailboxInput";
 import type { PracticeServerCheck } from "../bindings/PracticeServerCheck";
+import type { User } from "../bindings/User";
+import { formatDate } from "../lib/format";
+import { roleLabel } from "../lib/workflow";
 import { clear, h } from "../widgets/dom";
 
 export interface SettingsHandlers {
@@ -18,6 +21,8 @@ export interface SettingsHandlers {
   savePractice: (url: string, password: string) => Promise<PracticeServerCheck>;
   /** A mailbox or practice server was saved (the sync switches to it). */
   saved: () => void;
+  /** The practice's people as this computer last pulled them (a desktop of a practice). */
+  people?: () => Promise<User[]>;
 }
 
 /** What went wrong, in plain words, by error code (the message itself goes under "Technical details"). */
@@ -68,6 +73,40 @@ function fields(list: [string, string | null][]): HTMLElement {
     "dl",
     { class: "app-settings__fields" },
     list.filter(([, v]) => v).flatMap(([l, v]) => [h("dt", {}, l), h("dd", {}, v ?? "")]),
+  );
+}
+
+/**
+ * The practice's people, as the practice server names them: who may work here, with what role,
+ * and who was removed (kept, as the audit trail names them). Changed only on the server
+ * (`handover practice add-user`, `set-role`, `remove-user`), by whoever administers it.
+ */
+export function peopleTable(users: User[]): HTMLElement {
+  const sorted = [...users].sort((a, b) => Number(!!a.removed_at) - Number(!!b.removed_at) || (a.display_name ?? a.name).localeCompare(b.display_name ?? b.name));
+  return h(
+    "section",
+    { class: "app-settings__section", "aria-labelledby": "settings-people", "data-testid": "practice-people" },
+    h("h3", { class: "nhsuk-heading-s", id: "settings-people" }, `The practice's people (${users.filter((u) => !u.removed_at).length})`),
+    h(
+      "table",
+      { class: "nhsuk-table app-table" },
+      h("thead", {}, h("tr", {}, ["Name", "Login", "Role", "Since"].map((c) => h("th", { scope: "col", class: "nhsuk-table__header" }, c)))),
+      h(
+        "tbody",
+        {},
+        sorted.map((u) =>
+          h(
+            "tr",
+            { "data-login": u.name, class: u.removed_at ? "app-muted" : null },
+            h("td", {}, u.display_name ?? u.name),
+            h("td", {}, u.name),
+            h("td", {}, roleLabel(u.role)),
+            h("td", { class: "app-nowrap" }, u.removed_at ? `removed ${formatDate(u.removed_at)}` : formatDate(u.added_at)),
+          ),
+        ),
+      ),
+    ),
+    h("p", { class: "app-small" }, "People are added, given roles and removed on the practice server by whoever administers it (handover practice add-user, set-role, remove-user). Each change is in the practice's audit trail."),
   );
 }
 
@@ -165,6 +204,18 @@ export class SettingsDialog {
             : h("p", { class: "app-small" }, "Saved on this computer (the password is in its keyring)."),
         ),
       );
+      const people = this.handlers.people;
+      if (people) {
+        const slot = h("div", {});
+        this.body.append(slot);
+        void people()
+          .then((users) => {
+            if (users.length) slot.append(peopleTable(users));
+          })
+          .catch(() => {
+            /* the section is left out; the rest of the screen stands */
+          });
+      }
       if (view.practice_source !== "environment") this.body.append(this.practiceForm(view.practice_server));
       return;
     }
