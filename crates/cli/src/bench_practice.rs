@@ -77,6 +77,10 @@ pub struct PracticeArgs {
     /// Events each writer appends (instead of --write-seconds).
     #[arg(long)]
     writer_events: Option<usize>,
+    /// Practices the writers are spread over, each its own log (writer w in practice w modulo
+    /// this): 1, all of them appending to one practice's log.
+    #[arg(long, default_value_t = 1)]
+    writer_practices: usize,
     /// Desktops pulling into empty caches at the same moment (0: not measured).
     #[arg(long, default_value_t = 30)]
     desktops: usize,
@@ -202,6 +206,7 @@ fn run_in(tmp: &Path, n: usize, args: &PracticeArgs) -> Result<serde_json::Value
             many_writers(
                 &cluster,
                 args.writers,
+                args.writer_practices.clamp(1, args.writers),
                 Duration::from_secs(args.write_seconds.max(1)),
                 args.writer_events,
             )?,
@@ -570,22 +575,31 @@ fn listening_desktop(
     })
 }
 
-/// Part 6: `writers` logins of a practice of their own, each on its own connection and
-/// thread, appending one event per transaction for `duration` (or `count` each); then the
-/// chain verified and the seqs checked gapless.
+/// Part 6: `writers` logins of a practice of their own (or spread over `practices`
+/// practices of their own, writer w in practice w modulo `practices`), each on its own
+/// connection and thread, appending one event per transaction for `duration` (or `count`
+/// each); then each practice's chain verified and its seqs checked gapless.
 fn many_writers(
     cluster: &Cluster,
     writers: usize,
+    practices: usize,
     duration: Duration,
     count: Option<usize>,
 ) -> Result<serde_json::Value, CliError> {
-    const PRACTICE: &str = "WRITE1";
+    let practice = |p: usize| format!("WRITE{}", p + 1);
     runtime()?.block_on(async {
         let mut su = connect(&cluster.superuser_url()).await?;
-        su.init(PRACTICE, "Bench Writers").await?;
+        for p in 0..practices {
+            su.init(&practice(p), "Bench Writers").await?;
+        }
         for w in 0..writers {
-            su.add_user(PRACTICE, &format!("bench_w{w}"), "admin", PASSWORD)
-                .await?;
+            su.add_user(
+                &practice(w % practices),
+                &format!("bench_w{w}"),
+                "admin",
+                PASSWORD,
+            )
+            .await?;
         }
         Ok::<_, CliError>(())
     })?;
@@ -644,33 +658,46 @@ fn many_writers(
         results.push(h.join().map_err(|_| err("a writer's thread panicked"))?);
     }
     let seconds = start.elapsed().as_secs_f64();
-    let (mut latencies, mut seqs, mut per_writer) = (Vec::new(), Vec::new(), Vec::new());
-    for r in results {
+    let (mut latencies, mut per_writer) = (Vec::new(), Vec::new());
+    let mut seqs = vec![Vec::new(); practices];
+    for (w, r) in results.into_iter().enumerate() {
         let (l, s) = r?;
         per_writer.push(s.len());
         latencies.extend(l);
-        seqs.extend(s);
+        seqs[w % practices].extend(s);
     }
-    let total = seqs.len();
-    let gapless = gapless_from_one(seqs);
+    let per_practice: Vec<usize> = seqs.iter().map(Vec::len).collect();
+    let total: usize = per_practice.iter().sum();
+    let gapless = seqs.into_iter().all(gapless_from_one);
+    // Each practice's log verified by one of its writers (writer p is in practice p).
     let verify_start = Instant::now();
-    let chain = runtime()?.block_on(async {
-        let mut db = connect(&cluster.url("bench_w0", PASSWORD)).await?;
-        Ok::<_, CliError>(db.verify_chain().await?)
+    let chains = runtime()?.block_on(async {
+        let mut chains = Vec::new();
+        for p in 0..practices {
+            let mut db = connect(&cluster.url(&format!("bench_w{p}"), PASSWORD)).await?;
+            chains.push(db.verify_chain().await?);
+        }
+        Ok::<_, CliError>(chains)
     })?;
     let verify_seconds = verify_start.elapsed().as_secs_f64();
     if !gapless {
         return Err(err(
-            "the writers' seqs are not 1..=total: a gap or a repeat",
+            "the writers' seqs are not 1..=total in each practice: a gap or a repeat",
         ));
     }
-    if !chain.ok || chain.events != total as u64 {
-        return Err(err(format!(
-            "the chain does not verify after the writers ({} events of {total}): {:?}",
-            chain.events, chain.problem
-        )));
+    for (p, chain) in chains.iter().enumerate() {
+        if !chain.ok || chain.events != per_practice[p] as u64 {
+            return Err(err(format!(
+                "{}'s chain does not verify after the writers ({} events of {}): {:?}",
+                practice(p),
+                chain.events,
+                per_practice[p],
+                chain.problem
+            )));
+        }
     }
-    Ok(json!({
+    let chain_events: u64 = chains.iter().map(|c| c.events).sum();
+    let mut figures = json!({
         "writers": writers,
         "seconds": round1(seconds),
         "events": total,
@@ -679,13 +706,26 @@ fn many_writers(
         "append_p95_ms": pctl(latencies.clone(), 0.95),
         "append_p99_ms": pctl(latencies.clone(), 0.99),
         "append_max_ms": pctl(latencies, 1.0),
-        "chain_verified": chain.ok,
-        "chain_events": chain.events,
+        "chain_verified": chains.iter().all(|c| c.ok),
+        "chain_events": chain_events,
         "verify_seconds": round1(verify_seconds),
         "seqs_gapless": gapless,
         "events_per_writer_min": per_writer.iter().min(),
         "events_per_writer_max": per_writer.iter().max(),
-    }))
+    });
+    if practices > 1 {
+        let f = figures.as_object_mut().expect("an object");
+        f.insert("practices".into(), json!(practices));
+        f.insert(
+            "events_per_practice_min".into(),
+            json!(per_practice.iter().min()),
+        );
+        f.insert(
+            "events_per_practice_max".into(),
+            json!(per_practice.iter().max()),
+        );
+    }
+    Ok(figures)
 }
 
 /// Whether `seqs`, in any order, are exactly 1, 2, ..., their number: no gap, no repeat.
