@@ -25,6 +25,8 @@
 //!    (`append_events`, as a desktop's push of one step) for `--write-seconds` or
 //!    `--writer-events` each; then the chain is verified (`verify_chain`) and the seqs the
 //!    writers were given checked to be 1..=total with no gap and no repeat.
+//!    `--writer-practices N` spreads the writers over N practices of their own, each
+//!    practice's log checked the same way.
 //! 7. Many desktops pulling at once (`--desktops`, 30): a practice of its own with
 //!    `--desktop-documents` documents (1,000 by default: every desktop's cache is an encrypted
 //!    file of its own on the same disk); one desktop pulls them alone first, then all the
