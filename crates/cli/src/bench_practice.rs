@@ -25,12 +25,21 @@
 //!    (`append_events`, as a desktop's push of one step) for `--write-seconds` or
 //!    `--writer-events` each; then the chain is verified (`verify_chain`) and the seqs the
 //!    writers were given checked to be 1..=total with no gap and no repeat.
+//!    `--writer-practices N` spreads the writers over N practices of their own, each
+//!    practice's log checked the same way.
 //! 7. Many desktops pulling at once (`--desktops`, 30): a practice of its own with
 //!    `--desktop-documents` documents (1,000 by default: every desktop's cache is an encrypted
 //!    file of its own on the same disk); one desktop pulls them alone first, then all the
 //!    desktops, each its own login, connection, thread and SQLCipher store, start from empty
 //!    at the same moment. Then all of them listen (as in 4) while the desktop that pulled
 //!    alone takes `--fanout-steps` steps, each timed until every desktop has folded it.
+//! 8. Many practices on one server (`--practices`, none by default; issue 14's primary care
+//!    network): each practice its own puller and two GP logins and `--practice-documents`
+//!    documents of its own (1,000); its two desktops pull them, all practices' desktops at
+//!    once; then every practice's desktop B listens (as in 4) while its desktop A takes
+//!    `--practice-steps` steps, all practices at the same time, each step timed until that
+//!    practice's B has folded it. Then each cache is checked to hold its own practice's
+//!    documents and events alone, and each B's wakes counted against its practice's steps.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
@@ -70,6 +79,10 @@ pub struct PracticeArgs {
     /// Events each writer appends (instead of --write-seconds).
     #[arg(long)]
     writer_events: Option<usize>,
+    /// Practices the writers are spread over, each its own log (writer w in practice w modulo
+    /// this): 1, all of them appending to one practice's log.
+    #[arg(long, default_value_t = 1)]
+    writer_practices: usize,
     /// Desktops pulling into empty caches at the same moment (0: not measured).
     #[arg(long, default_value_t = 30)]
     desktops: usize,
@@ -80,6 +93,18 @@ pub struct PracticeArgs {
     /// has it (0: not measured).
     #[arg(long, default_value_t = 50)]
     fanout_steps: usize,
+    /// Practices on the same server, all busy at once (0: not measured): each its own
+    /// logins, documents and two desktops; every practice's desktop A takes steps while its
+    /// desktop B listens.
+    #[arg(long, default_value_t = 0)]
+    practices: usize,
+    /// Documents each of those practices holds.
+    #[arg(long, default_value_t = 1_000)]
+    practice_documents: usize,
+    /// Steps each of those practices' desktop A takes (all practices at once), each timed
+    /// until its desktop B has it.
+    #[arg(long, default_value_t = 50)]
+    practice_steps: usize,
     /// A server that commits durably (fsync, synchronous_commit and full_page_writes on, as a
     /// real server), instead of the tests' fast settings.
     #[arg(long)]
@@ -183,6 +208,7 @@ fn run_in(tmp: &Path, n: usize, args: &PracticeArgs) -> Result<serde_json::Value
             many_writers(
                 &cluster,
                 args.writers,
+                args.writer_practices.clamp(1, args.writers),
                 Duration::from_secs(args.write_seconds.max(1)),
                 args.writer_events,
             )?,
@@ -197,6 +223,19 @@ fn run_in(tmp: &Path, n: usize, args: &PracticeArgs) -> Result<serde_json::Value
                 args.desktops,
                 args.desktop_documents.max(1),
                 args.fanout_steps,
+                &config,
+            )?,
+        );
+    }
+    if args.practices > 0 {
+        figures.insert(
+            "practices".into(),
+            many_practices(
+                &cluster,
+                tmp,
+                args.practices,
+                args.practice_documents.max(1),
+                args.practice_steps.max(1),
                 &config,
             )?,
         );
@@ -360,7 +399,7 @@ async fn two_desktops(
     let b = listener
         .join()
         .map_err(|_| err("desktop B's thread panicked"))??;
-    drop(b);
+    drop(b.store);
     if let Some(e) = listen_error {
         return Err(err(e));
     }
@@ -467,10 +506,21 @@ struct Seen {
     by_poll: bool,
 }
 
+/// What a listening desktop ends with: its store, and how often it was woken.
+struct Listened {
+    store: Store,
+    /// Woken by the server's notification.
+    wakes: usize,
+    /// Woken by the fallback poll.
+    polls: usize,
+    /// Wakes (either) whose pull found nothing new.
+    empty_wakes: usize,
+}
+
 /// Desktop B as the app runs it: a connection of its own LISTENing for the practice, a pull
 /// at start, then a pull each time the server wakes it (or the fallback poll does), until
 /// `stop`. Each pull that folds another desktop's event is reported to `seen`. Returns the
-/// store.
+/// store and its wakes.
 fn listening_desktop(
     desktop: usize,
     mut store: Store,
@@ -479,8 +529,9 @@ fn listening_desktop(
     seen: tokio::sync::mpsc::UnboundedSender<Seen>,
     ready: tokio::sync::oneshot::Sender<()>,
     mut stop: tokio::sync::watch::Receiver<bool>,
-) -> Result<Store, CliError> {
+) -> Result<Listened, CliError> {
     runtime()?.block_on(async {
+        let (mut wakes, mut polls, mut empty_wakes) = (0, 0, 0);
         let mut db = connect(url).await?;
         let practice = db.session_practice().await?;
         let wake = db.listen(&practice).await?;
@@ -493,7 +544,15 @@ fn listening_desktop(
                 _ = stop.changed() => break,
             };
             let woken = Instant::now();
+            if by_poll {
+                polls += 1;
+            } else {
+                wakes += 1;
+            }
             let got = pull_into_cache(&mut store, &mut db, config).await?;
+            if got.events_pulled == 0 && got.documents_pulled == 0 {
+                empty_wakes += 1;
+            }
             if got.events_applied > 0 {
                 let applied = Instant::now();
                 if seen
@@ -509,26 +568,40 @@ fn listening_desktop(
                 }
             }
         }
-        Ok(store)
+        Ok(Listened {
+            store,
+            wakes,
+            polls,
+            empty_wakes,
+        })
     })
 }
 
-/// Part 6: `writers` logins of a practice of their own, each on its own connection and
-/// thread, appending one event per transaction for `duration` (or `count` each); then the
-/// chain verified and the seqs checked gapless.
+/// Part 6: `writers` logins of a practice of their own (or spread over `practices`
+/// practices of their own, writer w in practice w modulo `practices`), each on its own
+/// connection and thread, appending one event per transaction for `duration` (or `count`
+/// each); then each practice's chain verified and its seqs checked gapless.
 fn many_writers(
     cluster: &Cluster,
     writers: usize,
+    practices: usize,
     duration: Duration,
     count: Option<usize>,
 ) -> Result<serde_json::Value, CliError> {
-    const PRACTICE: &str = "WRITE1";
+    let practice = |p: usize| format!("WRITE{}", p + 1);
     runtime()?.block_on(async {
         let mut su = connect(&cluster.superuser_url()).await?;
-        su.init(PRACTICE, "Bench Writers").await?;
+        for p in 0..practices {
+            su.init(&practice(p), "Bench Writers").await?;
+        }
         for w in 0..writers {
-            su.add_user(PRACTICE, &format!("bench_w{w}"), "admin", PASSWORD)
-                .await?;
+            su.add_user(
+                &practice(w % practices),
+                &format!("bench_w{w}"),
+                "admin",
+                PASSWORD,
+            )
+            .await?;
         }
         Ok::<_, CliError>(())
     })?;
@@ -587,33 +660,46 @@ fn many_writers(
         results.push(h.join().map_err(|_| err("a writer's thread panicked"))?);
     }
     let seconds = start.elapsed().as_secs_f64();
-    let (mut latencies, mut seqs, mut per_writer) = (Vec::new(), Vec::new(), Vec::new());
-    for r in results {
+    let (mut latencies, mut per_writer) = (Vec::new(), Vec::new());
+    let mut seqs = vec![Vec::new(); practices];
+    for (w, r) in results.into_iter().enumerate() {
         let (l, s) = r?;
         per_writer.push(s.len());
         latencies.extend(l);
-        seqs.extend(s);
+        seqs[w % practices].extend(s);
     }
-    let total = seqs.len();
-    let gapless = gapless_from_one(seqs);
+    let per_practice: Vec<usize> = seqs.iter().map(Vec::len).collect();
+    let total: usize = per_practice.iter().sum();
+    let gapless = seqs.into_iter().all(gapless_from_one);
+    // Each practice's log verified by one of its writers (writer p is in practice p).
     let verify_start = Instant::now();
-    let chain = runtime()?.block_on(async {
-        let mut db = connect(&cluster.url("bench_w0", PASSWORD)).await?;
-        Ok::<_, CliError>(db.verify_chain().await?)
+    let chains = runtime()?.block_on(async {
+        let mut chains = Vec::new();
+        for p in 0..practices {
+            let mut db = connect(&cluster.url(&format!("bench_w{p}"), PASSWORD)).await?;
+            chains.push(db.verify_chain().await?);
+        }
+        Ok::<_, CliError>(chains)
     })?;
     let verify_seconds = verify_start.elapsed().as_secs_f64();
     if !gapless {
         return Err(err(
-            "the writers' seqs are not 1..=total: a gap or a repeat",
+            "the writers' seqs are not 1..=total in each practice: a gap or a repeat",
         ));
     }
-    if !chain.ok || chain.events != total as u64 {
-        return Err(err(format!(
-            "the chain does not verify after the writers ({} events of {total}): {:?}",
-            chain.events, chain.problem
-        )));
+    for (p, chain) in chains.iter().enumerate() {
+        if !chain.ok || chain.events != per_practice[p] as u64 {
+            return Err(err(format!(
+                "{}'s chain does not verify after the writers ({} events of {}): {:?}",
+                practice(p),
+                chain.events,
+                per_practice[p],
+                chain.problem
+            )));
+        }
     }
-    Ok(json!({
+    let chain_events: u64 = chains.iter().map(|c| c.events).sum();
+    let mut figures = json!({
         "writers": writers,
         "seconds": round1(seconds),
         "events": total,
@@ -622,13 +708,26 @@ fn many_writers(
         "append_p95_ms": pctl(latencies.clone(), 0.95),
         "append_p99_ms": pctl(latencies.clone(), 0.99),
         "append_max_ms": pctl(latencies, 1.0),
-        "chain_verified": chain.ok,
-        "chain_events": chain.events,
+        "chain_verified": chains.iter().all(|c| c.ok),
+        "chain_events": chain_events,
         "verify_seconds": round1(verify_seconds),
         "seqs_gapless": gapless,
         "events_per_writer_min": per_writer.iter().min(),
         "events_per_writer_max": per_writer.iter().max(),
-    }))
+    });
+    if practices > 1 {
+        let f = figures.as_object_mut().expect("an object");
+        f.insert("practices".into(), json!(practices));
+        f.insert(
+            "events_per_practice_min".into(),
+            json!(per_practice.iter().min()),
+        );
+        f.insert(
+            "events_per_practice_max".into(),
+            json!(per_practice.iter().max()),
+        );
+    }
+    Ok(figures)
 }
 
 /// Whether `seqs`, in any order, are exactly 1, 2, ..., their number: no gap, no repeat.
@@ -822,6 +921,378 @@ fn many_desktops(
     outcome
 }
 
+/// How many of a cache's documents or events belong to its own practice, to another, or to
+/// none of the practices filled.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Tally {
+    own: usize,
+    foreign: usize,
+    unknown: usize,
+}
+
+/// Tallies the owners of what a cache holds (`None`: not one of the practices') against `own`.
+fn tally(owners: impl IntoIterator<Item = Option<usize>>, own: usize) -> Tally {
+    let mut t = Tally::default();
+    for owner in owners {
+        match owner {
+            Some(o) if o == own => t.own += 1,
+            Some(_) => t.foreign += 1,
+            None => t.unknown += 1,
+        }
+    }
+    t
+}
+
+/// What one practice's desktop holds: its documents and practice events, by owner.
+fn cache_contents(
+    store: &Store,
+    owner: &std::collections::HashMap<String, usize>,
+    own: usize,
+) -> Result<serde_json::Value, CliError> {
+    let total = store.document_counts()?.total as usize;
+    let mut found = Vec::new();
+    for (key, &practice) in owner {
+        if store.document_by_content(key)?.is_some() {
+            found.push(Some(practice));
+        }
+    }
+    found.extend(std::iter::repeat_n(None, total.saturating_sub(found.len())));
+    let documents = tally(found, own);
+    let mut events = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = store.audit_trail(&handover_store::AuditQuery {
+            log: Some(handover_store::AuditLog::Practice),
+            offset,
+            limit: 10_000,
+            ..Default::default()
+        })?;
+        let got = page.len();
+        events.extend(
+            page.into_iter()
+                .map(|e| e.document_key.as_ref().and_then(|k| owner.get(k).copied())),
+        );
+        if got < 10_000 {
+            break;
+        }
+        offset += got as u32;
+    }
+    let events_total = store.practice_event_count()?;
+    let events = tally(events, own);
+    Ok(json!({
+        "documents": total,
+        "own_documents": documents.own,
+        "other_practices_documents": documents.foreign,
+        "unknown_documents": documents.unknown,
+        "practice_events": events_total,
+        "own_events": events.own,
+        "other_practices_events": events.foreign,
+        "unknown_events": events.unknown,
+    }))
+}
+
+/// One practice's desktop A stepping, as its thread ends: its store, the steps' times (total
+/// to B, and A's step and push), and when it finished.
+struct Stepped {
+    store: Store,
+    total_ms: Vec<f64>,
+    push_ms: Vec<f64>,
+    ended: Instant,
+}
+
+/// Part 8: `practices` practices on the one server, each with `m` documents of its own, a
+/// puller's and two GPs' logins and two desktops. All the desktops pull at once; then every
+/// practice's desktop B listens while its desktop A takes `steps` steps, all practices at the
+/// same time; each step timed until its own B has folded it. Then every cache is checked to
+/// hold its own practice's documents and events alone, and each B's wakes are counted
+/// against its own practice's steps.
+fn many_practices(
+    cluster: &Cluster,
+    tmp: &Path,
+    practices: usize,
+    m: usize,
+    steps: usize,
+    config: &WorkflowConfig,
+) -> Result<serde_json::Value, CliError> {
+    let id = |k: usize| format!("MANY{k:03}");
+    let login = |k: usize, who: &str| format!("many{k}_{who}");
+    // Each practice's documents numbered apart from the others': their own keys and ids.
+    let (fill_seconds, keys) = runtime()?.block_on(async {
+        let mut su = connect(&cluster.superuser_url()).await?;
+        for k in 0..practices {
+            su.init(&id(k), &format!("Bench Network Practice {k}"))
+                .await?;
+            su.add_user(&id(k), &login(k, "puller"), "puller", PASSWORD)
+                .await?;
+            for who in ["a", "b"] {
+                su.add_user(&id(k), &login(k, who), "gp", PASSWORD).await?;
+            }
+        }
+        let start = Instant::now();
+        let mut keys = Vec::new();
+        for k in 0..practices {
+            let mut mine = Vec::with_capacity(m);
+            fill_from(
+                &cluster.url(&login(k, "puller"), PASSWORD),
+                k * m,
+                m,
+                Some(&mut mine),
+            )
+            .await?;
+            keys.push(mine);
+        }
+        Ok::<_, CliError>((start.elapsed().as_secs_f64(), keys))
+    })?;
+    let owner: std::collections::HashMap<String, usize> = keys
+        .iter()
+        .enumerate()
+        .flat_map(|(k, mine)| mine.iter().map(move |key| (key.clone(), k)))
+        .collect();
+    drop(keys);
+
+    let pull_barrier = Arc::new(Barrier::new(2 * practices + 1));
+    let step_barrier = Arc::new(Barrier::new(practices + 1));
+    let (pulled_tx, pulled_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut listeners = Vec::new();
+    let mut steppers = Vec::new();
+    for k in 0..practices {
+        let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel::<Seen>();
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        // Desktop B: pulls everything, then listens.
+        listeners.push({
+            let url = cluster.url(&login(k, "b"), PASSWORD);
+            let path = tmp.join(format!("network-{k}-b.db"));
+            let (barrier, config, pulled_tx, stop) = (
+                pull_barrier.clone(),
+                config.clone(),
+                pulled_tx.clone(),
+                stop_rx.clone(),
+            );
+            std::thread::spawn(move || {
+                let pulled = pull_from_empty(&url, &path, &config, m, Some(&barrier));
+                let _ = pulled_tx.send(match &pulled {
+                    Ok(p) => Ok((p.seconds, p.ended)),
+                    Err(e) => Err(e.message.clone()),
+                });
+                let result = pulled.and_then(|pulled| {
+                    listening_desktop(k, pulled.store, &url, &config, seen_tx, ready_tx, stop)
+                });
+                if result.is_err() {
+                    remove_store(&path);
+                }
+                result.map(|l| (l, path))
+            })
+        });
+        // Desktop A: pulls everything, then steps once its B listens.
+        steppers.push({
+            let url = cluster.url(&login(k, "a"), PASSWORD);
+            let path = tmp.join(format!("network-{k}-a.db"));
+            let (barrier, steps_at, config, pulled_tx) = (
+                pull_barrier.clone(),
+                step_barrier.clone(),
+                config.clone(),
+                pulled_tx.clone(),
+            );
+            std::thread::spawn(move || {
+                let pulled = pull_from_empty(&url, &path, &config, m, Some(&barrier));
+                let _ = pulled_tx.send(match &pulled {
+                    Ok(p) => Ok((p.seconds, p.ended)),
+                    Err(e) => Err(e.message.clone()),
+                });
+                let listening = ready_rx.blocking_recv();
+                // Every desktop A reaches the start, ready or not, so none waits forever.
+                steps_at.wait();
+                let result = (|| {
+                    let mut store = pulled?.store;
+                    listening.map_err(|_| err(format!("practice {k}'s desktop B stopped")))?;
+                    let rt = runtime()?;
+                    rt.block_on(async {
+                        let mut db = connect(&url).await?;
+                        let now = handover_inbox::now_rfc3339();
+                        store.add_user("Bench GP", handover_store::Role::Gp, &now)?;
+                        let gp = handover_workflow::actor_for(&store, Some("Bench GP"))?;
+                        let (mut total_ms, mut push_ms) = (Vec::new(), Vec::new());
+                        for i in 0..steps {
+                            let doc = 1 + ((i * 7919 + k) % m) as i64;
+                            let start = Instant::now();
+                            handover_workflow::add_note(
+                                &store,
+                                &gp,
+                                doc,
+                                format!("bench note, practice {k}, step {i}"),
+                                &handover_inbox::now_rfc3339(),
+                            )?;
+                            let sent = pull_into_cache(&mut store, &mut db, &config).await?;
+                            if sent.events_pushed != 1 {
+                                return Err(err(format!(
+                                    "practice {k}'s desktop A pushed {} events",
+                                    sent.events_pushed
+                                )));
+                            }
+                            let pushed = start.elapsed();
+                            let seen =
+                                match tokio::time::timeout(Duration::from_secs(60), seen_rx.recv())
+                                    .await
+                                {
+                                    Ok(Some(seen)) => seen,
+                                    Ok(None) => {
+                                        return Err(err(format!(
+                                            "practice {k}'s desktop B stopped"
+                                        )))
+                                    }
+                                    Err(_) => {
+                                        return Err(err(format!(
+                                    "practice {k}'s desktop B did not see step {i} within 60 s"
+                                )))
+                                    }
+                                };
+                            total_ms.push(
+                                seen.applied.saturating_duration_since(start).as_secs_f64()
+                                    * 1000.0,
+                            );
+                            push_ms.push(pushed.as_secs_f64() * 1000.0);
+                        }
+                        Ok(Stepped {
+                            store,
+                            total_ms,
+                            push_ms,
+                            ended: Instant::now(),
+                        })
+                    })
+                })();
+                if result.is_err() {
+                    remove_store(&path);
+                }
+                result.map(|s| (s, path))
+            })
+        });
+    }
+    drop(pulled_tx);
+
+    pull_barrier.wait();
+    let pulls_start = Instant::now();
+    let (mut pull_seconds, mut pulls_end, mut failed) = (Vec::new(), pulls_start, None);
+    for _ in 0..2 * practices {
+        match pulled_rx.recv() {
+            Ok(Ok((seconds, ended))) => {
+                pull_seconds.push(seconds);
+                pulls_end = pulls_end.max(ended);
+            }
+            Ok(Err(e)) => {
+                failed.get_or_insert(format!("a desktop's pull failed: {e}"));
+            }
+            Err(_) => {
+                failed.get_or_insert("a desktop stopped".to_string());
+                break;
+            }
+        }
+    }
+    // Every desktop A waits here (whatever happened), so this is reached whatever happened.
+    step_barrier.wait();
+    let steps_start = Instant::now();
+
+    let mut stepped = Vec::new();
+    for h in steppers {
+        stepped.push(
+            h.join()
+                .map_err(|_| err("a desktop A's thread panicked"))
+                .and_then(|r| r),
+        );
+    }
+    let _ = stop_tx.send(true);
+    let mut listened = Vec::new();
+    for h in listeners {
+        listened.push(
+            h.join()
+                .map_err(|_| err("a desktop B's thread panicked"))
+                .and_then(|r| r),
+        );
+    }
+    let mut paths = Vec::new();
+    let outcome = (|| -> Result<serde_json::Value, CliError> {
+        if let Some(e) = failed {
+            return Err(err(e));
+        }
+        let mut per_practice = Vec::new();
+        let (mut all_total, mut all_push) = (Vec::new(), Vec::new());
+        let mut steps_end = steps_start;
+        let (mut foreign, mut woken_more, mut by_poll) = (0u64, 0usize, 0usize);
+        for (k, (a, b)) in stepped.into_iter().zip(listened).enumerate() {
+            let (a, a_path) = a?;
+            let (b, b_path) = b?;
+            paths.extend([a_path, b_path]);
+            steps_end = steps_end.max(a.ended);
+            let a_cache = cache_contents(&a.store, &owner, k)?;
+            let b_cache = cache_contents(&b.store, &owner, k)?;
+            for c in [&a_cache, &b_cache] {
+                foreign += c["other_practices_documents"].as_u64().unwrap_or(0)
+                    + c["other_practices_events"].as_u64().unwrap_or(0)
+                    + c["unknown_documents"].as_u64().unwrap_or(0)
+                    + c["unknown_events"].as_u64().unwrap_or(0);
+            }
+            // Only its own practice's notifications can wake B (each of A's steps one commit,
+            // one notification at most; several may wake B once): more wakes than its
+            // practice's steps would be another practice's activity.
+            woken_more += usize::from(b.wakes > a.total_ms.len());
+            by_poll += b.polls;
+            per_practice.push(json!({
+                "practice": id(k),
+                "steps": a.total_ms.len(),
+                "step_to_other_desktop_p50_ms": pctl(a.total_ms.clone(), 0.5),
+                "step_to_other_desktop_p95_ms": pctl(a.total_ms.clone(), 0.95),
+                "step_to_other_desktop_max_ms": pctl(a.total_ms.clone(), 1.0),
+                "step_and_push_p95_ms": pctl(a.push_ms.clone(), 0.95),
+                "b_woken_by_the_server": b.wakes,
+                "b_woken_by_the_fallback_poll": b.polls,
+                "b_wakes_with_nothing_new": b.empty_wakes,
+                "desktop_a_cache": a_cache,
+                "desktop_b_cache": b_cache,
+            }));
+            all_total.extend(a.total_ms);
+            all_push.extend(a.push_ms);
+            drop((a.store, b.store));
+        }
+        let seconds = steps_end.duration_since(steps_start).as_secs_f64();
+        let pulls_seconds = pulls_end.duration_since(pulls_start).as_secs_f64();
+        let events = all_total.len();
+        if foreign > 0 {
+            return Err(err(format!(
+                "{foreign} documents or events of another practice (or of none) in a desktop's cache: {}",
+                serde_json::to_string(&per_practice).expect("json")
+            )));
+        }
+        Ok(json!({
+            "practices": practices,
+            "documents_each": m,
+            "server_fill_seconds": round1(fill_seconds),
+            "server_fill_documents_per_second": ((practices * m) as f64 / fill_seconds).round(),
+            "desktops_pulling_at_once": 2 * practices,
+            "all_pulls_seconds": round1(pulls_seconds),
+            "all_pulls_documents_per_second": ((2 * practices * m) as f64 / pulls_seconds).round(),
+            "pull_per_desktop_p50_seconds": round1(pctl(pull_seconds.clone(), 0.5)),
+            "pull_per_desktop_max_seconds": round1(pctl(pull_seconds, 1.0)),
+            "steps_each": steps,
+            "steps": events,
+            "stepping_seconds": round1(seconds),
+            "appends_per_second": (events as f64 / seconds).round(),
+            "step_to_other_desktop_p50_ms": pctl(all_total.clone(), 0.5),
+            "step_to_other_desktop_p95_ms": pctl(all_total.clone(), 0.95),
+            "step_to_other_desktop_max_ms": pctl(all_total, 1.0),
+            "step_and_push_p50_ms": pctl(all_push.clone(), 0.5),
+            "step_and_push_p95_ms": pctl(all_push, 0.95),
+            "woken_by_the_fallback_poll": by_poll,
+            "caches_hold_only_their_own_practice": foreign == 0,
+            "desktops_woken_more_than_their_practice_stepped": woken_more,
+            "per_practice": per_practice,
+        }))
+    })();
+    for p in &paths {
+        remove_store(p);
+    }
+    outcome
+}
+
 /// Joins the desktops' threads: the first error, if any.
 fn join_desktops(
     handles: Vec<std::thread::JoinHandle<Result<(), CliError>>>,
@@ -885,6 +1356,18 @@ fn pull_from_empty(
 /// N documents on the server, stored as `handover serve` stores them, 1,000 per fenced
 /// transaction.
 async fn fill(puller_url: &str, n: usize) -> Result<(), CliError> {
+    fill_from(puller_url, 0, n, None).await
+}
+
+/// `fill`, numbering the documents from `first` (so documents filled from different numbers
+/// have different identities: keys, bundle and composition ids), and giving their keys to
+/// `keys` when asked.
+async fn fill_from(
+    puller_url: &str,
+    first: usize,
+    n: usize,
+    mut keys: Option<&mut Vec<String>>,
+) -> Result<(), CliError> {
     let pool: Vec<_> = handover_fixtures::generate(200, 5)
         .into_iter()
         .map(|f| {
@@ -905,11 +1388,11 @@ async fn fill(puller_url: &str, n: usize) -> Result<(), CliError> {
     let holder = "bench";
     let ttl = Duration::from_secs(3600);
     let epoch = db.acquire_lease(holder, ttl).await?;
-    let mut i = 0;
-    while i < n {
+    let (mut i, end) = (first, first + n);
+    while i < end {
         db.renew_lease(holder, epoch, ttl).await?;
         let ingest = db.begin_ingest(holder, epoch).await?;
-        for i in i..(i + 1_000).min(n) {
+        for i in i..(i + 1_000).min(end) {
             let (raw, base) = &pool[i % pool.len()];
             let base_key = base.content_sha256.as_deref().unwrap_or_default();
             // A key of its own (the cache tells documents apart by it).
@@ -955,9 +1438,12 @@ async fn fill(puller_url: &str, n: usize) -> Result<(), CliError> {
                 document_key: Some(&key),
             };
             ingest.store_message(&message, Some(&document), &[]).await?;
+            if let Some(keys) = keys.as_deref_mut() {
+                keys.push(key.clone());
+            }
         }
         ingest.commit().await?;
-        i = (i + 1_000).min(n);
+        i = (i + 1_000).min(end);
     }
     db.release_lease(holder, epoch).await?;
     Ok(())
@@ -965,7 +1451,7 @@ async fn fill(puller_url: &str, n: usize) -> Result<(), CliError> {
 
 #[cfg(test)]
 mod tests {
-    use super::gapless_from_one;
+    use super::{gapless_from_one, tally, Tally};
 
     #[test]
     fn seqs_are_gapless_only_when_they_are_one_to_their_number() {
@@ -974,5 +1460,19 @@ mod tests {
         assert!(!gapless_from_one(vec![1, 2, 4]), "a gap");
         assert!(!gapless_from_one(vec![1, 2, 2, 3]), "a repeat");
         assert!(!gapless_from_one(vec![2, 3, 4]), "not from 1");
+    }
+
+    #[test]
+    fn a_cache_is_tallied_by_whose_rows_it_holds() {
+        let owners = [Some(2), Some(2), Some(0), None, Some(2)];
+        assert_eq!(
+            tally(owners, 2),
+            Tally {
+                own: 3,
+                foreign: 1,
+                unknown: 1
+            }
+        );
+        assert_eq!(tally([], 0), Tally::default());
     }
 }
