@@ -932,7 +932,10 @@ fn the_audit_trail_on_a_practice_desktop_is_the_practices_with_this_desktops_own
     let filed = of("practice", "gp_two", "filed")[0];
     assert_eq!(filed["document_id"], 3, "{filed}");
     // Newest first, by time.
-    let times: Vec<&str> = entries.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    let times: Vec<chrono::DateTime<chrono::FixedOffset>> = entries
+        .iter()
+        .map(|e| chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap())
+        .collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
     // One log only; one document.
     let practice_only = a.json(&["audit", "list", "--json", "--log", "practice"]);

@@ -170,6 +170,21 @@ fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     })
 }
 
+/// An entry's time as one format sorts (RFC 3339 in UTC to the millisecond): entries are
+/// recorded to the second by some commands and to the millisecond by others, and
+/// "10:00:00Z" would sort after "10:00:00.338Z" as text.
+const AT_KEY: &str = "coalesce(strftime('%Y-%m-%dT%H:%M:%f', at), at)";
+
+fn at_key(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%dT%H:%M:%S%.3f")
+                .to_string()
+        })
+        .unwrap_or_else(|_| at.to_string())
+}
+
 /// A step of this desktop the practice refused is marked so (see `Store::mark_practice_refused`).
 fn mark_refused(refused: &std::collections::BTreeSet<i64>, e: &mut AuditEntry) {
     if e.log == AuditLog::Desktop && refused.contains(&e.seq) {
@@ -279,8 +294,11 @@ impl Store {
                 return Ok(Vec::new());
             }
             (
+                // Each log's page is chosen by its index on `at` (times recorded in either
+                // format differ only within their second), then ordered exactly.
                 format!(
-                    "{} ORDER BY at {dir}, log {dir}, seq {dir} LIMIT {limit} OFFSET {}",
+                    "SELECT * FROM ({}) ORDER BY {AT_KEY} {dir}, log {dir}, seq {dir} \
+                     LIMIT {limit} OFFSET {}",
                     parts.join(" UNION ALL "),
                     q.offset
                 ),
@@ -322,7 +340,7 @@ impl Store {
                 (None, None) => return Ok(()),
                 (Some(_), None) => true,
                 (None, Some(_)) => false,
-                (Some(Ok(d)), Some(Ok(p))) => d.at <= p.at,
+                (Some(Ok(d)), Some(Ok(p))) => at_key(&d.at) <= at_key(&p.at),
                 // An error is taken (and returned) first.
                 (Some(Err(_)), _) => true,
                 (_, Some(Err(_))) => false,
@@ -501,12 +519,7 @@ mod tests {
                 "alex_admin",
                 "note_added",
             ),
-            (
-                "other:2",
-                "2026-07-01T10:09:00.000Z",
-                "gita_gp",
-                "note_added",
-            ),
+            ("other:2", "2026-07-01T10:09:00Z", "gita_gp", "note_added"),
         ]);
         store.record_practice_events(&pulled, "now").unwrap();
 
