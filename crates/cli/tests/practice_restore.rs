@@ -418,7 +418,7 @@ fn rebuild_folds_the_practice_events_too() {
         "assign",
         &delegated.to_string(),
         "--to",
-        "bob",
+        "gp_two",
         "--as",
         "bob",
     ]);
