@@ -116,9 +116,10 @@ pub struct AuditVerification {
 #[serde(default)]
 pub struct AuditQuery {
     /// Only the entries of this log (the audit trail on a desktop of a practice has two; see
-    /// [`Store::audit_trail`]). Ignored by [`Store::events`], which reads this desktop's own.
+    /// [`Store::audit_trail`]).
     pub log: Option<crate::AuditLog>,
-    /// Only this person's events (exact name, any case).
+    /// Only this person's events: their name or login, or the display name the practice gave
+    /// them (any case).
     pub actor: Option<String>,
     /// Only events of this kind.
     pub kind: Option<String>,
@@ -344,58 +345,6 @@ impl Store {
             first_bad_event: None,
             problem: None,
         })
-    }
-
-    /// Events, filtered and paged (the audit view, its CSV export, and rebuilding state).
-    pub fn events(&self, q: &AuditQuery) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut conditions = Vec::new();
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        if let Some(actor) = q.actor.as_deref().filter(|a| !a.is_empty()) {
-            conditions.push("actor = ? COLLATE NOCASE");
-            args.push(actor.to_string().into());
-        }
-        if let Some(kind) = q.kind.as_deref().filter(|k| !k.is_empty()) {
-            conditions.push("kind = ?");
-            args.push(kind.to_string().into());
-        }
-        if let Some(id) = q.document_id {
-            conditions.push("document_id = ?");
-            args.push(id.into());
-        }
-        if let Some(from) = q.from.as_deref().filter(|s| !s.is_empty()) {
-            conditions.push("at >= ?");
-            args.push(from.to_string().into());
-        }
-        if let Some(to) = q.to.as_deref().filter(|s| !s.is_empty()) {
-            if to.len() == 10 {
-                // A date: up to the end of it.
-                conditions.push("substr(at, 1, 10) <= ?");
-            } else {
-                conditions.push("at < ?");
-            }
-            args.push(to.to_string().into());
-        }
-        let filter = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
-        let order = if q.newest_first { "DESC" } else { "ASC" };
-        let limit = if q.limit == 0 {
-            100
-        } else {
-            q.limit.min(10_000)
-        };
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events {filter} ORDER BY seq {order} LIMIT {limit} OFFSET {}",
-            q.offset
-        ))?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                event_row(r).map(|(e, _, _)| e)
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
     }
 
     /// Every event of one document, oldest first.

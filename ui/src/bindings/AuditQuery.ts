@@ -7,11 +7,12 @@ import type { AuditLog } from "./AuditLog";
 export type AuditQuery = { 
 /**
  * Only the entries of this log (the audit trail on a desktop of a practice has two; see
- * [`Store::audit_trail`]). Ignored by [`Store::events`], which reads this desktop's own.
+ * [`Store::audit_trail`]).
  */
 log: AuditLog | null, 
 /**
- * Only this person's events (exact name, any case).
+ * Only this person's events: their name or login, or the display name the practice gave
+ * them (any case).
  */
 actor: string | null, 
 /**
